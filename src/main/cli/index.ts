@@ -1,0 +1,26 @@
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config.js';
+import { redactConnectionString } from '../db/pg.js';
+import { registerBenchCommand } from './bench.js';
+import { registerMigrateCommand } from './migrate.js';
+import { registerServeCommand } from './serve.js';
+
+/** Every `uis` command registers here; `uis --help` lists each with its one-line description. */
+const program = new Command()
+  .name('uis')
+  .description('User Intelligence System: event capture, user context and PMF analytics for an AI chat product')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerMigrateCommand(program);
+registerServeCommand(program);
+registerBenchCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode);
+  const message = err instanceof ConfigError ? err.message : `error: ${redactConnectionString((err as Error).message ?? String(err))}`;
+  process.stderr.write(message + '\n');
+  process.exit(1);
+}

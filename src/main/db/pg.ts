@@ -1,0 +1,53 @@
+import pg from 'pg';
+
+// The seed's columns are TIMESTAMP (no time zone). The system stores UTC in them and reads them back as UTC
+// ISO strings, so no value ever depends on the machine's time zone.
+pg.types.setTypeParser(pg.types.builtins.TIMESTAMP, (s: string) => s.replace(' ', 'T') + (s.includes('.') ? 'Z' : '.000Z'));
+pg.types.setTypeParser(pg.types.builtins.INT8, (s: string) => Number(s));
+
+export interface PoolOptions {
+  /** Sessions refuse writes (used by the snapshot sync: PostgreSQL is only read). */
+  readOnly?: boolean;
+  statementTimeoutMs?: number;
+  max?: number;
+  applicationName?: string;
+}
+
+export function createPool(connectionString: string, opts: PoolOptions = {}): pg.Pool {
+  const settings = ['-c TimeZone=UTC'];
+  if (opts.readOnly) settings.push('-c default_transaction_read_only=on');
+  if (opts.statementTimeoutMs) settings.push(`-c statement_timeout=${opts.statementTimeoutMs}`);
+  const pool = new pg.Pool({
+    connectionString,
+    options: settings.join(' '),
+    max: opts.max ?? 10,
+    application_name: opts.applicationName ?? 'uis',
+    connectionTimeoutMillis: 10_000,
+  });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  return pool;
+}
+
+/** Runs fn inside BEGIN/COMMIT on one client, rolling back on any error. */
+export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/** Removes credentials from anything that may reach a log, an error message or the renderer. */
+export function redactConnectionString(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^:@/\s]*)(:[^@/\s]*)?@/gi, (_m, scheme: string, user: string, pass?: string) =>
+    `${scheme}${user}${pass ? ':***' : ''}@`,
+  );
+}

@@ -1,0 +1,77 @@
+import type pg from 'pg';
+import { v7 as uuidv7 } from 'uuid';
+import { EventInput, UserInput, type StoredEvent } from '../../shared/event.js';
+import { withTransaction } from '../db/pg.js';
+
+export interface TrackResult {
+  accepted: number;
+  duplicates: number;
+  ids: string[];
+}
+
+type Row = Omit<StoredEvent, 'content'> & { content: Record<string, unknown> };
+
+/** Normalizes a validated event into the stored row: id and timestamp assigned, completion_status inside content. */
+export function toRow(input: EventInput, now = new Date()): Row {
+  const e = EventInput.parse(input);
+  const content: Record<string, unknown> = { ...e.content };
+  if (e.completion_status) content.completion_status = e.completion_status;
+  return {
+    id: e.id ?? uuidv7(),
+    conversation_id: e.conversation_id,
+    user_id: e.user_id,
+    timestamp: new Date(e.timestamp ?? now).toISOString(),
+    event_type: e.event_type,
+    content,
+    tool_name: e.tool_name ?? (typeof content.tool === 'string' ? content.tool : null),
+    success: e.success ?? null,
+    credits_consumed: e.credits_consumed ?? 0,
+  };
+}
+
+// One round trip per statement whatever the batch size: the rows travel as one JSON parameter.
+// The conversation rows are created first (the events reference them); the statement trigger on
+// conversation_events then updates the conversation, the user's profile and the outbox (migrations/1764288000002_capture-pipeline.sql).
+const INPUT = `json_to_recordset($1::json) AS x(id uuid, conversation_id uuid, user_id text, timestamp timestamp,
+  event_type text, content jsonb, tool_name text, success boolean, credits_consumed int)`;
+
+const INSERT_CONVERSATIONS = `
+  INSERT INTO conversations (id, user_id, started_at)
+  SELECT conversation_id, MIN(user_id), MIN(timestamp) FROM ${INPUT}
+  GROUP BY conversation_id ORDER BY conversation_id
+  ON CONFLICT (id) DO NOTHING`;
+
+const INSERT_EVENTS = `
+  INSERT INTO conversation_events (id, conversation_id, user_id, timestamp, event_type, content, tool_name, success, credits_consumed)
+  SELECT id, conversation_id, user_id, timestamp, event_type, content, tool_name, success, credits_consumed FROM ${INPUT}
+  ON CONFLICT (id) DO NOTHING
+  RETURNING id`;
+
+/**
+ * Stores events: one transaction for the whole batch. An event whose id is already stored changes nothing and
+ * is counted as a duplicate. Input must already be validated (EventInput); invalid input throws before any write.
+ */
+export async function trackEvents(pool: pg.Pool, inputs: EventInput[]): Promise<TrackResult> {
+  const now = new Date();
+  const rows = inputs.map((e) => toRow(e, now));
+  if (rows.length === 0) return { accepted: 0, duplicates: 0, ids: [] };
+  const json = JSON.stringify(rows.map((r) => ({ ...r, timestamp: r.timestamp.slice(0, -1) })));
+  const inserted = await withTransaction(pool, async (client) => {
+    await client.query(INSERT_CONVERSATIONS, [json]);
+    const res = await client.query<{ id: string }>(INSERT_EVENTS, [json]);
+    return res.rowCount ?? 0;
+  });
+  return { accepted: inserted, duplicates: rows.length - inserted, ids: rows.map((r) => r.id) };
+}
+
+/** Identifies a user: signup time and e-mail. Existing counters are kept. */
+export async function identifyUser(pool: pg.Pool, input: UserInput): Promise<void> {
+  const u = UserInput.parse(input);
+  await pool.query(
+    `INSERT INTO user_profiles AS p (user_id, email, created_at) VALUES ($1, $2, COALESCE($3::timestamp, now() AT TIME ZONE 'UTC'))
+     ON CONFLICT (user_id) DO UPDATE SET
+       email = COALESCE(EXCLUDED.email, p.email),
+       created_at = CASE WHEN $3::timestamp IS NULL THEN p.created_at ELSE EXCLUDED.created_at END`,
+    [u.user_id, u.email ?? null, u.created_at ? new Date(u.created_at).toISOString().slice(0, -1) : null],
+  );
+}

@@ -1,0 +1,79 @@
+import type pg from 'pg';
+import { v7 as uuidv7 } from 'uuid';
+import type { EventInput, UserInput } from '../../shared/event.js';
+import { createPool } from '../db/pg.js';
+import { identifyUser, trackEvents, type TrackResult } from './capture.js';
+
+export interface ToolCall {
+  tool: string;
+  params?: Record<string, unknown>;
+  success?: boolean;
+  credits?: number;
+  result?: unknown;
+  error?: string;
+}
+
+export interface ProcessMessageInput {
+  userId: string;
+  conversationId: string;
+  message: string;
+  toolCalls?: ToolCall[];
+  /** The assistant's reply, stored as a second message event with role "assistant". */
+  result?: string;
+  timestamp?: string;
+}
+
+/**
+ * The library the chat platform imports: the seed's processMessage() flow. Everything goes through trackEvents(),
+ * the same path as HTTP ingest, so aggregates, idempotency and publication (outbox) behave identically.
+ */
+export class UisClient {
+  private readonly pool: pg.Pool;
+  private readonly ownsPool: boolean;
+
+  constructor(opts: { databaseUrl: string } | { pool: pg.Pool }) {
+    this.ownsPool = 'databaseUrl' in opts;
+    this.pool = 'pool' in opts ? opts.pool : createPool(opts.databaseUrl, { applicationName: 'uis-client' });
+  }
+
+  track(events: EventInput | EventInput[]): Promise<TrackResult> {
+    return trackEvents(this.pool, Array.isArray(events) ? events : [events]);
+  }
+
+  identify(user: UserInput): Promise<void> {
+    return identifyUser(this.pool, user);
+  }
+
+  /** Stores the user's message, each tool call (a failed one with success=false and its error) and the reply. */
+  processMessage(input: ProcessMessageInput): Promise<TrackResult> {
+    const base = { conversation_id: input.conversationId, user_id: input.userId };
+    const ts = new Date(input.timestamp ?? Date.now()).getTime();
+    let step = 0;
+    // Consecutive milliseconds keep the order of the parts within one message.
+    const at = () => new Date(ts + step++).toISOString();
+    const events: EventInput[] = [
+      { ...base, id: uuidv7(), timestamp: at(), event_type: 'message', content: { role: 'user', message: input.message } },
+    ];
+    for (const call of input.toolCalls ?? []) {
+      const ok = call.success ?? !call.error;
+      events.push({
+        ...base,
+        id: uuidv7(),
+        timestamp: at(),
+        event_type: 'tool_call',
+        tool_name: call.tool,
+        success: ok,
+        credits_consumed: call.credits ?? 0,
+        content: { tool: call.tool, params: call.params, result: call.result, ...(call.error ? { error: call.error } : {}) },
+      });
+    }
+    if (input.result !== undefined) {
+      events.push({ ...base, id: uuidv7(), timestamp: at(), event_type: 'message', content: { role: 'assistant', message: input.result } });
+    }
+    return this.track(events);
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsPool) await this.pool.end();
+  }
+}

@@ -1,0 +1,28 @@
+import type { FastifyInstance } from 'fastify';
+import type pg from 'pg';
+import { z } from 'zod';
+import { EventInput, MAX_BATCH, UserInput } from '../../shared/event.js';
+import { sendValidationError } from '../server/http-errors.js';
+import { identifyUser, trackEvents } from './capture.js';
+
+const Batch = z.object({ events: z.array(EventInput).min(1).max(MAX_BATCH) }).strict();
+
+/** POST /v1/events and POST /v1/users: validate everything first, so bad input writes nothing. */
+export function ingestRoutes(app: FastifyInstance, pool: pg.Pool): void {
+  app.post('/v1/events', async (req, reply) => {
+    const body = req.body;
+    const isBatch = typeof body === 'object' && body !== null && !Array.isArray(body) && 'events' in body;
+    const parsed = isBatch ? Batch.safeParse(body) : EventInput.safeParse(body);
+    if (!parsed.success) return sendValidationError(reply, parsed.error);
+    const events = 'events' in parsed.data ? parsed.data.events : [parsed.data];
+    const result = await trackEvents(pool, events);
+    return reply.code(202).send({ accepted: result.accepted, duplicates: result.duplicates });
+  });
+
+  app.post('/v1/users', async (req, reply) => {
+    const parsed = UserInput.safeParse(req.body);
+    if (!parsed.success) return sendValidationError(reply, parsed.error);
+    await identifyUser(pool, parsed.data);
+    return reply.code(202).send({ ok: true });
+  });
+}

@@ -1,0 +1,40 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import { ingestRoutes } from '../ingest/routes.js';
+import { bearerAuth } from './auth.js';
+import { installErrorHandler } from './http-errors.js';
+
+export interface ServerDeps {
+  /** PostgreSQL (read-write): ingest, context, profiles. Absent in web-only mode on the demo workspace. */
+  pool?: pg.Pool;
+  redis?: Redis;
+  /** Bearer token required on /v1/* and /rpc/*. */
+  token: string;
+  logger?: boolean;
+}
+
+export const BODY_LIMIT = 1024 * 1024;
+
+/** The HTTP service: one fastify app; each capability registers its routes inside the token-protected scope. */
+export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    bodyLimit: BODY_LIMIT,
+    logger: deps.logger ? { level: 'info', redact: ['req.headers.authorization'] } : false,
+    disableRequestLogging: true,
+  });
+  installErrorHandler(app);
+
+  app.get('/healthz', async () => {
+    const checks: Record<string, string> = {};
+    if (deps.pool) checks.postgres = await deps.pool.query('SELECT 1').then(() => 'up', () => 'down');
+    if (deps.redis) checks.redis = await deps.redis.ping().then(() => 'up', () => 'down');
+    return { status: Object.values(checks).includes('down') ? 'degraded' : 'ok', ...checks };
+  });
+
+  await app.register(async (api) => {
+    api.addHook('onRequest', bearerAuth(deps.token));
+    if (deps.pool) ingestRoutes(api, deps.pool);
+  });
+  return app;
+}

@@ -1,0 +1,48 @@
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import { ConfigError, type Env } from '../config.js';
+import { createPool, redactConnectionString } from '../db/pg.js';
+import { createRedis } from '../stream/redis.js';
+import { OutboxRelay } from '../stream/relay.js';
+import { buildServer } from './app.js';
+
+export interface RunningService {
+  app: FastifyInstance;
+  url: string;
+  pool: pg.Pool;
+  redis: Redis;
+  relay: OutboxRelay;
+  close(): Promise<void>;
+}
+
+/** `uis serve`: ingest API + outbox relay (+ the capabilities that register on the app). */
+export async function startService(env: Env, opts: { port?: number; host?: string; log?: (l: string) => void } = {}): Promise<RunningService> {
+  const log = opts.log ?? (() => {});
+  if (!env.DATABASE_URL) throw new ConfigError('DATABASE_URL is not set: uis serve needs PostgreSQL (run `uis migrate` first).');
+  if (!env.REDIS_URL) throw new ConfigError('REDIS_URL is not set: uis serve publishes events to Redis.');
+  if (!env.UIS_API_TOKEN) throw new ConfigError('UIS_API_TOKEN is not set: every /v1 route needs a bearer token (at least 8 characters).');
+  const pool = createPool(env.DATABASE_URL, { applicationName: 'uis-serve', max: 20 });
+  const redis = createRedis(env.REDIS_URL);
+  const relay = new OutboxRelay(pool, redis, {
+    keyPrefix: env.UIS_REDIS_PREFIX,
+    maxLen: env.UIS_STREAM_MAXLEN,
+    onError: (e) => log(`relay: ${redactConnectionString(e.message)} (events wait in the outbox)`),
+  });
+  relay.start();
+  const app = await buildServer({ pool, redis, token: env.UIS_API_TOKEN });
+  const address = await app.listen({ port: opts.port ?? env.PORT ?? 8787, host: opts.host ?? env.HOST ?? '127.0.0.1' });
+  return {
+    app,
+    url: address,
+    pool,
+    redis,
+    relay,
+    async close() {
+      await app.close();
+      await relay.stop();
+      redis.disconnect();
+      await pool.end();
+    },
+  };
+}

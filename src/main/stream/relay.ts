@@ -1,0 +1,172 @@
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import { toUserContextMessage, type StoredEvent } from '../../shared/event.js';
+import { streamKeys, type StreamKeys } from './keys.js';
+
+// Publishes a batch atomically per entry: an outbox seq already in the in-flight hash was published by an
+// earlier attempt whose DELETE in PostgreSQL did not happen, so it is skipped (exactly once in the stream).
+// ARGV: maxlen, then triples (seq, event json, user_context json).
+const PUBLISH_SCRIPT = `
+local published = 0
+local maxlen = ARGV[1]
+for i = 2, #ARGV, 3 do
+  if redis.call('HSETNX', KEYS[3], ARGV[i], 1) == 1 then
+    if maxlen == '0' then
+      redis.call('XADD', KEYS[1], '*', 'event', ARGV[i + 1])
+    else
+      redis.call('XADD', KEYS[1], 'MAXLEN', '~', maxlen, '*', 'event', ARGV[i + 1])
+    end
+    redis.call('PUBLISH', KEYS[2], ARGV[i + 2])
+    published = published + 1
+  end
+end
+redis.call('EXPIRE', KEYS[3], 86400)
+return published
+`;
+
+export interface RelayOptions {
+  keyPrefix?: string;
+  /** Approximate cap on the stream's length (XADD MAXLEN ~); 0 keeps everything. */
+  maxLen?: number;
+  batchSize?: number;
+  /** Poll interval when no NOTIFY arrives (and the retry delay after a failure). */
+  pollMs?: number;
+  onError?: (err: Error) => void;
+  onPublished?: (count: number) => void;
+}
+
+/**
+ * Moves events from the PostgreSQL outbox to Redis (stream uis:events + the seed's pub/sub channel). One relay at a
+ * time holds an advisory lock, so per-conversation order is the outbox order. If Redis is down, events wait in the
+ * outbox and go out when it is back.
+ */
+export class OutboxRelay {
+  private readonly keys: StreamKeys;
+  private listener: pg.PoolClient | null = null;
+  private running = false;
+  private wake: (() => void) | null = null;
+  private loopDone: Promise<void> | null = null;
+  private published = 0;
+  private notified = false;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly redis: Redis,
+    private readonly opts: RelayOptions = {},
+  ) {
+    this.keys = streamKeys(opts.keyPrefix);
+  }
+
+  get publishedCount(): number {
+    return this.published;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loopDone = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loopDone;
+    await this.releaseListener();
+  }
+
+  /** Publishes everything currently in the outbox; returns how many entries were published. */
+  async drainOnce(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.publishBatch();
+      total += n.rows;
+      if (n.rows < (this.opts.batchSize ?? 1000)) return total;
+    }
+  }
+
+  private async publishBatch(): Promise<{ rows: number }> {
+    const limit = this.opts.batchSize ?? 1000;
+    const res = await this.pool.query<{ seq: number; payload: StoredEvent }>(
+      'SELECT seq, payload FROM uis_outbox ORDER BY seq LIMIT $1',
+      [limit],
+    );
+    if (res.rows.length === 0) return { rows: 0 };
+    const args: string[] = [String(this.opts.maxLen ?? 1_000_000)];
+    for (const r of res.rows) {
+      args.push(String(r.seq), JSON.stringify(r.payload), JSON.stringify(toUserContextMessage(r.payload)));
+    }
+    const k = this.keys;
+    const n = (await this.redis.eval(PUBLISH_SCRIPT, 3, k.stream, k.channel, k.inflight, ...args)) as number;
+    const seqs = res.rows.map((r) => r.seq);
+    await this.pool.query('DELETE FROM uis_outbox WHERE seq = ANY($1::bigint[])', [seqs]);
+    await this.redis.hdel(k.inflight, ...seqs.map(String));
+    this.published += n;
+    if (n > 0) this.opts.onPublished?.(n);
+    return { rows: res.rows.length };
+  }
+
+  private async ensureLeader(): Promise<boolean> {
+    if (this.listener) return true;
+    const client = await this.pool.connect();
+    try {
+      const lock = await client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock(hashtext('uis_outbox_relay')) AS ok");
+      if (!lock.rows[0]?.ok) {
+        client.release();
+        return false;
+      }
+      await client.query('LISTEN uis_outbox');
+      client.on('notification', () => {
+        this.notified = true;
+        this.wake?.();
+      });
+      client.on('error', () => void this.releaseListener(true));
+      this.listener = client;
+      return true;
+    } catch (err) {
+      client.release(true);
+      throw err;
+    }
+  }
+
+  private async releaseListener(destroy = false): Promise<void> {
+    const l = this.listener;
+    this.listener = null;
+    if (!l) return;
+    try {
+      if (!destroy) await l.query("SELECT pg_advisory_unlock(hashtext('uis_outbox_relay')); UNLISTEN *");
+    } catch {
+      destroy = true;
+    }
+    l.release(destroy);
+  }
+
+  private async loop(): Promise<void> {
+    const poll = this.opts.pollMs ?? 500;
+    while (this.running) {
+      let delay = poll;
+      this.notified = false;
+      try {
+        if (await this.ensureLeader()) {
+          const n = await this.drainOnce();
+          if (n > 0) delay = 0;
+        } else {
+          delay = poll * 4;
+        }
+      } catch (err) {
+        this.opts.onError?.(err as Error);
+        delay = poll * 2;
+      }
+      if (!this.running) break;
+      if (delay > 0 && !this.notified) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, delay);
+          this.wake = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+        this.wake = null;
+      }
+    }
+  }
+}

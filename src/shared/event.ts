@@ -1,0 +1,99 @@
+import { z } from 'zod';
+
+/** The four kinds of event the chat platform sends (seed: event_type). */
+export const EVENT_TYPES = ['message', 'tool_call', 'error', 'completion'] as const;
+export const COMPLETION_STATUSES = ['completed', 'abandoned', 'blocked_by_credits'] as const;
+
+export type EventType = (typeof EVENT_TYPES)[number];
+export type CompletionStatus = (typeof COMPLETION_STATUSES)[number];
+
+/** Free-form event content (seed: {role, message, tool, params, result, error}); extra keys are kept. */
+export const EventContent = z
+  .object({
+    role: z.enum(['user', 'assistant', 'system']).optional(),
+    message: z.string().max(100_000).optional(),
+    tool: z.string().max(200).optional(),
+    params: z.record(z.string(), z.unknown()).optional(),
+    result: z.unknown().optional(),
+    error: z.string().max(10_000).optional(),
+    completion_status: z.enum(COMPLETION_STATUSES).optional(),
+  })
+  .catchall(z.unknown());
+
+const isoTimestamp = z.iso.datetime({ offset: true, local: false });
+
+/**
+ * One event on the wire (snake_case, as in the seed). `id` and `timestamp` are optional: the system assigns a
+ * time-ordered UUIDv7 and "now". A completion carries `completion_status`, stored inside `content`.
+ */
+export const EventInput = z
+  .object({
+    id: z.uuid().optional(),
+    conversation_id: z.uuid(),
+    user_id: z.string().min(1).max(200),
+    timestamp: isoTimestamp.optional(),
+    event_type: z.enum(EVENT_TYPES),
+    content: EventContent.default({}),
+    tool_name: z.string().min(1).max(200).nullish(),
+    success: z.boolean().nullish(),
+    credits_consumed: z.number().int().min(0).max(1_000_000).nullish(),
+    completion_status: z.enum(COMPLETION_STATUSES).optional(),
+  })
+  .strict();
+export type EventInput = z.input<typeof EventInput>;
+
+export const MAX_BATCH = 1000;
+
+/** POST /v1/events body: one event, or {events: [...]} with 1..1000 events. */
+export const EventBatchInput = z.union([
+  z.object({ events: z.array(EventInput).min(1).max(MAX_BATCH) }).strict(),
+  EventInput,
+]);
+
+/** An event as stored and as published on the stream: every field present, timestamp in UTC ISO 8601. */
+export const StoredEvent = z.object({
+  id: z.string(),
+  conversation_id: z.string(),
+  user_id: z.string(),
+  timestamp: z.string(),
+  event_type: z.enum(EVENT_TYPES),
+  content: z.record(z.string(), z.unknown()),
+  tool_name: z.string().nullable(),
+  success: z.boolean().nullable(),
+  credits_consumed: z.number().nullable(),
+});
+export type StoredEvent = z.infer<typeof StoredEvent>;
+
+/** POST /v1/users: identify a user (signup time, e-mail). */
+export const UserInput = z
+  .object({
+    user_id: z.string().min(1).max(200),
+    email: z.email().nullish(),
+    created_at: isoTimestamp.optional(),
+  })
+  .strict();
+export type UserInput = z.input<typeof UserInput>;
+
+/** The seed's pub/sub shape on channel `user_context`. */
+export interface UserContextMessage {
+  userId: string;
+  event: 'new_interaction';
+  data: { message: string | null; toolCalls: Array<{ tool: string; params?: unknown; success: boolean | null }> };
+}
+
+export function toUserContextMessage(e: StoredEvent): UserContextMessage {
+  const message = typeof e.content.message === 'string' ? e.content.message : null;
+  const toolCalls =
+    e.event_type === 'tool_call' && e.tool_name
+      ? [{ tool: e.tool_name, params: e.content.params, success: e.success }]
+      : [];
+  return { userId: e.user_id, event: 'new_interaction', data: { message, toolCalls } };
+}
+
+/** Turns a zod error into one readable line naming the field, e.g. "events.3.event_type: Invalid option ...". */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.join('.') : '(body)'}: ${i.message}`)
+    .join('; ');
+}
