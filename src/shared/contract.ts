@@ -1,0 +1,32 @@
+import { z } from 'zod';
+
+/**
+ * The API between the core and the renderer: one typed map of channels. Each feature declares its channels in
+ * src/shared/api/<feature>.ts with defineChannels(); src/shared/api/index.ts merges them. Both transports (Electron IPC
+ * and HTTP POST /rpc/<channel>) and the renderer's client are typed from the merged map, and the preload's allowlist is
+ * built from its keys.
+ */
+export interface ChannelDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+  input: I;
+  output: O;
+  description: string;
+}
+
+export type ContractShape = Record<string, ChannelDef>;
+
+export function defineChannels<C extends ContractShape>(channels: C): C {
+  return channels;
+}
+
+export type ChannelInput<C extends ContractShape, K extends keyof C> = z.input<C[K]['input']>;
+export type ChannelOutput<C extends ContractShape, K extends keyof C> = z.infer<C[K]['output']>;
+
+/** Push topics (core → renderer): live events, job progress. Same idea: a schema per topic. */
+export type TopicShape = Record<string, z.ZodType>;
+export function defineTopics<T extends TopicShape>(topics: T): T {
+  return topics;
+}
+
+/** Errors cross both transports as {code, message}; connection strings are stripped before they leave the core. */
+export const ApiErrorBody = z.object({ code: z.string(), message: z.string() });
+export type ApiErrorBody = z.infer<typeof ApiErrorBody>;
