@@ -7,6 +7,10 @@
 --     only sees rows that were really inserted, so a replayed event changes no aggregate.
 
 -- Up Migration
+-- The seed's TIMESTAMP columns default to NOW(); with the database's sessions in UTC, a platform's own INSERT that
+-- leaves `timestamp` out stores UTC too (our pools set TimeZone=UTC themselves).
+DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET TimeZone = ''UTC''', current_database()); END $$;
+
 CREATE SEQUENCE uis_change_seq;
 
 ALTER TABLE conversations
@@ -77,11 +81,12 @@ CREATE TRIGGER uis_conversations_inserted AFTER INSERT ON conversations
 
 CREATE FUNCTION uis_on_events_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    -- Lock the touched conversations in id order so concurrent batches never deadlock,
-    -- and so outbox order equals commit order within a conversation.
+    -- Lock the touched conversations in id order so outbox order equals commit order within a conversation.
+    -- NO KEY UPDATE, not UPDATE: the foreign-key check already holds KEY SHARE on these rows, and two batches
+    -- upgrading KEY SHARE to UPDATE on the same conversation would deadlock each other.
     PERFORM 1 FROM conversations c
     WHERE c.id IN (SELECT DISTINCT conversation_id FROM new_rows)
-    ORDER BY c.id FOR UPDATE;
+    ORDER BY c.id FOR NO KEY UPDATE;
 
     UPDATE conversations c SET
         last_message_at = GREATEST(c.last_message_at, agg.last_at),
@@ -154,3 +159,4 @@ ALTER TABLE conversations DROP COLUMN change_seq, DROP COLUMN updated_at;
 ALTER TABLE conversation_events DROP COLUMN change_seq, DROP COLUMN updated_at;
 ALTER TABLE user_profiles DROP COLUMN change_seq, DROP COLUMN updated_at;
 DROP SEQUENCE IF EXISTS uis_change_seq;
+DO $$ BEGIN EXECUTE format('ALTER DATABASE %I RESET TimeZone', current_database()); END $$;

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import pRetry from 'p-retry';
 import { v7 as uuidv7 } from 'uuid';
 import { EventInput, UserInput, type StoredEvent } from '../../shared/event.js';
 import { withTransaction } from '../db/pg.js';
@@ -9,11 +10,18 @@ export interface TrackResult {
   ids: string[];
 }
 
+/** Input that failed validation; `issues` name the field, e.g. "2.event_type" (index within the batch first). */
+export class InvalidEventError extends Error {
+  constructor(readonly issues: Array<{ path: string; message: string }>) {
+    super(`Invalid event: ${issues.slice(0, 5).map((i) => `${i.path || '(event)'}: ${i.message}`).join('; ')}`);
+    this.name = 'InvalidEventError';
+  }
+}
+
 type Row = Omit<StoredEvent, 'content'> & { content: Record<string, unknown> };
 
 /** Normalizes a validated event into the stored row: id and timestamp assigned, completion_status inside content. */
-export function toRow(input: EventInput, now = new Date()): Row {
-  const e = EventInput.parse(input);
+export function toRow(e: EventInput & { content?: Record<string, unknown> }, now = new Date()): Row {
   const content: Record<string, unknown> = { ...e.content };
   if (e.completion_status) content.completion_status = e.completion_status;
   return {
@@ -27,6 +35,19 @@ export function toRow(input: EventInput, now = new Date()): Row {
     success: e.success ?? null,
     credits_consumed: e.credits_consumed ?? 0,
   };
+}
+
+/** Validates every event before anything is written; throws InvalidEventError naming index and field. */
+export function validateEvents(inputs: unknown[]): EventInput[] {
+  const issues: Array<{ path: string; message: string }> = [];
+  const valid: EventInput[] = [];
+  inputs.forEach((input, index) => {
+    const r = EventInput.safeParse(input);
+    if (r.success) valid.push(r.data);
+    else for (const i of r.error.issues) issues.push({ path: [index, ...i.path].join('.'), message: i.message });
+  });
+  if (issues.length) throw new InvalidEventError(issues);
+  return valid;
 }
 
 // One round trip per statement whatever the batch size: the rows travel as one JSON parameter.
@@ -44,29 +65,51 @@ const INSERT_CONVERSATIONS = `
 const INSERT_EVENTS = `
   INSERT INTO conversation_events (id, conversation_id, user_id, timestamp, event_type, content, tool_name, success, credits_consumed)
   SELECT id, conversation_id, user_id, timestamp, event_type, content, tool_name, success, credits_consumed FROM ${INPUT}
-  ON CONFLICT (id) DO NOTHING
-  RETURNING id`;
+  ON CONFLICT (id) DO NOTHING`;
+
+// deadlock_detected, serialization_failure: two batches touching the same users' profiles in a different order.
+// The whole transaction is retried; nothing of the failed attempt was committed, so no aggregate counts twice.
+const RETRYABLE = new Set(['40P01', '40001']);
 
 /**
- * Stores events: one transaction for the whole batch. An event whose id is already stored changes nothing and
- * is counted as a duplicate. Input must already be validated (EventInput); invalid input throws before any write.
+ * Stores events: one transaction for the whole batch. An event whose id is already stored (in an earlier batch
+ * or earlier in the same batch) changes nothing and is counted as a duplicate. Invalid input throws
+ * InvalidEventError before any write.
  */
-export async function trackEvents(pool: pg.Pool, inputs: EventInput[]): Promise<TrackResult> {
+export async function trackEvents(pool: pg.Pool, inputs: unknown[]): Promise<TrackResult> {
+  return storeEvents(pool, validateEvents(inputs));
+}
+
+/** trackEvents() for events already validated by EventInput (the HTTP route validates the whole body first). */
+export async function storeEvents(pool: pg.Pool, events: EventInput[]): Promise<TrackResult> {
   const now = new Date();
-  const rows = inputs.map((e) => toRow(e, now));
+  const rows = events.map((e) => toRow(e, now));
   if (rows.length === 0) return { accepted: 0, duplicates: 0, ids: [] };
+  // TIMESTAMP columns hold UTC without a zone: send "2026-03-01T10:00:00.000" (no Z).
   const json = JSON.stringify(rows.map((r) => ({ ...r, timestamp: r.timestamp.slice(0, -1) })));
-  const inserted = await withTransaction(pool, async (client) => {
-    await client.query(INSERT_CONVERSATIONS, [json]);
-    const res = await client.query<{ id: string }>(INSERT_EVENTS, [json]);
-    return res.rowCount ?? 0;
-  });
+  const inserted = await pRetry(
+    () =>
+      withTransaction(pool, async (client) => {
+        await client.query(INSERT_CONVERSATIONS, [json]);
+        const res = await client.query(INSERT_EVENTS, [json]);
+        return res.rowCount ?? 0;
+      }),
+    {
+      retries: 8,
+      minTimeout: 5,
+      maxTimeout: 200,
+      randomize: true,
+      shouldRetry: ({ error }) => RETRYABLE.has((error as { code?: string }).code ?? ''),
+    },
+  );
   return { accepted: inserted, duplicates: rows.length - inserted, ids: rows.map((r) => r.id) };
 }
 
 /** Identifies a user: signup time and e-mail. Existing counters are kept. */
 export async function identifyUser(pool: pg.Pool, input: UserInput): Promise<void> {
-  const u = UserInput.parse(input);
+  const r = UserInput.safeParse(input);
+  if (!r.success) throw new InvalidEventError(r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+  const u = r.data;
   await pool.query(
     `INSERT INTO user_profiles AS p (user_id, email, created_at) VALUES ($1, $2, COALESCE($3::timestamp, now() AT TIME ZONE 'UTC'))
      ON CONFLICT (user_id) DO UPDATE SET

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { v7 as uuidv7 } from 'uuid';
+import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
 import type { EventInput, UserInput } from '../../shared/event.js';
 import { createPool } from '../db/pg.js';
 import { identifyUser, trackEvents, type TrackResult } from './capture.js';
@@ -21,7 +21,15 @@ export interface ProcessMessageInput {
   /** The assistant's reply, stored as a second message event with role "assistant". */
   result?: string;
   timestamp?: string;
+  /**
+   * Id of the user's message event. Give it to make a retry safe: the other events' ids are derived from it, so
+   * calling processMessage again with the same id stores nothing twice (reported as duplicates).
+   */
+  id?: string;
 }
+
+// Namespace for the ids derived from a message id (tool calls, reply): any fixed UUID works.
+const DERIVED_IDS = 'a3f1c0de-5b7e-4c1a-9e55-2d8f6b0c7e11';
 
 /**
  * The library the chat platform imports: the seed's processMessage() flow. Everything goes through trackEvents(),
@@ -51,14 +59,16 @@ export class UisClient {
     let step = 0;
     // Consecutive milliseconds keep the order of the parts within one message.
     const at = () => new Date(ts + step++).toISOString();
+    const messageId = input.id;
+    const nextId = () => (messageId ? uuidv5(`${messageId}:${step}`, DERIVED_IDS) : uuidv7());
     const events: EventInput[] = [
-      { ...base, id: uuidv7(), timestamp: at(), event_type: 'message', content: { role: 'user', message: input.message } },
+      { ...base, id: messageId ?? uuidv7(), timestamp: at(), event_type: 'message', content: { role: 'user', message: input.message } },
     ];
     for (const call of input.toolCalls ?? []) {
       const ok = call.success ?? !call.error;
       events.push({
         ...base,
-        id: uuidv7(),
+        id: nextId(),
         timestamp: at(),
         event_type: 'tool_call',
         tool_name: call.tool,
@@ -68,7 +78,7 @@ export class UisClient {
       });
     }
     if (input.result !== undefined) {
-      events.push({ ...base, id: uuidv7(), timestamp: at(), event_type: 'message', content: { role: 'assistant', message: input.result } });
+      events.push({ ...base, id: nextId(), timestamp: at(), event_type: 'message', content: { role: 'assistant', message: input.result } });
     }
     return this.track(events);
   }

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { z } from 'zod';
 import { EventInput, MAX_BATCH, UserInput } from '../../shared/event.js';
 import { sendValidationError } from '../server/http-errors.js';
-import { identifyUser, trackEvents } from './capture.js';
+import { identifyUser, storeEvents } from './capture.js';
 
 const Batch = z.object({ events: z.array(EventInput).min(1).max(MAX_BATCH) }).strict();
 
@@ -15,7 +15,7 @@ export function ingestRoutes(app: FastifyInstance, pool: pg.Pool): void {
     const parsed = isBatch ? Batch.safeParse(body) : EventInput.safeParse(body);
     if (!parsed.success) return sendValidationError(reply, parsed.error);
     const events = 'events' in parsed.data ? parsed.data.events : [parsed.data];
-    const result = await trackEvents(pool, events);
+    const result = await storeEvents(pool, events);
     return reply.code(202).send({ accepted: result.accepted, duplicates: result.duplicates });
   });
 
