@@ -1,0 +1,129 @@
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { from as copyFrom } from 'pg-copy-streams';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { streamKeys } from '../../src/main/stream/keys.js';
+import { OutboxRelay } from '../../src/main/stream/relay.js';
+import type { StoredEvent } from '../../src/shared/event.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { REDIS_URL, cleanupPrefix, testPrefix } from '../helpers/redis.js';
+
+const CONV_A = '0193a300-0000-7000-8000-00000000000a';
+const CONV_B = '0193a300-0000-7000-8000-00000000000b';
+
+describe('direct SQL door: the platform INSERTs or COPYs rows itself', () => {
+  let db: TestDatabase;
+  let redis: Redis;
+  let relay: OutboxRelay;
+  const prefix = testPrefix();
+  const keys = streamKeys(prefix);
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    redis = new Redis(REDIS_URL);
+    relay = new OutboxRelay(db.pool, redis, { keyPrefix: prefix, pollMs: 100 });
+    relay.start();
+  });
+  afterAll(async () => {
+    await relay.stop();
+    await cleanupPrefix(redis, prefix);
+    redis.disconnect();
+    await db.drop();
+  });
+
+  const published = async () => (await redis.xrange(keys.stream, '-', '+')).map(([, f]) => JSON.parse(f[1]) as StoredEvent);
+
+  it('INSERT INTO conversations + conversation_events updates aggregates and reaches the stream via the relay', async () => {
+    await db.pool.query(`INSERT INTO conversations (id, user_id, started_at) VALUES ($1, 'dana', '2026-03-10 09:00:00')`, [CONV_A]);
+    await db.pool.query(
+      `INSERT INTO conversation_events (id, conversation_id, user_id, timestamp, event_type, content, tool_name, success, credits_consumed) VALUES
+        ('0193a300-0000-7000-8000-0000000000a1', $1, 'dana', '2026-03-10 09:00:00', 'message', '{"role":"user","message":"translate my menu"}', NULL, NULL, 0),
+        ('0193a300-0000-7000-8000-0000000000a2', $1, 'dana', '2026-03-10 09:00:02', 'tool_call', '{"tool":"translate"}', 'translate', true, 3),
+        ('0193a300-0000-7000-8000-0000000000a3', $1, 'dana', '2026-03-10 09:00:09', 'completion', '{"completion_status":"completed"}', NULL, NULL, 0)`,
+      [CONV_A],
+    );
+    const conv = (await db.pool.query('SELECT * FROM conversations WHERE id = $1', [CONV_A])).rows[0];
+    expect(conv).toMatchObject({
+      message_count: 1,
+      credits_used: 3,
+      tools_used: { translate: 1 },
+      first_intent: 'translate my menu',
+      completion_status: 'completed',
+      last_message_at: '2026-03-10T09:00:09.000Z',
+      started_at: '2026-03-10T09:00:00.000Z',
+    });
+    const profile = (await db.pool.query(`SELECT * FROM user_profiles WHERE user_id = 'dana'`)).rows[0];
+    expect(profile).toMatchObject({ total_conversations: 1, total_messages: 1, total_credits_used: 3, last_active_at: '2026-03-10T09:00:09.000Z' });
+
+    await expect.poll(async () => (await published()).map((e) => e.id), { timeout: 10_000 }).toEqual([
+      '0193a300-0000-7000-8000-0000000000a1',
+      '0193a300-0000-7000-8000-0000000000a2',
+      '0193a300-0000-7000-8000-0000000000a3',
+    ]);
+    expect((await published())[1]).toMatchObject({ event_type: 'tool_call', tool_name: 'translate', success: true, credits_consumed: 3, timestamp: '2026-03-10T09:00:02.000Z' });
+  });
+
+  it('a replayed INSERT … ON CONFLICT DO NOTHING changes nothing and publishes nothing', async () => {
+    await db.pool.query(
+      `INSERT INTO conversation_events (id, conversation_id, user_id, timestamp, event_type, content, credits_consumed)
+       VALUES ('0193a300-0000-7000-8000-0000000000a2', $1, 'dana', '2026-03-10 09:00:02', 'tool_call', '{}', 3) ON CONFLICT (id) DO NOTHING`,
+      [CONV_A],
+    );
+    const conv = (await db.pool.query('SELECT credits_used, tools_used FROM conversations WHERE id = $1', [CONV_A])).rows[0];
+    expect(conv).toEqual({ credits_used: 3, tools_used: { translate: 1 } });
+    expect(await db.pool.query('SELECT count(*)::int AS n FROM uis_outbox').then((r) => r.rows[0].n)).toBe(0);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await published()).length).toBe(3);
+  });
+
+  it('an event row without a timestamp gets NOW() in UTC on a plain platform connection', async () => {
+    // The platform's own connection sets no time zone: the database default (set by the migration) applies.
+    const platform = new pg.Client({ connectionString: db.url });
+    await platform.connect();
+    try {
+      expect((await platform.query('SHOW TimeZone')).rows[0].TimeZone).toBe('UTC');
+      await platform.query(
+        `INSERT INTO conversation_events (id, conversation_id, user_id, event_type, content)
+         VALUES ('0193a300-0000-7000-8000-0000000000a4', $1, 'dana', 'message', '{"role":"assistant","message":"done"}')`,
+        [CONV_A],
+      );
+    } finally {
+      await platform.end();
+    }
+    const row = (await db.pool.query(`SELECT timestamp FROM conversation_events WHERE id = '0193a300-0000-7000-8000-0000000000a4'`)).rows[0];
+    expect(Math.abs(Date.parse(row.timestamp) - Date.now())).toBeLessThan(60_000);
+  });
+
+  it('COPY into conversation_events goes through the same trigger: aggregates, profile, stream', async () => {
+    await db.pool.query(`INSERT INTO conversations (id, user_id, started_at) VALUES ($1, 'eve', '2026-03-11 07:00:00')`, [CONV_B]);
+    const lines = [
+      ['0193a300-0000-7000-8000-0000000000b1', CONV_B, 'eve', '2026-03-11 07:00:00', 'message', '{"role":"user","message":"edit my podcast"}', '\\N', '\\N', '0'],
+      ['0193a300-0000-7000-8000-0000000000b2', CONV_B, 'eve', '2026-03-11 07:00:03', 'tool_call', '{"tool":"audio_edit"}', 'audio_edit', 'f', '5'],
+      ['0193a300-0000-7000-8000-0000000000b3', CONV_B, 'eve', '2026-03-11 07:00:04', 'tool_call', '{"tool":"audio_edit"}', 'audio_edit', 't', '5'],
+    ].map((cols) => cols.join('\t') + '\n');
+    const client = await db.pool.connect();
+    try {
+      await pipeline(
+        Readable.from(lines),
+        client.query(copyFrom('COPY conversation_events (id, conversation_id, user_id, timestamp, event_type, content, tool_name, success, credits_consumed) FROM STDIN')),
+      );
+    } finally {
+      client.release();
+    }
+    const conv = (await db.pool.query('SELECT * FROM conversations WHERE id = $1', [CONV_B])).rows[0];
+    expect(conv).toMatchObject({ message_count: 1, credits_used: 10, tools_used: { audio_edit: 2 }, first_intent: 'edit my podcast', last_message_at: '2026-03-11T07:00:04.000Z' });
+    const profile = (await db.pool.query(`SELECT * FROM user_profiles WHERE user_id = 'eve'`)).rows[0];
+    expect(profile).toMatchObject({ total_conversations: 1, total_messages: 1, total_credits_used: 10 });
+
+    await expect
+      .poll(async () => (await published()).filter((e) => e.conversation_id === CONV_B).map((e) => [e.id, e.success]), { timeout: 10_000 })
+      .toEqual([
+        ['0193a300-0000-7000-8000-0000000000b1', null],
+        ['0193a300-0000-7000-8000-0000000000b2', false],
+        ['0193a300-0000-7000-8000-0000000000b3', true],
+      ]);
+    expect((await published()).length).toBe(7); // 3 INSERTed + 1 without timestamp + 3 COPYed
+  });
+});
