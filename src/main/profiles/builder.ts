@@ -1,0 +1,191 @@
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import { streamKeys } from '../stream/keys.js';
+import { applyUserEvents } from './store.js';
+import type { ContextSummarizer } from './summary.js';
+
+/** Channel on which the builder announces changed profiles ({users: [...]}); context caches in every process listen. */
+export function profileChangedChannel(prefix = ''): string {
+  return `${prefix}uis:profile-changed`;
+}
+
+export const DEFAULT_GROUP = 'profile-builder';
+
+export interface ProfileBuilderOptions {
+  keyPrefix?: string;
+  group?: string;
+  /** Unique per worker; a restarted worker with the same name first finishes its own pending entries. */
+  consumer?: string;
+  batchSize?: number;
+  blockMs?: number;
+  /** Pending entries idle this long belong to a dead worker and are claimed (XAUTOCLAIM). */
+  claimIdleMs?: number;
+  summarizer?: ContextSummarizer;
+  now?: () => Date;
+  onError?: (err: Error) => void;
+  /** Called after a batch is written and acknowledged, with the users whose profile changed. */
+  onApplied?: (users: string[], events: number) => void;
+  /** Called after each user's transaction commits, before the batch is acknowledged (tests inject crashes here). */
+  afterUserCommit?: (userId: string) => void | Promise<void>;
+}
+
+type Entry = [id: string, fields: string[]];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The profile builder: one consumer of the group on the stream uis:events. At-least-once: a batch is acknowledged only
+ * after every profile in it is committed; the ledger in PostgreSQL makes a redelivered event change nothing; a dead
+ * worker's pending entries are claimed by the others. Start several (same group, different consumer names) to share load.
+ */
+export class ProfileBuilder {
+  readonly consumer: string;
+  private readonly conn: Redis;
+  private readonly stream: string;
+  private readonly group: string;
+  private running = false;
+  private loopDone: Promise<void> | null = null;
+  private lastClaim = 0;
+  private replayOwnPending = true;
+  private appliedEvents = 0;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    redis: Redis,
+    private readonly opts: ProfileBuilderOptions = {},
+  ) {
+    // A connection of its own: XREADGROUP BLOCK holds it.
+    this.conn = redis.duplicate();
+    this.conn.on('error', () => {});
+    this.stream = streamKeys(opts.keyPrefix).stream;
+    this.group = opts.group ?? DEFAULT_GROUP;
+    this.consumer = opts.consumer ?? `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  }
+
+  /** Events applied to profiles by this worker (new to the ledger). */
+  get appliedCount(): number {
+    return this.appliedEvents;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loopDone = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.conn.disconnect();
+    await this.loopDone;
+  }
+
+  /** Stops at once, acknowledging nothing more: what a crash looks like to the group (tests). */
+  kill(): void {
+    this.running = false;
+    this.conn.disconnect();
+  }
+
+  private async ensureGroup(): Promise<void> {
+    try {
+      await this.conn.xgroup('CREATE', this.stream, this.group, '0', 'MKSTREAM');
+    } catch (err) {
+      if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
+    }
+  }
+
+  private async loop(): Promise<void> {
+    const batch = this.opts.batchSize ?? 200;
+    const claimIdle = this.opts.claimIdleMs ?? 30_000;
+    let groupReady = false;
+    while (this.running) {
+      try {
+        if (this.conn.status !== 'ready') {
+          await sleep(100);
+          continue;
+        }
+        if (!groupReady) {
+          await this.ensureGroup();
+          groupReady = true;
+        }
+        if (this.replayOwnPending) {
+          // Entries delivered to this consumer name but never acknowledged (a failed batch, or the previous run).
+          const own = await this.readGroup(batch, 0, '0');
+          if (own.length === 0) this.replayOwnPending = false;
+          else await this.process(own);
+          continue;
+        }
+        if (Date.now() - this.lastClaim >= claimIdle / 2) {
+          this.lastClaim = Date.now();
+          await this.claimAbandoned(claimIdle, batch);
+        }
+        const entries = await this.readGroup(batch, this.opts.blockMs ?? 2000, '>');
+        if (entries.length) await this.process(entries);
+      } catch (err) {
+        if (!this.running) break;
+        const message = String((err as Error).message);
+        // Redis restarted without its data: the group is gone; recreate it and read the new stream from its start.
+        if (message.includes('NOGROUP')) groupReady = false;
+        this.replayOwnPending = true;
+        this.opts.onError?.(err as Error);
+        await sleep(200);
+      }
+    }
+  }
+
+  private async readGroup(count: number, blockMs: number, id: string): Promise<Entry[]> {
+    const args: Array<string | number> = ['GROUP', this.group, this.consumer, 'COUNT', count];
+    if (blockMs > 0) args.push('BLOCK', blockMs);
+    args.push('STREAMS', this.stream, id);
+    const res = (await (this.conn.xreadgroup as (...a: Array<string | number>) => Promise<unknown>)(...args)) as Array<[string, Entry[]]> | null;
+    // A pending entry deleted from the stream (XDEL by forget) comes back with null fields: acknowledge it, apply nothing.
+    return res?.[0]?.[1] ?? [];
+  }
+
+  private async claimAbandoned(minIdleMs: number, count: number): Promise<void> {
+    let cursor = '0-0';
+    do {
+      const res = (await this.conn.xautoclaim(this.stream, this.group, this.consumer, minIdleMs, cursor, 'COUNT', count)) as [string, Entry[], string[]?];
+      cursor = res[0];
+      const entries = res[1].filter((e) => e && e[1]);
+      if (entries.length) await this.process(entries);
+    } while (cursor !== '0-0' && this.running);
+  }
+
+  private async process(entries: Entry[]): Promise<void> {
+    const byUser = new Map<string, string[]>();
+    for (const [, fields] of entries) {
+      if (!fields) continue;
+      const i = fields.indexOf('event');
+      if (i < 0) continue;
+      try {
+        const e = JSON.parse(fields[i + 1]) as { id?: unknown; user_id?: unknown };
+        if (typeof e.id !== 'string' || typeof e.user_id !== 'string') continue;
+        if (!/^[0-9a-f-]{36}$/i.test(e.id)) continue;
+        const ids = byUser.get(e.user_id) ?? [];
+        ids.push(e.id);
+        byUser.set(e.user_id, ids);
+      } catch {
+        // Not our JSON (a hand-written XADD): nothing to apply; it is acknowledged with the batch.
+      }
+    }
+    const changed: string[] = [];
+    let events = 0;
+    for (const [userId, ids] of byUser) {
+      const n = await applyUserEvents(this.pool, userId, ids, { summarizer: this.opts.summarizer, now: this.opts.now });
+      if (n > 0) {
+        changed.push(userId);
+        events += n;
+      }
+      await this.opts.afterUserCommit?.(userId);
+      if (!this.running) throw new Error('profile builder stopped mid-batch');
+    }
+    await this.conn.xack(this.stream, this.group, ...entries.map((e) => e[0]));
+    this.appliedEvents += events;
+    if (changed.length) {
+      await this.conn.publish(profileChangedChannel(this.opts.keyPrefix), JSON.stringify({ users: changed })).catch(() => 0);
+      this.opts.onApplied?.(changed, events);
+    }
+  }
+}
