@@ -1,0 +1,88 @@
+/**
+ * The SQLite snapshot's tables (documented in docs/metrics.md; the intelligence jobs read them with SQL too).
+ * Seed tables are mirrored with the JSON fields the metrics need extracted into columns at sync; agg_* tables are
+ * kept current as rows arrive (apply.ts) so the dashboard never scans events.
+ */
+export const SNAPSHOT_SCHEMA_VERSION = 1;
+
+export const SNAPSHOT_DDL = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+
+CREATE TABLE IF NOT EXISTS users (
+  user_id TEXT PRIMARY KEY,
+  email TEXT,
+  created_at TEXT,                 -- signup time, UTC ISO 8601
+  signup_day TEXT,                 -- YYYY-MM-DD (UTC)
+  signup_week TEXT,                -- Monday of the signup week
+  total_conversations INTEGER, total_messages INTEGER, total_credits_used INTEGER,
+  last_active_at TEXT,
+  primary_use_case TEXT, preferred_tools TEXT, average_session_length INTEGER, completion_rate REAL,
+  retention_cohort TEXT, activation_status TEXT, credit_exhaustion_count INTEGER,
+  preferences TEXT, context_summary TEXT, frequently_used_prompts TEXT,
+  -- derived from events at sync (lifetime)
+  first_conversation_at TEXT, first_tool_at TEXT, first_creation_at TEXT, exhausted_at TEXT,
+  change_seq INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS conversations (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL,
+  started_at TEXT, start_day TEXT, last_message_at TEXT,
+  message_count INTEGER, credits_used INTEGER, first_intent TEXT,
+  tools_used TEXT,                  -- JSON {tool: calls}
+  completion_status TEXT, user_satisfaction_signal INTEGER, extracted_use_case TEXT, blocker_reason TEXT,
+  use_case TEXT,                    -- extracted_use_case, else keyword rules on first_intent
+  blocker TEXT,                     -- blocker_reason, else derived (see docs/metrics.md)
+  has_video_gen INTEGER,            -- tools_used ? 'video_gen' (seed query 1)
+  change_seq INTEGER
+);
+CREATE INDEX IF NOT EXISTS conversations_user ON conversations (user_id, started_at);
+CREATE INDEX IF NOT EXISTS conversations_day ON conversations (start_day);
+
+CREATE TABLE IF NOT EXISTS events (
+  id TEXT PRIMARY KEY,
+  conversation_id TEXT, user_id TEXT NOT NULL,
+  ts TEXT NOT NULL, day TEXT NOT NULL,
+  event_type TEXT, role TEXT, message TEXT, tool_name TEXT,
+  success INTEGER,                  -- 1, 0 or NULL
+  credits INTEGER NOT NULL DEFAULT 0,
+  error_type TEXT,                  -- content.error
+  completion_status TEXT,           -- content.completion_status
+  params TEXT, result TEXT,         -- JSON
+  flags INTEGER NOT NULL DEFAULT 0, -- MESSAGE_SIGNAL_BITS of a user message
+  change_seq INTEGER
+);
+CREATE INDEX IF NOT EXISTS events_user ON events (user_id, ts);
+CREATE INDEX IF NOT EXISTS events_conversation ON events (conversation_id, ts);
+CREATE INDEX IF NOT EXISTS events_flagged ON events (flags, user_id) WHERE flags <> 0;
+
+-- One row per user and active day: DAU, retention, per-user state at any end date.
+CREATE TABLE IF NOT EXISTS agg_user_day (
+  user_id TEXT NOT NULL, day TEXT NOT NULL,
+  events INTEGER NOT NULL DEFAULT 0, messages INTEGER NOT NULL DEFAULT 0, tool_calls INTEGER NOT NULL DEFAULT 0,
+  failures INTEGER NOT NULL DEFAULT 0, credits INTEGER NOT NULL DEFAULT 0, creations INTEGER NOT NULL DEFAULT 0,
+  exhaustion_events INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (user_id, day)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS agg_user_day_day ON agg_user_day (day, user_id);
+
+-- Seed query 2 pre-grouped: k = JSON [day, message, tool_name, success] (exact even for NULLs).
+CREATE TABLE IF NOT EXISTS agg_intent (
+  k TEXT PRIMARY KEY, day TEXT NOT NULL, user_message TEXT, tool_name TEXT, success INTEGER, frequency INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS agg_intent_day ON agg_intent (day);
+
+-- Seed query 3 pre-grouped per user and day (distinct users over any range): k = JSON [tool, error, user, day].
+CREATE TABLE IF NOT EXISTS agg_failure (
+  k TEXT PRIMARY KEY, tool_name TEXT, error_type TEXT, user_id TEXT NOT NULL, day TEXT NOT NULL, failures INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS agg_failure_day ON agg_failure (day);
+
+-- Tool calls per tool, user and day: error rate by tool, the tool segment filter.
+CREATE TABLE IF NOT EXISTS agg_tool_day (
+  tool_name TEXT NOT NULL, day TEXT NOT NULL, user_id TEXT NOT NULL,
+  calls INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (tool_name, day, user_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS agg_tool_day_user ON agg_tool_day (user_id, tool_name);
+`;

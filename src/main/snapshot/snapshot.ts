@@ -1,0 +1,64 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { SnapshotInfo } from '../../shared/metrics.js';
+import { SNAPSHOT_DDL, SNAPSHOT_SCHEMA_VERSION } from './schema.js';
+
+export type SnapshotSource = 'demo' | 'postgres';
+
+/** A workspace's local SQLite copy of the product data (see schema.ts). One writer (sync/demo), many readers. */
+export class Snapshot {
+  readonly db: Database.Database;
+
+  constructor(
+    readonly file: string,
+    opts: { readonly?: boolean } = {},
+  ) {
+    if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+    this.db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+    if (!opts.readonly) {
+      // WAL: the workbench keeps reading while a sync writes.
+      if (file !== ':memory:') this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.exec(SNAPSHOT_DDL);
+      if (this.getMeta('schema_version') === null) this.setMeta('schema_version', String(SNAPSHOT_SCHEMA_VERSION));
+    }
+    this.db.pragma('cache_size = -65536');
+    this.db.pragma('temp_store = MEMORY');
+  }
+
+  getMeta(key: string): string | null {
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+    return row?.value ?? null;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  get source(): SnapshotSource {
+    return this.getMeta('source') === 'postgres' ? 'postgres' : 'demo';
+  }
+
+  info(now = new Date()): SnapshotInfo {
+    const lastSyncAt = this.getMeta('last_sync_at');
+    const count = (table: string) => (this.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+    const latest = this.db.prepare('SELECT MAX(day) AS d FROM agg_user_day').get() as { d: string | null };
+    return {
+      lastSyncAt,
+      ageSeconds: lastSyncAt ? Math.max(0, Math.round((now.getTime() - Date.parse(lastSyncAt)) / 1000)) : null,
+      source: this.source,
+      counts: { users: count('users'), conversations: count('conversations'), events: count('events') },
+      latestDay: latest.d,
+    };
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+/** Opens (creating if needed) the snapshot file. */
+export function openSnapshot(file: string, opts: { readonly?: boolean } = {}): Snapshot {
+  return new Snapshot(file, opts);
+}

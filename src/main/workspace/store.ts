@@ -1,0 +1,167 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { describeIssues } from '../../shared/event.js';
+import { WorkspaceInput, type WorkspaceSummary } from '../../shared/metrics-workspace.js';
+import { dataDir } from '../config.js';
+import { redactConnectionString } from '../db/pg.js';
+import { FileKeySecretStore, type SecretStore } from './secrets.js';
+
+export const DEMO_WORKSPACE = 'demo';
+
+const StoredWorkspace = z.object({
+  name: z.string(),
+  kind: z.enum(['demo', 'postgres']),
+  createdAt: z.string(),
+  /** Sealed by the SecretStore; never written in clear. */
+  sealed: z.object({ pgUrl: z.string().optional(), redisUrl: z.string().optional(), llmApiKey: z.string().optional() }),
+  llm: z.object({ baseUrl: z.string().optional(), model: z.string().optional() }),
+});
+type StoredWorkspace = z.infer<typeof StoredWorkspace>;
+const StoreFile = z.object({ version: z.literal(1), active: z.string().nullable(), workspaces: z.array(StoredWorkspace) });
+type StoreFile = z.infer<typeof StoreFile>;
+
+export interface WorkspaceSecrets {
+  pgUrl: string | null;
+  redisUrl: string | null;
+  llmApiKey: string | null;
+}
+
+export class WorkspaceError extends Error {
+  constructor(
+    readonly code: 'not_found' | 'exists' | 'invalid' | 'last_workspace',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The workspaces of this machine, in `<dataDir>/workspaces.json`; each one's snapshot in
+ * `<dataDir>/workspaces/<name>/snapshot.sqlite`. Credentials are sealed by a SecretStore.
+ */
+export class WorkspaceStore {
+  readonly file: string;
+
+  constructor(
+    readonly dir: string = dataDir(),
+    readonly secrets: SecretStore = new FileKeySecretStore(path.join(dir, 'secret.key')),
+  ) {
+    this.file = path.join(dir, 'workspaces.json');
+  }
+
+  private read(): StoreFile {
+    let text: string;
+    try {
+      text = fs.readFileSync(this.file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, active: null, workspaces: [] };
+      throw err;
+    }
+    const parsed = StoreFile.safeParse(JSON.parse(text));
+    if (!parsed.success) throw new WorkspaceError('invalid', `${this.file} is damaged: ${describeIssues(parsed.error)}`);
+    return parsed.data;
+  }
+
+  private write(data: StoreFile): void {
+    fs.mkdirSync(this.dir, { recursive: true });
+    // Write then rename: a crash never leaves a half-written file.
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(data, null, 2), { mode: 0o600 });
+    fs.renameSync(tmp, this.file);
+  }
+
+  snapshotPath(name: string): string {
+    return path.join(this.dir, 'workspaces', name, 'snapshot.sqlite');
+  }
+
+  private summarize(w: StoredWorkspace, active: string | null): WorkspaceSummary {
+    const open = (s: string | undefined) => (s ? redactConnectionString(this.secrets.decrypt(s)) : null);
+    return {
+      name: w.name,
+      kind: w.kind,
+      active: w.name === active,
+      pgUrl: open(w.sealed.pgUrl),
+      redisUrl: open(w.sealed.redisUrl),
+      llm: { baseUrl: w.llm.baseUrl ?? null, model: w.llm.model ?? null, hasApiKey: !!w.sealed.llmApiKey },
+      snapshotPath: this.snapshotPath(w.name),
+      createdAt: w.createdAt,
+    };
+  }
+
+  list(): WorkspaceSummary[] {
+    const data = this.read();
+    return data.workspaces.map((w) => this.summarize(w, data.active));
+  }
+
+  get(name: string): WorkspaceSummary {
+    const data = this.read();
+    const w = data.workspaces.find((x) => x.name === name);
+    if (!w) throw new WorkspaceError('not_found', `no workspace named "${name}"`);
+    return this.summarize(w, data.active);
+  }
+
+  add(input: WorkspaceInput, opts: { activate?: boolean; replace?: boolean } = {}): WorkspaceSummary {
+    const parsed = WorkspaceInput.safeParse(input);
+    if (!parsed.success) throw new WorkspaceError('invalid', describeIssues(parsed.error));
+    const w = parsed.data;
+    const data = this.read();
+    const existing = data.workspaces.findIndex((x) => x.name === w.name);
+    if (existing >= 0 && !opts.replace) throw new WorkspaceError('exists', `a workspace named "${w.name}" already exists`);
+    const seal = (s: string | undefined) => (s ? this.secrets.encrypt(s) : undefined);
+    const stored: StoredWorkspace = {
+      name: w.name,
+      kind: w.kind,
+      createdAt: new Date().toISOString(),
+      sealed: { pgUrl: seal(w.pgUrl), redisUrl: seal(w.redisUrl), llmApiKey: seal(w.llm?.apiKey) },
+      llm: { baseUrl: w.llm?.baseUrl, model: w.llm?.model },
+    };
+    if (existing >= 0) data.workspaces[existing] = stored;
+    else data.workspaces.push(stored);
+    if (opts.activate || !data.active) data.active = w.name;
+    this.write(data);
+    return this.summarize(stored, data.active);
+  }
+
+  /** Removes the workspace and its snapshot folder. */
+  remove(name: string): void {
+    const data = this.read();
+    const idx = data.workspaces.findIndex((x) => x.name === name);
+    if (idx < 0) throw new WorkspaceError('not_found', `no workspace named "${name}"`);
+    data.workspaces.splice(idx, 1);
+    if (data.active === name) data.active = data.workspaces[0]?.name ?? null;
+    this.write(data);
+    fs.rmSync(path.dirname(this.snapshotPath(name)), { recursive: true, force: true });
+  }
+
+  switch(name: string): WorkspaceSummary {
+    const data = this.read();
+    const w = data.workspaces.find((x) => x.name === name);
+    if (!w) throw new WorkspaceError('not_found', `no workspace named "${name}"`);
+    data.active = name;
+    this.write(data);
+    return this.summarize(w, name);
+  }
+
+  /** The credentials in clear: for the core's own connections only, never for list() or the renderer. */
+  secretsOf(name: string): WorkspaceSecrets {
+    const w = this.read().workspaces.find((x) => x.name === name);
+    if (!w) throw new WorkspaceError('not_found', `no workspace named "${name}"`);
+    const open = (s: string | undefined) => (s ? this.secrets.decrypt(s) : null);
+    return { pgUrl: open(w.sealed.pgUrl), redisUrl: open(w.sealed.redisUrl), llmApiKey: open(w.sealed.llmApiKey) };
+  }
+
+  /** The active workspace; with nothing configured, the demo workspace is created and activated. */
+  getActive(): WorkspaceSummary {
+    const data = this.read();
+    const active = data.workspaces.find((w) => w.name === data.active);
+    if (active) return this.summarize(active, data.active);
+    const demo = data.workspaces.find((w) => w.name === DEMO_WORKSPACE);
+    if (demo) return this.switch(DEMO_WORKSPACE);
+    return this.add({ name: DEMO_WORKSPACE, kind: 'demo' }, { activate: true });
+  }
+}
+
+export function getActiveWorkspace(store: WorkspaceStore = new WorkspaceStore()): WorkspaceSummary {
+  return store.getActive();
+}

@@ -1,0 +1,485 @@
+import { z } from 'zod';
+
+/**
+ * The analytics contract: filters, every result the engine returns (src/main/analytics/engine.ts), and the metric
+ * definitions as data so the UI, the CLI and docs/metrics.md explain each number with the same words.
+ * Pure: no node:*, no electron (the renderer imports this file).
+ */
+
+// ---------------------------------------------------------------------------------------------------------------
+// Vocabulary
+// ---------------------------------------------------------------------------------------------------------------
+
+export const ACTIVATION_STATUSES = ['signed_up', 'first_creation', 'power_user', 'dormant'] as const;
+export type ActivationStatus = (typeof ACTIVATION_STATUSES)[number];
+export const RETENTION_COHORTS = ['day_1', 'week_1', 'week_2', 'churned'] as const;
+export type RetentionCohort = (typeof RETENTION_COHORTS)[number];
+
+/** Tools whose successful call produces content (the journey's "Created Content" step). */
+export const CREATION_TOOLS = ['image_gen', 'video_gen', 'voice_gen', 'upscale', 'music_gen', 'avatar_gen'] as const;
+/** The free allowance every user starts with, and the seed's "high usage" line (credit exhaustion list). */
+export const CREDIT_ALLOWANCE = 100;
+export const HIGH_USAGE_CREDITS = 90;
+/** A user with no activity for this many days is dormant / churned. */
+export const DORMANT_AFTER_DAYS = 14;
+/** Error types and completion statuses that mean "ran out of credits". */
+export const CREDIT_EXHAUSTION_ERRORS = ['insufficient_credits'] as const;
+
+/**
+ * Message signals, extracted at sync into columns of `events` (flags). Rules are case-insensitive regular
+ * expressions over a user message; documented in docs/metrics.md.
+ */
+export const MESSAGE_SIGNAL_RULES = {
+  feature_request: String.raw`\b(can you|could you|i wish|is there a way|please add|would be (great|nice) if|it would help if|do you support)\b`,
+  praise: String.raw`\b(i love (this|it)|love it|amazing|awesome|this is great|so good|exactly what i (needed|wanted))\b`,
+  sharing: String.raw`\b(shar(e|ed|ing) (it|this|them)|invit(e|ed|ing)|sent (it|this) to|showed (it|this) to|my (team|friends?|colleagues?|cofounder))\b`,
+  preference: String.raw`\b(always|never|i prefer|i like it when|from now on|by default)\b`,
+  blocker: String.raw`\b(doesn'?t work|does not work|stuck|can'?t|cannot|won'?t|failed|keeps failing|broken|error)\b`,
+} as const;
+export type MessageSignal = keyof typeof MESSAGE_SIGNAL_RULES;
+/** Bit of each signal in events.flags. */
+export const MESSAGE_SIGNAL_BITS: Record<MessageSignal, number> = {
+  feature_request: 1,
+  praise: 2,
+  sharing: 4,
+  preference: 8,
+  blocker: 16,
+};
+
+/**
+ * Use case of a conversation: conversations.extracted_use_case when the intelligence jobs have set it, else the
+ * first of these keyword rules matching the conversation's first_intent, else 'other'.
+ */
+export const USE_CASE_RULES: ReadonlyArray<{ useCase: string; pattern: string }> = [
+  { useCase: 'marketing_content', pattern: String.raw`\b(ad|ads|campaign|product launch|marketing|brand|promo|banner|landing page)\b` },
+  { useCase: 'social_media_clip', pattern: String.raw`\b(tiktok|reel|reels|instagram|shorts|youtube short|social media|story)\b` },
+  { useCase: 'personal_video', pattern: String.raw`\b(birthday|wedding|family|vacation|holiday|anniversary|my (kids?|dog|cat|mom|dad))\b` },
+  { useCase: 'education', pattern: String.raw`\b(lesson|course|explainer|tutorial|students?|teach)\b` },
+  { useCase: 'research', pattern: String.raw`\b(research|find out|look up|compare|what is|who is)\b` },
+];
+/** The product's vision: use cases outside it count toward the "use cases off the vision" pivot signal. */
+export const DEFAULT_VISION_USE_CASES = ['marketing_content', 'social_media_clip', 'personal_video'];
+
+export function classifyUseCase(firstIntent: string | null | undefined): string {
+  if (!firstIntent) return 'other';
+  for (const r of USE_CASE_RULES) if (new RegExp(r.pattern, 'i').test(firstIntent)) return r.useCase;
+  return 'other';
+}
+
+export function messageSignalFlags(message: string | null | undefined): number {
+  if (!message) return 0;
+  let flags = 0;
+  for (const [k, src] of Object.entries(MESSAGE_SIGNAL_RULES)) {
+    if (new RegExp(src, 'i').test(message)) flags |= MESSAGE_SIGNAL_BITS[k as MessageSignal];
+  }
+  return flags;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Filters
+// ---------------------------------------------------------------------------------------------------------------
+
+const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD').refine((s) => !Number.isNaN(Date.parse(s + 'T00:00:00Z')), 'not a real date');
+
+/**
+ * Every metric takes these. The date range (UTC days, both ends inclusive) chooses activity: events, conversations,
+ * signups inside it. Segment filters choose users: a user is in the segment when every given list matches
+ * (signup week in signupCohorts; activation status in activation; used one of `tools` / had a conversation with one
+ * of `useCases` inside the range). Per-tool metrics (failure points, error rate by tool) also keep only `tools`.
+ */
+export const Filters = z
+  .object({
+    since: isoDay.optional(),
+    until: isoDay.optional(),
+    tools: z.array(z.string().min(1).max(200)).max(100).optional(),
+    useCases: z.array(z.string().min(1).max(200)).max(100).optional(),
+    signupCohorts: z.array(isoDay).max(200).optional(),
+    activation: z.array(z.enum(ACTIVATION_STATUSES)).max(4).optional(),
+  })
+  .strict()
+  .refine((f) => !f.since || !f.until || f.since <= f.until, { message: 'since must be on or before until', path: ['since'] });
+export type Filters = z.infer<typeof Filters>;
+
+export const USER_SORT_FIELDS = [
+  'userId',
+  'email',
+  'signedUpAt',
+  'lastActiveAt',
+  'conversations',
+  'messages',
+  'creditsUsed',
+  'activationStatus',
+  'retentionCohort',
+] as const;
+export const UserListQuery = z
+  .object({
+    filters: Filters.optional(),
+    search: z.string().max(200).optional(),
+    sort: z.object({ field: z.enum(USER_SORT_FIELDS), dir: z.enum(['asc', 'desc']) }).optional(),
+    limit: z.number().int().min(1).max(10_000).default(100),
+    offset: z.number().int().min(0).default(0),
+  })
+  .strict();
+export type UserListQuery = z.input<typeof UserListQuery>;
+
+/** PMF thresholds (configurable per workspace; these are the defaults). Rates are fractions 0..1. */
+export const PmfThresholds = z
+  .object({
+    creditExhaustionRate: z.number().min(0).max(1).default(0.2),
+    day7Retention: z.number().min(0).max(1).default(0.4),
+    organicSharingRate: z.number().min(0).max(1).default(0.1),
+    praiseRate: z.number().min(0).max(1).default(0.1),
+    singleSessionRate: z.number().min(0).max(1).default(0.5),
+    noExhaustionRate: z.number().min(0).max(1).default(0.02),
+    shortConversationMessages: z.number().int().min(1).default(5),
+    shortConversationRate: z.number().min(0).max(1).default(0.5),
+    errorRate: z.number().min(0).max(1).default(0.15),
+    repeatedBlockerShare: z.number().min(0).max(1).default(0.3),
+    featureRequestUserRate: z.number().min(0).max(1).default(0.3),
+    offVisionRate: z.number().min(0).max(1).default(0.3),
+    visionUseCases: z.array(z.string()).default(DEFAULT_VISION_USE_CASES),
+    /** Below this many users (or conversations) a check says not_enough_data. */
+    minSample: z.number().int().min(1).default(10),
+  })
+  .strict();
+export type PmfThresholds = z.infer<typeof PmfThresholds>;
+export const DEFAULT_PMF_THRESHOLDS: PmfThresholds = PmfThresholds.parse({});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Results
+// ---------------------------------------------------------------------------------------------------------------
+
+/** x of y and the share (0..1, null when y = 0). */
+export const Ratio = z.object({ count: z.number(), total: z.number(), rate: z.number().nullable() });
+export type Ratio = z.infer<typeof Ratio>;
+export function ratio(count: number, total: number): Ratio {
+  return { count, total, rate: total > 0 ? count / total : null };
+}
+
+export const DateRange = z.object({ since: z.string().nullable(), until: z.string() });
+export type DateRange = z.infer<typeof DateRange>;
+
+export const UseCaseShare = z.object({ useCase: z.string(), conversations: z.number(), users: z.number(), share: z.number() });
+export type UseCaseShare = z.infer<typeof UseCaseShare>;
+
+/** The seed's "Executive Summary" block. */
+export const ExecutiveSummary = z.object({
+  range: DateRange,
+  /** Users active on the last day of the range, of users signed up by then. */
+  dailyActiveUsers: Ratio.extend({ day: z.string() }),
+  /** Mean daily active users over the range. */
+  averageDailyActiveUsers: z.number(),
+  /** Users active 7–13 days after signup, of users who signed up ≥ 14 days before the end of the range. */
+  week1Retention: Ratio,
+  /** Users who exhausted their credits (see definition), of users in the segment. */
+  creditsExhausted: Ratio,
+  averageSessionMinutes: z.number().nullable(),
+  topUseCases: z.array(UseCaseShare),
+  totals: z.object({ users: z.number(), newUsers: z.number(), activeUsers: z.number(), conversations: z.number(), messages: z.number(), events: z.number(), creditsUsed: z.number() }),
+});
+export type ExecutiveSummary = z.infer<typeof ExecutiveSummary>;
+
+export const JOURNEY_STEPS = [
+  { id: 'signed_up', label: 'Signed Up' },
+  { id: 'first_chat', label: 'First Chat' },
+  { id: 'used_tool', label: 'Used Tool' },
+  { id: 'created_content', label: 'Created Content' },
+  { id: 'exhausted_credits', label: 'Exhausted Credits' },
+] as const;
+export type JourneyStepId = (typeof JOURNEY_STEPS)[number]['id'];
+
+export const JourneyStep = z.object({
+  id: z.string(),
+  label: z.string(),
+  count: z.number(),
+  /** count / previous step's count (1 for the first step; null when the previous step is 0). */
+  stepConversion: z.number().nullable(),
+  /** count / first step's count. */
+  overallConversion: z.number().nullable(),
+});
+export type JourneyStep = z.infer<typeof JourneyStep>;
+export const Journey = z.object({
+  steps: z.array(JourneyStep),
+  /** The same steps per weekly signup cohort (week starting Monday, UTC): the heatmap's rows. */
+  byCohort: z.array(z.object({ cohort: z.string(), steps: z.array(JourneyStep) })),
+});
+export type Journey = z.infer<typeof Journey>;
+
+/** The seed's "Activation Funnel" query (1), computed on the snapshot: same columns, same numbers. */
+export const SeedFunnel = z.object({
+  total_users: z.number(),
+  day_1_active: z.number(),
+  created_content: z.number(),
+  high_usage: z.number(),
+  successful_users: z.number(),
+});
+export type SeedFunnel = z.infer<typeof SeedFunnel>;
+
+export const RetentionCell = z.object({ retained: z.number(), eligible: z.number(), rate: z.number().nullable(), partial: z.boolean() });
+export const Retention = z.object({
+  /** Active exactly 1 day after the signup day, of users whose day 1 is ≤ the end of the range. */
+  day1: Ratio,
+  /** Active exactly 7 days after the signup day, of users whose day 7 is ≤ the end of the range. */
+  day7: Ratio,
+  /** Rows = signup week (Monday, UTC); cells[k] = users active during days 7k..7k+6 after their signup. */
+  cohorts: z.array(z.object({ cohort: z.string(), size: z.number(), cells: z.array(RetentionCell.nullable()) })),
+  weeks: z.number(),
+  retentionCohorts: z.record(z.string(), z.number()),
+  activationStatuses: z.record(z.string(), z.number()),
+});
+export type Retention = z.infer<typeof Retention>;
+
+/** One row of the seed's "Intent Extraction" query (2). */
+export const IntentFrequencyRow = z.object({
+  day: z.string(),
+  userMessage: z.string().nullable(),
+  toolName: z.string().nullable(),
+  success: z.boolean().nullable(),
+  frequency: z.number(),
+});
+export type IntentFrequencyRow = z.infer<typeof IntentFrequencyRow>;
+
+/** One row of the seed's "Failure Points" query (3). */
+export const FailurePointRow = z.object({
+  tool: z.string().nullable(),
+  errorType: z.string().nullable(),
+  failures: z.number(),
+  affectedUsers: z.number(),
+});
+export type FailurePointRow = z.infer<typeof FailurePointRow>;
+
+/** One row of the seed's "Credit Exhaustion" query (4), plus the exhaustion events seen in the data. */
+export const CreditExhaustionRow = z.object({
+  userId: z.string(),
+  email: z.string().nullable(),
+  totalCreditsUsed: z.number(),
+  /** user_profiles.credit_exhaustion_count as stored (the seed's column; null until a profile job sets it). */
+  creditExhaustionCount: z.number().nullable(),
+  /** blocked_by_credits completions + insufficient_credits errors of this user in the range. */
+  exhaustionEvents: z.number(),
+  lastActiveAt: z.string().nullable(),
+});
+export type CreditExhaustionRow = z.infer<typeof CreditExhaustionRow>;
+
+export const Distribution = z.object({ users: z.number(), medianHours: z.number().nullable(), p90Hours: z.number().nullable() });
+export const UsageHealth = z.object({
+  conversationsPerUser: z.number().nullable(),
+  messagesPerConversation: z.number().nullable(),
+  singleSessionUsers: Ratio,
+  completionRate: Ratio,
+  completionByStatus: z.record(z.string(), z.number()),
+  errorRateByTool: z.array(z.object({ tool: z.string(), calls: z.number(), errors: z.number(), rate: z.number().nullable() })),
+  overallErrorRate: Ratio,
+  timeToFirstCreation: Distribution,
+  timeToCreditExhaustion: Distribution,
+});
+export type UsageHealth = z.infer<typeof UsageHealth>;
+
+export const PMF_VERDICTS = ['strong', 'weak', 'pivot', 'not_enough_data', 'not_seen'] as const;
+export const PmfSignal = z.object({
+  id: z.string(),
+  group: z.enum(['strong', 'weak', 'pivot']),
+  label: z.string(),
+  /** Measured value (a rate 0..1 unless `unit` says otherwise); null when there is no data. */
+  value: z.number().nullable(),
+  threshold: z.number(),
+  unit: z.enum(['rate', 'count', 'messages']),
+  /**
+   * strong / weak / pivot: the signal of that group is present (value crosses the threshold);
+   * not_seen: measured and absent; not_enough_data: fewer than minSample users or conversations.
+   */
+  verdict: z.enum(PMF_VERDICTS),
+  detail: z.string(),
+  evidence: z.object({ kind: z.enum(['users', 'conversations']), ids: z.array(z.string()), total: z.number() }),
+});
+export type PmfSignal = z.infer<typeof PmfSignal>;
+
+export const TimeseriesPoint = z.object({ day: z.string(), activeUsers: z.number(), signups: z.number(), conversations: z.number(), events: z.number(), creditsUsed: z.number() });
+export const Timeseries = z.object({ days: z.array(TimeseriesPoint) });
+export type Timeseries = z.infer<typeof Timeseries>;
+
+export const UserRow = z.object({
+  userId: z.string(),
+  email: z.string().nullable(),
+  signedUpAt: z.string().nullable(),
+  lastActiveAt: z.string().nullable(),
+  conversations: z.number(),
+  messages: z.number(),
+  creditsUsed: z.number(),
+  primaryUseCase: z.string().nullable(),
+  topTool: z.string().nullable(),
+  activationStatus: z.enum(ACTIVATION_STATUSES),
+  retentionCohort: z.enum(RETENTION_COHORTS),
+  exhaustedCredits: z.boolean(),
+});
+export type UserRow = z.infer<typeof UserRow>;
+export const UserList = z.object({ rows: z.array(UserRow), total: z.number() });
+export type UserList = z.infer<typeof UserList>;
+
+export const TimelineEvent = z.object({
+  id: z.string(),
+  timestamp: z.string(),
+  eventType: z.string(),
+  role: z.string().nullable(),
+  message: z.string().nullable(),
+  toolName: z.string().nullable(),
+  params: z.record(z.string(), z.unknown()).nullable(),
+  success: z.boolean().nullable(),
+  creditsConsumed: z.number(),
+  errorType: z.string().nullable(),
+  completionStatus: z.string().nullable(),
+  signals: z.array(z.string()),
+});
+export const TimelineConversation = z.object({
+  id: z.string(),
+  startedAt: z.string(),
+  lastMessageAt: z.string().nullable(),
+  messageCount: z.number(),
+  creditsUsed: z.number(),
+  toolsUsed: z.record(z.string(), z.number()),
+  firstIntent: z.string().nullable(),
+  useCase: z.string(),
+  completionStatus: z.string().nullable(),
+  blocker: z.string().nullable(),
+  events: z.array(TimelineEvent),
+});
+export const UserDetail = z.object({
+  profile: UserRow,
+  pmf: z.object({
+    creditsRemaining: z.number(),
+    exhaustionEvents: z.number(),
+    creditExhaustionCount: z.number().nullable(),
+    firstCreationAt: z.string().nullable(),
+    creations: z.number(),
+    activeDays: z.number(),
+    completionRate: z.number().nullable(),
+    averageSessionMinutes: z.number().nullable(),
+    featureRequests: z.array(z.string()),
+    praise: z.array(z.string()),
+    blockers: z.array(z.string()),
+  }),
+  memory: z.object({
+    preferences: z.unknown().nullable(),
+    preferredTools: z.unknown().nullable(),
+    contextSummary: z.string().nullable(),
+    frequentlyUsedPrompts: z.array(z.string()),
+    statedPreferences: z.array(z.string()),
+  }),
+  conversations: z.array(TimelineConversation),
+  truncated: z.boolean(),
+});
+export type UserDetail = z.infer<typeof UserDetail>;
+
+export const SnapshotInfo = z.object({
+  lastSyncAt: z.string().nullable(),
+  ageSeconds: z.number().nullable(),
+  source: z.enum(['demo', 'postgres']),
+  counts: z.object({ users: z.number(), conversations: z.number(), events: z.number() }),
+  /** Last day with data (UTC), the default end of every range. */
+  latestDay: z.string().nullable(),
+});
+export type SnapshotInfo = z.infer<typeof SnapshotInfo>;
+
+export const FilterOptions = z.object({
+  tools: z.array(z.string()),
+  useCases: z.array(z.string()),
+  signupCohorts: z.array(z.string()),
+  activation: z.array(z.enum(ACTIVATION_STATUSES)),
+  firstDay: z.string().nullable(),
+  lastDay: z.string().nullable(),
+});
+export type FilterOptions = z.infer<typeof FilterOptions>;
+
+export const FeatureRequestRow = z.object({ text: z.string(), users: z.number(), mentions: z.number(), exampleConversationId: z.string() });
+export const BlockerRow = z.object({ blocker: z.string(), conversations: z.number(), users: z.number() });
+
+/** Everything the dashboard page shows, in one call. */
+export const Dashboard = z.object({
+  filters: Filters,
+  range: DateRange,
+  generatedAt: z.string(),
+  computeMs: z.number(),
+  snapshot: SnapshotInfo,
+  summary: ExecutiveSummary,
+  journey: Journey,
+  seedFunnel: SeedFunnel,
+  retention: Retention,
+  intents: z.object({ rows: z.array(IntentFrequencyRow), truncated: z.boolean() }),
+  failurePoints: z.array(FailurePointRow),
+  creditExhaustion: z.array(CreditExhaustionRow),
+  usageHealth: UsageHealth,
+  pmfSignals: z.array(PmfSignal),
+  timeseries: Timeseries,
+  featureRequests: z.array(FeatureRequestRow),
+  blockers: z.array(BlockerRow),
+});
+export type Dashboard = z.infer<typeof Dashboard>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Definitions (the rules behind each number; the UI shows them in a tooltip, docs/metrics.md repeats them)
+// ---------------------------------------------------------------------------------------------------------------
+
+export interface MetricDefinition {
+  label: string;
+  rule: string;
+}
+
+export const METRIC_DEFINITIONS = {
+  dailyActiveUsers: { label: 'Daily active users', rule: 'Users with at least one event on the last day of the range (UTC), out of users signed up by that day.' },
+  averageDailyActiveUsers: { label: 'Average DAU', rule: 'Mean over the days of the range of users with at least one event that day.' },
+  week1Retention: { label: 'Week-1 retention', rule: 'Users active on any day 7–13 days after their signup day, out of users (signed up in the range) whose day 13 is on or before the end of the range.' },
+  day1Retention: { label: 'Day-1 retention', rule: 'Users active exactly 1 day after their signup day, out of users whose day 1 is on or before the end of the range.' },
+  day7Retention: { label: 'Day-7 retention', rule: 'Users active exactly 7 days after their signup day, out of users whose day 7 is on or before the end of the range.' },
+  creditsExhausted: { label: 'Exhausted credits', rule: `Users who used at least ${HIGH_USAGE_CREDITS} of their ${CREDIT_ALLOWANCE} credits, or hit a blocked_by_credits completion or an insufficient_credits error, by the end of the range.` },
+  averageSessionMinutes: { label: 'Average session length', rule: 'Mean of (last_message_at − started_at) in minutes over conversations started in the range.' },
+  topUseCases: { label: 'Top use cases', rule: 'Conversations started in the range per use case (extracted_use_case, else keyword rules on the first user message), share of all such conversations.' },
+  journey: { label: 'Activation journey', rule: 'Users signed up in the range (all users without a range). First Chat: has a conversation; Used Tool: has a tool_call; Created Content: a successful tool_call of a creation tool (' + CREATION_TOOLS.join(', ') + '); Exhausted Credits: as "Exhausted credits". Each step counted by the end of the range; step conversion = count / previous step; overall = count / Signed Up.' },
+  seedFunnel: { label: 'Activation funnel (seed query 1)', rule: 'The seed\'s SQL: users with conversations; day_1_active = at least one active day; created_content = a conversation whose tools_used has video_gen; high_usage = credits_used summed ≥ 90; successful_users = a completed conversation.' },
+  retentionTriangle: { label: 'Retention triangle', rule: 'Rows: signup week (Monday, UTC). Cell k: share of the cohort active during days 7k..7k+6 after their own signup day; partial while that window is still open; empty before it starts.' },
+  retentionCohort: { label: 'Retention cohort (per user)', rule: `churned: no activity in the ${DORMANT_AFTER_DAYS} days up to the end of the range, or active only on the signup day and signed up ≥ 2 days before; week_2: active on a day ≥ 7 days after signup; week_1: active on a day 2–6 days after signup; day_1: otherwise.` },
+  activationStatus: { label: 'Activation status (per user)', rule: `dormant: signed up ≥ ${DORMANT_AFTER_DAYS} days before the end of the range and no activity in the last ${DORMANT_AFTER_DAYS} days; power_user: ≥ 5 successful creations on ≥ 3 active days, or exhausted credits; first_creation: ≥ 1 successful creation; signed_up: otherwise.` },
+  intentFrequency: { label: 'Intent frequency (seed query 2)', rule: 'Message events grouped by day, content.message, tool_name, success; frequency = count, most frequent first.' },
+  failurePoints: { label: 'Failure points (seed query 3)', rule: 'Events with success = false grouped by tool_name and content.error; failures = count, affected users = distinct users.' },
+  creditExhaustion: { label: 'Credit exhaustion (seed query 4)', rule: `Users whose credits used (in the range; lifetime without a range) reach ${HIGH_USAGE_CREDITS}, ordered by user_profiles.credit_exhaustion_count descending; exhaustion events = blocked_by_credits completions + insufficient_credits errors.` },
+  conversationsPerUser: { label: 'Conversations per user', rule: 'Conversations started in the range / users with at least one of them.' },
+  messagesPerConversation: { label: 'Messages per conversation', rule: 'Mean message_count of conversations started in the range.' },
+  singleSessionUsers: { label: 'Single-session users', rule: 'Users with exactly one conversation (lifetime up to the end of the range), of users with at least one.' },
+  completionRate: { label: 'Completion rate', rule: 'Conversations started in the range whose completion_status is completed, of those with any completion_status.' },
+  errorRateByTool: { label: 'Error rate by tool', rule: 'tool_call and error events with success = false / all tool_call events, per tool, in the range.' },
+  timeToFirstCreation: { label: 'Time to first creation', rule: 'Hours from signup to the first successful creation-tool call; median and 90th percentile over users who created.' },
+  timeToCreditExhaustion: { label: 'Time to credit exhaustion', rule: 'Hours from signup to the moment credits were exhausted (see "Exhausted credits"); median and 90th percentile.' },
+} as const satisfies Record<string, MetricDefinition>;
+export type MetricId = keyof typeof METRIC_DEFINITIONS;
+
+/** The PMF checks of the seed: id, group, label, and how each is measured (thresholds in PmfThresholds). */
+export const PMF_SIGNAL_DEFINITIONS = [
+  { id: 'credit_exhaustion', group: 'strong', label: 'Users exhaust their credits (> 20%)', rule: 'Exhausted-credits users / users in the segment > creditExhaustionRate.' },
+  { id: 'day7_retention', group: 'strong', label: 'Day-7 retention (> 40%)', rule: 'Day-7 retention > day7Retention.' },
+  { id: 'organic_sharing', group: 'strong', label: 'Organic sharing / invites', rule: 'Users whose messages mention sharing or inviting / active users > organicSharingRate.' },
+  { id: 'praise', group: 'strong', label: '"I love this" in conversations', rule: 'Users with a praise message / active users > praiseRate.' },
+  { id: 'single_session', group: 'weak', label: 'Single-session users (> 50%)', rule: 'Single-session users / users with conversations > singleSessionRate.' },
+  { id: 'no_credit_exhaustion', group: 'weak', label: 'No credit exhaustion', rule: 'Exhausted-credits rate < noExhaustionRate.' },
+  { id: 'short_conversations', group: 'weak', label: 'Conversations under 5 messages', rule: 'Conversations with < shortConversationMessages messages / conversations > shortConversationRate.' },
+  { id: 'high_error_rate', group: 'weak', label: 'High error rates', rule: 'Failed tool calls / tool calls > errorRate.' },
+  { id: 'repeated_blockers', group: 'pivot', label: 'The same blockers repeating', rule: 'The most frequent blocker\'s share of blocked conversations > repeatedBlockerShare (with at least minSample blocked conversations).' },
+  { id: 'feature_requests', group: 'pivot', label: 'Requests for different features', rule: 'Users who asked for a feature ("can you…", "I wish…", "is there a way…", "please add…") / active users > featureRequestUserRate.' },
+  { id: 'off_vision_use_cases', group: 'pivot', label: 'Use cases off the vision', rule: 'Conversations whose use case is not in visionUseCases / conversations > offVisionRate.' },
+] as const;
+
+/** Monday (UTC) of the week containing `day` (YYYY-MM-DD). */
+export function weekStart(day: string): string {
+  const d = new Date(day.slice(0, 10) + 'T00:00:00Z');
+  const dow = (d.getUTCDay() + 6) % 7;
+  d.setUTCDate(d.getUTCDate() - dow);
+  return d.toISOString().slice(0, 10);
+}
+
+export function addDays(day: string, n: number): string {
+  const d = new Date(day.slice(0, 10) + 'T00:00:00Z');
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
+
+export function daysBetween(a: string, b: string): number {
+  return Math.round((Date.parse(b.slice(0, 10) + 'T00:00:00Z') - Date.parse(a.slice(0, 10) + 'T00:00:00Z')) / 86_400_000);
+}
