@@ -1,0 +1,98 @@
+import { formatChange, formatCount, formatPercent, formatValue, humanizeKey, verdictLabel, type ReportData } from '../../shared/report.js';
+import { formatDateLong } from './html.js';
+
+/** Markdown for pasting into an update e-mail: the same sections and numbers as the PDF, charts as tables. */
+
+function cell(s: string): string {
+  return s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+function table(headers: string[], rows: string[][], rightAlign: boolean[] = []): string {
+  const sep = headers.map((_, i) => (rightAlign[i] ? '---:' : '---'));
+  return [headers, sep, ...rows].map((r) => `| ${r.map(cell).join(' | ')} |`).join('\n');
+}
+
+/** Long daily series are sampled weekly (plus the last day) so the e-mail stays readable. */
+function sampleGrowth<T>(rows: T[]): T[] {
+  if (rows.length <= 31) return rows;
+  const out = rows.filter((_, i) => i % 7 === 0);
+  if (out.at(-1) !== rows.at(-1)) out.push(rows.at(-1)!);
+  return out;
+}
+
+export function renderReportMarkdown(d: ReportData): string {
+  const out: string[] = [];
+  out.push(`# ${d.company.name}: ${d.title}`);
+  out.push(`**${formatDateLong(d.period.since)} – ${formatDateLong(d.period.until)}**, compared with the previous ${d.period.days} days (${formatDateLong(d.previousPeriod.since)} – ${formatDateLong(d.previousPeriod.until)}).`);
+
+  out.push('## Executive summary');
+  if (d.narrative) out.push(d.narrative.text);
+  out.push(
+    table(
+      ['Metric', 'This period', 'Previous', 'Change'],
+      d.kpis.map((k) => [k.label, formatValue(k.value, k.unit), formatValue(k.previous, k.unit), formatChange(k.value, k.previous, k.unit) ?? '–']),
+      [false, true, true, true],
+    ),
+  );
+
+  out.push('## PMF scorecard');
+  out.push(table(['Signal', 'Value', 'Threshold', 'Verdict'], d.pmf.map((p) => [p.label, formatValue(p.value, p.unit), p.threshold, verdictLabel(p.verdict, p.kind)]), [false, true, true, false]));
+
+  out.push('## Activation journey');
+  out.push(
+    table(
+      ['Step', 'Users', 'From previous step', 'Of signed up'],
+      d.journey.map((s, i) => [s.step, formatCount(s.users), i === 0 ? '' : formatPercent(s.fromPrevious), formatPercent(s.ofFirst)]),
+      [false, true, true, true],
+    ),
+  );
+
+  out.push('## Retention');
+  out.push(`Day-1 retention ${formatPercent(d.retention.day1)}, day-7 retention ${formatPercent(d.retention.day7)}.`);
+  const weeks = d.retention.curve.slice(0, 9);
+  if (weeks.length) out.push(table(weeks.map((p) => `Week ${p.week}`), [weeks.map((p) => formatPercent(p.rate))], weeks.map(() => true)));
+  if (d.retention.cohorts.length) {
+    const width = Math.max(...d.retention.cohorts.map((c) => c.cells.length));
+    const unit = 'Week';
+    out.push('### Cohort retention (weekly signup cohorts)');
+    out.push(
+      table(
+        ['Cohort', 'Users', ...Array.from({ length: width }, (_, i) => `${unit} ${i}`)],
+        d.retention.cohorts.map((c) => [c.cohort, formatCount(c.size), ...Array.from({ length: width }, (_, i) => (c.cells[i] == null ? '' : formatPercent(c.cells[i])))]),
+        [false, true, ...Array.from({ length: width }, () => true)],
+      ),
+    );
+  }
+
+  out.push('## Growth: daily and weekly active users');
+  if (d.growth.length) out.push(table(['Date', 'DAU', 'WAU', 'Signups'], sampleGrowth(d.growth).map((g) => [g.date, formatCount(g.dau), formatCount(g.wau), formatCount(g.signups)]), [false, true, true, true]));
+  else out.push('_No activity in this period._');
+
+  out.push('## Top use cases');
+  if (d.useCases.length) out.push(table(['#', 'Use case', 'Conversations', 'Users', 'Share of conversations'], d.useCases.slice(0, 8).map((u, i) => [String(i + 1), humanizeKey(u.useCase), formatCount(u.conversations), formatCount(u.users), formatPercent(u.share)]), [true, false, true, true, true]));
+  else out.push('_No use cases classified yet._');
+
+  const ce = d.creditExhaustion;
+  out.push('## Credit exhaustion');
+  out.push(`**${formatCount(ce.exhaustedUsers)}** of ${formatCount(ce.activeUsers)} users (${formatPercent(ce.rate)}) used up their free credits.`);
+  if (ce.users.length) {
+    out.push(
+      table(
+        ['User', 'Credits used', 'Times hit limit', 'Last active'],
+        ce.users.slice(0, 12).map((u) => [u.email ?? u.userId, formatCount(u.creditsUsed), formatCount(u.exhaustionCount), u.lastActiveAt ? formatDateLong(u.lastActiveAt) : '–']),
+        [false, true, true, false],
+      ),
+    );
+  }
+
+  for (const [title, rows, empty] of [
+    ['Top blockers', d.blockers, 'No blockers recorded in this period.'],
+    ['Feature requests', d.featureRequests, 'No feature requests recorded in this period.'],
+  ] as const) {
+    out.push(`## ${title}`);
+    if (rows.length) out.push(rows.slice(0, 10).map((r, i) => `${i + 1}. ${cell(r.text)} (${formatCount(r.count)} mentions${r.users != null ? `, ${formatCount(r.users)} users` : ''})`).join('\n'));
+    else out.push(`_${empty}_`);
+  }
+  out.push(`_Source of blockers and requests: ${d.insightsSource}. Generated ${formatDateLong(d.generatedAt)} from the ${d.workspace} workspace._`);
+  return out.join('\n\n') + '\n';
+}
