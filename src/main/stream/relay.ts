@@ -31,6 +31,8 @@ export interface RelayOptions {
   batchSize?: number;
   /** Poll interval when no NOTIFY arrives (and the retry delay after a failure). */
   pollMs?: number;
+  /** A Redis call that takes longer fails the batch (retried later): a paused or unreachable Redis must not stall the loop. */
+  redisTimeoutMs?: number;
   onError?: (err: Error) => void;
   onPublished?: (count: number) => void;
 }
@@ -96,13 +98,25 @@ export class OutboxRelay {
       args.push(String(r.seq), JSON.stringify(r.payload), JSON.stringify(toUserContextMessage(r.payload)));
     }
     const k = this.keys;
-    const n = (await this.redis.eval(PUBLISH_SCRIPT, 3, k.stream, k.channel, k.inflight, ...args)) as number;
+    const n = (await this.withTimeout(this.redis.eval(PUBLISH_SCRIPT, 3, k.stream, k.channel, k.inflight, ...args))) as number;
     const seqs = res.rows.map((r) => r.seq);
     await this.pool.query('DELETE FROM uis_outbox WHERE seq = ANY($1::bigint[])', [seqs]);
-    await this.redis.hdel(k.inflight, ...seqs.map(String));
+    // Only after the DELETE: until then a retry must find these seqs in the hash and skip them.
+    await this.withTimeout(this.redis.hdel(k.inflight, ...seqs.map(String)));
     this.published += n;
     if (n > 0) this.opts.onPublished?.(n);
     return { rows: res.rows.length };
+  }
+
+  private withTimeout<T>(p: Promise<T>): Promise<T> {
+    const ms = this.opts.redisTimeoutMs ?? 5000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+    });
+    // The late answer of a timed-out call is dropped; the in-flight hash makes the retry publish nothing twice.
+    p.catch(() => {});
+    return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
   }
 
   private async ensureLeader(): Promise<boolean> {
@@ -119,7 +133,11 @@ export class OutboxRelay {
         this.notified = true;
         this.wake?.();
       });
-      client.on('error', () => void this.releaseListener(true));
+      // A dropped LISTEN connection: wake the loop so it reconnects (and re-LISTENs) now, not at the next poll.
+      client.on('error', () => {
+        void this.releaseListener(true);
+        this.wake?.();
+      });
       this.listener = client;
       return true;
     } catch (err) {

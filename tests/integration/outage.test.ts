@@ -1,0 +1,247 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readEnv } from '../../src/main/config.js';
+import { startService, type RunningService } from '../../src/main/server/service.js';
+import { streamKeys } from '../../src/main/stream/keys.js';
+import { createRedis } from '../../src/main/stream/redis.js';
+import { OutboxRelay } from '../../src/main/stream/relay.js';
+import type { StoredEvent } from '../../src/shared/event.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { OwnRedisServer, freePort, testPrefix } from '../helpers/redis.js';
+
+/**
+ * A redis-server of the test's own that keeps its data across a SIGKILL (append-only file, fsync on every write),
+ * so "every event in the stream exactly once" can be checked across the outage. Without persistence a restarted
+ * Redis starts empty and nothing could be said about what was published before.
+ */
+class DurableRedisServer {
+  private proc: ChildProcess | null = null;
+  readonly dir = mkdtempSync(path.join(tmpdir(), 'uis-outage-redis-'));
+  constructor(readonly port: number) {}
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+  async start(): Promise<void> {
+    this.proc = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.dir],
+      { stdio: 'ignore' },
+    );
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      probe.on('error', () => {});
+      try {
+        await probe.connect();
+        await probe.ping();
+        probe.disconnect();
+        return;
+      } catch {
+        probe.disconnect();
+        if (Date.now() > deadline) throw new Error(`redis-server on port ${this.port} did not start`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+  signal(sig: NodeJS.Signals): void {
+    this.proc?.kill(sig);
+  }
+  async stop(): Promise<void> {
+    const p = this.proc;
+    this.proc = null;
+    if (!p || p.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      p.once('exit', () => resolve());
+      p.kill('SIGKILL');
+    });
+  }
+  async remove(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+const TOKEN = 'outage-token-0123456789';
+const CONVERSATIONS = Array.from({ length: 5 }, (_, i) => `0193a400-0000-7000-8000-${String(i + 1).padStart(12, '0')}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function readStream(redis: Redis, key: string): Promise<StoredEvent[]> {
+  return (await redis.xrange(key, '-', '+')).map(([, f]) => JSON.parse(f[1]) as StoredEvent);
+}
+
+/** Each conversation's events in the order PostgreSQL stored them. */
+async function storedOrder(db: TestDatabase): Promise<Map<string, string[]>> {
+  const rows = (await db.pool.query('SELECT id, conversation_id FROM conversation_events ORDER BY change_seq')).rows;
+  const m = new Map<string, string[]>();
+  for (const r of rows) m.set(r.conversation_id, [...(m.get(r.conversation_id) ?? []), r.id]);
+  return m;
+}
+
+function expectExactlyOnceInOrder(published: StoredEvent[], stored: Map<string, string[]>): void {
+  const ids = published.map((e) => e.id);
+  expect(new Set(ids).size).toBe(ids.length);
+  expect(ids.length).toBe([...stored.values()].reduce((n, l) => n + l.length, 0));
+  for (const [conv, order] of stored) expect(published.filter((e) => e.conversation_id === conv).map((e) => e.id)).toEqual(order);
+}
+
+describe('Redis outage: events wait in the outbox and reach the stream exactly once, in order', () => {
+  let db: TestDatabase;
+  let redisServer: DurableRedisServer;
+  let service: RunningService;
+  let reader: Redis;
+  const prefix = testPrefix();
+  const keys = streamKeys(prefix);
+  const relayErrors: string[] = [];
+  let sent = 0;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    redisServer = new DurableRedisServer(await freePort());
+    await redisServer.start();
+    const env = readEnv({ DATABASE_URL: db.url, REDIS_URL: redisServer.url, UIS_API_TOKEN: TOKEN, UIS_REDIS_PREFIX: prefix });
+    service = await startService(env, { port: 0, log: (l) => relayErrors.push(l) });
+    reader = createRedis(redisServer.url);
+  });
+  afterAll(async () => {
+    await service?.close();
+    reader?.disconnect();
+    await redisServer?.remove();
+    await db?.drop();
+  });
+
+  /** One batch over HTTP: one event per conversation, increasing timestamps. */
+  async function sendBatch(): Promise<number> {
+    const events = CONVERSATIONS.map((conversation_id, i) => ({
+      conversation_id,
+      user_id: `user-${i % 3}`,
+      timestamp: new Date(Date.UTC(2026, 2, 15, 12, 0, 0) + sent * 1000).toISOString(),
+      event_type: sent % 4 === 0 ? 'tool_call' : 'message',
+      tool_name: sent % 4 === 0 ? 'video_gen' : undefined,
+      credits_consumed: 1,
+      content: { role: 'user', message: `message ${sent}` },
+    }));
+    sent++;
+    const res = await fetch(`${service.url}/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ events }),
+    });
+    expect(res.status).toBe(202);
+    return ((await res.json()) as { accepted: number }).accepted;
+  }
+
+  it('Redis killed while events arrive over HTTP, then restarted: nothing lost, nothing twice, order kept', async () => {
+    let accepted = 0;
+    for (let i = 0; i < 10; i++) accepted += await sendBatch();
+    await expect.poll(async () => (await readStream(reader, keys.stream)).length, { timeout: 10_000 }).toBe(accepted);
+    await expect.poll(() => db.pool.query('SELECT count(*)::int AS n FROM uis_outbox').then((r) => r.rows[0].n)).toBe(0);
+
+    await redisServer.stop();
+    const health = await fetch(`${service.url}/healthz`).then((r) => r.json());
+    expect(health).toMatchObject({ status: 'degraded', postgres: 'up', redis: 'down' });
+    for (let i = 0; i < 20; i++) {
+      accepted += await sendBatch();
+      await sleep(20);
+    }
+    // Ingest kept answering 202; PostgreSQL has everything, the outbox holds what Redis could not take.
+    expect(await db.pool.query('SELECT count(*)::int AS n FROM conversation_events').then((r) => r.rows[0].n)).toBe(accepted);
+    expect(await db.pool.query('SELECT count(*)::int AS n FROM uis_outbox').then((r) => r.rows[0].n)).toBe(100);
+
+    await redisServer.start();
+    for (let i = 0; i < 5; i++) accepted += await sendBatch();
+    const outbox = () => db.pool.query('SELECT count(*)::int AS n FROM uis_outbox').then((r) => r.rows[0].n as number);
+    await expect.poll(outbox, { timeout: 20_000, interval: 200 }).toBe(0);
+    expect((await readStream(reader, keys.stream)).length).toBe(accepted);
+    expectExactlyOnceInOrder(await readStream(reader, keys.stream), await storedOrder(db));
+    expect(relayErrors.some((l) => l.includes('events wait in the outbox'))).toBe(true);
+
+    const conv = (await db.pool.query('SELECT message_count, credits_used, tools_used FROM conversations WHERE id = $1', [CONVERSATIONS[0]])).rows[0];
+    expect(conv).toEqual({ message_count: 26, credits_used: 35, tools_used: { video_gen: 9 } });
+  });
+
+  it('a paused Redis (SIGSTOP) does not hang the relay; after SIGCONT every event is in the stream once', async () => {
+    const before = (await readStream(reader, keys.stream)).length;
+    redisServer.signal('SIGSTOP');
+    let accepted = 0;
+    try {
+      for (let i = 0; i < 5; i++) accepted += await sendBatch();
+      // The relay's Redis call times out (5 s) and is retried: the loop keeps going and stop() would return.
+      await sleep(6_000);
+    } finally {
+      redisServer.signal('SIGCONT');
+    }
+    await expect.poll(async () => (await readStream(reader, keys.stream)).length, { timeout: 20_000, interval: 200 }).toBe(before + accepted);
+    expectExactlyOnceInOrder(await readStream(reader, keys.stream), await storedOrder(db));
+    expect(relayErrors.some((l) => l.includes('did not answer'))).toBe(true);
+  });
+});
+
+describe('relay crash between publish and DELETE', () => {
+  let db: TestDatabase;
+  let server: OwnRedisServer;
+  let redis: Redis;
+  const prefix = testPrefix();
+  const keys = streamKeys(prefix);
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    server = new OwnRedisServer(await freePort());
+    await server.start();
+    redis = createRedis(server.url);
+  });
+  afterAll(async () => {
+    redis?.disconnect();
+    await server?.stop();
+    await db?.drop();
+  });
+
+  it('republishes nothing: the in-flight hash remembers what reached Redis', async () => {
+    const conv = CONVERSATIONS[0];
+    await db.pool.query(`INSERT INTO conversations (id, user_id, started_at) VALUES ($1, 'u', '2026-03-15 12:00:00')`, [conv]);
+    await db.pool.query(
+      `INSERT INTO conversation_events (id, conversation_id, user_id, timestamp, event_type, content)
+       SELECT gen_random_uuid(), $1, 'u', '2026-03-15 12:00:00'::timestamp + g * interval '1 second', 'message', jsonb_build_object('message', 'm' || g)
+       FROM generate_series(1, 30) g`,
+      [conv],
+    );
+    // The "crash": the relay's DELETE of the published outbox rows fails, as if the process died right after XADD.
+    await db.pool.query(`CREATE FUNCTION fail_outbox_delete() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'simulated relay crash'; END $$`);
+    await db.pool.query('CREATE TRIGGER fail_outbox_delete BEFORE DELETE ON uis_outbox FOR EACH STATEMENT EXECUTE FUNCTION fail_outbox_delete()');
+    const crashed = new OutboxRelay(db.pool, redis, { keyPrefix: prefix });
+    await expect(crashed.drainOnce()).rejects.toThrow('simulated relay crash');
+    expect((await readStream(redis, keys.stream)).length).toBe(30);
+    expect(await redis.hlen(keys.inflight)).toBe(30);
+
+    await db.pool.query('DROP TRIGGER fail_outbox_delete ON uis_outbox');
+    const restarted = new OutboxRelay(db.pool, redis, { keyPrefix: prefix });
+    expect(await restarted.drainOnce()).toBe(30);
+    expect(restarted.publishedCount).toBe(0);
+    expect(await db.pool.query('SELECT count(*)::int AS n FROM uis_outbox').then((r) => r.rows[0].n)).toBe(0);
+    expect(await redis.hlen(keys.inflight)).toBe(0);
+    expectExactlyOnceInOrder(await readStream(redis, keys.stream), await storedOrder(db));
+  });
+
+  it('the LISTEN connection is re-established after PostgreSQL drops it', async () => {
+    const relay = new OutboxRelay(db.pool, redis, { keyPrefix: prefix, pollMs: 5_000 });
+    relay.start();
+    try {
+      await sleep(300);
+      const killed = await db.pool.query(`SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE query LIKE '%LISTEN uis_outbox%' AND pid <> pg_backend_pid()`);
+      expect(killed.rows.length).toBe(1);
+      await sleep(300);
+      await db.pool.query(
+        `INSERT INTO conversation_events (id, conversation_id, user_id, timestamp, event_type, content)
+         VALUES (gen_random_uuid(), $1, 'u', '2026-03-15 13:00:00', 'message', '{"message":"after reconnect"}')`,
+        [CONVERSATIONS[0]],
+      );
+      // Well before the 5 s poll: the relay listened again right after the drop.
+      await expect.poll(async () => (await readStream(redis, keys.stream)).length, { timeout: 2_500 }).toBe(31);
+    } finally {
+      await relay.stop();
+    }
+  });
+});
