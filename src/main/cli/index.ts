@@ -4,6 +4,7 @@ import { redactConnectionString } from '../db/pg.js';
 import { registerBenchCommand } from './bench.js';
 import { registerMigrateCommand } from './migrate.js';
 import { registerServeCommand } from './serve.js';
+import { registerWebCommand } from './web.js';
 
 /** Every `uis` command registers here; `uis --help` lists each with its one-line description. */
 const program = new Command()
@@ -15,6 +16,7 @@ const program = new Command()
 registerMigrateCommand(program);
 registerServeCommand(program);
 registerBenchCommand(program);
+registerWebCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,9 +1,11 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
+import type { Core } from '../core/index.js';
 import { ingestRoutes } from '../ingest/routes.js';
 import { bearerAuth } from './auth.js';
 import { installErrorHandler } from './http-errors.js';
+import { registerRpcRoutes } from './rpc.js';
 
 export interface ServerDeps {
   /** PostgreSQL (read-write): ingest, context, profiles. Absent in web-only mode on the demo workspace. */
@@ -12,6 +14,8 @@ export interface ServerDeps {
   /** Bearer token required on /v1/* and /rpc/*. */
   token: string;
   logger?: boolean;
+  /** The workbench core: serves the contract on /rpc/* (web mode, `uis serve`). */
+  core?: Core;
 }
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -35,6 +39,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(async (api) => {
     api.addHook('onRequest', bearerAuth(deps.token));
     if (deps.pool) ingestRoutes(api, deps.pool);
+    if (deps.core) registerRpcRoutes(api, deps.core);
   });
   return app;
 }

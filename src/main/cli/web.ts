@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { dataDir, readEnv } from '../config.js';
+import { createCore, type Core } from '../core/index.js';
+import { FileSecretStore } from '../core/file-secrets.js';
+import { newestMtime, startWebServer, type RunningWebServer } from '../server/web.js';
+import { parseOption } from './options.js';
+
+const WebOptions = z.object({
+  port: z.coerce.number().int().min(0).max(65535).default(0),
+  host: z.string().default('127.0.0.1'),
+  openBrowser: z.enum(['yes', 'no']).default('yes'),
+  build: z.enum(['auto', 'always', 'never']).default('auto'),
+});
+
+/** Builds the renderer with vite when out/renderer is missing or older than src/renderer. */
+export async function ensureRendererBuilt(mode: 'auto' | 'always' | 'never', log: (l: string) => void): Promise<string> {
+  const { rendererConfig, rendererOutDir, rendererRoot } = await import('../../renderer/vite.config.js');
+  const index = path.join(rendererOutDir, 'index.html');
+  const stale =
+    !existsSync(index) ||
+    newestMtime(rendererRoot) > statSync(index).mtimeMs ||
+    newestMtime(path.resolve(rendererRoot, '../shared')) > statSync(index).mtimeMs;
+  if (mode === 'always' || (mode === 'auto' && stale)) {
+    log('Building the workbench (vite)…');
+    const { build } = await import('vite');
+    await build({ ...rendererConfig(), configFile: false });
+  }
+  return rendererOutDir;
+}
+
+export interface WebWorkbench {
+  core: Core;
+  server: RunningWebServer;
+  close(): Promise<void>;
+}
+
+/** The workbench over HTTP with a per-run random token: `uis web`, `npm start`'s fallback, the e2e tests. */
+export async function startWebWorkbench(opts: {
+  port?: number;
+  host?: string;
+  build?: 'auto' | 'always' | 'never';
+  dataDir?: string;
+  token?: string;
+  log?: (l: string) => void;
+}): Promise<WebWorkbench> {
+  const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
+  const dir = opts.dataDir ?? dataDir(readEnv());
+  const rendererDir = await ensureRendererBuilt(opts.build ?? 'auto', log);
+  const core = createCore({ dataDir: dir, secretStore: new FileSecretStore(dir), runtime: 'web', log });
+  const token = opts.token ?? randomBytes(24).toString('base64url');
+  try {
+    const server = await startWebServer({ core, token, rendererDir, port: opts.port, host: opts.host });
+    return {
+      core,
+      server,
+      async close() {
+        await server.close();
+        await core.close();
+      },
+    };
+  } catch (err) {
+    await core.close();
+    throw err;
+  }
+}
+
+function openBrowser(url: string): void {
+  const cmd = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+  const child = spawn(cmd, [url], { stdio: 'ignore', detached: true });
+  child.on('error', () => {}); // no browser on this machine: the URL is printed anyway
+  child.unref();
+}
+
+export function registerWebCommand(program: Command): void {
+  program
+    .command('web')
+    .description('serve the workbench on http://127.0.0.1:<port> (same UI as the desktop app; demo data when nothing is configured)')
+    .option('--port <port>', 'port to listen on (default: a free port)')
+    .option('--host <host>', 'address to bind (default 127.0.0.1)')
+    .option('--open-browser <yes|no>', 'open the system browser (default yes)')
+    .option('--build <auto|always|never>', 'rebuild the renderer bundle (default auto: when sources are newer)')
+    .action(async (raw: Record<string, string | undefined>) => {
+      const opts = parseOption(WebOptions, raw);
+      const workbench = await startWebWorkbench(opts);
+      console.log(`Workbench: ${workbench.server.url}`);
+      if (opts.openBrowser === 'yes' && (process.platform !== 'linux' || process.env.DISPLAY || process.env.WAYLAND_DISPLAY)) {
+        openBrowser(workbench.server.url);
+      }
+      const stop = async () => {
+        await workbench.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+}

@@ -1,0 +1,11 @@
+import type { Contract } from '../../shared/api/index.js';
+import { appHandlers } from './app-handlers.js';
+import type { HandlersFor } from './types.js';
+
+/**
+ * Every channel's handler, merged: one line per feature (src/main/<feature>/handlers.ts). `satisfies` makes the
+ * type checker refuse a contract channel without a handler, or a handler whose output does not fit its schema.
+ */
+export const handlers = {
+  ...appHandlers,
+} satisfies HandlersFor<Contract>;

@@ -1,0 +1,151 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { app, BrowserWindow, ipcMain, Menu, screen, session, shell, type MenuItemConstructorOptions } from 'electron';
+import { dataDir, readEnv } from '../config.js';
+import { createCore, type Core } from '../core/index.js';
+import { redactConnectionString } from '../db/pg.js';
+import { forwardTopics, registerIpcHandlers } from './ipc.js';
+import { SafeStorageSecretStore } from './secrets.js';
+import { isAppUrl, isSafeExternalUrl, restoreWindowState, secureWebPreferences, WINDOW_CSP, type WindowState } from './security.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const log = (line: string) => process.stderr.write(redactConnectionString(line) + '\n');
+
+/** The one way a link leaves the app: http(s) only, opened by the OS browser. */
+async function safeOpenExternal(url: unknown): Promise<boolean> {
+  if (!isSafeExternalUrl(url)) return false;
+  await shell.openExternal(url);
+  return true;
+}
+
+const appEntry = process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(path.join(here, '../renderer/index.html')).href;
+
+function stateFile() {
+  return path.join(app.getPath('userData'), 'window-state.json');
+}
+
+function createWindow(core: Core): BrowserWindow {
+  let saved: unknown = null;
+  try {
+    saved = JSON.parse(readFileSync(stateFile(), 'utf8'));
+  } catch {
+    // first launch
+  }
+  const state = restoreWindowState(saved, screen.getAllDisplays().map((d) => d.workArea));
+  const win = new BrowserWindow({
+    ...state,
+    minWidth: 960,
+    minHeight: 600,
+    show: false,
+    title: 'User Intelligence',
+    backgroundColor: '#0e1117',
+    webPreferences: secureWebPreferences(path.join(here, '../preload/index.cjs')),
+  });
+  if (state.maximized) win.maximize();
+  win.once('ready-to-show', () => win.show());
+
+  // Navigation and new windows are blocked; http(s) links go to the system browser instead.
+  win.webContents.on('will-navigate', (event, url) => {
+    if (!isAppUrl(url, appEntry)) {
+      event.preventDefault();
+      void safeOpenExternal(url);
+    }
+  });
+  win.webContents.setWindowOpenHandler(({ url }) => {
+    void safeOpenExternal(url);
+    return { action: 'deny' };
+  });
+
+  const saveState = () => {
+    const b = win.getNormalBounds();
+    const s: WindowState = { ...b, maximized: win.isMaximized() };
+    try {
+      writeFileSync(stateFile(), JSON.stringify(s));
+    } catch {
+      // not worth failing a close over
+    }
+  };
+  win.on('close', saveState);
+
+  const stopTopics = forwardTopics(core, (topic, payload) => win.webContents.send(topic, payload), () => !win.isDestroyed());
+  win.on('closed', stopTopics);
+  void win.loadURL(appEntry);
+  return win;
+}
+
+function buildMenu(win: () => BrowserWindow | undefined) {
+  const go = (page: string) => () => win()?.webContents.executeJavaScript(`location.hash = '#/${page}'`);
+  const template: MenuItemConstructorOptions[] = [
+    ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
+    { role: 'fileMenu' },
+    { role: 'editMenu' },
+    {
+      label: 'Go',
+      submenu: [
+        { label: 'Overview', accelerator: 'CmdOrCtrl+1', click: go('overview') },
+        { label: 'Journey', accelerator: 'CmdOrCtrl+2', click: go('journey') },
+        { label: 'Retention', accelerator: 'CmdOrCtrl+3', click: go('retention') },
+        { label: 'Usage & failures', accelerator: 'CmdOrCtrl+4', click: go('usage') },
+        { label: 'Credits', accelerator: 'CmdOrCtrl+5', click: go('credits') },
+        { label: 'Users', accelerator: 'CmdOrCtrl+6', click: go('users') },
+        { label: 'Live', accelerator: 'CmdOrCtrl+7', click: go('live') },
+        { label: 'Intelligence', accelerator: 'CmdOrCtrl+8', click: go('intelligence') },
+        { label: 'Reports', accelerator: 'CmdOrCtrl+9', click: go('reports') },
+        { type: 'separator' },
+        { label: 'Settings', accelerator: 'CmdOrCtrl+,', click: go('settings') },
+      ],
+    },
+    { role: 'viewMenu' },
+    { role: 'windowMenu' },
+    {
+      role: 'help',
+      submenu: [{ label: 'Documentation', click: () => void safeOpenExternal('https://github.com/') }],
+    },
+  ];
+  Menu.setApplicationMenu(Menu.buildFromTemplate(template));
+}
+
+async function main() {
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+  await app.whenReady();
+  const dir = dataDir(readEnv());
+  const core = createCore({
+    dataDir: dir,
+    secretStore: new SafeStorageSecretStore(dir, log),
+    runtime: 'electron',
+    log,
+    overrides: { 'app.openExternal': async (input: { url: string }) => ({ opened: await safeOpenExternal(input.url) }) },
+  });
+
+  // Strict CSP on every response the window loads (the meta tag covers file://; this covers the dev server too).
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [WINDOW_CSP] } });
+  });
+  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+
+  registerIpcHandlers(ipcMain, core, (url) => isAppUrl(url, appEntry));
+  let win: BrowserWindow | undefined = createWindow(core);
+  buildMenu(() => win);
+  app.on('second-instance', () => {
+    if (win && !win.isDestroyed()) {
+      if (win.isMinimized()) win.restore();
+      win.focus();
+    }
+  });
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) win = createWindow(core);
+  });
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  app.on('will-quit', () => void core.close());
+}
+
+void main().catch((err: unknown) => {
+  log(`workbench failed to start: ${err instanceof Error ? err.message : String(err)}`);
+  app.exit(1);
+});

@@ -1,0 +1,73 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+import type { Core } from '../core/index.js';
+import { buildServer } from './app.js';
+
+/** Same policy as the Electron window: only our own scripts, no inline script, no remote origins. */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+  "form-action 'none'",
+].join('; ');
+
+export interface WebServerOptions {
+  core: Core;
+  token: string;
+  rendererDir: string;
+  port?: number;
+  host?: string;
+}
+
+export interface RunningWebServer {
+  app: FastifyInstance;
+  /** http://host:port (no token). */
+  origin: string;
+  /** The address to open: the token travels in the fragment, which browsers never send to a server. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Web mode: the renderer's static files (public) + /rpc (token-protected), on one fastify app. */
+export async function startWebServer(opts: WebServerOptions): Promise<RunningWebServer> {
+  if (!existsSync(path.join(opts.rendererDir, 'index.html'))) {
+    throw new Error(`The workbench is not built: ${opts.rendererDir}/index.html is missing (run \`npm run build\`).`);
+  }
+  const app = await buildServer({ token: opts.token, core: opts.core });
+  app.addHook('onSend', async (_req, reply) => {
+    reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+  });
+  await app.register(fastifyStatic, { root: opts.rendererDir, index: ['index.html'], wildcard: false });
+  const host = opts.host ?? '127.0.0.1';
+  await app.listen({ port: opts.port ?? 0, host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+  const origin = `http://${host}:${port}`;
+  return {
+    app,
+    origin,
+    url: `${origin}/#token=${encodeURIComponent(opts.token)}`,
+    close: () => app.close(),
+  };
+}
+
+/** Newest mtime under a folder (to decide whether the renderer bundle is older than its sources). */
+export function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(p));
+    else newest = Math.max(newest, statSync(p).mtimeMs);
+  }
+  return newest;
+}

@@ -1,0 +1,79 @@
+import { Suspense, useEffect } from 'react';
+import { ErrorBoundary } from './components/ErrorBoundary.js';
+import { EmptyState, Loading } from './components/ui.js';
+import { pages } from './pages.js';
+import { hrefTo, navigate, useRoute } from './router.js';
+
+function isTyping(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  return !!el && (el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName));
+}
+
+/** Keyboard navigation between pages: 1–9 and 0 jump to a page, [ and ] step through the sidebar. */
+function usePageShortcuts(current: string) {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
+      const index = pages.findIndex((p) => p.id === current);
+      if (/^[0-9]$/.test(e.key)) {
+        const target = pages[e.key === '0' ? 9 : Number(e.key) - 1];
+        if (target) navigate(target.id);
+      } else if (e.key === ']' || e.key === '[') {
+        const next = pages[(Math.max(0, index) + (e.key === ']' ? 1 : pages.length - 1)) % pages.length];
+        navigate(next.id);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [current]);
+}
+
+export function App() {
+  const route = useRoute();
+  // A user drill-down (#/users/<id>) belongs to the Users entry of the sidebar.
+  const page = pages.find((p) => p.id === route.page);
+  usePageShortcuts(route.page);
+  const groups = [...new Set(pages.map((p) => p.group))];
+  const Page = page?.component;
+  return (
+    <div className="shell">
+      <nav className="sidebar" aria-label="Pages">
+        <div className="brand">
+          <span className="brand-mark" aria-hidden>
+            ◆
+          </span>
+          <span>User Intelligence</span>
+        </div>
+        {groups.map((group) => (
+          <div key={group} className="nav-group">
+            <div className="nav-group-label">{group}</div>
+            {pages
+              .filter((p) => p.group === group)
+              .map((p) => (
+                <a
+                  key={p.id}
+                  href={hrefTo(p.id)}
+                  className={`nav-item ${p.id === route.page ? 'active' : ''}`}
+                  aria-current={p.id === route.page ? 'page' : undefined}
+                  title={`${p.label} (${(pages.indexOf(p) + 1) % 10})`}
+                >
+                  <span className="nav-icon" aria-hidden>
+                    {p.icon}
+                  </span>
+                  {p.label}
+                  <kbd className="nav-key">{(pages.indexOf(p) + 1) % 10}</kbd>
+                </a>
+              ))}
+          </div>
+        ))}
+      </nav>
+      <main className="content" id="main">
+        <ErrorBoundary key={route.page}>
+          <Suspense fallback={<Loading rows={4} />}>
+            {Page ? <Page params={route.params} /> : <EmptyState title="Page not found" body={`There is no page "${route.page}".`} />}
+          </Suspense>
+        </ErrorBoundary>
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,139 @@
+import type { ChannelName, Contract, TopicName, Topics } from '../../../shared/api/index.js';
+import type { ChannelInput, ChannelOutput } from '../../../shared/contract.js';
+import type { z } from 'zod';
+import type { BridgeResult, UisBridge } from '../../../preload/allowlist.js';
+
+declare global {
+  interface Window {
+    /** Present only inside the Electron window (exposed by the preload). */
+    uis?: UisBridge;
+  }
+}
+
+/** An error from the core ({code, message}) or from the transport (code `offline` when the server is unreachable). */
+export class RpcError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RpcError';
+  }
+}
+
+export type TopicPayload<T extends TopicName> = z.infer<Topics[T]>;
+
+interface Transport {
+  readonly kind: 'ipc' | 'http';
+  call(channel: string, input: unknown): Promise<BridgeResult>;
+  subscribe(topic: string, callback: (payload: unknown) => void): () => void;
+}
+
+const TOKEN_KEY = 'uis.token';
+
+/** Web mode: the token arrives in the URL fragment (#token=…), is kept for this tab only and removed from the bar. */
+function takeToken(): string {
+  const match = /(?:^#|&)token=([^&]+)/.exec(window.location.hash);
+  if (match) {
+    const token = decodeURIComponent(match[1]);
+    sessionStorage.setItem(TOKEN_KEY, token);
+    history.replaceState(null, '', window.location.pathname + window.location.search + '#/overview');
+    return token;
+  }
+  return sessionStorage.getItem(TOKEN_KEY) ?? '';
+}
+
+function ipcTransport(bridge: UisBridge): Transport {
+  return { kind: 'ipc', call: (c, i) => bridge.invoke(c, i), subscribe: (t, cb) => bridge.subscribe(t, cb) };
+}
+
+function httpTransport(): Transport {
+  const token = takeToken();
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const listeners = new Map<string, Set<(payload: unknown) => void>>();
+  let stream: AbortController | null = null;
+
+  // One SSE stream for every topic, read with fetch so the token stays in a header; reconnects with backoff.
+  const connect = async () => {
+    let delay = 500;
+    while (stream && !stream.signal.aborted) {
+      try {
+        const res = await fetch('/rpc/events', { headers, signal: stream.signal });
+        if (!res.ok || !res.body) throw new Error(`events: HTTP ${res.status}`);
+        delay = 500;
+        const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buffer = '';
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += value;
+          let end: number;
+          while ((end = buffer.indexOf('\n\n')) >= 0) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const topic = /^event: (.+)$/m.exec(block)?.[1];
+            const data = /^data: (.*)$/m.exec(block)?.[1];
+            if (topic && data !== undefined) for (const cb of listeners.get(topic) ?? []) cb(JSON.parse(data));
+          }
+        }
+      } catch {
+        if (stream?.signal.aborted) return;
+      }
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 10_000);
+    }
+  };
+
+  return {
+    kind: 'http',
+    async call(channel, input) {
+      let res: Response;
+      try {
+        res = await fetch(`/rpc/${encodeURIComponent(channel)}`, { method: 'POST', headers, body: JSON.stringify(input ?? {}) });
+      } catch {
+        return { ok: false, error: { code: 'offline', message: 'The workbench server is not reachable.' } };
+      }
+      const body = (await res.json().catch(() => null)) as unknown;
+      if (res.ok) return { ok: true, value: body };
+      const err = body as { code?: string; error?: string; message?: string } | null;
+      return { ok: false, error: { code: err?.code ?? err?.error ?? `http_${res.status}`, message: err?.message ?? `HTTP ${res.status}` } };
+    },
+    subscribe(topic, callback) {
+      let set = listeners.get(topic);
+      if (!set) listeners.set(topic, (set = new Set()));
+      set.add(callback);
+      if (!stream) {
+        stream = new AbortController();
+        void connect();
+      }
+      return () => {
+        set.delete(callback);
+        if ([...listeners.values()].every((s) => s.size === 0)) {
+          stream?.abort();
+          stream = null;
+        }
+      };
+    },
+  };
+}
+
+let transport: Transport | null = null;
+/** Picks the transport once: the preload's bridge inside Electron, HTTP in a browser. Pages never know which. */
+function current(): Transport {
+  transport ??= window.uis ? ipcTransport(window.uis) : httpTransport();
+  return transport;
+}
+
+export function transportKind(): 'ipc' | 'http' {
+  return current().kind;
+}
+
+export async function invoke<K extends ChannelName>(channel: K, input: ChannelInput<Contract, K>): Promise<ChannelOutput<Contract, K>> {
+  const result = await current().call(channel, input);
+  if (!result.ok) throw new RpcError(result.error.code, result.error.message);
+  return result.value as ChannelOutput<Contract, K>;
+}
+
+export function subscribe<T extends TopicName>(topic: T, callback: (payload: TopicPayload<T>) => void): () => void {
+  return current().subscribe(topic, callback as (payload: unknown) => void);
+}

@@ -1,0 +1,68 @@
+import type { ReactNode } from 'react';
+import type { RpcError } from '../api/client.js';
+
+export function PageHeader({ title, subtitle, actions }: { title: string; subtitle?: string; actions?: ReactNode }) {
+  return (
+    <header className="page-header">
+      <div>
+        <h1>{title}</h1>
+        {subtitle && <p className="muted">{subtitle}</p>}
+      </div>
+      {actions && <div className="page-actions">{actions}</div>}
+    </header>
+  );
+}
+
+export function Card({ title, subtitle, children, actions, className }: { title?: string; subtitle?: string; children: ReactNode; actions?: ReactNode; className?: string }) {
+  return (
+    <section className={`card ${className ?? ''}`}>
+      {(title || actions) && (
+        <div className="card-head">
+          <div>
+            {title && <h2>{title}</h2>}
+            {subtitle && <p className="muted small">{subtitle}</p>}
+          </div>
+          {actions}
+        </div>
+      )}
+      {children}
+    </section>
+  );
+}
+
+export function EmptyState({ title, body, action }: { title: string; body?: string; action?: ReactNode }) {
+  return (
+    <div className="state state-empty" role="status">
+      <div className="state-icon" aria-hidden>◌</div>
+      <h3>{title}</h3>
+      {body && <p className="muted">{body}</p>}
+      {action}
+    </div>
+  );
+}
+
+export function ErrorState({ error, onRetry }: { error: RpcError | Error; onRetry?: () => void }) {
+  const offline = 'code' in error && error.code === 'offline';
+  return (
+    <div className="state state-error" role="alert">
+      <div className="state-icon" aria-hidden>{offline ? '⚡' : '!'}</div>
+      <h3>{offline ? 'Not connected' : 'Something went wrong'}</h3>
+      <p className="muted">{error.message}</p>
+      {onRetry && (
+        <button className="btn" onClick={onRetry}>
+          Try again
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function Loading({ label = 'Loading…', rows = 3 }: { label?: string; rows?: number }) {
+  return (
+    <div className="state-loading" role="status" aria-label={label}>
+      {Array.from({ length: rows }, (_, i) => (
+        <div key={i} className="skeleton" style={{ width: `${90 - i * 15}%` }} />
+      ))}
+    </div>
+  );
+}

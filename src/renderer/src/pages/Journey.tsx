@@ -1,0 +1,10 @@
+import { EmptyState, PageHeader } from '../components/ui.js';
+
+export default function JourneyPage() {
+  return (
+    <>
+      <PageHeader title="Journey" />
+      <EmptyState title="Coming soon" />
+    </>
+  );
+}

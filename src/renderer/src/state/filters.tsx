@@ -1,0 +1,43 @@
+import { createContext, useContext, useMemo, useState, type ReactNode } from 'react';
+import type { Filters } from '../../../shared/metrics.js';
+
+interface FiltersState {
+  /** The global date range + segment, passed as-is to every analytics channel. */
+  filters: Filters;
+  setFilters(next: Filters): void;
+}
+
+const FiltersContext = createContext<FiltersState>({ filters: {}, setFilters: () => {} });
+const STORAGE_KEY = 'uis.filters';
+
+function load(): Filters {
+  try {
+    return JSON.parse(sessionStorage.getItem(STORAGE_KEY) ?? '{}') as Filters;
+  } catch {
+    return {};
+  }
+}
+
+/** Global filters, kept for the session so a reload or a page change keeps the founder's view. */
+export function FiltersProvider({ children }: { children: ReactNode }) {
+  const [filters, set] = useState<Filters>(load);
+  const value = useMemo<FiltersState>(
+    () => ({
+      filters,
+      setFilters(next) {
+        // Drop empty lists and blank dates: the engine treats a missing key as "everything".
+        const clean = Object.fromEntries(
+          Object.entries(next).filter(([, v]) => v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0)),
+        ) as Filters;
+        sessionStorage.setItem(STORAGE_KEY, JSON.stringify(clean));
+        set(clean);
+      },
+    }),
+    [filters],
+  );
+  return <FiltersContext.Provider value={value}>{children}</FiltersContext.Provider>;
+}
+
+export function useFilters(): FiltersState {
+  return useContext(FiltersContext);
+}
