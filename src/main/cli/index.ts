@@ -2,7 +2,9 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.js';
 import { redactConnectionString } from '../db/pg.js';
 import { registerBenchCommand } from './bench.js';
+import { registerForgetCommand } from './forget.js';
 import { registerMigrateCommand } from './migrate.js';
+import { registerProfilesCommand } from './profiles.js';
 import { registerServeCommand } from './serve.js';
 import { registerWebCommand } from './web.js';
 
@@ -16,6 +18,8 @@ const program = new Command()
 registerMigrateCommand(program);
 registerServeCommand(program);
 registerBenchCommand(program);
+registerProfilesCommand(program);
+registerForgetCommand(program);
 registerWebCommand(program);
 
 try {

@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Core } from '../core/index.js';
+import { realtimeRoutes } from '../context/routes.js';
 import { ingestRoutes } from '../ingest/routes.js';
 import { bearerAuth } from './auth.js';
 import { installErrorHandler } from './http-errors.js';
@@ -14,6 +15,8 @@ export interface ServerDeps {
   /** Bearer token required on /v1/* and /rpc/*. */
   token: string;
   logger?: boolean;
+  /** UIS_REDIS_PREFIX: Redis keys and channels of this deployment (context cache invalidation, forget). */
+  keyPrefix?: string;
   /** The workbench core: serves the contract on /rpc/* (web mode, `uis serve`). */
   core?: Core;
 }
@@ -26,6 +29,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     bodyLimit: BODY_LIMIT,
     logger: deps.logger ? { level: 'info', redact: ['req.headers.authorization'] } : false,
     disableRequestLogging: true,
+    // User ids may be up to 200 characters (ingest); the default 100 would answer 414 before validation.
+    maxParamLength: 256,
   });
   installErrorHandler(app);
 
@@ -39,6 +44,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(async (api) => {
     api.addHook('onRequest', bearerAuth(deps.token));
     if (deps.pool) ingestRoutes(api, deps.pool);
+    await realtimeRoutes(api, deps);
     if (deps.core) registerRpcRoutes(api, deps.core);
   });
   return app;

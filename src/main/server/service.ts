@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { ConfigError, type Env } from '../config.js';
 import { createPool, redactConnectionString } from '../db/pg.js';
+import { ProfileBuilder } from '../profiles/builder.js';
 import { createRedis } from '../stream/redis.js';
 import { OutboxRelay } from '../stream/relay.js';
 import { buildServer } from './app.js';
@@ -13,6 +14,7 @@ export interface RunningService {
   pool: pg.Pool;
   redis: Redis;
   relay: OutboxRelay;
+  builder: ProfileBuilder;
   close(): Promise<void>;
 }
 
@@ -30,7 +32,12 @@ export async function startService(env: Env, opts: { port?: number; host?: strin
     onError: (e) => log(`relay: ${redactConnectionString(e.message)} (events wait in the outbox)`),
   });
   relay.start();
-  const app = await buildServer({ pool, redis, token: env.UIS_API_TOKEN });
+  const builder = new ProfileBuilder(pool, redis, {
+    keyPrefix: env.UIS_REDIS_PREFIX,
+    onError: (e) => log(`profile builder: ${redactConnectionString(e.message)} (entries stay pending and are retried)`),
+  });
+  builder.start();
+  const app = await buildServer({ pool, redis, token: env.UIS_API_TOKEN, keyPrefix: env.UIS_REDIS_PREFIX });
   const address = await app.listen({ port: opts.port ?? env.PORT ?? 8787, host: opts.host ?? env.HOST ?? '127.0.0.1' });
   return {
     app,
@@ -38,9 +45,11 @@ export async function startService(env: Env, opts: { port?: number; host?: strin
     pool,
     redis,
     relay,
+    builder,
     async close() {
       await app.close();
       await relay.stop();
+      await builder.stop();
       redis.disconnect();
       await pool.end();
     },

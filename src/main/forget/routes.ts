@@ -1,0 +1,30 @@
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import { z } from 'zod';
+import { UserId } from '../../shared/context.js';
+import type { ContextCache } from '../context/cache.js';
+import { sendValidationError } from '../server/http-errors.js';
+import { forgetUser } from './forget.js';
+
+const Params = z.object({ id: UserId }).strict();
+/** Who asks (recorded in the audit); the token alone does not name a person. */
+const Headers = z.object({ 'x-requested-by': z.string().min(1).max(200).optional() });
+
+/** DELETE /v1/users/:id: forget the user everywhere; answers with what was removed. */
+export function forgetRoutes(api: FastifyInstance, deps: { pool: pg.Pool; redis?: Redis; keyPrefix?: string; cache?: ContextCache }): void {
+  api.delete('/v1/users/:id', async (req, reply) => {
+    const params = Params.safeParse(req.params);
+    if (!params.success) return sendValidationError(reply, params.error);
+    const headers = Headers.safeParse(req.headers);
+    if (!headers.success) return sendValidationError(reply, headers.error);
+    const result = await forgetUser(deps.pool, params.data.id, {
+      requestedBy: `api:${headers.data['x-requested-by'] ?? 'token-holder'}`,
+      redis: deps.redis,
+      keyPrefix: deps.keyPrefix,
+      cache: deps.cache,
+    });
+    if (!result) return reply.code(404).send({ error: 'user_not_found', message: `Nothing stored for user "${params.data.id}"` });
+    return reply.code(200).send(result);
+  });
+}
