@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { dataDir, readEnv } from '../config.js';
 import { createCore, type Core } from '../core/index.js';
-import { FileSecretStore } from '../core/file-secrets.js';
+import { FileKeySecretStore } from '../workspace/secrets.js';
 import { newestMtime, startWebServer, type RunningWebServer } from '../server/web.js';
 import { parseOption } from './options.js';
 
@@ -51,7 +51,7 @@ export async function startWebWorkbench(opts: {
   const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const dir = opts.dataDir ?? dataDir(readEnv());
   const rendererDir = await ensureRendererBuilt(opts.build ?? 'auto', log);
-  const core = createCore({ dataDir: dir, secretStore: new FileSecretStore(dir), runtime: 'web', log });
+  const core = createCore({ dataDir: dir, secretStore: new FileKeySecretStore(path.join(dir, 'secret.key'), log), runtime: 'web', log });
   const token = opts.token ?? randomBytes(24).toString('base64url');
   try {
     const server = await startWebServer({ core, token, rendererDir, port: opts.port, host: opts.host });

@@ -9,7 +9,7 @@ export const appHandlers: HandlersFor<typeof appChannels> = {
     version: pkg.version,
     runtime: ctx.runtime,
     platform: process.platform,
-    secureStorage: ctx.secretStore.isSecure,
+    secureStorage: ctx.secretStore.osBacked,
   }),
   // In web mode the browser opens links itself (target=_blank, noopener); the core has no window to open from.
   'app.openExternal': async () => ({ opened: false }),

@@ -1,6 +1,8 @@
 import type { Contract } from '../../shared/api/index.js';
+import { analyticsHandlers } from './analytics-handlers.js';
 import { appHandlers } from './app-handlers.js';
 import type { HandlersFor } from './types.js';
+import { workspaceHandlers } from './workspace-handlers.js';
 
 /**
  * Every channel's handler, merged: one line per feature (src/main/<feature>/handlers.ts). `satisfies` makes the
@@ -8,4 +10,6 @@ import type { HandlersFor } from './types.js';
  */
 export const handlers = {
   ...appHandlers,
+  ...analyticsHandlers,
+  ...workspaceHandlers,
 } satisfies HandlersFor<Contract>;

@@ -6,15 +6,16 @@ import { dispatch, type HandlerMap, type RpcResult } from './dispatch.js';
 import { CoreError } from './errors.js';
 import { handlers } from './handlers.js';
 import { JobRunner } from './jobs.js';
-import type { CoreContext, CoreSecretStore } from './types.js';
+import type { SecretStore } from '../workspace/secrets.js';
+import type { CoreContext } from './types.js';
 
 export { CoreError } from './errors.js';
-export type { CoreContext, CoreSecretStore, HandlersFor } from './types.js';
+export type { CoreContext, HandlersFor } from './types.js';
 export type { RpcResult } from './dispatch.js';
 
 export interface CoreOptions {
   dataDir: string;
-  secretStore: CoreSecretStore;
+  secretStore: SecretStore;
   runtime?: 'electron' | 'web';
   /** Replace handlers for this runtime (the Electron shell's app.openExternal). */
   overrides?: Partial<HandlerMap>;

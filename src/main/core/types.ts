@@ -2,22 +2,15 @@ import type { z } from 'zod';
 import type { ContractShape } from '../../shared/contract.js';
 import type { TopicName } from '../../shared/api/index.js';
 import type { TopicPayload } from './bus.js';
+import type { SecretStore } from '../workspace/secrets.js';
 import type { JobRunner } from './jobs.js';
-
-/** Where credentials live: Electron's safeStorage on the desktop, a local-key file store in web mode and tests. */
-export interface CoreSecretStore {
-  get(key: string): Promise<string | undefined>;
-  set(key: string, value: string): Promise<void>;
-  delete(key: string): Promise<void>;
-  /** False when the OS offers no keychain (the UI warns). */
-  readonly isSecure: boolean;
-}
 
 /** What every handler receives besides its validated input. */
 export interface CoreContext {
   /** Workspaces and SQLite snapshots live here (UIS_DATA_DIR or the OS's app-data folder). */
   readonly dataDir: string;
-  readonly secretStore: CoreSecretStore;
+  /** Seals workspace credentials: safeStorage on the desktop, a 0600 key file in web mode (osBacked false). */
+  readonly secretStore: SecretStore;
   readonly runtime: 'electron' | 'web';
   /** Push a payload to every connected renderer (validated against the topic's schema). */
   publish<T extends TopicName>(topic: T, payload: TopicPayload<T>): void;

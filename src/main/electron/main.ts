@@ -115,7 +115,7 @@ async function main() {
   const dir = dataDir(readEnv());
   const core = createCore({
     dataDir: dir,
-    secretStore: new SafeStorageSecretStore(dir, log),
+    secretStore: new SafeStorageSecretStore(log),
     runtime: 'electron',
     log,
     overrides: { 'app.openExternal': async (input: { url: string }) => ({ opened: await safeOpenExternal(input.url) }) },

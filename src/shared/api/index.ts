@@ -1,8 +1,17 @@
+import { analyticsChannels } from './analytics.js';
 import { appChannels, appTopics } from './app.js';
+import { workspaceChannels, workspaceTopics } from './workspace.js';
 
-// The merged contract: one line per feature. Add your feature's channels and topics here.
-export const contract = { ...appChannels };
-export const topics = { ...appTopics };
+// The merged contract: one line per feature (import above, spread below). Add your feature's channels and topics here.
+export const contract = {
+  ...appChannels,
+  ...analyticsChannels,
+  ...workspaceChannels,
+};
+export const topics = {
+  ...appTopics,
+  ...workspaceTopics,
+};
 export type Contract = typeof contract;
 export type Topics = typeof topics;
 export type ChannelName = keyof Contract & string;

@@ -1,0 +1,80 @@
+import type { WorkspaceSummary } from '../../shared/metrics-workspace.js';
+import { AnalyticsEngine } from '../analytics/engine.js';
+import { generateDemo } from '../demo/generate.js';
+import { writeDemoToSnapshot } from '../demo/sinks.js';
+import { openSnapshot, type Snapshot } from '../snapshot/snapshot.js';
+import { WorkspaceStore } from '../workspace/store.js';
+import { CoreError } from './errors.js';
+import type { CoreContext } from './types.js';
+
+/**
+ * The active workspace as the handlers see it: one WorkspaceStore per core, and one open snapshot + engine for the
+ * active workspace, reopened after a switch or a sync. Any feature's handler may use these.
+ */
+export function workspaceStore(ctx: CoreContext): Promise<WorkspaceStore> {
+  return ctx.resource('workspace.store', () => new WorkspaceStore(ctx.dataDir, ctx.secretStore));
+}
+
+export interface ActiveWorkspace {
+  workspace: WorkspaceSummary;
+  snapshot: Snapshot;
+  engine: AnalyticsEngine;
+}
+
+const ACTIVE_KEY = 'workspace.active';
+
+/** Demo size: the env knobs let the benches and tests choose (defaults: the generator's own). */
+function demoOptions() {
+  const users = Number(process.env.UIS_DEMO_USERS ?? '');
+  const days = Number(process.env.UIS_DEMO_DAYS ?? '');
+  return {
+    users: Number.isInteger(users) && users > 0 ? users : undefined,
+    days: Number.isInteger(days) && days > 0 ? days : undefined,
+    endDay: process.env.UIS_DEMO_END_DAY || undefined,
+  };
+}
+
+export async function activeWorkspace(ctx: CoreContext): Promise<ActiveWorkspace> {
+  const store = await workspaceStore(ctx);
+  return ctx.resource(
+    ACTIVE_KEY,
+    () => {
+      const workspace = store.getActive();
+      const snapshot = openSnapshot(workspace.snapshotPath);
+      try {
+        // The demo workspace fills its snapshot on first open: a newcomer sees a full dashboard with no servers.
+        if (workspace.kind === 'demo' && snapshot.info().counts.events === 0) {
+          ctx.log('Generating the demo workspace…');
+          writeDemoToSnapshot(snapshot, generateDemo(demoOptions()));
+        }
+      } catch (err) {
+        snapshot.close();
+        throw err;
+      }
+      return { workspace, snapshot, engine: new AnalyticsEngine(snapshot) };
+    },
+    (a) => a.snapshot.close(),
+  );
+}
+
+export async function activeEngine(ctx: CoreContext): Promise<AnalyticsEngine> {
+  return (await activeWorkspace(ctx)).engine;
+}
+
+/** After a switch, add, remove or sync: close the snapshot so the next call opens the right one, and tell the pages. */
+export async function reopenActive(ctx: CoreContext, reason: 'switched' | 'synced' | 'added' | 'removed'): Promise<void> {
+  await ctx.dropResource(ACTIVE_KEY);
+  const store = await workspaceStore(ctx);
+  ctx.publish('workspace.changed', { name: store.getActive().name, reason });
+}
+
+/** WorkspaceStore errors → the codes of the contract. */
+export function asCoreError(err: unknown): unknown {
+  const code = (err as { code?: string }).code;
+  const message = (err as Error).message;
+  if (code === 'not_found') return new CoreError('not_found', message);
+  if (code === 'exists') return new CoreError('conflict', message);
+  if (code === 'invalid') return new CoreError('invalid_input', message);
+  if (code === 'last_workspace') return new CoreError('conflict', message);
+  return err;
+}
