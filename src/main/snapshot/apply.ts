@@ -1,0 +1,378 @@
+import type { StoredEvent } from '../../shared/event.js';
+import { CREATION_TOOLS, CREDIT_EXHAUSTION_ERRORS, HIGH_USAGE_CREDITS, classifyUseCase, messageSignalFlags, weekStart } from '../../shared/metrics.js';
+import type { Snapshot } from './snapshot.js';
+
+/** user_profiles as read from PostgreSQL (TIMESTAMPs as UTC ISO strings). */
+export interface ProfileRow {
+  user_id: string;
+  email: string | null;
+  created_at: string | null;
+  total_conversations: number | null;
+  total_messages: number | null;
+  total_credits_used: number | null;
+  last_active_at: string | null;
+  primary_use_case?: string | null;
+  preferred_tools?: unknown;
+  average_session_length?: number | null;
+  completion_rate?: number | null;
+  retention_cohort?: string | null;
+  activation_status?: string | null;
+  credit_exhaustion_count?: number | null;
+  preferences?: unknown;
+  context_summary?: string | null;
+  frequently_used_prompts?: string[] | null;
+  change_seq?: number | null;
+}
+
+export interface ConversationRow {
+  id: string;
+  user_id: string;
+  started_at: string | null;
+  last_message_at: string | null;
+  message_count: number | null;
+  credits_used: number | null;
+  first_intent: string | null;
+  tools_used: Record<string, number> | null;
+  completion_status: string | null;
+  user_satisfaction_signal?: number | null;
+  extracted_use_case?: string | null;
+  blocker_reason?: string | null;
+  change_seq?: number | null;
+}
+
+export type EventRow = StoredEvent & { change_seq?: number | null };
+
+export interface ApplyBatch {
+  users?: ProfileRow[];
+  conversations?: ConversationRow[];
+  events?: EventRow[];
+}
+
+const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
+/** content->>'key' as PostgreSQL's ->> would render it. */
+function text(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return JSON.stringify(v);
+}
+const day = (iso: string): string => iso.slice(0, 10);
+const creationTools = new Set<string>(CREATION_TOOLS);
+const exhaustionErrors = new Set<string>(CREDIT_EXHAUSTION_ERRORS);
+
+interface FlatEvent {
+  id: string;
+  conversation_id: string | null;
+  user_id: string;
+  ts: string;
+  day: string;
+  event_type: string;
+  role: string | null;
+  message: string | null;
+  tool_name: string | null;
+  success: number | null;
+  credits: number;
+  error_type: string | null;
+  completion_status: string | null;
+  params: string | null;
+  result: string | null;
+  flags: number;
+  change_seq: number | null;
+}
+
+export function flattenEvent(e: EventRow): FlatEvent {
+  const c = e.content ?? {};
+  const role = text(c.role);
+  const message = text(c.message);
+  const ts = new Date(e.timestamp).toISOString();
+  return {
+    id: e.id,
+    conversation_id: e.conversation_id,
+    user_id: e.user_id,
+    ts,
+    day: day(ts),
+    event_type: e.event_type,
+    role,
+    message,
+    tool_name: e.tool_name,
+    success: e.success === null || e.success === undefined ? null : e.success ? 1 : 0,
+    credits: e.credits_consumed ?? 0,
+    error_type: text(c.error),
+    completion_status: text(c.completion_status),
+    params: json(c.params),
+    result: json(c.result),
+    // Signals are read from what users write, not from assistant replies.
+    flags: e.event_type === 'message' && (role ?? 'user') === 'user' ? messageSignalFlags(message) : 0,
+    change_seq: e.change_seq ?? null,
+  };
+}
+
+type Counter = Map<string, { cols: unknown[]; n: number[] }>;
+function bump(map: Counter, key: string, cols: unknown[], deltas: number[]): void {
+  const cur = map.get(key);
+  if (!cur) map.set(key, { cols, n: [...deltas] });
+  else for (let i = 0; i < deltas.length; i++) cur.n[i] += deltas[i];
+}
+
+/** Aggregate deltas of a batch, flushed once per batch (far fewer upserts than events). */
+class Deltas {
+  userDay: Counter = new Map();
+  intent: Counter = new Map();
+  failure: Counter = new Map();
+  toolDay: Counter = new Map();
+
+  add(e: FlatEvent, sign: 1 | -1): void {
+    const isMessage = e.event_type === 'message' ? 1 : 0;
+    const isTool = e.event_type === 'tool_call' ? 1 : 0;
+    const failed = e.success === 0 ? 1 : 0;
+    const creation = isTool && e.success === 1 && e.tool_name && creationTools.has(e.tool_name) ? 1 : 0;
+    const exhaustion =
+      (e.event_type === 'completion' && e.completion_status === 'blocked_by_credits') || (e.error_type !== null && exhaustionErrors.has(e.error_type)) ? 1 : 0;
+    bump(this.userDay, `${e.user_id}\u0000${e.day}`, [e.user_id, e.day], [1, isMessage, isTool, failed, e.credits, creation, exhaustion].map((x) => x * sign));
+    if (isMessage) {
+      const cols = [e.day, e.message, e.tool_name, e.success];
+      bump(this.intent, JSON.stringify(cols), cols, [sign]);
+    }
+    if (failed) {
+      const cols = [e.tool_name, e.error_type, e.user_id, e.day];
+      bump(this.failure, JSON.stringify(cols), cols, [sign]);
+    }
+    if (isTool && e.tool_name !== null) {
+      bump(this.toolDay, `${e.tool_name}\u0000${e.day}\u0000${e.user_id}`, [e.tool_name, e.day, e.user_id], [sign, failed * sign]);
+    }
+  }
+}
+
+/** Applies rows pulled from PostgreSQL (or generated by the demo) to the snapshot. Idempotent: re-applying a row changes nothing. */
+export class SnapshotWriter {
+  private readonly s;
+
+  constructor(readonly snapshot: Snapshot) {
+    const db = snapshot.db;
+    this.s = {
+      upsertUser: db.prepare(`INSERT INTO users (user_id, email, created_at, signup_day, signup_week, total_conversations, total_messages,
+          total_credits_used, last_active_at, primary_use_case, preferred_tools, average_session_length, completion_rate, retention_cohort,
+          activation_status, credit_exhaustion_count, preferences, context_summary, frequently_used_prompts, change_seq)
+        VALUES (@user_id, @email, @created_at, @signup_day, @signup_week, @total_conversations, @total_messages, @total_credits_used,
+          @last_active_at, @primary_use_case, @preferred_tools, @average_session_length, @completion_rate, @retention_cohort,
+          @activation_status, @credit_exhaustion_count, @preferences, @context_summary, @frequently_used_prompts, @change_seq)
+        ON CONFLICT (user_id) DO UPDATE SET email = excluded.email, created_at = excluded.created_at, signup_day = excluded.signup_day,
+          signup_week = excluded.signup_week, total_conversations = excluded.total_conversations, total_messages = excluded.total_messages,
+          total_credits_used = excluded.total_credits_used, last_active_at = excluded.last_active_at, primary_use_case = excluded.primary_use_case,
+          preferred_tools = excluded.preferred_tools, average_session_length = excluded.average_session_length,
+          completion_rate = excluded.completion_rate, retention_cohort = excluded.retention_cohort, activation_status = excluded.activation_status,
+          credit_exhaustion_count = excluded.credit_exhaustion_count, preferences = excluded.preferences,
+          context_summary = excluded.context_summary, frequently_used_prompts = excluded.frequently_used_prompts, change_seq = excluded.change_seq`),
+      upsertConversation: db.prepare(`INSERT INTO conversations (id, user_id, started_at, start_day, last_message_at, message_count, credits_used,
+          first_intent, tools_used, completion_status, user_satisfaction_signal, extracted_use_case, blocker_reason, use_case, has_video_gen, change_seq)
+        VALUES (@id, @user_id, @started_at, @start_day, @last_message_at, @message_count, @credits_used, @first_intent, @tools_used,
+          @completion_status, @user_satisfaction_signal, @extracted_use_case, @blocker_reason, @use_case, @has_video_gen, @change_seq)
+        ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, started_at = excluded.started_at, start_day = excluded.start_day,
+          last_message_at = excluded.last_message_at, message_count = excluded.message_count, credits_used = excluded.credits_used,
+          first_intent = excluded.first_intent, tools_used = excluded.tools_used, completion_status = excluded.completion_status,
+          user_satisfaction_signal = excluded.user_satisfaction_signal, extracted_use_case = excluded.extracted_use_case,
+          blocker_reason = excluded.blocker_reason, use_case = excluded.use_case, has_video_gen = excluded.has_video_gen, change_seq = excluded.change_seq`),
+      insertEvent: db.prepare(`INSERT INTO events (id, conversation_id, user_id, ts, day, event_type, role, message, tool_name, success, credits,
+          error_type, completion_status, params, result, flags, change_seq)
+        VALUES (@id, @conversation_id, @user_id, @ts, @day, @event_type, @role, @message, @tool_name, @success, @credits, @error_type,
+          @completion_status, @params, @result, @flags, @change_seq)
+        ON CONFLICT (id) DO NOTHING`),
+      getEvent: db.prepare('SELECT * FROM events WHERE id = ?'),
+      replaceEvent: db.prepare(`UPDATE events SET conversation_id = @conversation_id, user_id = @user_id, ts = @ts, day = @day, event_type = @event_type,
+          role = @role, message = @message, tool_name = @tool_name, success = @success, credits = @credits, error_type = @error_type,
+          completion_status = @completion_status, params = @params, result = @result, flags = @flags, change_seq = @change_seq WHERE id = @id`),
+      userDay: db.prepare(`INSERT INTO agg_user_day (user_id, day, events, messages, tool_calls, failures, credits, creations, exhaustion_events)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, day) DO UPDATE SET events = events + excluded.events,
+          messages = messages + excluded.messages, tool_calls = tool_calls + excluded.tool_calls, failures = failures + excluded.failures,
+          credits = credits + excluded.credits, creations = creations + excluded.creations, exhaustion_events = exhaustion_events + excluded.exhaustion_events`),
+      userDayPrune: db.prepare('DELETE FROM agg_user_day WHERE user_id = ? AND day = ? AND events <= 0'),
+      intent: db.prepare(`INSERT INTO agg_intent (k, day, user_message, tool_name, success, frequency) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (k) DO UPDATE SET frequency = frequency + excluded.frequency`),
+      intentPrune: db.prepare('DELETE FROM agg_intent WHERE k = ? AND frequency <= 0'),
+      failure: db.prepare(`INSERT INTO agg_failure (k, tool_name, error_type, user_id, day, failures) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (k) DO UPDATE SET failures = failures + excluded.failures`),
+      failurePrune: db.prepare('DELETE FROM agg_failure WHERE k = ? AND failures <= 0'),
+      toolDay: db.prepare(`INSERT INTO agg_tool_day (tool_name, day, user_id, calls, failed) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (tool_name, day, user_id) DO UPDATE SET calls = calls + excluded.calls, failed = failed + excluded.failed`),
+      toolDayPrune: db.prepare('DELETE FROM agg_tool_day WHERE tool_name = ? AND day = ? AND user_id = ? AND calls <= 0'),
+    };
+  }
+
+  private readonly touchedUsers = new Set<string>();
+  private readonly touchedConversations = new Set<string>();
+
+  /**
+   * Applies one batch in one SQLite transaction. Derived columns of the touched rows are refreshed by
+   * finish() (once per sync, not per page: a page touches thousands of users).
+   */
+  apply(batch: ApplyBatch): void {
+    const touchedUsers = this.touchedUsers;
+    const touchedConversations = this.touchedConversations;
+    this.snapshot.db.transaction(() => {
+      for (const u of batch.users ?? []) {
+        const created = u.created_at ? new Date(u.created_at).toISOString() : null;
+        this.s.upsertUser.run({
+          user_id: u.user_id,
+          email: u.email ?? null,
+          created_at: created,
+          signup_day: created ? day(created) : null,
+          signup_week: created ? weekStart(created) : null,
+          total_conversations: u.total_conversations ?? 0,
+          total_messages: u.total_messages ?? 0,
+          total_credits_used: u.total_credits_used ?? 0,
+          last_active_at: u.last_active_at ?? null,
+          primary_use_case: u.primary_use_case ?? null,
+          preferred_tools: json(u.preferred_tools),
+          average_session_length: u.average_session_length ?? null,
+          completion_rate: u.completion_rate ?? null,
+          retention_cohort: u.retention_cohort ?? null,
+          activation_status: u.activation_status ?? null,
+          credit_exhaustion_count: u.credit_exhaustion_count ?? null,
+          preferences: json(u.preferences),
+          context_summary: u.context_summary ?? null,
+          frequently_used_prompts: json(u.frequently_used_prompts),
+          change_seq: u.change_seq ?? null,
+        });
+        touchedUsers.add(u.user_id);
+      }
+      for (const c of batch.conversations ?? []) {
+        const started = c.started_at ? new Date(c.started_at).toISOString() : null;
+        this.s.upsertConversation.run({
+          id: c.id,
+          user_id: c.user_id,
+          started_at: started,
+          start_day: started ? day(started) : null,
+          last_message_at: c.last_message_at ?? null,
+          message_count: c.message_count ?? 0,
+          credits_used: c.credits_used ?? 0,
+          first_intent: c.first_intent ?? null,
+          tools_used: json(c.tools_used),
+          completion_status: c.completion_status ?? null,
+          user_satisfaction_signal: c.user_satisfaction_signal ?? null,
+          extracted_use_case: c.extracted_use_case ?? null,
+          blocker_reason: c.blocker_reason ?? null,
+          use_case: c.extracted_use_case ?? classifyUseCase(c.first_intent),
+          has_video_gen: c.tools_used && Object.prototype.hasOwnProperty.call(c.tools_used, 'video_gen') ? 1 : 0,
+          change_seq: c.change_seq ?? null,
+        });
+        touchedUsers.add(c.user_id);
+        touchedConversations.add(c.id);
+      }
+      const deltas = new Deltas();
+      for (const raw of batch.events ?? []) {
+        const e = flattenEvent(raw);
+        if (this.s.insertEvent.run(e).changes === 0) {
+          // Seen before (overlap re-read, or an UPDATE in PostgreSQL): replace it only if it changed.
+          const old = this.s.getEvent.get(e.id) as FlatEvent;
+          if (sameEvent(old, e)) continue;
+          deltas.add(old, -1);
+          this.s.replaceEvent.run(e);
+          touchedUsers.add(old.user_id);
+          if (old.conversation_id) touchedConversations.add(old.conversation_id);
+        }
+        deltas.add(e, 1);
+        touchedUsers.add(e.user_id);
+        if (e.conversation_id) touchedConversations.add(e.conversation_id);
+      }
+      this.flush(deltas);
+    })();
+  }
+
+  /** Refreshes the derived columns of everything applied since the last call. */
+  finish(): void {
+    const db = this.snapshot.db;
+    const total = (db.prepare('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n;
+    // Past a fifth of all users, one pass over everything beats thousands of per-user lookups.
+    const users = this.touchedUsers.size > total / 5 ? 'all' : this.touchedUsers;
+    const convTotal = (db.prepare('SELECT COUNT(*) AS n FROM conversations').get() as { n: number }).n;
+    const conversations = this.touchedConversations.size > convTotal / 5 ? 'all' : this.touchedConversations;
+    db.transaction(() => this.refreshDerived(users, conversations))();
+    this.touchedUsers.clear();
+    this.touchedConversations.clear();
+  }
+
+  private flush(d: Deltas): void {
+    for (const { cols, n } of d.userDay.values()) {
+      this.s.userDay.run(...cols, ...n);
+      if (n[0] < 0) this.s.userDayPrune.run(...cols);
+    }
+    for (const [k, { cols, n }] of d.intent) {
+      if (n[0] === 0) continue;
+      this.s.intent.run(k, ...cols, n[0]);
+      if (n[0] < 0) this.s.intentPrune.run(k);
+    }
+    for (const [k, { cols, n }] of d.failure) {
+      if (n[0] === 0) continue;
+      this.s.failure.run(k, ...cols, n[0]);
+      if (n[0] < 0) this.s.failurePrune.run(k);
+    }
+    for (const { cols, n } of d.toolDay.values()) {
+      this.s.toolDay.run(...cols, ...n);
+      if (n[0] < 0) this.s.toolDayPrune.run(...cols);
+    }
+  }
+
+  /** Derived per-conversation and per-user columns (blocker, first_* times, exhausted_at) for the rows a batch touched. */
+  refreshDerived(users: Set<string> | 'all', conversations: Set<string> | 'all'): void {
+    const db = this.snapshot.db;
+    const scope = (name: string, ids: Set<string> | 'all', column: string) => {
+      if (ids === 'all') return '1';
+      db.exec(`CREATE TEMP TABLE IF NOT EXISTS ${name} (id TEXT PRIMARY KEY); DELETE FROM ${name};`);
+      const ins = db.prepare(`INSERT OR IGNORE INTO ${name} (id) VALUES (?)`);
+      for (const id of ids) ins.run(id);
+      return `${column} IN (SELECT id FROM ${name})`;
+    };
+    if (conversations === 'all' || conversations.size > 0) {
+      const where = scope('touched_conversations', conversations, 'id');
+      // A blocked conversation's blocker: blocker_reason when set; else running out of credits, or the last error seen.
+      db.exec(`UPDATE conversations SET blocker = COALESCE(blocker_reason,
+          CASE WHEN completion_status = 'blocked_by_credits' THEN 'insufficient_credits'
+               WHEN completion_status = 'abandoned' THEN (SELECT e.error_type FROM events e WHERE e.conversation_id = conversations.id
+                 AND e.error_type IS NOT NULL ORDER BY e.ts DESC, e.id DESC LIMIT 1) END)
+        WHERE ${where}`);
+    }
+    if (users === 'all' || users.size > 0) {
+      const where = scope('touched_users', users, 'user_id');
+      const creation = CREATION_TOOLS.map((t) => `'${t}'`).join(', ');
+      const exhaustionErrorList = CREDIT_EXHAUSTION_ERRORS.map((t) => `'${t}'`).join(', ');
+      db.exec(`UPDATE users SET
+          first_conversation_at = (SELECT MIN(c.started_at) FROM conversations c WHERE c.user_id = users.user_id),
+          first_tool_at = (SELECT MIN(e.ts) FROM events e WHERE e.user_id = users.user_id AND e.event_type = 'tool_call'),
+          first_creation_at = (SELECT MIN(e.ts) FROM events e WHERE e.user_id = users.user_id AND e.event_type = 'tool_call'
+            AND e.success = 1 AND e.tool_name IN (${creation})),
+          exhausted_at = (SELECT MIN(ts) FROM (
+            SELECT e.ts, e.event_type, e.completion_status, e.error_type,
+                   SUM(e.credits) OVER (ORDER BY e.ts, e.id ROWS UNBOUNDED PRECEDING) AS spent
+            FROM events e WHERE e.user_id = users.user_id)
+            WHERE spent >= ${HIGH_USAGE_CREDITS} OR (event_type = 'completion' AND completion_status = 'blocked_by_credits')
+              OR error_type IN (${exhaustionErrorList}))
+        WHERE ${where}`);
+    }
+  }
+
+  /** Removes every row of these users (a forgotten user) and their share of the aggregates. */
+  forgetUsers(userIds: string[]): number {
+    const db = this.snapshot.db;
+    let removed = 0;
+    db.transaction(() => {
+      const events = db.prepare('SELECT * FROM events WHERE user_id = ?');
+      for (const id of userIds) {
+        const deltas = new Deltas();
+        for (const e of events.iterate(id) as Iterable<FlatEvent>) deltas.add(e, -1);
+        this.flush(deltas);
+        db.prepare('DELETE FROM agg_user_day WHERE user_id = ?').run(id);
+        db.prepare('DELETE FROM agg_tool_day WHERE user_id = ?').run(id);
+        db.prepare('DELETE FROM agg_failure WHERE user_id = ?').run(id);
+        db.prepare('DELETE FROM events WHERE user_id = ?').run(id);
+        db.prepare('DELETE FROM conversations WHERE user_id = ?').run(id);
+        removed += db.prepare('DELETE FROM users WHERE user_id = ?').run(id).changes;
+      }
+    })();
+    return removed;
+  }
+}
+
+function sameEvent(a: FlatEvent, b: FlatEvent): boolean {
+  const keys: Array<keyof FlatEvent> = ['conversation_id', 'user_id', 'ts', 'event_type', 'role', 'message', 'tool_name', 'success', 'credits', 'error_type', 'completion_status', 'params', 'result'];
+  return keys.every((k) => a[k] === b[k]);
+}

@@ -1,0 +1,158 @@
+import type pg from 'pg';
+import type { SyncProgress, SyncResult } from '../../shared/metrics-workspace.js';
+import { createPool, redactConnectionString } from '../db/pg.js';
+import { SnapshotWriter, type ConversationRow, type EventRow, type ProfileRow } from './apply.js';
+import type { Snapshot } from './snapshot.js';
+
+export interface SyncOptions {
+  onProgress?: (p: SyncProgress) => void;
+  signal?: AbortSignal;
+  /** Rows per page (one SQLite transaction each). */
+  pageSize?: number;
+  statementTimeoutMs?: number;
+  /** How long to wait for writers that were in flight when the sync started (see safeSeq below). */
+  inFlightWaitMs?: number;
+}
+
+export class SyncCancelledError extends Error {
+  constructor() {
+    super('sync cancelled');
+  }
+}
+
+const USER_COLUMNS = `user_id, email, created_at, total_conversations, total_messages, total_credits_used, last_active_at,
+  primary_use_case, preferred_tools, average_session_length, completion_rate, retention_cohort, activation_status,
+  credit_exhaustion_count, preferences, context_summary, frequently_used_prompts, change_seq`;
+const CONVERSATION_COLUMNS = `id::text AS id, user_id, started_at, last_message_at, message_count, credits_used, first_intent, tools_used,
+  completion_status, user_satisfaction_signal, extracted_use_case, blocker_reason, change_seq`;
+const EVENT_COLUMNS = `id::text AS id, conversation_id::text AS conversation_id, user_id, timestamp, event_type, content, tool_name, success,
+  credits_consumed, change_seq`;
+
+/**
+ * Where the next sync may start so that no row is ever missed.
+ *
+ * change_seq is taken from a sequence when a row is written, but transactions commit in any order: a row with a
+ * small seq can become visible after we have read larger ones. So before reading we note the sequence's last value
+ * L0, then wait until every transaction that was in flight at that moment has ended. Every row with seq ≤ L0 is then
+ * committed (or never will be), and the data we read after that includes all of them: the next sync starts at L0.
+ * Rows above L0 read now are read again next time; applying a row twice changes nothing.
+ */
+async function stableWatermark(client: pg.PoolClient, waitMs: number, signal?: AbortSignal): Promise<number | null> {
+  const l0 = await client.query<{ last: string; is_called: boolean }>('SELECT last_value AS last, is_called FROM uis_change_seq');
+  const last = Number(l0.rows[0].last) - (l0.rows[0].is_called ? 0 : 1);
+  const snap = await client.query<{ xid: string }>('SELECT pg_snapshot_xip(pg_current_snapshot())::text AS xid');
+  const inFlight = snap.rows.map((r) => r.xid);
+  const deadline = Date.now() + waitMs;
+  while (inFlight.length > 0) {
+    if (signal?.aborted) throw new SyncCancelledError();
+    const st = await client.query<{ busy: number }>(
+      `SELECT COUNT(*)::int AS busy FROM unnest($1::text[]) x WHERE pg_xact_status(x::xid8) = 'in progress'`,
+      [inFlight],
+    );
+    if (st.rows[0].busy === 0) break;
+    if (Date.now() > deadline) return null;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return last;
+}
+
+/**
+ * Pulls what changed in PostgreSQL since the last sync into the snapshot. PostgreSQL is only read (read-only
+ * sessions, statement timeout). Cancel with the AbortSignal: what was applied stays (it is correct), and the next
+ * sync resumes from the last watermark.
+ */
+export async function syncFromPostgres(snapshot: Snapshot, pgUrl: string, opts: SyncOptions = {}): Promise<SyncResult> {
+  const started = Date.now();
+  const pageSize = opts.pageSize ?? 5000;
+  const progress = (phase: SyncProgress['phase'], rows: number, totalRows: number | null) =>
+    opts.onProgress?.({ phase, rows, totalRows, elapsedMs: Date.now() - started });
+  const checkAbort = () => {
+    if (opts.signal?.aborted) throw new SyncCancelledError();
+  };
+
+  const pool = createPool(pgUrl, { readOnly: true, statementTimeoutMs: opts.statementTimeoutMs ?? 60_000, max: 1, applicationName: 'uis-sync' });
+  const writer = new SnapshotWriter(snapshot);
+  const since = Number(snapshot.getMeta('safe_seq') ?? '0');
+  const result = { users: 0, conversations: 0, events: 0, forgotten: 0 };
+  let client: pg.PoolClient | null = null;
+  try {
+    progress('connecting', 0, null);
+    try {
+      client = await pool.connect();
+    } catch (err) {
+      throw new Error(`PostgreSQL unreachable: ${redactConnectionString((err as Error).message)}`, { cause: err });
+    }
+    const onAbort = () => {
+      // Stop a long page query on the server (a read-only session may still cancel its own query).
+      const pid = (client as unknown as { processID?: number })?.processID;
+      if (pid) void pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => {});
+    };
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const watermark = await stableWatermark(client, opts.inFlightWaitMs ?? 5000, opts.signal);
+    checkAbort();
+    // One consistent view of all tables for the whole pull.
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const c = client;
+
+    const forgetTable = await c.query<{ t: string | null }>(`SELECT to_regclass('public.uis_forget_audit')::text AS t`);
+    if (forgetTable.rows[0].t) {
+      const forgets = await c.query<{ user_id: string }>('SELECT DISTINCT user_id FROM uis_forget_audit WHERE change_seq > $1', [since]);
+      if (forgets.rows.length > 0) {
+        // Only the rows synced before the forget: rows the user created afterwards are pulled again below.
+        result.forgotten = writer.forgetUsers(forgets.rows.map((r) => r.user_id));
+        progress('forgotten', result.forgotten, forgets.rows.length);
+      }
+    }
+
+    const pull = async <T extends { change_seq?: number | null }>(
+      phase: 'users' | 'conversations' | 'events',
+      table: string,
+      columns: string,
+      apply: (rows: T[]) => void,
+    ): Promise<number> => {
+      const total = Number((await c.query<{ n: string }>(`SELECT COUNT(*) AS n FROM ${table} WHERE change_seq > $1`, [since])).rows[0].n);
+      progress(phase, 0, total);
+      let after = since;
+      let count = 0;
+      for (;;) {
+        checkAbort();
+        const page = await c.query<T>(`SELECT ${columns} FROM ${table} WHERE change_seq > $1 ORDER BY change_seq LIMIT ${pageSize}`, [after]);
+        if (page.rows.length === 0) break;
+        apply(page.rows);
+        count += page.rows.length;
+        after = Number(page.rows[page.rows.length - 1].change_seq);
+        progress(phase, count, total);
+        if (page.rows.length < pageSize) break;
+      }
+      return count;
+    };
+    result.users = await pull<ProfileRow>('users', 'user_profiles', USER_COLUMNS, (rows) => writer.apply({ users: rows }));
+    result.conversations = await pull<ConversationRow>('conversations', 'conversations', CONVERSATION_COLUMNS, (rows) => writer.apply({ conversations: rows }));
+    result.events = await pull<EventRow>('events', 'conversation_events', EVENT_COLUMNS, (rows) => writer.apply({ events: rows }));
+    await c.query('COMMIT');
+    opts.signal?.removeEventListener('abort', onAbort);
+
+    progress('derive', 0, null);
+    writer.finish();
+    const lastSyncAt = new Date().toISOString();
+    snapshot.db.transaction(() => {
+      if (watermark !== null && watermark > since) snapshot.setMeta('safe_seq', String(watermark));
+      snapshot.setMeta('last_sync_at', lastSyncAt);
+      snapshot.setMeta('source', 'postgres');
+    })();
+    const done: SyncResult = { ...result, durationMs: Date.now() - started, full: since === 0, lastSyncAt };
+    progress('done', result.users + result.conversations + result.events, null);
+    return done;
+  } catch (err) {
+    // Whatever was applied is correct and stays; derived columns must match it.
+    writer.finish();
+    if (opts.signal?.aborted) throw new SyncCancelledError();
+    throw err;
+  } finally {
+    if (client) {
+      await client.query('ROLLBACK').catch(() => {});
+      client.release();
+    }
+    await pool.end();
+  }
+}
