@@ -1,46 +1,880 @@
-import type {
-  CreditExhaustionRow,
-  Dashboard,
-  ExecutiveSummary,
-  FailurePointRow,
-  FilterOptions,
+import {
+  ACTIVATION_STATUSES,
+  CREDIT_ALLOWANCE,
+  DEFAULT_PMF_THRESHOLDS,
+  DORMANT_AFTER_DAYS,
   Filters,
-  IntentFrequencyRow,
-  Journey,
-  PmfSignal,
+  HIGH_USAGE_CREDITS,
+  JOURNEY_STEPS,
+  MESSAGE_SIGNAL_BITS,
+  PMF_SIGNAL_DEFINITIONS,
   PmfThresholds,
-  Retention,
-  SeedFunnel,
-  Timeseries,
-  UsageHealth,
-  UserDetail,
-  UserList,
+  RETENTION_COHORTS,
   UserListQuery,
+  addDays,
+  daysBetween,
+  ratio,
+  weekStart,
+  type ActivationStatus,
+  type CreditExhaustionRow,
+  type Dashboard,
+  type ExecutiveSummary,
+  type FailurePointRow,
+  type FilterOptions,
+  type IntentFrequencyRow,
+  type Journey,
+  type JourneyStep,
+  type MessageSignal,
+  type PmfSignal,
+  type Ratio,
+  type Retention,
+  type RetentionCohort,
+  type SeedFunnel,
+  type Timeseries,
+  type UsageHealth,
+  type UserDetail,
+  type UserList,
+  type UserRow,
 } from '../../shared/metrics.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 
-const notYet = (name: string): never => {
-  throw new Error(`AnalyticsEngine.${name} is not implemented yet`);
-};
+/** One user as of the end of the range: what every user-level metric is computed from. */
+interface UserState {
+  userId: string;
+  email: string | null;
+  createdAt: string | null;
+  signupDay: string | null;
+  signupWeek: string | null;
+  firstConversationAt: string | null;
+  firstToolAt: string | null;
+  firstCreationAt: string | null;
+  exhaustedAt: string | null;
+  lastActiveAt: string | null;
+  totalConversations: number;
+  creditExhaustionCount: number | null;
+  primaryUseCase: string | null;
+  activeDays: number;
+  creations: number;
+  creationDays: number;
+  credits: number;
+  messages: number;
+  exhaustionEvents: number;
+  lastDay: string | null;
+  /** Days after the signup day with activity (≥ 0), ascending. */
+  offsets: number[];
+  exhausted: boolean;
+  activationStatus: ActivationStatus;
+  retentionCohort: RetentionCohort;
+}
 
-/** Every metric of the PMF dashboard, computed on a snapshot. Definitions: src/shared/metrics.ts. */
+interface Context {
+  filters: Filters;
+  since: string | null;
+  until: string;
+  /** Every user signed up by `until` (segment applied). */
+  users: UserState[];
+  /** SQL condition on a user_id column: the segment (or 1 when there is none). */
+  seg: (column: string) => string;
+  /** SQL condition on a YYYY-MM-DD column: inside the range. */
+  inRange: (column: string) => string;
+  params: { since: string | null; until: string };
+}
+
+const EVIDENCE_CAP = 200;
+
+function percentile(sorted: number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  const idx = (sorted.length - 1) * p;
+  const lo = Math.floor(idx);
+  const hi = Math.ceil(idx);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (idx - lo);
+}
+const hoursBetween = (a: string, b: string) => (Date.parse(b) - Date.parse(a)) / 3_600_000;
+const round = (x: number | null, digits = 4) => (x === null ? null : Math.round(x * 10 ** digits) / 10 ** digits);
+
+/** Every metric of the PMF dashboard, computed on a snapshot. Definitions: src/shared/metrics.ts, docs/metrics.md. */
 export class AnalyticsEngine {
+  readonly thresholds: PmfThresholds;
+  private memo: Map<string, Context> | null = null;
+  private segCounter = 0;
+
   constructor(
     readonly snapshot: Snapshot,
-    readonly thresholds: Partial<PmfThresholds> = {},
-  ) {}
-  dashboard(_filters: Filters = {}): Dashboard { return notYet('dashboard'); }
-  executiveSummary(_filters: Filters = {}): ExecutiveSummary { return notYet('executiveSummary'); }
-  journey(_filters: Filters = {}): Journey { return notYet('journey'); }
-  seedFunnel(_filters: Filters = {}): SeedFunnel { return notYet('seedFunnel'); }
-  retention(_filters: Filters = {}): Retention { return notYet('retention'); }
-  failurePoints(_filters: Filters = {}): FailurePointRow[] { return notYet('failurePoints'); }
-  intentFrequency(_filters: Filters = {}, _limit?: number): IntentFrequencyRow[] { return notYet('intentFrequency'); }
-  creditExhaustion(_filters: Filters = {}): CreditExhaustionRow[] { return notYet('creditExhaustion'); }
-  usageHealth(_filters: Filters = {}): UsageHealth { return notYet('usageHealth'); }
-  pmfSignals(_filters: Filters = {}): PmfSignal[] { return notYet('pmfSignals'); }
-  timeseries(_filters: Filters = {}): Timeseries { return notYet('timeseries'); }
-  listUsers(_query: UserListQuery = {}): UserList { return notYet('listUsers'); }
-  userDetail(_userId: string): UserDetail | null { return notYet('userDetail'); }
-  filterOptions(): FilterOptions { return notYet('filterOptions'); }
+    thresholds: Partial<PmfThresholds> = {},
+    /** "Today" for a snapshot without data; tests pin it. */
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.thresholds = PmfThresholds.parse({ ...DEFAULT_PMF_THRESHOLDS, ...thresholds });
+  }
+
+  private get db() {
+    return this.snapshot.db;
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Context: range, user states, segment
+  // -------------------------------------------------------------------------------------------------------------
+
+  private context(rawFilters: Filters = {}): Context {
+    const filters = Filters.parse(rawFilters);
+    const key = JSON.stringify(filters);
+    const cached = this.memo?.get(key);
+    if (cached) return cached;
+
+    const latest = (this.db.prepare('SELECT MAX(day) AS d FROM agg_user_day').get() as { d: string | null }).d;
+    const until = filters.until ?? latest ?? this.now().toISOString().slice(0, 10);
+    const since = filters.since ?? null;
+    const params = { since, until };
+    const inRange = (col: string) => (since ? `(${col} >= @since AND ${col} <= @until)` : `(${col} <= @until)`);
+
+    let users = this.userStates(until);
+    const f = filters;
+    if (f.signupCohorts?.length) {
+      const set = new Set(f.signupCohorts);
+      users = users.filter((u) => u.signupWeek !== null && set.has(u.signupWeek));
+    }
+    if (f.activation?.length) {
+      const set = new Set<string>(f.activation);
+      users = users.filter((u) => set.has(u.activationStatus));
+    }
+    if (f.tools?.length) {
+      const ids = this.idSet(
+        `SELECT DISTINCT user_id FROM agg_tool_day WHERE tool_name IN (SELECT value FROM json_each(@list)) AND ${inRange('day')}`,
+        { ...params, list: JSON.stringify(f.tools) },
+      );
+      users = users.filter((u) => ids.has(u.userId));
+    }
+    if (f.useCases?.length) {
+      const ids = this.idSet(
+        `SELECT DISTINCT user_id FROM conversations WHERE use_case IN (SELECT value FROM json_each(@list)) AND ${inRange('start_day')}`,
+        { ...params, list: JSON.stringify(f.useCases) },
+      );
+      users = users.filter((u) => ids.has(u.userId));
+    }
+    const segmented = !!(f.signupCohorts?.length || f.activation?.length || f.tools?.length || f.useCases?.length);
+    let seg = (_col: string) => '1';
+    if (segmented) {
+      const table = `seg_users_${++this.segCounter}`;
+      this.db.exec(`CREATE TEMP TABLE ${table} (user_id TEXT PRIMARY KEY) WITHOUT ROWID`);
+      const ins = this.db.prepare(`INSERT INTO ${table} (user_id) VALUES (?)`);
+      this.db.transaction(() => {
+        for (const u of users) ins.run(u.userId);
+      })();
+      seg = (col: string) => `${col} IN (SELECT user_id FROM temp.${table})`;
+      // Dropped when the memo ends (dashboard) or right away after a single call (see finish()).
+      this.tempTables.push(table);
+    }
+    const ctx: Context = { filters, since, until, users, seg, inRange, params };
+    this.memo?.set(key, ctx);
+    return ctx;
+  }
+
+  private tempTables: string[] = [];
+
+  /** Runs fn with contexts shared between metrics (one user-state pass per dashboard), then drops temp tables. */
+  private scoped<T>(fn: () => T): T {
+    const outer = this.memo !== null;
+    if (!outer) this.memo = new Map();
+    try {
+      return fn();
+    } finally {
+      if (!outer) {
+        this.memo = null;
+        for (const t of this.tempTables.splice(0)) this.db.exec(`DROP TABLE IF EXISTS temp.${t}`);
+      }
+    }
+  }
+
+  private idSet(sql: string, params: Record<string, unknown>): Set<string> {
+    return new Set((this.db.prepare(sql).pluck().all(params) as string[]));
+  }
+
+  private userStates(until: string): UserState[] {
+    type Raw = Omit<UserState, 'offsets' | 'exhausted' | 'activationStatus' | 'retentionCohort'> & { offsets: string | null };
+    const rows = this.db
+      .prepare(
+        `SELECT u.user_id AS userId, u.email, u.created_at AS createdAt,
+           COALESCE(u.signup_day, substr(u.first_conversation_at, 1, 10)) AS signupDay, u.signup_week AS signupWeek,
+           u.first_conversation_at AS firstConversationAt, u.first_tool_at AS firstToolAt, u.first_creation_at AS firstCreationAt,
+           u.exhausted_at AS exhaustedAt, u.last_active_at AS lastActiveAt, COALESCE(u.total_conversations, 0) AS totalConversations,
+           u.credit_exhaustion_count AS creditExhaustionCount, u.primary_use_case AS primaryUseCase,
+           COUNT(a.day) AS activeDays, COALESCE(SUM(a.creations), 0) AS creations,
+           COALESCE(SUM(a.creations > 0), 0) AS creationDays, COALESCE(SUM(a.credits), 0) AS credits,
+           COALESCE(SUM(a.messages), 0) AS messages, COALESCE(SUM(a.exhaustion_events), 0) AS exhaustionEvents, MAX(a.day) AS lastDay,
+           GROUP_CONCAT(CAST(julianday(a.day) - julianday(COALESCE(u.signup_day, substr(u.first_conversation_at, 1, 10))) AS INTEGER)) AS offsets
+         FROM users u LEFT JOIN agg_user_day a ON a.user_id = u.user_id AND a.day <= @until
+         WHERE COALESCE(u.signup_day, substr(u.first_conversation_at, 1, 10), @until) <= @until
+         GROUP BY u.user_id`,
+      )
+      .all({ until }) as Raw[];
+    const dormantBefore = addDays(until, -(DORMANT_AFTER_DAYS - 1));
+    return rows.map((r) => {
+      const offsets = r.offsets ? r.offsets.split(',').map(Number).filter((n) => n >= 0).sort((a, b) => a - b) : [];
+      const signupDay = r.signupDay;
+      const exhausted = r.credits >= HIGH_USAGE_CREDITS || r.exhaustionEvents > 0;
+      const maxOffset = offsets.length ? offsets[offsets.length - 1] : -1;
+      const quiet = !r.lastDay || r.lastDay < dormantBefore;
+      const oldEnough = (days: number) => signupDay !== null && daysBetween(signupDay, until) >= days;
+      let activationStatus: ActivationStatus;
+      if (quiet && oldEnough(DORMANT_AFTER_DAYS)) activationStatus = 'dormant';
+      else if ((r.creations >= 5 && r.activeDays >= 3) || exhausted) activationStatus = 'power_user';
+      else if (r.creations >= 1) activationStatus = 'first_creation';
+      else activationStatus = 'signed_up';
+      let retentionCohort: RetentionCohort;
+      if ((quiet && oldEnough(DORMANT_AFTER_DAYS)) || (maxOffset <= 0 && oldEnough(2))) retentionCohort = 'churned';
+      else if (maxOffset >= 7) retentionCohort = 'week_2';
+      else if (maxOffset >= 2) retentionCohort = 'week_1';
+      else retentionCohort = 'day_1';
+      return { ...r, offsets, exhausted, activationStatus, retentionCohort, signupWeek: r.signupWeek ?? (signupDay ? weekStart(signupDay) : null) };
+    });
+  }
+
+  /** Users signed up inside the range (all users by `until` without a range). */
+  private cohort(ctx: Context): UserState[] {
+    return ctx.users.filter((u) => u.signupDay !== null && (!ctx.since || u.signupDay >= ctx.since));
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Metrics
+  // -------------------------------------------------------------------------------------------------------------
+
+  dashboard(filters: Filters = {}): Dashboard {
+    return this.scoped(() => {
+      const t0 = performance.now();
+      const ctx = this.context(filters);
+      const intents = this.intentFrequency(filters, 501);
+      const result: Omit<Dashboard, 'computeMs'> = {
+        filters: ctx.filters,
+        range: { since: ctx.since, until: ctx.until },
+        generatedAt: this.now().toISOString(),
+        snapshot: this.snapshot.info(this.now()),
+        summary: this.executiveSummary(filters),
+        journey: this.journey(filters),
+        seedFunnel: this.seedFunnel(filters),
+        retention: this.retention(filters),
+        intents: { rows: intents.slice(0, 500), truncated: intents.length > 500 },
+        failurePoints: this.failurePoints(filters),
+        creditExhaustion: this.creditExhaustion(filters),
+        usageHealth: this.usageHealth(filters),
+        pmfSignals: this.pmfSignals(filters),
+        timeseries: this.timeseries(filters),
+        featureRequests: this.featureRequests(filters),
+        blockers: this.blockers(filters),
+      };
+      return { ...result, computeMs: Math.round((performance.now() - t0) * 10) / 10 };
+    });
+  }
+
+  executiveSummary(filters: Filters = {}): ExecutiveSummary {
+    return this.scoped(() => {
+      const ctx = this.context(filters);
+      const { until, since } = ctx;
+      const activeOnLastDay = ctx.users.filter((u) => u.lastDay === until).length;
+      const firstDay = since ?? this.firstDay() ?? until;
+      const dayCount = Math.max(1, daysBetween(firstDay, until) + 1);
+      const activeSum = (
+        this.db.prepare(`SELECT COUNT(*) AS n FROM agg_user_day WHERE ${ctx.inRange('day')} AND ${ctx.seg('user_id')}`).get(ctx.params) as { n: number }
+      ).n;
+      const w1Eligible = this.cohort(ctx).filter((u) => daysBetween(u.signupDay!, until) >= 13);
+      const w1 = w1Eligible.filter((u) => u.offsets.some((o) => o >= 7 && o <= 13)).length;
+      const conv = this.db
+        .prepare(
+          `SELECT COUNT(*) AS conversations,
+             AVG((julianday(last_message_at) - julianday(started_at)) * 1440.0) AS avgMinutes
+           FROM conversations WHERE ${ctx.inRange('start_day')} AND ${ctx.seg('user_id')}`,
+        )
+        .get(ctx.params) as { conversations: number; avgMinutes: number | null };
+      const act = this.db
+        .prepare(
+          `SELECT COUNT(DISTINCT user_id) AS users, COALESCE(SUM(messages), 0) AS messages, COALESCE(SUM(events), 0) AS events,
+             COALESCE(SUM(credits), 0) AS credits FROM agg_user_day WHERE ${ctx.inRange('day')} AND ${ctx.seg('user_id')}`,
+        )
+        .get(ctx.params) as { users: number; messages: number; events: number; credits: number };
+      return {
+        range: { since, until },
+        dailyActiveUsers: { ...ratio(activeOnLastDay, ctx.users.length), day: until },
+        averageDailyActiveUsers: round(activeSum / dayCount, 2)!,
+        week1Retention: ratio(w1, w1Eligible.length),
+        creditsExhausted: ratio(ctx.users.filter((u) => u.exhausted).length, ctx.users.length),
+        averageSessionMinutes: round(conv.avgMinutes, 2),
+        topUseCases: this.useCaseShares(ctx).slice(0, 5),
+        totals: {
+          users: ctx.users.length,
+          newUsers: this.cohort(ctx).length,
+          activeUsers: act.users,
+          conversations: conv.conversations,
+          messages: act.messages,
+          events: act.events,
+          creditsUsed: act.credits,
+        },
+      };
+    });
+  }
+
+  private useCaseShares(ctx: Context) {
+    const rows = this.db
+      .prepare(
+        `SELECT use_case AS useCase, COUNT(*) AS conversations, COUNT(DISTINCT user_id) AS users FROM conversations
+         WHERE ${ctx.inRange('start_day')} AND ${ctx.seg('user_id')} GROUP BY use_case ORDER BY conversations DESC, use_case`,
+      )
+      .all(ctx.params) as Array<{ useCase: string; conversations: number; users: number }>;
+    const total = rows.reduce((s, r) => s + r.conversations, 0);
+    return rows.map((r) => ({ ...r, share: total ? r.conversations / total : 0 }));
+  }
+
+  journey(filters: Filters = {}): Journey {
+    return this.scoped(() => {
+      const ctx = this.context(filters);
+      const cohort = this.cohort(ctx);
+      const byWeek = new Map<string, UserState[]>();
+      for (const u of cohort) {
+        const w = u.signupWeek ?? 'unknown';
+        byWeek.set(w, [...(byWeek.get(w) ?? []), u]);
+      }
+      return {
+        steps: journeySteps(cohort, ctx.until),
+        byCohort: [...byWeek.keys()].sort().map((cohortWeek) => ({ cohort: cohortWeek, steps: journeySteps(byWeek.get(cohortWeek)!, ctx.until) })),
+      };
+    });
+  }
+
+  /** The seed's query 1 on the snapshot (conversations started in the range, segment applied). */
+  seedFunnel(filters: Filters = {}): SeedFunnel {
+    return this.scoped(() => {
+      const ctx = this.context(filters);
+      const r = this.db
+        .prepare(
+          `WITH user_journey AS (
+             SELECT user_id, COUNT(DISTINCT start_day) AS active_days, SUM(credits_used) AS total_credits,
+               MAX(has_video_gen) AS created_video, MAX(CASE WHEN completion_status = 'completed' THEN 1 ELSE 0 END) AS completed_any
+             FROM conversations WHERE ${ctx.inRange('start_day')} AND ${ctx.seg('user_id')} GROUP BY user_id)
+           SELECT COUNT(*) AS total_users,
+             COALESCE(SUM(CASE WHEN active_days >= 1 THEN 1 ELSE 0 END), 0) AS day_1_active,
+             COALESCE(SUM(CASE WHEN created_video = 1 THEN 1 ELSE 0 END), 0) AS created_content,
+             COALESCE(SUM(CASE WHEN total_credits >= ${HIGH_USAGE_CREDITS} THEN 1 ELSE 0 END), 0) AS high_usage,
+             COALESCE(SUM(CASE WHEN completed_any = 1 THEN 1 ELSE 0 END), 0) AS successful_users
+           FROM user_journey`,
+        )
+        .get(ctx.params) as SeedFunnel;
+      return r;
+    });
+  }
+
+  retention(filters: Filters = {}): Retention {
+    return this.scoped(() => {
+      const ctx = this.context(filters);
+      const { until } = ctx;
+      const cohort = this.cohort(ctx);
+      const dayN = (n: number): Ratio => {
+        const eligible = cohort.filter((u) => daysBetween(u.signupDay!, until) >= n);
+        return ratio(eligible.filter((u) => u.offsets.includes(n)).length, eligible.length);
+      };
+      const byWeek = new Map<string, UserState[]>();
+      for (const u of cohort) if (u.signupWeek) byWeek.set(u.signupWeek, [...(byWeek.get(u.signupWeek) ?? []), u]);
+      let weeks = 0;
+      const cohorts = [...byWeek.keys()].sort().map((week) => {
+        const members = byWeek.get(week)!;
+        const maxK = Math.floor(daysBetween(week, until) / 7);
+        weeks = Math.max(weeks, maxK + 1);
+        const cells = Array.from({ length: maxK + 1 }, (_, k) => {
+          const eligible = members.filter((u) => daysBetween(u.signupDay!, until) >= 7 * k);
+          if (eligible.length === 0) return null;
+          const retained = eligible.filter((u) => u.offsets.some((o) => o >= 7 * k && o <= 7 * k + 6)).length;
+          const partial = eligible.some((u) => daysBetween(u.signupDay!, until) < 7 * k + 6) || eligible.length < members.length;
+          return { retained, eligible: eligible.length, rate: retained / eligible.length, partial };
+        });
+        return { cohort: week, size: members.length, cells };
+      });
+      for (const c of cohorts) while (c.cells.length < weeks) c.cells.push(null);
+      const count = <K extends string>(keys: readonly K[], pick: (u: UserState) => K) => {
+        const out = Object.fromEntries(keys.map((k) => [k, 0])) as Record<string, number>;
+        for (const u of ctx.users) out[pick(u)]++;
+        return out;
+      };
+      return {
+        day1: dayN(1),
+        day7: dayN(7),
+        cohorts,
+        weeks,
+        retentionCohorts: count(RETENTION_COHORTS, (u) => u.retentionCohort),
+        activationStatuses: count(ACTIVATION_STATUSES, (u) => u.activationStatus),
+      };
+    });
+  }
+
+  /** The seed's query 3: events with success = false by tool and content.error, in the range. */
+  failurePoints(filters: Filters = {}): FailurePointRow[] {
+    return this.scoped(() => {
+      const ctx = this.context(filters);
+      const tools = ctx.filters.tools?.length ? 'AND tool_name IN (SELECT value FROM json_each(@tools))' : '';
+      return this.db
+        .prepare(
+          `SELECT tool_name AS tool, error_type AS errorType, SUM(failures) AS failures, COUNT(DISTINCT user_id) AS affectedUsers
+           FROM agg_failure WHERE ${ctx.inRange('day')} AND ${ctx.seg('user_id')} ${tools}
+           GROUP BY tool_name, error_type ORDER BY failures DESC, affectedUsers DESC, tool_name, error_type`,
+        )
+        .all({ ...ctx.params, tools: JSON.stringify(ctx.filters.tools ?? []) }) as FailurePointRow[];
+    });
+  }
+
+  /** The seed's query 2: message events by day, message, tool_name and success, most frequent first. */
+  intentFrequency(filters: Filters = {}, limit = 1000): IntentFrequencyRow[] {
+    return this.scoped(() => {
+      const ctx = this.context(filters);
+      const order = 'ORDER BY frequency DESC, day DESC, user_message, tool_name, success';
+      // Without a segment the pre-grouped table answers; a segment needs the users' own events.
+      const sql =
+        ctx.seg('user_id') === '1'
+          ? `SELECT day, user_message, tool_name, success, frequency FROM agg_intent WHERE ${ctx.inRange('day')} ${order} LIMIT @limit`
+          : `SELECT day, message AS user_message, tool_name, success, COUNT(*) AS frequency FROM events
+             WHERE event_type = 'message' AND ${ctx.inRange('day')} AND ${ctx.seg('user_id')}
+             GROUP BY day, message, tool_name, success ${order} LIMIT @limit`;
+      const rows = this.db.prepare(sql).all({ ...ctx.params, limit }) as Array<{ day: string; user_message: string | null; tool_name: string | null; success: number | null; frequency: number }>;
+      return rows.map((r) => ({ day: r.day, userMessage: r.user_message, toolName: r.tool_name, success: r.success === null ? null : r.success === 1, frequency: r.frequency }));
+    });
+  }
+
+  /** The seed's query 4: users at ≥ 90 credits (used in the range), most exhaustions first. */
+  creditExhaustion(filters: Filters = {}): CreditExhaustionRow[] {
+    return this.scoped(() => {
+      const ctx = this.context(filters);
+      const rows = this.db
+        .prepare(
+          `SELECT u.user_id AS userId, u.email, a.credits AS totalCreditsUsed, u.credit_exhaustion_count AS creditExhaustionCount,
+             a.exhaustion AS exhaustionEvents, u.last_active_at AS lastActiveAt
+           FROM (SELECT user_id, SUM(credits) AS credits, SUM(exhaustion_events) AS exhaustion FROM agg_user_day
+                 WHERE ${ctx.inRange('day')} AND ${ctx.seg('user_id')} GROUP BY user_id HAVING SUM(credits) >= ${HIGH_USAGE_CREDITS}) a
+           JOIN users u ON u.user_id = a.user_id
+           ORDER BY u.credit_exhaustion_count IS NOT NULL, u.credit_exhaustion_count DESC, a.exhaustion DESC, a.credits DESC, u.user_id`,
+        )
+        .all(ctx.params) as CreditExhaustionRow[];
+      return rows;
+    });
+  }
+
+  usageHealth(filters: Filters = {}): UsageHealth {
+    return this.scoped(() => {
+      const ctx = this.context(filters);
+      const conv = this.db
+        .prepare(
+          `SELECT COUNT(*) AS conversations, COUNT(DISTINCT user_id) AS users, AVG(message_count) AS avgMessages,
+             SUM(completion_status = 'completed') AS completed, SUM(completion_status IS NOT NULL) AS withStatus
+           FROM conversations WHERE ${ctx.inRange('start_day')} AND ${ctx.seg('user_id')}`,
+        )
+        .get(ctx.params) as { conversations: number; users: number; avgMessages: number | null; completed: number | null; withStatus: number | null };
+      const byStatus = Object.fromEntries(
+        (
+          this.db
+            .prepare(
+              `SELECT COALESCE(completion_status, 'none') AS s, COUNT(*) AS n FROM conversations
+               WHERE ${ctx.inRange('start_day')} AND ${ctx.seg('user_id')} GROUP BY 1 ORDER BY 1`,
+            )
+            .all(ctx.params) as Array<{ s: string; n: number }>
+        ).map((r) => [r.s, r.n]),
+      );
+      // Single-session: among users with a conversation in the range, those with exactly one up to the end of it.
+      const single = this.db
+        .prepare(
+          `SELECT COUNT(*) AS users, SUM(n = 1) AS single FROM (
+             SELECT user_id, COUNT(*) AS n, MAX(${ctx.since ? 'start_day >= @since' : '1'}) AS inRange FROM conversations
+             WHERE start_day <= @until AND ${ctx.seg('user_id')} GROUP BY user_id) WHERE inRange = 1`,
+        )
+        .get(ctx.params) as { users: number; single: number | null };
+      const tools = ctx.filters.tools?.length ? 'AND tool_name IN (SELECT value FROM json_each(@tools))' : '';
+      const byTool = this.db
+        .prepare(
+          `SELECT tool_name AS tool, SUM(calls) AS calls, SUM(failed) AS errors FROM agg_tool_day
+           WHERE ${ctx.inRange('day')} AND ${ctx.seg('user_id')} ${tools} GROUP BY tool_name ORDER BY calls DESC, tool_name`,
+        )
+        .all({ ...ctx.params, tools: JSON.stringify(ctx.filters.tools ?? []) }) as Array<{ tool: string; calls: number; errors: number }>;
+      const calls = byTool.reduce((s, r) => s + r.calls, 0);
+      const errors = byTool.reduce((s, r) => s + r.errors, 0);
+      const cohort = this.cohort(ctx);
+      const untilEnd = ctx.until + 'T23:59:59.999Z';
+      const dist = (pick: (u: UserState) => string | null) => {
+        const hours = cohort
+          .filter((u) => u.createdAt && pick(u) && pick(u)! <= untilEnd)
+          .map((u) => Math.max(0, hoursBetween(u.createdAt!, pick(u)!)))
+          .sort((a, b) => a - b);
+        return { users: hours.length, medianHours: round(percentile(hours, 0.5), 2), p90Hours: round(percentile(hours, 0.9), 2) };
+      };
+      return {
+        conversationsPerUser: conv.users ? round(conv.conversations / conv.users, 3) : null,
+        messagesPerConversation: round(conv.avgMessages, 3),
+        singleSessionUsers: ratio(single.single ?? 0, single.users),
+        completionRate: ratio(conv.completed ?? 0, conv.withStatus ?? 0),
+        completionByStatus: byStatus,
+        errorRateByTool: byTool.map((r) => ({ ...r, rate: r.calls ? r.errors / r.calls : null })),
+        overallErrorRate: ratio(errors, calls),
+        timeToFirstCreation: dist((u) => u.firstCreationAt),
+        timeToCreditExhaustion: dist((u) => u.exhaustedAt),
+      };
+    });
+  }
+
+  /** Users (in the segment) with a user message carrying this signal inside the range. */
+  private usersWithSignal(ctx: Context, signal: MessageSignal): string[] {
+    return this.db
+      .prepare(
+        `SELECT DISTINCT user_id FROM events WHERE flags <> 0 AND (flags & @bit) <> 0 AND ${ctx.inRange('day')} AND ${ctx.seg('user_id')} ORDER BY user_id`,
+      )
+      .pluck()
+      .all({ ...ctx.params, bit: MESSAGE_SIGNAL_BITS[signal] }) as string[];
+  }
+
+  pmfSignals(filters: Filters = {}): PmfSignal[] {
+    return this.scoped(() => {
+      const ctx = this.context(filters);
+      const t = this.thresholds;
+      const summary = this.executiveSummary(filters);
+      const retention = this.retention(filters);
+      const health = this.usageHealth(filters);
+      const activeUsers = summary.totals.activeUsers;
+      const def = (id: string) => PMF_SIGNAL_DEFINITIONS.find((d) => d.id === id)!;
+      const check = (
+        id: string,
+        value: number | null,
+        threshold: number,
+        sample: number,
+        present: (v: number) => boolean,
+        evidence: { kind: 'users' | 'conversations'; ids: string[]; total?: number },
+        detail: string,
+        unit: PmfSignal['unit'] = 'rate',
+      ): PmfSignal => {
+        const d = def(id);
+        const verdict: PmfSignal['verdict'] = value === null || sample < t.minSample ? 'not_enough_data' : present(value) ? d.group : 'not_seen';
+        return {
+          id,
+          group: d.group,
+          label: d.label,
+          value: value === null ? null : round(value),
+          threshold,
+          unit,
+          verdict,
+          detail,
+          evidence: { kind: evidence.kind, ids: evidence.ids.slice(0, EVIDENCE_CAP), total: evidence.total ?? evidence.ids.length },
+        };
+      };
+      const exhaustedUsers = ctx.users.filter((u) => u.exhausted).map((u) => u.userId).sort();
+      const exhaustionRate = summary.creditsExhausted.rate;
+      const day7Users = this.cohort(ctx).filter((u) => u.offsets.includes(7)).map((u) => u.userId).sort();
+      const sharing = this.usersWithSignal(ctx, 'sharing');
+      const praise = this.usersWithSignal(ctx, 'praise');
+      const requests = this.usersWithSignal(ctx, 'feature_request');
+      const singleIds = this.db
+        .prepare(`SELECT user_id FROM conversations WHERE start_day <= @until AND ${ctx.seg('user_id')} GROUP BY user_id
+                  HAVING COUNT(*) = 1 ${ctx.since ? 'AND MAX(start_day) >= @since' : ''} ORDER BY user_id`)
+        .pluck()
+        .all(ctx.params) as string[];
+      const convStats = this.db
+        .prepare(`SELECT COUNT(*) AS n, SUM(message_count < @short) AS short FROM conversations WHERE ${ctx.inRange('start_day')} AND ${ctx.seg('user_id')}`)
+        .get({ ...ctx.params, short: t.shortConversationMessages }) as { n: number; short: number | null };
+      const shortIds = this.db
+        .prepare(`SELECT id FROM conversations WHERE message_count < @short AND ${ctx.inRange('start_day')} AND ${ctx.seg('user_id')} ORDER BY started_at DESC, id LIMIT ${EVIDENCE_CAP}`)
+        .pluck()
+        .all({ ...ctx.params, short: t.shortConversationMessages }) as string[];
+      const failingUsers = this.db
+        .prepare(`SELECT DISTINCT user_id FROM agg_failure WHERE ${ctx.inRange('day')} AND ${ctx.seg('user_id')} ORDER BY user_id`)
+        .pluck()
+        .all(ctx.params) as string[];
+      const blockers = this.blockers(filters);
+      const blockedTotal = blockers.reduce((s, b) => s + b.conversations, 0);
+      const top = blockers[0];
+      const topBlockerIds = top
+        ? (this.db
+            .prepare(`SELECT id FROM conversations WHERE blocker = @b AND ${ctx.inRange('start_day')} AND ${ctx.seg('user_id')} ORDER BY started_at DESC, id`)
+            .pluck()
+            .all({ ...ctx.params, b: top.blocker }) as string[])
+        : [];
+      const vision = JSON.stringify(t.visionUseCases);
+      const offVision = this.db
+        .prepare(`SELECT id FROM conversations WHERE use_case NOT IN (SELECT value FROM json_each(@vision)) AND ${ctx.inRange('start_day')} AND ${ctx.seg('user_id')} ORDER BY started_at DESC, id`)
+        .pluck()
+        .all({ ...ctx.params, vision }) as string[];
+      const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);
+      const shortShare = convStats.n ? (convStats.short ?? 0) / convStats.n : null;
+
+      return [
+        check('credit_exhaustion', exhaustionRate, t.creditExhaustionRate, ctx.users.length, (v) => v > t.creditExhaustionRate, { kind: 'users', ids: exhaustedUsers },
+          `${exhaustedUsers.length} of ${ctx.users.length} users exhausted their credits (${pct(exhaustionRate)})`),
+        check('day7_retention', retention.day7.rate, t.day7Retention, retention.day7.total, (v) => v > t.day7Retention, { kind: 'users', ids: day7Users },
+          `${retention.day7.count} of ${retention.day7.total} eligible users came back on day 7 (${pct(retention.day7.rate)})`),
+        check('organic_sharing', activeUsers ? sharing.length / activeUsers : null, t.organicSharingRate, activeUsers, (v) => v > t.organicSharingRate, { kind: 'users', ids: sharing },
+          `${sharing.length} of ${activeUsers} active users mention sharing or inviting`),
+        check('praise', activeUsers ? praise.length / activeUsers : null, t.praiseRate, activeUsers, (v) => v > t.praiseRate, { kind: 'users', ids: praise },
+          `${praise.length} of ${activeUsers} active users said something like "I love this"`),
+        check('single_session', health.singleSessionUsers.rate, t.singleSessionRate, health.singleSessionUsers.total, (v) => v > t.singleSessionRate, { kind: 'users', ids: singleIds },
+          `${health.singleSessionUsers.count} of ${health.singleSessionUsers.total} users had a single conversation (${pct(health.singleSessionUsers.rate)})`),
+        check('no_credit_exhaustion', exhaustionRate, t.noExhaustionRate, ctx.users.length, (v) => v < t.noExhaustionRate, { kind: 'users', ids: exhaustedUsers },
+          `${pct(exhaustionRate)} of users exhausted credits`),
+        check('short_conversations', shortShare, t.shortConversationRate, convStats.n, (v) => v > t.shortConversationRate, { kind: 'conversations', ids: shortIds, total: convStats.short ?? 0 },
+          `${convStats.short ?? 0} of ${convStats.n} conversations have fewer than ${t.shortConversationMessages} messages (${pct(shortShare)})`),
+        check('high_error_rate', health.overallErrorRate.rate, t.errorRate, health.overallErrorRate.total, (v) => v > t.errorRate, { kind: 'users', ids: failingUsers },
+          `${health.overallErrorRate.count} of ${health.overallErrorRate.total} tool calls failed (${pct(health.overallErrorRate.rate)})`),
+        check('repeated_blockers', top && blockedTotal ? top.conversations / blockedTotal : null, t.repeatedBlockerShare, blockedTotal, (v) => v > t.repeatedBlockerShare, { kind: 'conversations', ids: topBlockerIds },
+          top ? `"${top.blocker}" blocks ${top.conversations} of ${blockedTotal} blocked conversations` : 'no blocked conversations'),
+        check('feature_requests', activeUsers ? requests.length / activeUsers : null, t.featureRequestUserRate, activeUsers, (v) => v > t.featureRequestUserRate, { kind: 'users', ids: requests },
+          `${requests.length} of ${activeUsers} active users asked for a feature`),
+        check('off_vision_use_cases', convStats.n ? offVision.length / convStats.n : null, t.offVisionRate, convStats.n, (v) => v > t.offVisionRate, { kind: 'conversations', ids: offVision },
+          `${offVision.length} of ${convStats.n} conversations are outside ${t.visionUseCases.join(', ')}`),
+      ];
+    });
+  }
+
+  timeseries(filters: Filters = {}): Timeseries {
+    return this.scoped(() => {
+      const ctx = this.context(filters);
+      const first = ctx.since ?? this.firstDay() ?? ctx.until;
+      const days = new Map<string, Timeseries['days'][number]>();
+      for (let d = first; d <= ctx.until; d = addDays(d, 1)) days.set(d, { day: d, activeUsers: 0, signups: 0, conversations: 0, events: 0, creditsUsed: 0 });
+      const p = { since: first, until: ctx.until };
+      for (const r of this.db
+        .prepare(`SELECT day, COUNT(*) AS a, SUM(events) AS e, SUM(credits) AS c FROM agg_user_day WHERE day >= @since AND day <= @until AND ${ctx.seg('user_id')} GROUP BY day`)
+        .all(p) as Array<{ day: string; a: number; e: number; c: number }>) {
+        const x = days.get(r.day);
+        if (x) Object.assign(x, { activeUsers: r.a, events: r.e, creditsUsed: r.c });
+      }
+      for (const r of this.db
+        .prepare(`SELECT start_day AS day, COUNT(*) AS n FROM conversations WHERE start_day >= @since AND start_day <= @until AND ${ctx.seg('user_id')} GROUP BY start_day`)
+        .all(p) as Array<{ day: string; n: number }>) {
+        const x = days.get(r.day);
+        if (x) x.conversations = r.n;
+      }
+      for (const u of ctx.users) {
+        const x = u.signupDay ? days.get(u.signupDay) : undefined;
+        if (x) x.signups++;
+      }
+      return { days: [...days.values()] };
+    });
+  }
+
+  featureRequests(filters: Filters = {}): Dashboard['featureRequests'] {
+    return this.scoped(() => {
+      const ctx = this.context(filters);
+      return this.db
+        .prepare(
+          `SELECT MIN(message) AS text, COUNT(DISTINCT user_id) AS users, COUNT(*) AS mentions, MIN(conversation_id) AS exampleConversationId
+           FROM events WHERE flags <> 0 AND (flags & @bit) <> 0 AND ${ctx.inRange('day')} AND ${ctx.seg('user_id')}
+           GROUP BY lower(trim(message)) ORDER BY users DESC, mentions DESC, text LIMIT 100`,
+        )
+        .all({ ...ctx.params, bit: MESSAGE_SIGNAL_BITS.feature_request }) as Dashboard['featureRequests'];
+    });
+  }
+
+  blockers(filters: Filters = {}): Dashboard['blockers'] {
+    return this.scoped(() => {
+      const ctx = this.context(filters);
+      return this.db
+        .prepare(
+          `SELECT blocker, COUNT(*) AS conversations, COUNT(DISTINCT user_id) AS users FROM conversations
+           WHERE blocker IS NOT NULL AND ${ctx.inRange('start_day')} AND ${ctx.seg('user_id')}
+           GROUP BY blocker ORDER BY conversations DESC, blocker`,
+        )
+        .all(ctx.params) as Dashboard['blockers'];
+    });
+  }
+
+  private firstDay(): string | null {
+    return (this.db.prepare('SELECT MIN(day) AS d FROM agg_user_day').get() as { d: string | null }).d;
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Users
+  // -------------------------------------------------------------------------------------------------------------
+
+  private toRow(u: UserState, extras: Map<string, { useCase: string | null; tool: string | null }>): UserRow {
+    const e = extras.get(u.userId);
+    return {
+      userId: u.userId,
+      email: u.email,
+      signedUpAt: u.createdAt,
+      lastActiveAt: u.lastActiveAt,
+      conversations: u.totalConversations,
+      messages: u.messages,
+      creditsUsed: u.credits,
+      primaryUseCase: u.primaryUseCase ?? e?.useCase ?? null,
+      topTool: e?.tool ?? null,
+      activationStatus: u.activationStatus,
+      retentionCohort: u.retentionCohort,
+      exhaustedCredits: u.exhausted,
+    };
+  }
+
+  private extras(ids: string[]): Map<string, { useCase: string | null; tool: string | null }> {
+    const out = new Map<string, { useCase: string | null; tool: string | null }>();
+    if (ids.length === 0) return out;
+    const list = JSON.stringify(ids);
+    for (const r of this.db
+      .prepare(
+        `SELECT user_id, use_case FROM (SELECT user_id, use_case, ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY COUNT(*) DESC, use_case) AS rn
+         FROM conversations WHERE user_id IN (SELECT value FROM json_each(@list)) GROUP BY user_id, use_case) WHERE rn = 1`,
+      )
+      .all({ list }) as Array<{ user_id: string; use_case: string }>)
+      out.set(r.user_id, { useCase: r.use_case, tool: null });
+    for (const r of this.db
+      .prepare(
+        `SELECT user_id, tool_name FROM (SELECT user_id, tool_name, ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY SUM(calls) DESC, tool_name) AS rn
+         FROM agg_tool_day WHERE user_id IN (SELECT value FROM json_each(@list)) GROUP BY user_id, tool_name) WHERE rn = 1`,
+      )
+      .all({ list }) as Array<{ user_id: string; tool_name: string }>) {
+      const cur = out.get(r.user_id) ?? { useCase: null, tool: null };
+      out.set(r.user_id, { ...cur, tool: r.tool_name });
+    }
+    return out;
+  }
+
+  listUsers(query: UserListQuery = {}): UserList {
+    return this.scoped(() => {
+      const q = UserListQuery.parse(query);
+      const ctx = this.context(q.filters ?? {});
+      let users = ctx.users;
+      if (q.search) {
+        const s = q.search.toLowerCase();
+        users = users.filter((u) => u.userId.toLowerCase().includes(s) || (u.email ?? '').toLowerCase().includes(s));
+      }
+      const field = q.sort?.field ?? 'lastActiveAt';
+      const dir = q.sort?.dir ?? 'desc';
+      const value = (u: UserState): string | number | null =>
+        ({
+          userId: u.userId,
+          email: u.email,
+          signedUpAt: u.createdAt,
+          lastActiveAt: u.lastActiveAt,
+          conversations: u.totalConversations,
+          messages: u.messages,
+          creditsUsed: u.credits,
+          activationStatus: u.activationStatus,
+          retentionCohort: u.retentionCohort,
+        })[field];
+      const sorted = [...users].sort((a, b) => {
+        const va = value(a);
+        const vb = value(b);
+        // Empty values last whatever the direction; ties broken by user id so pages are stable.
+        if (va === null && vb !== null) return 1;
+        if (vb === null && va !== null) return -1;
+        const c = va === vb ? 0 : (va as string | number) < (vb as string | number) ? -1 : 1;
+        return (dir === 'asc' ? c : -c) || (a.userId < b.userId ? -1 : 1);
+      });
+      const page = sorted.slice(q.offset, q.offset + q.limit);
+      const extras = this.extras(page.map((u) => u.userId));
+      return { rows: page.map((u) => this.toRow(u, extras)), total: sorted.length };
+    });
+  }
+
+  userDetail(userId: string, opts: { conversations?: number } = {}): UserDetail | null {
+    return this.scoped(() => {
+      const ctx = this.context({});
+      const u = ctx.users.find((x) => x.userId === userId);
+      if (!u) return null;
+      const profile = this.db.prepare('SELECT preferences, preferred_tools, context_summary, frequently_used_prompts FROM users WHERE user_id = ?').get(userId) as {
+        preferences: string | null;
+        preferred_tools: string | null;
+        context_summary: string | null;
+        frequently_used_prompts: string | null;
+      };
+      const limit = opts.conversations ?? 50;
+      const convs = this.db
+        .prepare(`SELECT * FROM conversations WHERE user_id = ? ORDER BY started_at DESC, id LIMIT ?`)
+        .all(userId, limit + 1) as Array<Record<string, unknown>>;
+      const truncated = convs.length > limit;
+      const eventsOf = this.db.prepare('SELECT * FROM events WHERE conversation_id = ? ORDER BY ts, id');
+      const signalNames = Object.entries(MESSAGE_SIGNAL_BITS);
+      const messagesWith = (signal: MessageSignal) =>
+        this.db
+          .prepare('SELECT message FROM events WHERE user_id = ? AND flags <> 0 AND (flags & ?) <> 0 ORDER BY ts')
+          .pluck()
+          .all(userId, MESSAGE_SIGNAL_BITS[signal]) as string[];
+      const stats = this.db
+        .prepare(`SELECT AVG((julianday(last_message_at) - julianday(started_at)) * 1440.0) AS minutes,
+                    SUM(completion_status = 'completed') AS completed, SUM(completion_status IS NOT NULL) AS withStatus
+                  FROM conversations WHERE user_id = ?`)
+        .get(userId) as { minutes: number | null; completed: number | null; withStatus: number | null };
+      const parse = (s: string | null): unknown => (s === null ? null : JSON.parse(s));
+      return {
+        profile: this.toRow(u, this.extras([userId])),
+        pmf: {
+          creditsRemaining: Math.max(0, CREDIT_ALLOWANCE - u.credits),
+          exhaustionEvents: u.exhaustionEvents,
+          creditExhaustionCount: u.creditExhaustionCount,
+          firstCreationAt: u.firstCreationAt,
+          creations: u.creations,
+          activeDays: u.activeDays,
+          completionRate: stats.withStatus ? (stats.completed ?? 0) / stats.withStatus : null,
+          averageSessionMinutes: round(stats.minutes, 2),
+          featureRequests: messagesWith('feature_request'),
+          praise: messagesWith('praise'),
+          blockers: messagesWith('blocker'),
+        },
+        memory: {
+          preferences: parse(profile.preferences),
+          preferredTools: parse(profile.preferred_tools),
+          contextSummary: profile.context_summary,
+          frequentlyUsedPrompts: (parse(profile.frequently_used_prompts) as string[] | null) ?? [],
+          statedPreferences: messagesWith('preference'),
+        },
+        conversations: convs.slice(0, limit).map((c) => ({
+          id: c.id as string,
+          startedAt: c.started_at as string,
+          lastMessageAt: (c.last_message_at as string | null) ?? null,
+          messageCount: (c.message_count as number) ?? 0,
+          creditsUsed: (c.credits_used as number) ?? 0,
+          toolsUsed: (parse(c.tools_used as string | null) as Record<string, number> | null) ?? {},
+          firstIntent: (c.first_intent as string | null) ?? null,
+          useCase: c.use_case as string,
+          completionStatus: (c.completion_status as string | null) ?? null,
+          blocker: (c.blocker as string | null) ?? null,
+          events: (eventsOf.all(c.id) as Array<Record<string, unknown>>).map((e) => ({
+            id: e.id as string,
+            timestamp: e.ts as string,
+            eventType: e.event_type as string,
+            role: (e.role as string | null) ?? null,
+            message: (e.message as string | null) ?? null,
+            toolName: (e.tool_name as string | null) ?? null,
+            params: parse(e.params as string | null) as Record<string, unknown> | null,
+            success: e.success === null ? null : e.success === 1,
+            creditsConsumed: e.credits as number,
+            errorType: (e.error_type as string | null) ?? null,
+            completionStatus: (e.completion_status as string | null) ?? null,
+            signals: signalNames.filter(([, bit]) => ((e.flags as number) & bit) !== 0).map(([name]) => name),
+          })),
+        })),
+        truncated,
+      };
+    });
+  }
+
+  filterOptions(): FilterOptions {
+    const pluck = (sql: string) => this.db.prepare(sql).pluck().all() as string[];
+    return {
+      tools: pluck('SELECT DISTINCT tool_name FROM agg_tool_day ORDER BY 1'),
+      useCases: pluck('SELECT DISTINCT use_case FROM conversations WHERE use_case IS NOT NULL ORDER BY 1'),
+      signupCohorts: pluck('SELECT DISTINCT signup_week FROM users WHERE signup_week IS NOT NULL ORDER BY 1'),
+      activation: [...ACTIVATION_STATUSES],
+      firstDay: this.firstDay(),
+      lastDay: (this.db.prepare('SELECT MAX(day) AS d FROM agg_user_day').get() as { d: string | null }).d,
+    };
+  }
+}
+
+function journeySteps(users: UserState[], until: string): JourneyStep[] {
+  const end = until + 'T23:59:59.999Z';
+  const by = (at: (u: UserState) => string | null) => users.filter((u) => at(u) !== null && at(u)! <= end).length;
+  const counts: Record<string, number> = {
+    signed_up: users.length,
+    first_chat: by((u) => u.firstConversationAt),
+    used_tool: by((u) => u.firstToolAt),
+    created_content: by((u) => u.firstCreationAt),
+    exhausted_credits: users.filter((u) => u.exhausted).length,
+  };
+  return JOURNEY_STEPS.map((s, i) => {
+    const count = counts[s.id];
+    const prev = i === 0 ? count : counts[JOURNEY_STEPS[i - 1].id];
+    return {
+      id: s.id,
+      label: s.label,
+      count,
+      stepConversion: i === 0 ? (count ? 1 : null) : prev ? count / prev : null,
+      overallConversion: users.length ? count / users.length : null,
+    };
+  });
 }
