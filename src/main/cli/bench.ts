@@ -7,6 +7,7 @@ export function registerBenchCommand(program: Command): void {
     .description('run a benchmark (ingest, analytics, context, live, ui, intents); see README "Benchmarks"')
     .argument('<name>', 'which benchmark')
     .allowUnknownOption(true)
+    .allowExcessArguments(true)
     .helpOption(false)
     .action(async (name: string) => {
       const known = ['ingest', 'analytics', 'context', 'live', 'ui', 'intents'];

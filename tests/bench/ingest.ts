@@ -1,0 +1,294 @@
+/**
+ * `npm run bench:ingest` (= `uis bench ingest`): event capture throughput and batch latency through each door,
+ * beside a raw COPY of the same kind of rows into the same table, measured in the same run.
+ *
+ *   raw COPY   conversation_events with its indexes and foreign key, the capture trigger disabled: the floor cost
+ *              of storing rows, nothing else.
+ *   HTTP       POST /v1/events, batches of --batch, --clients concurrent clients, against `uis serve` in this process
+ *              (ingest + outbox relay to Redis); the clock stops when every event is stored AND published.
+ *   library    UisClient.track() with the same batches and concurrency, relay running, same stop condition.
+ *
+ * Each phase runs at an empty table and again after --preload events are stored (default small; 10M with
+ * `--preload 10000000`). It creates its own database and Redis key prefix and drops both at the end.
+ */
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { v7 as uuidv7 } from 'uuid';
+import { z } from 'zod';
+import { parseOption } from '../../src/main/cli/options.js';
+import { readEnv } from '../../src/main/config.js';
+import { migrate } from '../../src/main/db/migrate.js';
+import { createPool } from '../../src/main/db/pg.js';
+import { UisClient } from '../../src/main/ingest/client.js';
+import { startService, type RunningService } from '../../src/main/server/service.js';
+import type { EventInput } from '../../src/shared/event.js';
+
+const Options = z.object({
+  events: z.coerce.number().int().min(100).max(10_000_000).default(10_000),
+  preload: z.coerce.number().int().min(0).max(100_000_000).default(50_000),
+  databaseUrl: z.string().url().default(process.env.UIS_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'),
+  redisUrl: z.string().url().default(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'),
+  clients: z.coerce.number().int().min(1).max(64).default(4),
+  batch: z.coerce.number().int().min(1).max(1000).default(500),
+});
+export type IngestBenchOptions = z.infer<typeof Options>;
+
+export interface DoorResult {
+  door: 'raw COPY' | 'HTTP' | 'library';
+  events: number;
+  seconds: number;
+  eventsPerSecond: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  /** eventsPerSecond / raw COPY's eventsPerSecond, measured in the same phase. */
+  ratio: number;
+}
+
+export interface PhaseResult {
+  label: string;
+  storedBefore: number;
+  doors: DoorResult[];
+}
+
+const TOOLS = ['video_gen', 'image_gen', 'search', 'translate', 'audio_edit'];
+const EVENTS_PER_CONVERSATION = 10;
+
+/** Realistic batches: 10-event conversations (user message, tool call, reply, ... completion), 50 events per user. */
+function generate(count: number, tag: string, startMs: number): EventInput[] {
+  const events: EventInput[] = [];
+  let conversation = '';
+  for (let i = 0; i < count; i++) {
+    const step = i % EVENTS_PER_CONVERSATION;
+    if (step === 0) conversation = uuidv7();
+    const user_id = `${tag}-user-${Math.floor(i / 50)}`;
+    const timestamp = new Date(startMs + i).toISOString();
+    const base = { conversation_id: conversation, user_id, timestamp };
+    if (step === EVENTS_PER_CONVERSATION - 1) {
+      events.push({ ...base, event_type: 'completion', completion_status: i % 3 === 0 ? 'abandoned' : 'completed' });
+    } else if (step % 3 === 1) {
+      const tool = TOOLS[i % TOOLS.length];
+      events.push({ ...base, event_type: 'tool_call', tool_name: tool, success: i % 7 !== 0, credits_consumed: 1 + (i % 5), content: { tool, params: { prompt: `prompt ${i}` } } });
+    } else {
+      const role = step % 3 === 0 ? 'user' : 'assistant';
+      events.push({ ...base, event_type: 'message', content: { role, message: `${role} message number ${i} about making a short product video` } });
+    }
+  }
+  return events;
+}
+
+function percentile(sorted: number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Runs the batches with `clients` concurrent workers; returns each batch's latency in ms. */
+async function runConcurrently(batches: EventInput[][], clients: number, send: (batch: EventInput[]) => Promise<void>): Promise<number[]> {
+  const latencies: number[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (next < batches.length) {
+        const batch = batches[next++];
+        const t = performance.now();
+        await send(batch);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  return latencies.sort((a, b) => a - b);
+}
+
+async function waitForOutboxEmpty(pool: pg.Pool): Promise<void> {
+  for (;;) {
+    const n = (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM uis_outbox')).rows[0].n;
+    if (n === 0) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const tsv = (v: unknown) => (v === null || v === undefined ? '\\N' : String(v).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n'));
+
+/** The raw floor: COPY the rows into conversation_events with indexes and foreign key, the capture trigger off. */
+async function rawCopy(pool: pg.Pool, events: EventInput[]): Promise<number> {
+  const conversations = new Map<string, { user: string; at: string }>();
+  for (const e of events) if (!conversations.has(e.conversation_id)) conversations.set(e.conversation_id, { user: e.user_id, at: e.timestamp! });
+  const client = await pool.connect();
+  try {
+    await client.query('ALTER TABLE conversation_events DISABLE TRIGGER uis_events_inserted');
+    await client.query(`INSERT INTO conversations (id, user_id, started_at) SELECT * FROM json_to_recordset($1::json) AS x(id uuid, user_id text, started_at timestamp)`, [
+      JSON.stringify([...conversations].map(([id, c]) => ({ id, user_id: c.user, started_at: c.at.slice(0, -1) }))),
+    ]);
+    const lines = events.map(
+      (e) =>
+        [uuidv7(), e.conversation_id, e.user_id, e.timestamp!.slice(0, -1), e.event_type, JSON.stringify({ ...e.content, ...(e.completion_status ? { completion_status: e.completion_status } : {}) }), e.tool_name, e.success, e.credits_consumed ?? 0]
+          .map(tsv)
+          .join('\t') + '\n',
+    );
+    const t = performance.now();
+    await pipeline(
+      Readable.from(chunks(lines, 1000).map((c) => c.join(''))),
+      client.query(copyFrom('COPY conversation_events (id, conversation_id, user_id, timestamp, event_type, content, tool_name, success, credits_consumed) FROM STDIN')),
+    );
+    return (performance.now() - t) / 1000;
+  } finally {
+    await client.query('ALTER TABLE conversation_events ENABLE TRIGGER uis_events_inserted').catch(() => {});
+    client.release();
+  }
+}
+
+/** Stores `count` events fast (server-side, trigger off, time-ordered ids) so the next phase runs on a full table. */
+async function preload(pool: pg.Pool, count: number, log: (l: string) => void): Promise<void> {
+  const chunk = 1_000_000;
+  await pool.query('ALTER TABLE conversation_events DISABLE TRIGGER uis_events_inserted');
+  try {
+    for (let from = 0; from < count; from += chunk) {
+      const to = Math.min(count, from + chunk) - 1;
+      // ids: 48-bit millisecond prefix like UUIDv7, so the primary key grows at its right edge as in production.
+      await pool.query(
+        `WITH g AS (SELECT g, lpad(to_hex(1700000000000 + g), 12, '0') AS h, md5(g::text) AS r FROM generate_series($1::bigint, $2::bigint) g)
+         INSERT INTO conversations (id, user_id, started_at)
+         SELECT (substr(h,1,8)||'-'||substr(h,9,4)||'-7'||substr(r,1,3)||'-8'||substr(r,4,3)||'-'||substr(r,7,12))::uuid,
+                'pre-user-' || (g / 50), timestamp '2025-01-01' + g * interval '1 second'
+         FROM g WHERE g % ${EVENTS_PER_CONVERSATION} = 0`,
+        [from - (from % EVENTS_PER_CONVERSATION), to],
+      );
+      await pool.query(
+        `WITH g AS (SELECT g, lpad(to_hex(1700000000000 + g), 12, '0') AS h, md5(g::text) AS r,
+                           lpad(to_hex(1700000000000 + g - g % ${EVENTS_PER_CONVERSATION}), 12, '0') AS ch,
+                           md5((g - g % ${EVENTS_PER_CONVERSATION})::text) AS cr
+                    FROM generate_series($1::bigint, $2::bigint) g)
+         INSERT INTO conversation_events (id, conversation_id, user_id, timestamp, event_type, content, tool_name, success, credits_consumed)
+         SELECT (substr(h,1,8)||'-'||substr(h,9,4)||'-7'||substr(r,1,3)||'-9'||substr(r,4,3)||'-'||substr(r,7,12))::uuid,
+                (substr(ch,1,8)||'-'||substr(ch,9,4)||'-7'||substr(cr,1,3)||'-8'||substr(cr,4,3)||'-'||substr(cr,7,12))::uuid,
+                'pre-user-' || (g / 50), timestamp '2025-01-01' + g * interval '1 second',
+                CASE WHEN g % 3 = 1 THEN 'tool_call' ELSE 'message' END,
+                jsonb_build_object('role', 'user', 'message', 'preloaded message ' || g),
+                CASE WHEN g % 3 = 1 THEN (ARRAY['video_gen','image_gen','search','translate','audio_edit'])[1 + g % 5] END,
+                CASE WHEN g % 3 = 1 THEN g % 7 <> 0 END, g % 5
+         FROM g`,
+        [from, to],
+      );
+      log(`  preloaded ${(to + 1).toLocaleString('en-US')} events`);
+    }
+  } finally {
+    await pool.query('ALTER TABLE conversation_events ENABLE TRIGGER uis_events_inserted');
+  }
+  await pool.query('ANALYZE conversations; ANALYZE conversation_events; ANALYZE user_profiles');
+}
+
+async function phase(label: string, opts: IngestBenchOptions, service: RunningService, token: string, client: UisClient, log: (l: string) => void): Promise<PhaseResult> {
+  const pool = service.pool;
+  const storedBefore = (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM conversation_events')).rows[0].n;
+  const start = Date.UTC(2026, 0, 1) + storedBefore;
+  log(`\n${label}: ${storedBefore.toLocaleString('en-US')} events stored before; ${opts.events.toLocaleString('en-US')} events per door`);
+
+  const copySeconds = await rawCopy(pool, generate(opts.events, `copy${storedBefore}`, start));
+  const copyRate = opts.events / copySeconds;
+  const doors: DoorResult[] = [{ door: 'raw COPY', events: opts.events, seconds: copySeconds, eventsPerSecond: copyRate, p50Ms: null, p99Ms: null, ratio: 1 }];
+
+  const timed = async (door: 'HTTP' | 'library', send: (batch: EventInput[]) => Promise<void>) => {
+    const batches = chunks(generate(opts.events, `${door}${storedBefore}`, start + opts.events), opts.batch);
+    const t = performance.now();
+    const latencies = await runConcurrently(batches, opts.clients, send);
+    await waitForOutboxEmpty(pool); // end to end: published to Redis, not only stored
+    const seconds = (performance.now() - t) / 1000;
+    const eventsPerSecond = opts.events / seconds;
+    doors.push({ door, events: opts.events, seconds, eventsPerSecond, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), ratio: eventsPerSecond / copyRate });
+  };
+
+  await timed('HTTP', async (events) => {
+    const res = await fetch(`${service.url}/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ events }),
+    });
+    const body = (await res.json()) as { accepted?: number; message?: string };
+    if (res.status !== 202 || body.accepted !== events.length) throw new Error(`HTTP ingest answered ${res.status}: ${JSON.stringify(body)}`);
+  });
+  await timed('library', async (events) => {
+    const r = await client.track(events);
+    if (r.accepted !== events.length) throw new Error(`library stored ${r.accepted} of ${events.length}`);
+  });
+
+  for (const d of doors) {
+    const ms = (v: number | null) => (v === null ? '—' : `${v.toFixed(1)} ms`);
+    log(
+      `  ${d.door.padEnd(9)} ${Math.round(d.eventsPerSecond).toLocaleString('en-US').padStart(9)} events/s` +
+        `   p50 ${ms(d.p50Ms).padStart(9)}   p99 ${ms(d.p99Ms).padStart(9)}   ${(d.ratio * 100).toFixed(0).padStart(4)}% of raw COPY`,
+    );
+  }
+  return { label, storedBefore, doors };
+}
+
+export async function main(args: string[], log: (line: string) => void = console.log): Promise<PhaseResult[]> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      events: { type: 'string' },
+      preload: { type: 'string' },
+      'database-url': { type: 'string' },
+      'redis-url': { type: 'string' },
+      clients: { type: 'string' },
+      batch: { type: 'string' },
+    },
+    strict: true,
+  });
+  const opts = parseOption(Options, {
+    events: values.events,
+    preload: values.preload,
+    databaseUrl: values['database-url'],
+    redisUrl: values['redis-url'],
+    clients: values.clients,
+    batch: values.batch,
+  });
+
+  const name = `uis_bench_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: opts.databaseUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(opts.databaseUrl);
+  url.pathname = `/${name}`;
+  const prefix = `uisbench:${name}:`;
+  const token = randomBytes(16).toString('hex');
+  let service: RunningService | undefined;
+  let client: UisClient | undefined;
+  let libraryPool: pg.Pool | undefined;
+  try {
+    await migrate(url.toString());
+    service = await startService(readEnv({ DATABASE_URL: url.toString(), REDIS_URL: opts.redisUrl, UIS_API_TOKEN: token, UIS_REDIS_PREFIX: prefix }), { port: 0 });
+    libraryPool = createPool(url.toString(), { applicationName: 'uis-bench-library', max: opts.clients + 1 });
+    client = new UisClient({ pool: libraryPool });
+    log(`ingest bench: batches of ${opts.batch}, ${opts.clients} concurrent clients, PostgreSQL + Redis on this machine (${name})`);
+    const results = [await phase('empty table', opts, service, token, client, log)];
+    if (opts.preload > 0) {
+      log(`\npreloading ${opts.preload.toLocaleString('en-US')} events …`);
+      await preload(service.pool, opts.preload, log);
+      results.push(await phase(`with ${opts.preload.toLocaleString('en-US')} events preloaded`, opts, service, token, client, log));
+    }
+    return results;
+  } finally {
+    await client?.close();
+    await libraryPool?.end().catch(() => {});
+    await service?.close();
+    const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: 1 });
+    redis.on('error', () => {});
+    await redis.del(`${prefix}uis:events`, `${prefix}uis:outbox:inflight`).catch(() => {});
+    redis.disconnect();
+    const a = new pg.Client({ connectionString: opts.databaseUrl });
+    await a.connect();
+    await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await a.end();
+  }
+}

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { main } from '../bench/ingest.js';
+import { ADMIN_URL } from '../helpers/pg.js';
+import { REDIS_URL } from '../helpers/redis.js';
+
+// The ingest benchmark at a small size: every door runs end to end and the report has every figure.
+// (Throughput targets are checked by `npm run bench:ingest` on an idle machine, not here.)
+describe('npm run bench:ingest (small size)', () => {
+  it('measures raw COPY, HTTP and library at an empty table and after a preload, and cleans up', async () => {
+    const lines: string[] = [];
+    const results = await main(['--events', '2000', '--preload', '3000', '--clients', '2', '--database-url', ADMIN_URL, '--redis-url', REDIS_URL], (l) => lines.push(l));
+    expect(results.map((r) => r.label)).toEqual(['empty table', 'with 3,000 events preloaded']);
+    expect(results[1].storedBefore).toBe(2000 * 3 + 3000);
+    for (const phase of results) {
+      expect(phase.doors.map((d) => d.door)).toEqual(['raw COPY', 'HTTP', 'library']);
+      for (const d of phase.doors) {
+        expect(d.events).toBe(2000);
+        expect(d.eventsPerSecond).toBeGreaterThan(0);
+        expect(d.ratio).toBeCloseTo(d.eventsPerSecond / phase.doors[0].eventsPerSecond, 6);
+      }
+      expect(phase.doors[1].p99Ms).toBeGreaterThanOrEqual(phase.doors[1].p50Ms!);
+    }
+    expect(lines.some((l) => l.includes('% of raw COPY'))).toBe(true);
+  });
+
+  it('rejects a bad flag naming it', async () => {
+    await expect(main(['--events', 'many'])).rejects.toThrow('--events');
+    await expect(main(['--preload', '-5'])).rejects.toThrow('--preload');
+    await expect(main(['--database-url', 'not a url'])).rejects.toThrow('--database-url');
+  });
+});
