@@ -2,9 +2,11 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.js';
 import { redactConnectionString } from '../db/pg.js';
 import { registerBenchCommand } from './bench.js';
+import { registerDigestCommand } from './digest.js';
 import { registerForgetCommand } from './forget.js';
 import { registerMigrateCommand } from './migrate.js';
 import { registerProfilesCommand } from './profiles.js';
+import { registerReportCommand } from './report.js';
 import { registerServeCommand } from './serve.js';
 import { registerWebCommand } from './web.js';
 
@@ -21,6 +23,8 @@ registerBenchCommand(program);
 registerProfilesCommand(program);
 registerForgetCommand(program);
 registerWebCommand(program);
+registerReportCommand(program);
+registerDigestCommand(program);
 
 try {
   await program.parseAsync(process.argv);

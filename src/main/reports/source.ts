@@ -1,5 +1,9 @@
-import type { Dashboard, Filters } from '../../shared/metrics.js';
-import type { AnalyticsEngine } from '../analytics/engine.js';
+import type { CreditExhaustionRow, Dashboard, Filters, PmfSignal } from '../../shared/metrics.js';
+import { AnalyticsEngine } from '../analytics/engine.js';
+import { generateDemo } from '../demo/generate.js';
+import { writeDemoToSnapshot } from '../demo/sinks.js';
+import { openSnapshot } from '../snapshot/snapshot.js';
+import { WorkspaceStore } from '../workspace/store.js';
 
 /** What a report or digest reads: the engine's dashboard for a range, plus rolling WAU. */
 export interface MetricsSource {
@@ -7,6 +11,9 @@ export interface MetricsSource {
   /** Last day with data (UTC), the default end of a report. */
   latestDay(): string | null;
   dashboard(filters: Filters): Dashboard;
+  pmfSignals(filters: Filters): PmfSignal[];
+  /** Users over the high-usage line; with only `until`, lifetime up to that day. */
+  creditExhaustion(filters: Filters): CreditExhaustionRow[];
   /** Distinct users active on any day of [since, until]. */
   activeUsersBetween(since: string, until: string): number;
   close(): void;
@@ -21,7 +28,37 @@ export function engineSource(engine: AnalyticsEngine, workspace: string, onClose
     workspace,
     latestDay: () => engine.snapshot.info().latestDay,
     dashboard: (filters) => engine.dashboard(filters),
+    pmfSignals: (filters) => engine.pmfSignals(filters),
+    creditExhaustion: (filters) => engine.creditExhaustion(filters),
     activeUsersBetween: (since, until) => (wau.get(since, until) as { n: number }).n,
     close: onClose,
+  };
+}
+
+/**
+ * Opens a workspace's snapshot and engine outside the workbench core (CLI, service): the named workspace, else the
+ * active one (the demo workspace on first use, generated into its snapshot like the workbench does).
+ */
+export function openWorkspaceSource(dir: string, workspace?: string): MetricsSource {
+  const store = new WorkspaceStore(dir);
+  const ws = workspace ? store.get(workspace) : store.getActive();
+  const snapshot = openSnapshot(ws.snapshotPath);
+  try {
+    if (ws.kind === 'demo' && snapshot.info().counts.events === 0) writeDemoToSnapshot(snapshot, generateDemo(demoOptionsFromEnv()));
+    return engineSource(new AnalyticsEngine(snapshot), ws.name, () => snapshot.close());
+  } catch (err) {
+    snapshot.close();
+    throw err;
+  }
+}
+
+/** The same demo-size knobs as the workbench (UIS_DEMO_USERS, UIS_DEMO_DAYS, UIS_DEMO_END_DAY). */
+function demoOptionsFromEnv() {
+  const users = Number(process.env.UIS_DEMO_USERS ?? '');
+  const days = Number(process.env.UIS_DEMO_DAYS ?? '');
+  return {
+    users: Number.isInteger(users) && users > 0 ? users : undefined,
+    days: Number.isInteger(days) && days > 0 ? days : undefined,
+    endDay: process.env.UIS_DEMO_END_DAY || undefined,
   };
 }
