@@ -1,13 +1,16 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.js';
 import { redactConnectionString } from '../db/pg.js';
+import { registerAnalyticsCommand } from './analytics.js';
 import { registerBenchCommand } from './bench.js';
+import { registerDemoCommand } from './demo.js';
 import { registerDigestCommand } from './digest.js';
 import { registerForgetCommand } from './forget.js';
 import { registerMigrateCommand } from './migrate.js';
 import { registerProfilesCommand } from './profiles.js';
 import { registerReportCommand } from './report.js';
 import { registerServeCommand } from './serve.js';
+import { registerSyncCommand } from './sync.js';
 import { registerWebCommand } from './web.js';
 
 /** Every `uis` command registers here; `uis --help` lists each with its one-line description. */
@@ -20,6 +23,9 @@ const program = new Command()
 registerMigrateCommand(program);
 registerServeCommand(program);
 registerBenchCommand(program);
+registerDemoCommand(program);
+registerSyncCommand(program);
+registerAnalyticsCommand(program);
 registerProfilesCommand(program);
 registerForgetCommand(program);
 registerWebCommand(program);
