@@ -3,6 +3,7 @@ import { ConfigError } from '../config.js';
 import { redactConnectionString } from '../db/pg.js';
 import { registerAnalyticsCommand } from './analytics.js';
 import { registerBenchCommand } from './bench.js';
+import { registerForgetCommand } from './forget.js';
 import { registerDemoCommand } from './demo.js';
 import { registerDigestCommand } from './digest.js';
 import { registerForgetCommand } from './forget.js';
@@ -10,6 +11,7 @@ import { registerMigrateCommand } from './migrate.js';
 import { registerProfilesCommand } from './profiles.js';
 import { registerReportCommand } from './report.js';
 import { registerServeCommand } from './serve.js';
+import { registerTailCommand } from './tail.js';
 import { registerSyncCommand } from './sync.js';
 import { registerWebCommand } from './web.js';
 
@@ -23,6 +25,9 @@ const program = new Command()
 registerMigrateCommand(program);
 registerServeCommand(program);
 registerBenchCommand(program);
+registerProfilesCommand(program);
+registerForgetCommand(program);
+registerTailCommand(program);
 registerDemoCommand(program);
 registerSyncCommand(program);
 registerAnalyticsCommand(program);

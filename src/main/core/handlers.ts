@@ -1,6 +1,7 @@
 import type { Contract } from '../../shared/api/index.js';
 import { analyticsHandlers } from './analytics-handlers.js';
 import { appHandlers } from './app-handlers.js';
+import { liveHandlers } from '../live/handlers.js';
 import type { HandlersFor } from './types.js';
 import { workspaceHandlers } from './workspace-handlers.js';
 
@@ -9,6 +10,7 @@ import { workspaceHandlers } from './workspace-handlers.js';
  * type checker refuse a contract channel without a handler, or a handler whose output does not fit its schema.
  */
 export const handlers = {
+  ...liveHandlers,
   ...appHandlers,
   ...analyticsHandlers,
   ...workspaceHandlers,

@@ -1,14 +1,17 @@
 import { analyticsChannels } from './analytics.js';
 import { appChannels, appTopics } from './app.js';
+import { liveChannels, liveTopics } from './live.js';
 import { workspaceChannels, workspaceTopics } from './workspace.js';
 
 // The merged contract: one line per feature (import above, spread below). Add your feature's channels and topics here.
 export const contract = {
+  ...liveChannels,
   ...appChannels,
   ...analyticsChannels,
   ...workspaceChannels,
 };
 export const topics = {
+  ...liveTopics,
   ...appTopics,
   ...workspaceTopics,
 };
