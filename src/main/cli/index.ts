@@ -3,7 +3,6 @@ import { ConfigError } from '../config.js';
 import { redactConnectionString } from '../db/pg.js';
 import { registerAnalyticsCommand } from './analytics.js';
 import { registerBenchCommand } from './bench.js';
-import { registerForgetCommand } from './forget.js';
 import { registerDemoCommand } from './demo.js';
 import { registerDigestCommand } from './digest.js';
 import { registerForgetCommand } from './forget.js';
@@ -11,8 +10,8 @@ import { registerMigrateCommand } from './migrate.js';
 import { registerProfilesCommand } from './profiles.js';
 import { registerReportCommand } from './report.js';
 import { registerServeCommand } from './serve.js';
-import { registerTailCommand } from './tail.js';
 import { registerSyncCommand } from './sync.js';
+import { registerTailCommand } from './tail.js';
 import { registerWebCommand } from './web.js';
 
 /** Every `uis` command registers here; `uis --help` lists each with its one-line description. */
@@ -25,14 +24,12 @@ const program = new Command()
 registerMigrateCommand(program);
 registerServeCommand(program);
 registerBenchCommand(program);
-registerProfilesCommand(program);
-registerForgetCommand(program);
-registerTailCommand(program);
 registerDemoCommand(program);
 registerSyncCommand(program);
 registerAnalyticsCommand(program);
 registerProfilesCommand(program);
 registerForgetCommand(program);
+registerTailCommand(program);
 registerWebCommand(program);
 registerReportCommand(program);
 registerDigestCommand(program);
