@@ -86,6 +86,12 @@ export function registerWebCommand(program: Command): void {
     .option('--build <auto|always|never>', 'rebuild the renderer bundle (default auto: when sources are newer)')
     .action(async (raw: Record<string, string | undefined>) => {
       const opts = parseOption(WebOptions, raw);
+      // Fastify's deprecation notices (FST…) are for developers, not for the founder reading the start message.
+      const emitWarning = process.emitWarning.bind(process);
+      process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+        if (typeof warning === 'object' && /^FST/.test(String((warning as { code?: string }).code))) return;
+        (emitWarning as (...a: unknown[]) => void)(warning, ...rest);
+      }) as typeof process.emitWarning;
       const workbench = await startWebWorkbench(opts);
       console.log(`Workbench: ${workbench.server.url}`);
       if (opts.openBrowser === 'yes' && (process.platform !== 'linux' || process.env.DISPLAY || process.env.WAYLAND_DISPLAY)) {

@@ -1,5 +1,6 @@
 import { Suspense, useEffect } from 'react';
 import { ErrorBoundary } from './components/ErrorBoundary.js';
+import { OfflineBanner, TopBar } from './components/TopBar.js';
 import { EmptyState, Loading } from './components/ui.js';
 import { pages } from './pages.js';
 import { hrefTo, navigate, useRoute } from './router.js';
@@ -68,6 +69,8 @@ export function App() {
         ))}
       </nav>
       <main className="content" id="main">
+        <TopBar showFilters={!!page?.filters} />
+        <OfflineBanner />
         <ErrorBoundary key={route.page}>
           <Suspense fallback={<Loading rows={4} />}>
             {Page ? <Page params={route.params} /> : <EmptyState title="Page not found" body={`There is no page "${route.page}".`} />}

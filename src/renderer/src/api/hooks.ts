@@ -41,3 +41,26 @@ export function useTopic<T extends TopicName>(topic: T, callback: (payload: Topi
   latest.current = callback;
   useEffect(() => subscribe(topic, (p) => latest.current(p)), [topic]);
 }
+
+type Job = TopicPayload<'jobs.update'>;
+
+/** Follows one job: its latest state from jobs.update (and jobs.get once, in case an update was missed). */
+export function useJob(jobId: string | null): Job | null {
+  const [job, setJob] = useState<Job | null>(null);
+  useTopic('jobs.update', (j) => {
+    if (j.id === jobId) setJob(j);
+  });
+  useEffect(() => {
+    setJob(null);
+    if (!jobId) return;
+    let stale = false;
+    invoke('jobs.get', { jobId }).then(
+      (j) => !stale && setJob((cur) => cur ?? j),
+      () => {},
+    );
+    return () => {
+      stale = true;
+    };
+  }, [jobId]);
+  return job;
+}

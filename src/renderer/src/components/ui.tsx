@@ -66,3 +66,50 @@ export function Loading({ label = 'Loading…', rows = 3 }: { label?: string; ro
     </div>
   );
 }
+
+/** A headline number: label, value, the counts behind it, and the rule that defines it (hover the ⓘ). */
+export function Tile({ label, value, sub, definition, hot, testId }: { label: string; value: ReactNode; sub?: ReactNode; definition?: string; hot?: ReactNode; testId?: string }) {
+  return (
+    <div className={`tile ${hot ? 'hot' : ''}`} data-testid={testId}>
+      <div className="tile-label">
+        {label}
+        {definition && <Info text={definition} />}
+      </div>
+      <div className="tile-value" data-testid={testId ? `${testId}-value` : undefined}>
+        {value}
+      </div>
+      {(sub || hot) && (
+        <div className="tile-sub">
+          {hot && <span className="badge warn tile-hot">{hot}</span>} {sub}
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** A small ⓘ whose tooltip is the metric's definition (from src/shared/metrics.ts). */
+export function Info({ text }: { text: string }) {
+  return (
+    <span className="info" title={text} aria-label={text} role="img">
+      i
+    </span>
+  );
+}
+
+/** External links open in the system browser (desktop: through safeOpenExternal). */
+export function ExternalLink({ href, children }: { href: string; children: ReactNode }) {
+  return (
+    <a href={href} target="_blank" rel="noopener noreferrer">
+      {children}
+    </a>
+  );
+}
+
+/** A horizontal bar for a share inside a table cell. */
+export function ShareBar({ value, tone = 'accent' }: { value: number | null; tone?: 'accent' | 'bad' | 'good' | 'warn' }) {
+  return (
+    <div className="share-bar">
+      <div className={`share-fill ${tone}`} style={{ width: `${Math.round(Math.min(1, Math.max(0, value ?? 0)) * 100)}%` }} />
+    </div>
+  );
+}

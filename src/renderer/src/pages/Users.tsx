@@ -1,10 +1,7 @@
-import { EmptyState, PageHeader } from '../components/ui.js';
+import { UserDetailPage } from './UserDetail.js';
+import { UsersTable } from './UsersTable.js';
 
-export default function UsersPage() {
-  return (
-    <>
-      <PageHeader title="Users" />
-      <EmptyState title="Coming soon" />
-    </>
-  );
+/** #/users → the table; #/users/<id> → that user's drill-down. */
+export default function UsersPage({ params }: { params: string[] }) {
+  return params[0] ? <UserDetailPage userId={params[0]} /> : <UsersTable />;
 }

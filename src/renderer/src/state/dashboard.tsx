@@ -1,0 +1,28 @@
+import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
+import { useRpc, type RpcState } from '../api/hooks.js';
+import type { Dashboard } from '../../../shared/metrics.js';
+import { useFilters } from './filters.js';
+import { useWorkspace } from './workspace.js';
+
+const Ctx = createContext<{ state: RpcState<Dashboard>; want(): void } | null>(null);
+
+/**
+ * One dashboard computation for the current filters, shared by Overview, Journey, Retention, Usage and Credits, so
+ * moving between them is instant and they can never disagree. Fetched only once a page asks for it (the Users and
+ * Settings pages don't pay for it), and again when the filters or the workspace change.
+ */
+export function DashboardProvider({ children }: { children: ReactNode }) {
+  const { filters } = useFilters();
+  const { version } = useWorkspace();
+  const [wanted, setWanted] = useState(false);
+  const state = useRpc('analytics.dashboard', wanted ? { filters } : null, [version]);
+  return <Ctx.Provider value={{ state, want: () => setWanted(true) }}>{children}</Ctx.Provider>;
+}
+
+export function useDashboard(): RpcState<Dashboard> {
+  const v = useContext(Ctx);
+  if (!v) throw new Error('useDashboard outside DashboardProvider');
+  const { want } = v;
+  useEffect(want, [want]);
+  return v.state;
+}
