@@ -76,7 +76,7 @@ describe('profile builder (consumer group on the stream)', () => {
         primary_use_case: 'marketing_content',
         preferred_tools: { video_gen: 3, image_gen: 3 },
         average_session_length: 12,
-        retention_cohort: 'week_1',
+        retention_cohort: 'week_2',
         activation_status: 'power_user',
         credit_exhaustion_count: 1,
         preferences: { aspect_ratio: '9:16', style: 'cinematic' },

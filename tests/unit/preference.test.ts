@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyUseCase, observedChoices, promptPattern, statedPreferences } from '../../src/main/profiles/extract.js';
+import { observedChoices, promptPattern, statedPreferences } from '../../src/main/profiles/extract.js';
 import { derivePreferences, preferencesMap } from '../../src/shared/profile.js';
 
 describe('observed tool choices', () => {
@@ -38,13 +38,6 @@ describe('prompt patterns', () => {
     expect(promptPattern('make 5 product videos')).toBe('make # product videos');
     expect(promptPattern('ok')).toBeNull();
     expect(promptPattern('x '.repeat(100))!.length).toBeLessThanOrEqual(80);
-  });
-
-  it('classifies a first request into a seed use case', () => {
-    expect(classifyUseCase('Make an ad for my shoe brand')).toBe('marketing_content');
-    expect(classifyUseCase('a tiktok clip for my followers')).toBe('social_media_clips');
-    expect(classifyUseCase('video for my mom birthday')).toBe('personal_video');
-    expect(classifyUseCase('hello')).toBe('other');
   });
 });
 

@@ -111,19 +111,3 @@ export function promptPattern(message: string): string | null {
   if (p.length > 80) p = p.slice(0, 80).replace(/\s+\S*$/, '');
   return p;
 }
-
-/** Use cases named in the seed's dashboard, recognized from a conversation's first request when no LLM label exists. */
-const USE_CASE_RULES: Array<[string, RegExp]> = [
-  ['marketing_content', /\b(ad|ads|advert\w*|marketing|campaign|product|brand\w*|promo\w*|launch|landing page|sales|customers?|business)\b/i],
-  ['social_media_clips', /\b(tiktok|reels?|instagram|insta|youtube shorts?|shorts|social|post|story|stories|viral|followers)\b/i],
-  ['personal_video', /\b(birthday|wedding|family|vacation|holiday|anniversary|my (?:mom|dad|kids?|son|daughter|wife|husband|friend|dog|cat)|memories|personal)\b/i],
-  ['education', /\b(explain|lesson|course|teach\w*|students?|tutorial|learn\w*|homework|study)\b/i],
-  ['research', /\b(search|research|find|look up|compare|sources?|news|summari[sz]e)\b/i],
-  ['art_design', /\b(logo|illustration|art|artwork|poster|design|wallpaper|painting|character)\b/i],
-];
-
-export function classifyUseCase(text: string | null | undefined): string | null {
-  if (!text) return null;
-  for (const [label, re] of USE_CASE_RULES) if (re.test(text)) return label;
-  return 'other';
-}

@@ -1,40 +1,57 @@
+import {
+  ACTIVATION_STATUSES,
+  CREDIT_ALLOWANCE,
+  DORMANT_AFTER_DAYS,
+  HIGH_USAGE_CREDITS,
+  RETENTION_COHORTS,
+  addDays,
+  daysBetween,
+} from '../../shared/metrics.js';
+
 /**
- * Profile-level PMF labels (seed: activation_status, retention_cohort). The dashboard's population metrics live in the
- * analytics helper's src/shared/metrics.ts; these per-user labels follow the same thresholds, documented in docs/realtime.md.
+ * Per-user PMF labels (seed: activation_status, retention_cohort) by the dashboard's own definitions
+ * (METRIC_DEFINITIONS.activationStatus / retentionCohort in src/shared/metrics.ts, computed there by the analytics
+ * engine over the snapshot), with "today" as the end of the range: the profile and the dashboard agree.
  */
+export { CREDIT_ALLOWANCE };
 
-export const CREDIT_ALLOWANCE = 100;
-const DAY_MS = 86_400_000;
-/** No activity for this long: the user is dormant / churned. */
-export const DORMANT_AFTER_DAYS = 14;
-/** Near the free allowance (the seed's "high usage" line is 90 credits). */
-export const HIGH_USAGE_CREDITS = 90;
-
-export type ActivationStatus = 'signed_up' | 'first_creation' | 'power_user' | 'dormant';
-export type RetentionCohort = 'day_1' | 'week_1' | 'week_2' | 'churned';
+export type ActivationStatus = (typeof ACTIVATION_STATUSES)[number];
+export type RetentionCohort = (typeof RETENTION_COHORTS)[number];
 
 export interface ActivityFacts {
-  createdAt: string | null;
-  lastActiveAt: string | null;
-  /** Successful tool calls (something was created). */
+  /** Signup day (YYYY-MM-DD): the profile's created_at, else the first conversation's day. */
+  signupDay: string | null;
+  /** Days with any event (YYYY-MM-DD). */
+  activeDays: string[];
+  /** Successful tool calls of a creation tool (CREATION_TOOLS). */
   creations: number;
-  activeDays: number;
-  totalCreditsUsed: number;
+  creditsUsed: number;
+  /** blocked_by_credits completions + insufficient_credits errors. */
+  exhaustionEvents: number;
 }
 
-export function activationStatus(f: ActivityFacts, now: Date): ActivationStatus {
-  if (f.lastActiveAt && now.getTime() - Date.parse(f.lastActiveAt) > DORMANT_AFTER_DAYS * DAY_MS) return 'dormant';
-  if ((f.activeDays >= 3 && f.creations >= 10) || f.totalCreditsUsed >= HIGH_USAGE_CREDITS) return 'power_user';
-  if (f.creations >= 1) return 'first_creation';
-  return 'signed_up';
+export function isExhausted(f: ActivityFacts): boolean {
+  return f.creditsUsed >= HIGH_USAGE_CREDITS || f.exhaustionEvents > 0;
 }
 
-/** How far the user has come back since signup: day_1 (first week), week_1, week_2 (14+ days), or churned. */
-export function retentionCohort(f: ActivityFacts, now: Date): RetentionCohort | null {
-  if (!f.createdAt || !f.lastActiveAt) return null;
-  if (now.getTime() - Date.parse(f.lastActiveAt) > DORMANT_AFTER_DAYS * DAY_MS) return 'churned';
-  const span = Math.floor((Date.parse(f.lastActiveAt) - Date.parse(f.createdAt)) / DAY_MS);
-  if (span >= 14) return 'week_2';
-  if (span >= 7) return 'week_1';
-  return 'day_1';
+export function profileLabels(f: ActivityFacts, today: string): { activation: ActivationStatus; retention: RetentionCohort | null } {
+  const lastDay = f.activeDays.reduce<string | null>((m, d) => (m === null || d > m ? d : m), null);
+  const quiet = !lastDay || lastDay < addDays(today, -(DORMANT_AFTER_DAYS - 1));
+  const oldEnough = (days: number) => f.signupDay !== null && daysBetween(f.signupDay, today) >= days;
+  const offsets = f.signupDay ? f.activeDays.map((d) => daysBetween(f.signupDay!, d)).filter((n) => n >= 0) : [];
+  const maxOffset = offsets.length ? Math.max(...offsets) : -1;
+
+  let activation: ActivationStatus;
+  if (quiet && oldEnough(DORMANT_AFTER_DAYS)) activation = 'dormant';
+  else if ((f.creations >= 5 && f.activeDays.length >= 3) || isExhausted(f)) activation = 'power_user';
+  else if (f.creations >= 1) activation = 'first_creation';
+  else activation = 'signed_up';
+
+  let retention: RetentionCohort | null;
+  if (!f.signupDay) retention = null;
+  else if ((quiet && oldEnough(DORMANT_AFTER_DAYS)) || (maxOffset <= 0 && oldEnough(2))) retention = 'churned';
+  else if (maxOffset >= 7) retention = 'week_2';
+  else if (maxOffset >= 2) retention = 'week_1';
+  else retention = 'day_1';
+  return { activation, retention };
 }

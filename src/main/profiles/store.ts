@@ -1,8 +1,9 @@
 import type pg from 'pg';
 import { derivePreferences, preferencesMap, type ObservedEvidence, type Statement } from '../../shared/profile.js';
 import { withTransaction } from '../db/pg.js';
-import { classifyUseCase, observedChoices, promptPattern, statedPreferences } from './extract.js';
-import { activationStatus, CREDIT_ALLOWANCE, retentionCohort } from './rules.js';
+import { CREATION_TOOLS, CREDIT_EXHAUSTION_ERRORS, classifyUseCase } from '../../shared/metrics.js';
+import { observedChoices, promptPattern, statedPreferences } from './extract.js';
+import { CREDIT_ALLOWANCE, profileLabels } from './rules.js';
 import { templateSummarizer, templateSummary, type ContextSummarizer, type SummaryInput } from './summary.js';
 
 /** The lock every writer of a user's memory takes (builder, rebuild, forget), so they never interleave. */
@@ -107,13 +108,13 @@ const FACTS = `
     p.created_at, p.last_active_at, COALESCE(p.total_conversations, 0) AS total_conversations,
     COALESCE(p.total_messages, 0) AS total_messages, COALESCE(p.total_credits_used, 0) AS total_credits_used,
     c.n AS conversations, c.completed, c.avg_minutes,
-    (SELECT COUNT(*) FROM (
-        SELECT id FROM conversations WHERE user_id = $1 AND completion_status = 'blocked_by_credits'
-        UNION
-        SELECT conversation_id FROM conversation_events
-        WHERE user_id = $1 AND event_type = 'error' AND content->>'error' ~* 'credit') x) AS exhaustions,
-    (SELECT COUNT(*) FROM conversation_events WHERE user_id = $1 AND event_type = 'tool_call' AND success IS TRUE) AS creations,
-    (SELECT COUNT(DISTINCT timestamp::date) FROM conversation_events WHERE user_id = $1) AS active_days,
+    (SELECT COUNT(*) FROM conversation_events WHERE user_id = $1 AND (
+        (event_type = 'completion' AND content->>'completion_status' = 'blocked_by_credits')
+        OR (event_type = 'error' AND content->>'error' = ANY($2::text[])))) AS exhaustions,
+    (SELECT COUNT(*) FROM conversation_events
+     WHERE user_id = $1 AND event_type = 'tool_call' AND success IS TRUE AND tool_name = ANY($3::text[])) AS creations,
+    (SELECT COALESCE(json_agg(DISTINCT to_char(timestamp, 'YYYY-MM-DD')), '[]') FROM conversation_events WHERE user_id = $1) AS active_days,
+    (SELECT to_char(MIN(started_at), 'YYYY-MM-DD') FROM conversations WHERE user_id = $1) AS first_conversation_day,
     (SELECT COALESCE(json_agg(t ORDER BY t.count DESC, t.tool), '[]') FROM (
         SELECT key AS tool, SUM(value::int)::int AS count
         FROM conversations cc, jsonb_each_text(cc.tools_used) WHERE cc.user_id = $1 GROUP BY key) t) AS tools,
@@ -149,11 +150,11 @@ function mode(values: string[]): string | null {
 
 /** Recomputes every derived user_profiles field from the user's stored data. Returns false when the user has no profile. */
 async function recompose(client: pg.PoolClient, userId: string, summarizer: ContextSummarizer, now: Date): Promise<boolean> {
-  const f = (await client.query(FACTS, [userId])).rows[0] as
+  const f = (await client.query(FACTS, [userId, CREDIT_EXHAUSTION_ERRORS, CREATION_TOOLS])).rows[0] as
     | {
         created_at: string | null; last_active_at: string | null; total_conversations: number; total_messages: number;
         total_credits_used: number; conversations: number; completed: number; avg_minutes: number | string | null;
-        exhaustions: number; creations: number; active_days: number; tools: Array<{ tool: string; count: number }>;
+        exhaustions: number; creations: number; active_days: string[]; first_conversation_day: string | null; tools: Array<{ tool: string; count: number }>;
         use_cases: Array<{ label: string | null; first_intent: string | null }>; recent_intents: string[]; prompts: string[];
       }
     | undefined;
@@ -163,11 +164,20 @@ async function recompose(client: pg.PoolClient, userId: string, summarizer: Cont
   const toolTotal = f.tools.reduce((n, t) => n + t.count, 0);
   const topTools = f.tools.map((t) => ({ ...t, share: toolTotal ? t.count / toolTotal : 0 }));
   const primaryUseCase = mode(
-    f.use_cases.map((u) => u.label ?? classifyUseCase(u.first_intent)).filter((x): x is string => !!x && x !== 'other'),
+    f.use_cases.map((u) => u.label ?? classifyUseCase(u.first_intent)).filter((x) => x !== 'other'),
   );
   const completionRate = f.conversations > 0 ? f.completed / f.conversations : null;
   const avgMinutes = f.avg_minutes === null ? null : Math.round(Number(f.avg_minutes));
-  const facts = { createdAt: f.created_at, lastActiveAt: f.last_active_at, creations: f.creations, activeDays: f.active_days, totalCreditsUsed: f.total_credits_used };
+  const labels = profileLabels(
+    {
+      signupDay: f.created_at?.slice(0, 10) ?? f.first_conversation_day,
+      activeDays: f.active_days,
+      creations: f.creations,
+      creditsUsed: f.total_credits_used,
+      exhaustionEvents: f.exhaustions,
+    },
+    now.toISOString().slice(0, 10),
+  );
   const input: SummaryInput = {
     userId,
     primaryUseCase,
@@ -199,8 +209,8 @@ async function recompose(client: pg.PoolClient, userId: string, summarizer: Cont
       JSON.stringify(Object.fromEntries(f.tools.map((t) => [t.tool, t.count]))),
       avgMinutes,
       completionRate,
-      retentionCohort(facts, now),
-      activationStatus(facts, now),
+      labels.retention,
+      labels.activation,
       f.exhaustions,
       JSON.stringify(preferencesMap(preferences)),
       summary,
