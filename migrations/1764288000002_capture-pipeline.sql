@@ -54,12 +54,13 @@ CREATE FUNCTION uis_add_counts(a JSONB, b JSONB) RETURNS JSONB LANGUAGE sql IMMU
     ) t
 $$;
 
+-- Slim on purpose: the relay reads the event itself from conversation_events when it publishes, so an event is
+-- written once (not twice), and an event forgotten before publication is never published.
 CREATE TABLE uis_outbox (
     seq BIGSERIAL PRIMARY KEY,
     event_id UUID NOT NULL,
     conversation_id UUID,
     user_id TEXT NOT NULL,
-    payload JSONB NOT NULL,
     created_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 
@@ -129,13 +130,8 @@ BEGIN
         last_active_at = GREATEST(p.last_active_at, EXCLUDED.last_active_at),
         created_at = COALESCE(p.created_at, EXCLUDED.created_at);
 
-    INSERT INTO uis_outbox (event_id, conversation_id, user_id, payload)
-    SELECT id, conversation_id, user_id, jsonb_build_object(
-        'id', id, 'conversation_id', conversation_id, 'user_id', user_id,
-        'timestamp', to_char(timestamp, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-        'event_type', event_type, 'content', content, 'tool_name', tool_name,
-        'success', success, 'credits_consumed', credits_consumed)
-    FROM new_rows ORDER BY timestamp, id;
+    INSERT INTO uis_outbox (event_id, conversation_id, user_id)
+    SELECT id, conversation_id, user_id FROM new_rows ORDER BY timestamp, id;
 
     PERFORM pg_notify('uis_outbox', '');
     RETURN NULL;

@@ -96,6 +96,23 @@ describe('direct SQL door: the platform INSERTs or COPYs rows itself', () => {
     expect(Math.abs(Date.parse(row.timestamp) - Date.now())).toBeLessThan(60_000);
   });
 
+  it('a row without content is published with content {}, and a row deleted before publication is not published', async () => {
+    await relay.stop();
+    await db.pool.query(
+      `INSERT INTO conversation_events (id, conversation_id, user_id, timestamp, event_type) VALUES
+        ('0193a300-0000-7000-8000-0000000000a5', $1, 'dana', '2026-03-10 09:01:00', 'message'),
+        ('0193a300-0000-7000-8000-0000000000a6', $1, 'dana', '2026-03-10 09:02:00', 'message')`,
+      [CONV_A],
+    );
+    // Forgotten (e.g. `uis forget`) while still waiting in the outbox.
+    await db.pool.query(`DELETE FROM conversation_events WHERE id = '0193a300-0000-7000-8000-0000000000a6'`);
+    relay.start();
+    await expect.poll(() => db.pool.query('SELECT count(*)::int AS n FROM uis_outbox').then((r) => r.rows[0].n), { timeout: 10_000 }).toBe(0);
+    const events = await published();
+    expect(events.find((e) => e.id === '0193a300-0000-7000-8000-0000000000a5')).toMatchObject({ content: {}, event_type: 'message' });
+    expect(events.some((e) => e.id === '0193a300-0000-7000-8000-0000000000a6')).toBe(false);
+  });
+
   it('COPY into conversation_events goes through the same trigger: aggregates, profile, stream', async () => {
     await db.pool.query(`INSERT INTO conversations (id, user_id, started_at) VALUES ($1, 'eve', '2026-03-11 07:00:00')`, [CONV_B]);
     const lines = [
@@ -124,6 +141,6 @@ describe('direct SQL door: the platform INSERTs or COPYs rows itself', () => {
         ['0193a300-0000-7000-8000-0000000000b2', false],
         ['0193a300-0000-7000-8000-0000000000b3', true],
       ]);
-    expect((await published()).length).toBe(7); // 3 INSERTed + 1 without timestamp + 3 COPYed
+    expect((await published()).length).toBe(8); // 3 INSERTed + 1 without timestamp + 1 without content + 3 COPYed
   });
 });

@@ -2,7 +2,6 @@ import type pg from 'pg';
 import pRetry from 'p-retry';
 import { v7 as uuidv7 } from 'uuid';
 import { EventInput, UserInput, type StoredEvent } from '../../shared/event.js';
-import { withTransaction } from '../db/pg.js';
 
 export interface TrackResult {
   accepted: number;
@@ -50,21 +49,22 @@ export function validateEvents(inputs: unknown[]): EventInput[] {
   return valid;
 }
 
-// One round trip per statement whatever the batch size: the rows travel as one JSON parameter.
-// The conversation rows are created first (the events reference them); the statement trigger on
-// conversation_events then updates the conversation, the user's profile and the outbox (migrations/1764288000002_capture-pipeline.sql).
-const INPUT = `json_to_recordset($1::json) AS x(id uuid, conversation_id uuid, user_id text, timestamp timestamp,
-  event_type text, content jsonb, tool_name text, success boolean, credits_consumed int)`;
-
-const INSERT_CONVERSATIONS = `
-  INSERT INTO conversations (id, user_id, started_at)
-  SELECT conversation_id, MIN(user_id), MIN(timestamp) FROM ${INPUT}
-  GROUP BY conversation_id ORDER BY conversation_id
-  ON CONFLICT (id) DO NOTHING`;
-
-const INSERT_EVENTS = `
+// One statement, one round trip, one JSON parse whatever the batch size: the rows travel as one JSON parameter.
+// The conversation rows are created first in the same statement (the events reference them; the foreign-key check
+// runs at the end of the statement and sees them). The statement trigger on conversation_events then updates the
+// conversation, the user's profile and the outbox (migrations/1764288000002_capture-pipeline.sql).
+const INSERT_BATCH = `
+  WITH x AS MATERIALIZED (
+    SELECT * FROM json_to_recordset($1::json) AS r(id uuid, conversation_id uuid, user_id text, timestamp timestamp,
+      event_type text, content jsonb, tool_name text, success boolean, credits_consumed int)
+  ), new_conversations AS (
+    INSERT INTO conversations (id, user_id, started_at)
+    SELECT conversation_id, MIN(user_id), MIN(timestamp) FROM x
+    GROUP BY conversation_id ORDER BY conversation_id
+    ON CONFLICT (id) DO NOTHING
+  )
   INSERT INTO conversation_events (id, conversation_id, user_id, timestamp, event_type, content, tool_name, success, credits_consumed)
-  SELECT id, conversation_id, user_id, timestamp, event_type, content, tool_name, success, credits_consumed FROM ${INPUT}
+  SELECT id, conversation_id, user_id, timestamp, event_type, content, tool_name, success, credits_consumed FROM x
   ON CONFLICT (id) DO NOTHING`;
 
 // deadlock_detected, serialization_failure: two batches touching the same users' profiles in a different order.
@@ -87,13 +87,8 @@ export async function storeEvents(pool: pg.Pool, events: EventInput[]): Promise<
   if (rows.length === 0) return { accepted: 0, duplicates: 0, ids: [] };
   // TIMESTAMP columns hold UTC without a zone: send "2026-03-01T10:00:00.000" (no Z).
   const json = JSON.stringify(rows.map((r) => ({ ...r, timestamp: r.timestamp.slice(0, -1) })));
-  const inserted = await pRetry(
-    () =>
-      withTransaction(pool, async (client) => {
-        await client.query(INSERT_CONVERSATIONS, [json]);
-        const res = await client.query(INSERT_EVENTS, [json]);
-        return res.rowCount ?? 0;
-      }),
+  // A single statement is its own transaction: conversations, events, aggregates and outbox commit together.
+  const inserted = await pRetry(async () => (await pool.query(INSERT_BATCH, [json])).rowCount ?? 0,
     {
       retries: 8,
       minTimeout: 5,

@@ -24,6 +24,14 @@ redis.call('EXPIRE', KEYS[3], 86400)
 return published
 `;
 
+// The outbox holds ids only; the event is read here, in outbox order, in the StoredEvent shape (UTC ISO timestamp).
+const OUTBOX_BATCH = `
+  SELECT o.seq, e.id, e.conversation_id, e.user_id,
+         to_char(e.timestamp, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS timestamp,
+         e.event_type, COALESCE(e.content, '{}'::jsonb) AS content, e.tool_name, e.success, e.credits_consumed
+  FROM uis_outbox o LEFT JOIN conversation_events e ON e.id = o.event_id
+  ORDER BY o.seq LIMIT $1`;
+
 export interface RelayOptions {
   keyPrefix?: string;
   /** Approximate cap on the stream's length (XADD MAXLEN ~); 0 keeps everything. */
@@ -88,17 +96,17 @@ export class OutboxRelay {
 
   private async publishBatch(): Promise<{ rows: number }> {
     const limit = this.opts.batchSize ?? 1000;
-    const res = await this.pool.query<{ seq: number; payload: StoredEvent }>(
-      'SELECT seq, payload FROM uis_outbox ORDER BY seq LIMIT $1',
-      [limit],
-    );
+    const res = await this.pool.query<{ seq: number } & Partial<StoredEvent>>(OUTBOX_BATCH, [limit]);
     if (res.rows.length === 0) return { rows: 0 };
     const args: string[] = [String(this.opts.maxLen ?? 1_000_000)];
-    for (const r of res.rows) {
-      args.push(String(r.seq), JSON.stringify(r.payload), JSON.stringify(toUserContextMessage(r.payload)));
+    for (const { seq, ...row } of res.rows) {
+      // An event deleted since (forgotten) has no row any more: its outbox entry is dropped, nothing published.
+      if (row.id === null || row.id === undefined) continue;
+      const event = row as StoredEvent;
+      args.push(String(seq), JSON.stringify(event), JSON.stringify(toUserContextMessage(event)));
     }
     const k = this.keys;
-    const n = (await this.withTimeout(this.redis.eval(PUBLISH_SCRIPT, 3, k.stream, k.channel, k.inflight, ...args))) as number;
+    const n = args.length > 1 ? ((await this.withTimeout(this.redis.eval(PUBLISH_SCRIPT, 3, k.stream, k.channel, k.inflight, ...args))) as number) : 0;
     const seqs = res.rows.map((r) => r.seq);
     await this.pool.query('DELETE FROM uis_outbox WHERE seq = ANY($1::bigint[])', [seqs]);
     // Only after the DELETE: until then a retry must find these seqs in the hash and skip them.
