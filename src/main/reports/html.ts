@@ -46,7 +46,7 @@ export function formatDateLong(iso: string): string {
 
 function changeBadge(value: number | null, previous: number | null, unit: Parameters<typeof formatChange>[2], higherIsBetter = true): string {
   const text = formatChange(value, previous, unit);
-  if (text == null) return '<span class="chg flat">no prior data</span>';
+  if (text == null || text === 'new') return '<span class="chg flat">no data for the previous period</span>';
   const diff = (value ?? 0) - (previous ?? 0);
   const cls = diff === 0 ? 'flat' : diff > 0 === higherIsBetter ? 'up' : 'down';
   return `<span class="chg ${cls}">${escapeHtml(text)} vs previous</span>`;
@@ -57,9 +57,9 @@ function verdictPill(p: PmfRow): string {
   return `<span class="pill ${cls}">${escapeHtml(verdictLabel(p.verdict, p.kind))}</span>`;
 }
 
-function rankedTable(rows: RankedText[], header: string, empty: string): string {
+function rankedTable(rows: RankedText[], header: string, countHeader: string, empty: string): string {
   if (!rows.length) return `<p class="empty">${escapeHtml(empty)}</p>`;
-  return `<table class="data"><thead><tr><th class="rank">#</th><th>${escapeHtml(header)}</th><th class="num">Mentions</th><th class="num">Users</th></tr></thead><tbody>${rows
+  return `<table class="data"><thead><tr><th class="rank">#</th><th>${escapeHtml(header)}</th><th class="num">${escapeHtml(countHeader)}</th><th class="num">Users</th></tr></thead><tbody>${rows
     .slice(0, 10)
     .map((r, i) => `<tr><td class="rank">${i + 1}</td><td>${escapeHtml(r.text)}</td><td class="num">${formatCount(r.count)}</td><td class="num">${formatCount(r.users)}</td></tr>`)
     .join('')}</tbody></table>`;
@@ -89,6 +89,21 @@ function cohortHeatmap(d: ReportData): string {
     })
     .join('');
   return `<table class="data heatmap"><thead><tr><th>Cohort</th><th class="num">Users</th>${head}</tr></thead><tbody>${body}</tbody></table>`;
+}
+
+/** Investor documents do not carry customers' addresses: "mia.smith32@example.com" → "m***@example.com". */
+export function maskedUser(u: { email: string | null; userId: string }): string {
+  if (!u.email) return u.userId;
+  const at = u.email.indexOf('@');
+  return at > 0 ? `${u.email[0]}***${u.email.slice(at)}` : '***';
+}
+
+/** One line under the key numbers: how the PMF scorecard reads as a whole. */
+export function pmfTally(d: ReportData): string {
+  const n = (kind: string) => d.pmf.filter((p) => p.kind === kind).length;
+  const met = (kind: string) => d.pmf.filter((p) => p.kind === kind && p.met === true).length;
+  const unknown = d.pmf.filter((p) => p.met == null).length;
+  return `PMF scorecard: ${met('strong')} of ${n('strong')} strong signals present, ${met('weak')} of ${n('weak')} weak signals and ${met('pivot')} of ${n('pivot')} pivot signals triggered${unknown ? ` (${unknown} without enough data)` : ''}.`;
 }
 
 export interface RenderOptions {
@@ -142,7 +157,7 @@ export function renderReportHtml(d: ReportData, opts: RenderOptions = {}): strin
     .slice(0, 12)
     .map(
       (u) =>
-        `<tr><td>${escapeHtml(u.email ?? u.userId)}</td><td class="num">${formatCount(u.creditsUsed)}</td><td class="num">${formatCount(u.exhaustionCount)}</td><td>${u.lastActiveAt ? escapeHtml(formatDateLong(u.lastActiveAt)) : '–'}</td></tr>`,
+        `<tr><td>${escapeHtml(maskedUser(u))}</td><td class="num">${formatCount(u.creditsUsed)}</td><td class="num">${formatCount(u.exhaustionCount)}</td><td>${u.lastActiveAt ? escapeHtml(formatDateLong(u.lastActiveAt)) : '–'}</td></tr>`,
     )
     .join('');
 
@@ -171,7 +186,10 @@ export function renderReportHtml(d: ReportData, opts: RenderOptions = {}): strin
   h1 { font-size: 30pt; margin: 0 0 4mm; letter-spacing: -0.5px; }
   h2 { font-size: 15pt; margin: 0 0 3mm; padding-bottom: 1.5mm; border-bottom: 2px solid var(--accent); }
   h3 { font-size: 11pt; margin: 5mm 0 2mm; color: var(--muted); text-transform: uppercase; letter-spacing: .5px; }
-  section { margin: 0 0 9mm; break-inside: avoid; }
+  /* Sections flow across pages (long tables split between rows); headings stay with what follows, charts stay whole. */
+  section { margin: 0 0 9mm; }
+  h2, h3, .lead { break-after: avoid; }
+  .chart, .kpis, .two, .narrative { break-inside: avoid; }
   .page-break { break-before: page; }
   .cover { height: 250mm; display: flex; flex-direction: column; justify-content: center; }
   .cover .logo { max-height: 28mm; max-width: 80mm; margin-bottom: 10mm; align-self: flex-start; }
@@ -223,14 +241,15 @@ export function renderReportHtml(d: ReportData, opts: RenderOptions = {}): strin
   <h2>Executive summary</h2>
   ${d.narrative ? `<div class="narrative"><div>${escapeHtml(d.narrative.text)}</div><div class="by">Written by ${escapeHtml(d.narrative.model)} from the numbers in this report; every number it states was checked against them.</div></div>` : ''}
   <div class="kpis">${kpiCards}</div>
+  <p class="lead" style="margin-top:5mm">${escapeHtml(pmfTally(d))}</p>
 </section>
 
-<section id="pmf">
+<section class="page-break" id="pmf">
   <h2>PMF scorecard</h2>
   <table class="data"><thead><tr><th>Signal</th><th class="num">Value</th><th class="num">Threshold</th><th>Verdict</th></tr></thead><tbody>${pmfRows}</tbody></table>
 </section>
 
-<section class="page-break" id="journey">
+<section id="journey">
   <h2>Activation journey</h2>
   <p class="lead">Users who signed up in the period and how far they got.</p>
   ${charts ? '<div class="chart"><canvas id="chart-journey"></canvas></div>' : ''}
@@ -268,17 +287,17 @@ export function renderReportHtml(d: ReportData, opts: RenderOptions = {}): strin
 <section id="credits">
   <h2>Credit exhaustion</h2>
   <p class="lead"><strong>${formatCount(ce.exhaustedUsers)}</strong> of ${formatCount(ce.activeUsers)} users (${formatPercent(ce.rate)}) used up their free credits: they want more than the free tier gives.</p>
-  ${exhaustedRows ? `<table class="data"><thead><tr><th>User</th><th class="num">Credits used</th><th class="num">Times hit limit</th><th>Last active</th></tr></thead><tbody>${exhaustedRows}</tbody></table>${ce.users.length > 12 ? `<p class="note">Top 12 of ${formatCount(ce.users.length)}; the CSV export has all.</p>` : ''}` : ''}
+  ${exhaustedRows ? `<table class="data"><thead><tr><th>User (e-mail masked; full list in the CSV export)</th><th class="num">Credits used</th><th class="num">Times hit limit</th><th>Last active</th></tr></thead><tbody>${exhaustedRows}</tbody></table>${ce.users.length > 12 ? `<p class="note">Top 12 of ${formatCount(ce.users.length)}; the CSV export has all.</p>` : ''}` : ''}
 </section>
 
 <section id="blockers">
   <h2>Top blockers</h2>
-  ${rankedTable(d.blockers, 'Blocker', 'No blockers recorded in this period.')}
+  ${rankedTable(d.blockers, 'Blocker', 'Conversations', 'No blockers recorded in this period.')}
 </section>
 
 <section id="requests">
   <h2>Feature requests</h2>
-  ${rankedTable(d.featureRequests, 'Request', 'No feature requests recorded in this period.')}
+  ${rankedTable(d.featureRequests, 'Request', 'Mentions', 'No feature requests recorded in this period.')}
   <p class="note">Source: ${escapeHtml(d.insightsSource)}.</p>
 </section>
 ${

@@ -1,5 +1,5 @@
 import { formatChange, formatCount, formatPercent, formatValue, humanizeKey, verdictLabel, type ReportData } from '../../shared/report.js';
-import { formatDateLong } from './html.js';
+import { formatDateLong, maskedUser, pmfTally } from './html.js';
 
 /** Markdown for pasting into an update e-mail: the same sections and numbers as the PDF, charts as tables. */
 
@@ -35,6 +35,7 @@ export function renderReportMarkdown(d: ReportData): string {
     ),
   );
 
+  out.push(pmfTally(d));
   out.push('## PMF scorecard');
   out.push(table(['Signal', 'Value', 'Threshold', 'Verdict'], d.pmf.map((p) => [p.label, formatValue(p.value, p.unit), p.threshold, verdictLabel(p.verdict, p.kind)]), [false, true, true, false]));
 
@@ -78,19 +79,19 @@ export function renderReportMarkdown(d: ReportData): string {
   if (ce.users.length) {
     out.push(
       table(
-        ['User', 'Credits used', 'Times hit limit', 'Last active'],
-        ce.users.slice(0, 12).map((u) => [u.email ?? u.userId, formatCount(u.creditsUsed), formatCount(u.exhaustionCount), u.lastActiveAt ? formatDateLong(u.lastActiveAt) : '–']),
+        ['User (e-mail masked)', 'Credits used', 'Times hit limit', 'Last active'],
+        ce.users.slice(0, 12).map((u) => [maskedUser(u), formatCount(u.creditsUsed), formatCount(u.exhaustionCount), u.lastActiveAt ? formatDateLong(u.lastActiveAt) : '–']),
         [false, true, true, false],
       ),
     );
   }
 
-  for (const [title, rows, empty] of [
-    ['Top blockers', d.blockers, 'No blockers recorded in this period.'],
-    ['Feature requests', d.featureRequests, 'No feature requests recorded in this period.'],
+  for (const [title, rows, empty, what] of [
+    ['Top blockers', d.blockers, 'No blockers recorded in this period.', 'conversations'],
+    ['Feature requests', d.featureRequests, 'No feature requests recorded in this period.', 'mentions'],
   ] as const) {
     out.push(`## ${title}`);
-    if (rows.length) out.push(rows.slice(0, 10).map((r, i) => `${i + 1}. ${cell(r.text)} (${formatCount(r.count)} mentions${r.users != null ? `, ${formatCount(r.users)} users` : ''})`).join('\n'));
+    if (rows.length) out.push(rows.slice(0, 10).map((r, i) => `${i + 1}. ${cell(r.text)} (${formatCount(r.count)} ${what}${r.users != null ? `, ${formatCount(r.users)} users` : ''})`).join('\n'));
     else out.push(`_${empty}_`);
   }
   out.push(`_Source of blockers and requests: ${d.insightsSource}. Generated ${formatDateLong(d.generatedAt)} from the ${d.workspace} workspace._`);
