@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidEventError, toRow, validateEvents } from '../../src/main/ingest/capture.js';
+import { EventInput, describeIssues, toUserContextMessage, type StoredEvent } from '../../src/shared/event.js';
+
+const base = { conversation_id: '0193a100-0000-7000-8000-000000000001', user_id: 'u1' };
+
+describe('event schema and normalization', () => {
+  it('fills id (UUIDv7), timestamp (now, UTC), content {}, credits 0; keeps completion_status in content', () => {
+    const now = new Date('2026-03-01T10:00:00.000Z');
+    const row = toRow(EventInput.parse({ ...base, event_type: 'completion', completion_status: 'abandoned' }), now);
+    expect(row.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(row).toMatchObject({ timestamp: '2026-03-01T10:00:00.000Z', content: { completion_status: 'abandoned' }, credits_consumed: 0, tool_name: null, success: null });
+  });
+
+  it('converts an offset timestamp to UTC and takes tool_name from content.tool', () => {
+    const row = toRow(EventInput.parse({ ...base, event_type: 'tool_call', timestamp: '2026-03-01T12:00:00+02:00', content: { tool: 'search' } }));
+    expect(row.timestamp).toBe('2026-03-01T10:00:00.000Z');
+    expect(row.tool_name).toBe('search');
+  });
+
+  it('rejects bad input with messages naming the field', () => {
+    const cases: Array<[unknown, string]> = [
+      [{ ...base, event_type: 'click' }, 'event_type'],
+      [{ ...base, user_id: '' }, 'user_id'],
+      [{ ...base, event_type: 'message', credits_consumed: -1 }, 'credits_consumed'],
+      [{ ...base, event_type: 'message', timestamp: '2026-03-01 10:00' }, 'timestamp'],
+      [{ ...base, event_type: 'message', content: { role: 'robot' } }, 'content.role'],
+      [{ ...base, event_type: 'completion', completion_status: 'done' }, 'completion_status'],
+      [{ conversation_id: 'x', user_id: 'u1', event_type: 'message' }, 'conversation_id'],
+    ];
+    for (const [input, field] of cases) {
+      const r = EventInput.safeParse(input);
+      expect(r.success).toBe(false);
+      expect(describeIssues(r.error!)).toContain(field);
+    }
+  });
+
+  it('validateEvents names the index of the bad event in a batch', () => {
+    let err: unknown;
+    try {
+      validateEvents([{ ...base, event_type: 'message' }, { ...base, event_type: 'message', success: 'yes' }]);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(InvalidEventError);
+    expect((err as InvalidEventError).issues.map((i) => i.path)).toEqual(['1.success']);
+    expect((err as Error).message).toContain('1.success');
+  });
+
+  it("maps a stored event to the seed's user_context message", () => {
+    const e: StoredEvent = { id: 'e1', conversation_id: 'c1', user_id: 'u1', timestamp: '2026-03-01T10:00:00.000Z', event_type: 'tool_call', content: { params: { n: 1 } }, tool_name: 'image_gen', success: false, credits_consumed: 2 };
+    expect(toUserContextMessage(e)).toEqual({ userId: 'u1', event: 'new_interaction', data: { message: null, toolCalls: [{ tool: 'image_gen', params: { n: 1 }, success: false }] } });
+    expect(toUserContextMessage({ ...e, event_type: 'message', tool_name: null, content: { message: 'hi' } })).toEqual({ userId: 'u1', event: 'new_interaction', data: { message: 'hi', toolCalls: [] } });
+  });
+});
