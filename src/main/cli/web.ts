@@ -39,6 +39,18 @@ export interface WebWorkbench {
   close(): Promise<void>;
 }
 
+let quieted = false;
+/** Fastify's deprecation notices (FST…) are for developers, not for the founder reading the start message. */
+function quietFastifyDeprecations(): void {
+  if (quieted) return;
+  quieted = true;
+  const emitWarning = process.emitWarning.bind(process);
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    if (typeof warning === 'object' && /^FST/.test(String((warning as { code?: string }).code))) return;
+    (emitWarning as (...a: unknown[]) => void)(warning, ...rest);
+  }) as typeof process.emitWarning;
+}
+
 /** The workbench over HTTP with a per-run random token: `uis web`, `npm start`'s fallback, the e2e tests. */
 export async function startWebWorkbench(opts: {
   port?: number;
@@ -49,6 +61,7 @@ export async function startWebWorkbench(opts: {
   log?: (l: string) => void;
 }): Promise<WebWorkbench> {
   const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
+  quietFastifyDeprecations();
   const dir = opts.dataDir ?? dataDir(readEnv());
   const rendererDir = await ensureRendererBuilt(opts.build ?? 'auto', log);
   const core = createCore({ dataDir: dir, secretStore: new FileKeySecretStore(path.join(dir, 'secret.key'), log), runtime: 'web', log });
@@ -86,12 +99,6 @@ export function registerWebCommand(program: Command): void {
     .option('--build <auto|always|never>', 'rebuild the renderer bundle (default auto: when sources are newer)')
     .action(async (raw: Record<string, string | undefined>) => {
       const opts = parseOption(WebOptions, raw);
-      // Fastify's deprecation notices (FST…) are for developers, not for the founder reading the start message.
-      const emitWarning = process.emitWarning.bind(process);
-      process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-        if (typeof warning === 'object' && /^FST/.test(String((warning as { code?: string }).code))) return;
-        (emitWarning as (...a: unknown[]) => void)(warning, ...rest);
-      }) as typeof process.emitWarning;
       const workbench = await startWebWorkbench(opts);
       console.log(`Workbench: ${workbench.server.url}`);
       if (opts.openBrowser === 'yes' && (process.platform !== 'linux' || process.env.DISPLAY || process.env.WAYLAND_DISPLAY)) {

@@ -17,17 +17,17 @@ const BADGE: Record<string, string> = { power_user: 'good', first_creation: 'acc
 
 /** Column definitions: react-table owns sorting state and column visibility; cells render from the row. */
 const columns: Array<ColumnDef<UserRow> & { meta: { width: number; num?: boolean; render(r: UserRow): React.ReactNode } }> = [
-  { id: 'userId', header: 'User', enableSorting: true, meta: { width: 140, render: (r) => <span className="strong">{r.userId}</span> } },
-  { id: 'email', header: 'Email', enableSorting: true, meta: { width: 220, render: (r) => <span className="muted">{r.email ?? '—'}</span> } },
-  { id: 'signedUpAt', header: 'Signed up', enableSorting: true, meta: { width: 120, render: (r) => dayYear(r.signedUpAt) } },
-  { id: 'lastActiveAt', header: 'Last active', enableSorting: true, meta: { width: 170, render: (r) => dateTime(r.lastActiveAt) } },
-  { id: 'conversations', header: 'Conversations', enableSorting: true, meta: { width: 130, num: true, render: (r) => int(r.conversations) } },
-  { id: 'messages', header: 'Messages', enableSorting: true, meta: { width: 100, num: true, render: (r) => int(r.messages) } },
-  { id: 'creditsUsed', header: 'Credits', enableSorting: true, meta: { width: 90, num: true, render: (r) => <span className={r.exhaustedCredits ? 'warn-text' : ''}>{int(r.creditsUsed)}</span> } },
-  { id: 'activationStatus', header: 'Activation', enableSorting: true, meta: { width: 130, render: (r) => <span className={`badge ${BADGE[r.activationStatus] ?? ''}`}>{label(r.activationStatus)}</span> } },
-  { id: 'retentionCohort', header: 'Retention', enableSorting: true, meta: { width: 110, render: (r) => <span className={`badge ${BADGE[r.retentionCohort] ?? ''}`}>{label(r.retentionCohort)}</span> } },
-  { id: 'primaryUseCase', header: 'Use case', enableSorting: false, meta: { width: 160, render: (r) => label(r.primaryUseCase) } },
-  { id: 'topTool', header: 'Top tool', enableSorting: false, meta: { width: 110, render: (r) => r.topTool ?? '—' } },
+  { accessorKey: 'userId', id: 'userId', header: 'User', enableSorting: true, meta: { width: 140, render: (r) => <span className="strong">{r.userId}</span> } },
+  { accessorKey: 'email', id: 'email', header: 'Email', enableSorting: true, meta: { width: 220, render: (r) => <span className="muted">{r.email ?? '—'}</span> } },
+  { accessorKey: 'signedUpAt', id: 'signedUpAt', header: 'Signed up', enableSorting: true, meta: { width: 120, render: (r) => dayYear(r.signedUpAt) } },
+  { accessorKey: 'lastActiveAt', id: 'lastActiveAt', header: 'Last active', enableSorting: true, meta: { width: 170, render: (r) => dateTime(r.lastActiveAt) } },
+  { accessorKey: 'conversations', id: 'conversations', header: 'Conversations', enableSorting: true, meta: { width: 130, num: true, render: (r) => int(r.conversations) } },
+  { accessorKey: 'messages', id: 'messages', header: 'Messages', enableSorting: true, meta: { width: 100, num: true, render: (r) => int(r.messages) } },
+  { accessorKey: 'creditsUsed', id: 'creditsUsed', header: 'Credits', enableSorting: true, meta: { width: 90, num: true, render: (r) => <span className={r.exhaustedCredits ? 'warn-text' : ''}>{int(r.creditsUsed)}</span> } },
+  { accessorKey: 'activationStatus', id: 'activationStatus', header: 'Activation', enableSorting: true, meta: { width: 130, render: (r) => <span className={`badge ${BADGE[r.activationStatus] ?? ''}`}>{label(r.activationStatus)}</span> } },
+  { accessorKey: 'retentionCohort', id: 'retentionCohort', header: 'Retention', enableSorting: true, meta: { width: 110, render: (r) => <span className={`badge ${BADGE[r.retentionCohort] ?? ''}`}>{label(r.retentionCohort)}</span> } },
+  { accessorKey: 'primaryUseCase', id: 'primaryUseCase', header: 'Use case', enableSorting: false, meta: { width: 160, render: (r) => label(r.primaryUseCase) } },
+  { accessorKey: 'topTool', id: 'topTool', header: 'Top tool', enableSorting: false, meta: { width: 110, render: (r) => r.topTool ?? '—' } },
 ];
 
 function useDebounced<T>(value: T, ms: number): T {

@@ -1,0 +1,35 @@
+import { dashboardReady, expect, go, openWorkbench, screenshot, test } from './fixtures.js';
+
+const PAGES = ['overview', 'journey', 'retention', 'usage', 'credits', 'users', 'live', 'intelligence', 'reports', 'settings'];
+
+for (const scheme of ['light', 'dark'] as const) {
+  test(`screenshots of every page (${scheme})`, async ({ page, workbench }) => {
+    await page.emulateMedia({ colorScheme: scheme });
+    await openWorkbench(page, workbench);
+    for (const id of PAGES) {
+      await go(page, id);
+      await expect(page.locator(`.nav-item.active[href="#/${id}"]`)).toBeVisible();
+      if (['overview', 'journey', 'retention', 'usage', 'credits'].includes(id)) await dashboardReady(page);
+      if (id === 'users') await expect(page.getByTestId('users-row').first()).toBeVisible();
+      await page.waitForTimeout(300); // charts finish their first layout
+      await screenshot(page, `${id}-${scheme}`);
+    }
+    const user = workbench.engine.listUsers({ sort: { field: 'creditsUsed', dir: 'desc' }, limit: 1 }).rows[0];
+    await go(page, `users/${user.userId}`);
+    await expect(page.getByTestId('timeline')).toBeVisible();
+    await screenshot(page, `user-detail-${scheme}`);
+  });
+}
+
+test('keyboard: number keys and [ ] move between pages', async ({ page, workbench }) => {
+  await openWorkbench(page, workbench);
+  await page.keyboard.press('2');
+  await expect(page).toHaveURL(/#\/journey$/);
+  await page.keyboard.press(']');
+  await expect(page).toHaveURL(/#\/retention$/);
+  await page.keyboard.press('[');
+  await page.keyboard.press('[');
+  await expect(page).toHaveURL(/#\/overview$/);
+  await page.keyboard.press('0');
+  await expect(page).toHaveURL(/#\/settings$/);
+});

@@ -1,0 +1,50 @@
+import { expect, go, int, openWorkbench, test } from './fixtures.js';
+
+test.describe('users', () => {
+  test('the table lists every user, sorts, searches, and a row opens the right drill-down', async ({ page, workbench }) => {
+    const all = workbench.engine.listUsers({ sort: { field: 'lastActiveAt', dir: 'desc' }, limit: 5 });
+    await openWorkbench(page, workbench, 'users');
+    await expect(page.getByText(`${int(all.total)} users match`)).toBeVisible();
+    const rows = page.getByTestId('users-row');
+    await expect(rows.first()).toHaveAttribute('data-user-id', all.rows[0].userId);
+
+    // Sort by credits, highest first (click twice: ascending then descending).
+    const byCredits = workbench.engine.listUsers({ sort: { field: 'creditsUsed', dir: 'desc' }, limit: 1 });
+    const creditsHeader = page.getByRole('columnheader', { name: 'Credits' });
+    await creditsHeader.click();
+    await expect(creditsHeader).toHaveAttribute('aria-sort', /ascending|descending/);
+    if ((await creditsHeader.getAttribute('aria-sort')) === 'ascending') await creditsHeader.click();
+    await expect(creditsHeader).toHaveAttribute('aria-sort', 'descending');
+    await expect(rows.first().locator('[data-col="creditsUsed"]')).toHaveText(int(byCredits.rows[0].creditsUsed));
+
+    // Search narrows to the engine's matches.
+    const target = all.rows[2];
+    const found = workbench.engine.listUsers({ search: target.userId });
+    await page.getByTestId('users-search').fill(target.userId);
+    await expect(page.getByText(`${int(found.total)} users match`)).toBeVisible();
+    await expect(rows.first()).toHaveAttribute('data-user-id', found.rows[0].userId);
+
+    // Column choice: hide Email.
+    await page.getByText('Columns').click();
+    await page.getByRole('group', { name: 'Columns' }).getByLabel('Email').uncheck();
+    await expect(page.getByRole('columnheader', { name: 'Email' })).toHaveCount(0);
+
+    // Drill-down.
+    await rows.first().click();
+    const detail = workbench.engine.userDetail(found.rows[0].userId)!;
+    await expect(page.getByRole('heading', { name: detail.profile.userId, level: 1 })).toBeVisible();
+    await expect(page.getByTestId('user-conversations-value')).toHaveText(int(detail.profile.conversations));
+    await expect(page.getByTestId('user-creations-value')).toHaveText(int(detail.pmf.creations));
+    await expect(page.getByTestId('conversation')).toHaveCount(detail.conversations.length);
+    const firstConversation = detail.conversations[0];
+    if (firstConversation.firstIntent) await expect(page.getByTestId('conversation').first()).toContainText(firstConversation.firstIntent.slice(0, 30));
+  });
+
+  test('an unknown user shows a designed not-found state', async ({ page, workbench }) => {
+    await openWorkbench(page, workbench);
+    await go(page, 'users/nobody_here');
+    await expect(page.getByText('User not found')).toBeVisible();
+    await page.getByRole('link', { name: '← All users' }).click();
+    await expect(page.getByTestId('users-row').first()).toBeVisible();
+  });
+});
