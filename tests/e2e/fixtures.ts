@@ -22,6 +22,8 @@ export interface Workbench {
  */
 export const test = base.extend<object, { workbench: Workbench }>({
   workbench: [
+    // Playwright reads the fixtures a function needs from its destructured first argument: none here.
+    // eslint-disable-next-line no-empty-pattern
     async ({}, use) => {
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'uis-e2e-'));
       let running: WebWorkbench | null = null;
