@@ -30,7 +30,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     logger: deps.logger ? { level: 'info', redact: ['req.headers.authorization'] } : false,
     disableRequestLogging: true,
     // User ids may be up to 200 characters (ingest); the default 100 would answer 414 before validation.
-    maxParamLength: 256,
+    routerOptions: { maxParamLength: 256 },
   });
   installErrorHandler(app);
 
