@@ -130,6 +130,7 @@ BEGIN
         last_active_at = GREATEST(p.last_active_at, EXCLUDED.last_active_at),
         created_at = COALESCE(p.created_at, EXCLUDED.created_at);
 
+    -- The seq default is drawn above the sort, so seqs follow event time within the batch.
     INSERT INTO uis_outbox (event_id, conversation_id, user_id)
     SELECT id, conversation_id, user_id FROM new_rows ORDER BY timestamp, id;
 
