@@ -14,6 +14,8 @@ import { DigestLedger } from '../../src/main/digest/ledger.js';
 import { periodEndingOn } from '../../src/main/digest/periods.js';
 import { digestSubject } from '../../src/main/digest/render.js';
 import { startDigestScheduler } from '../../src/main/digest/scheduler.js';
+import { startDigestService } from '../../src/main/digest/service.js';
+import { readEnv } from '../../src/main/config.js';
 import { sendDigest } from '../../src/main/digest/send.js';
 import { openWorkspaceSource, type MetricsSource } from '../../src/main/reports/source.js';
 import { syncFromPostgres } from '../../src/main/snapshot/sync.js';
@@ -181,7 +183,7 @@ describe('insights digest over real SMTP', () => {
     expect(smtp.received.length).toBe(count + 1);
     expect(smtp.received.at(-1)!.headers.get('x-uis-digest-period')).toBe('daily:2026-11-20');
     expect(logs1.join('\n')).toContain('catching up on daily:2026-11-20');
-    s1.stop();
+    await s1.stop();
     ledger1.close();
 
     // Restart: a new process (new ledger handle on the same file) neither catches up again nor sends on its tick.
@@ -191,8 +193,32 @@ describe('insights digest over real SMTP', () => {
     expect(await s2.run('daily')).toMatchObject({ status: 'skipped', reason: 'already_sent' });
     expect(smtp.received.length).toBe(count + 1);
     expect(Object.keys(s2.nextRuns())).toEqual(['daily']);
-    s2.stop();
+    await s2.stop();
     ledger2.close();
+  });
+});
+
+describe('digest in uis serve', () => {
+  it('syncs a snapshot of DATABASE_URL and sends the due period once, also after a restart', async () => {
+    const serviceDir = fs.mkdtempSync(path.join(os.tmpdir(), 'uis-digest-svc-'));
+    const env = readEnv({ DATABASE_URL: db.url, UIS_DATA_DIR: serviceDir });
+    // Midnight UTC has always passed today: yesterday's daily digest is due at start.
+    const processEnv = { SMTP_URL: smtp.url, UIS_DIGEST_TO: 'founder@acme.ai', UIS_DIGEST_DAILY_CRON: '0 0 * * *' };
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const count = smtp.received.length;
+    const logs: string[] = [];
+    const first = startDigestService(env, { processEnv, log: (l) => logs.push(l) });
+    await first.scheduler.ready;
+    await first.stop();
+    expect(smtp.received.length).toBe(count + 1);
+    expect(smtp.received.at(-1)!.headers.get('x-uis-digest-period')).toBe(`daily:${yesterday}`);
+    expect(fs.existsSync(path.join(serviceDir, 'service', 'digest-snapshot.sqlite'))).toBe(true);
+    const second = startDigestService(env, { processEnv });
+    await second.scheduler.ready;
+    await second.stop();
+    expect(smtp.received.length).toBe(count + 1);
+    expect(logs.join('\n')).not.toContain(PASSWORD);
+    fs.rmSync(serviceDir, { recursive: true, force: true });
   });
 });
 

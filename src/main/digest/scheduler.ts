@@ -10,8 +10,8 @@ import { sendDigest, type SendOutcome } from './send.js';
 export interface DigestSchedulerOptions {
   config: DigestConfig;
   ledger: DigestLedger;
-  /** Opened for each run and closed after it, so a fresh snapshot is read every time. */
-  openSource: () => MetricsSource;
+  /** Opened for each run and closed after it, so a fresh snapshot is read every time (it may sync first). */
+  openSource: () => MetricsSource | Promise<MetricsSource>;
   companyName: () => string;
   log?: (line: string) => void;
   now?: () => Date;
@@ -24,7 +24,8 @@ export interface DigestScheduler {
   run(kind: DigestKind): Promise<SendOutcome>;
   /** The next scheduled send per kind. */
   nextRuns(): Record<string, string | null>;
-  stop(): void;
+  /** Stops the schedule and waits for a send in progress to finish. */
+  stop(): Promise<void>;
   /** Resolves when the start-up catch-up has finished. */
   readonly ready: Promise<void>;
 }
@@ -69,7 +70,7 @@ export function startDigestScheduler(opts: DigestSchedulerOptions): DigestSchedu
       const period = lastCompletePeriod(kind, now(), tz);
       const entry = ledger.get(period.key);
       if (entry?.state === 'sent') return { status: 'skipped', reason: 'already_sent', sentAt: entry.sentAt } as SendOutcome;
-      const source = opts.openSource();
+      const source = await opts.openSource();
       try {
         const digest = buildDigest(source, period, opts.companyName());
         return await sendDigest(digest, { ...smtp, ledger, log, retries: opts.retries, minRetryMs: opts.minRetryMs, now });
@@ -107,6 +108,10 @@ export function startDigestScheduler(opts: DigestSchedulerOptions): DigestSchedu
     run,
     ready,
     nextRuns: () => Object.fromEntries(jobs.map((j) => [j.kind, j.cron.nextRun()?.toISOString() ?? null])),
-    stop: () => jobs.forEach((j) => j.cron.stop()),
+    stop: async () => {
+      jobs.forEach((j) => j.cron.stop());
+      await ready;
+      await chain;
+    },
   };
 }

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { ConfigError, type Env } from '../config.js';
 import { createPool, redactConnectionString } from '../db/pg.js';
+import { startDigestService } from '../digest/service.js';
 import { ProfileBuilder } from '../profiles/builder.js';
 import { createRedis } from '../stream/redis.js';
 import { OutboxRelay } from '../stream/relay.js';
@@ -39,6 +40,7 @@ export async function startService(env: Env, opts: { port?: number; host?: strin
   builder.start();
   const app = await buildServer({ pool, redis, token: env.UIS_API_TOKEN, keyPrefix: env.UIS_REDIS_PREFIX });
   const address = await app.listen({ port: opts.port ?? env.PORT ?? 8787, host: opts.host ?? env.HOST ?? '127.0.0.1' });
+  const digest = process.env.SMTP_URL ? startDigestService(env, { log }) : null; // the insights e-mail (docs/reports.md)
   return {
     app,
     url: address,
@@ -47,6 +49,7 @@ export async function startService(env: Env, opts: { port?: number; host?: strin
     relay,
     builder,
     async close() {
+      await digest?.stop();
       await app.close();
       await relay.stop();
       await builder.stop();
