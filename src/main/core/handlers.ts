@@ -4,6 +4,7 @@ import { appHandlers } from './app-handlers.js';
 import { liveHandlers } from '../live/handlers.js';
 import type { HandlersFor } from './types.js';
 import { workspaceHandlers } from './workspace-handlers.js';
+import { reportHandlers } from '../reports/handlers.js';
 
 /**
  * Every channel's handler, merged: one line per feature (src/main/<feature>/handlers.ts). `satisfies` makes the
@@ -14,4 +15,5 @@ export const handlers = {
   ...appHandlers,
   ...analyticsHandlers,
   ...workspaceHandlers,
+  ...reportHandlers,
 } satisfies HandlersFor<Contract>;

@@ -2,6 +2,7 @@ import { analyticsChannels } from './analytics.js';
 import { appChannels, appTopics } from './app.js';
 import { liveChannels, liveTopics } from './live.js';
 import { workspaceChannels, workspaceTopics } from './workspace.js';
+import { reportChannels } from './reports.js';
 
 // The merged contract: one line per feature (import above, spread below). Add your feature's channels and topics here.
 export const contract = {
@@ -9,6 +10,7 @@ export const contract = {
   ...appChannels,
   ...analyticsChannels,
   ...workspaceChannels,
+  ...reportChannels,
 };
 export const topics = {
   ...liveTopics,
