@@ -162,6 +162,28 @@ describe('profile builder (consumer group on the stream)', () => {
     expect(live[0].frequently_used_prompts).toEqual(['make a product video number #']);
   });
 
+  it('several workers share the stream through the consumer group; each event is applied once', async () => {
+    const users = Array.from({ length: 6 }, (_, i) => `shared${i}`);
+    const events = users.flatMap((u, i) => conversation(u, 30 + i, 1, 3, { message: 'a birthday video for my mom', style: 'retro' }));
+    const group = 'share-test';
+    const stream = streamKeys(prefix).stream;
+    const last = (await redis.xrevrange(stream, '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0';
+    await redis.xgroup('CREATE', stream, group, last);
+    const workers = ['w1', 'w2'].map((consumer) => new ProfileBuilder(db.pool, redis, { keyPrefix: prefix, group, consumer, batchSize: 3, blockMs: 300, now: () => NOW }));
+    for (const w of workers) w.start();
+    await new Promise((r) => setTimeout(r, 300));
+    await trackEvents(db.pool, events);
+    await relay.drainOnce();
+    await waitFor(async () => workers.reduce((n, w) => n + w.appliedCount, 0) === events.length);
+    await new Promise((r) => setTimeout(r, 300));
+    for (const w of workers) await w.stop();
+    console.log(`two workers applied ${workers.map((w) => w.appliedCount).join(' + ')} of ${events.length} events`);
+    expect(workers.reduce((n, w) => n + w.appliedCount, 0)).toBe(events.length);
+    const rows = (await db.pool.query('SELECT user_id, primary_use_case, preferences FROM user_profiles WHERE user_id = ANY($1) ORDER BY user_id', [users])).rows;
+    // One conversation: style chosen twice (video + image) counts, aspect ratio chosen once does not yet.
+    expect(rows).toEqual(users.map((u) => ({ user_id: u, primary_use_case: 'personal_video', preferences: { style: 'retro' } })));
+  });
+
   it('a newer stated preference supersedes an older contradicting one; history is kept', async () => {
     await trackEvents(db.pool, [
       { id: evId(), conversation_id: conv(50, 1), user_id: 'frank', timestamp: '2026-03-01T09:00:00Z', event_type: 'message', content: { role: 'user', message: 'Always make it vertical, it is for reels' } },

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { UserId } from '../../shared/context.js';
 import { ConfigError, readEnv } from '../config.js';
 import { loadUserContext } from '../context/load.js';
-import { createPool } from '../db/pg.js';
-import { profileChangedChannel } from '../profiles/builder.js';
+import { createPool, redactConnectionString } from '../db/pg.js';
+import { ProfileBuilder, profileChangedChannel } from '../profiles/builder.js';
 import { rebuildProfiles } from '../profiles/store.js';
 import { createRedis } from '../stream/redis.js';
 import { parseOption } from './options.js';
@@ -48,6 +48,34 @@ export function registerProfilesCommand(program: Command): void {
       } finally {
         await pool.end();
       }
+    });
+
+  profiles
+    .command('worker')
+    .description('run extra profile-builder workers (the consumer group shares the stream with `uis serve`); Ctrl-C stops')
+    .option('--workers <n>', 'workers in this process (default 1)')
+    .action(async (raw: { workers?: string }) => {
+      const opts = parseOption(z.object({ workers: z.coerce.number().int().min(1).max(32).default(1) }), raw);
+      const { url, env } = needDatabase();
+      if (!env.REDIS_URL) throw new ConfigError('REDIS_URL is not set: the workers read the stream uis:events.');
+      const pool = createPool(url, { applicationName: 'uis-profile-worker', max: opts.workers * 2 });
+      const redis = createRedis(env.REDIS_URL);
+      const workers = Array.from({ length: opts.workers }, () =>
+        new ProfileBuilder(pool, redis, {
+          keyPrefix: env.UIS_REDIS_PREFIX,
+          onError: (e) => process.stderr.write(`profile worker: ${redactConnectionString(e.message)} (retrying)\n`),
+        }),
+      );
+      for (const w of workers) w.start();
+      console.log(`${opts.workers} profile worker(s) running: ${workers.map((w) => w.consumer).join(', ')}`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await Promise.all(workers.map((w) => w.stop()));
+      console.log(`Applied ${workers.reduce((n, w) => n + w.appliedCount, 0)} events.`);
+      redis.disconnect();
+      await pool.end();
     });
 
   profiles
