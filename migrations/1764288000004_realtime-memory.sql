@@ -5,6 +5,8 @@
 --   * uis_preference_statements: preferences the user stated in a message; the full history is kept, the newest
 --     statement per key is the current one (older contradicting ones are superseded, not deleted).
 --   * uis_prompt_patterns: normalized user requests with a count: the source of frequently_used_prompts.
+--   * uis_profile_watermark: how far (conversation_events.change_seq) the reconciler has checked that every stored
+--     event reached the ledger; it applies what the stream lost (trimmed by MAXLEN, Redis restarted empty).
 --   * uis_forget_audit: who forgot which user, when, and how much was removed. change_seq lets the snapshot sync
 --     ask "forgets after seq N" and delete the user's snapshot rows.
 
@@ -46,6 +48,11 @@ CREATE TABLE uis_prompt_patterns (
     PRIMARY KEY (user_id, pattern)
 );
 
+CREATE TABLE uis_profile_watermark (
+    name TEXT PRIMARY KEY,
+    change_seq BIGINT NOT NULL
+);
+
 CREATE TABLE uis_forget_audit (
     id BIGSERIAL PRIMARY KEY,
     user_id TEXT NOT NULL,
@@ -58,6 +65,7 @@ CREATE INDEX uis_forget_audit_change_seq ON uis_forget_audit (change_seq);
 
 -- Down Migration
 DROP TABLE IF EXISTS uis_forget_audit;
+DROP TABLE IF EXISTS uis_profile_watermark;
 DROP TABLE IF EXISTS uis_prompt_patterns;
 DROP TABLE IF EXISTS uis_preference_statements;
 DROP TABLE IF EXISTS uis_preference_evidence;

@@ -200,4 +200,20 @@ describe('profile builder (consumer group on the stream)', () => {
       { value: '16:9', stated_at: '2026-03-05T09:00:00.000Z' },
     ]);
   });
+
+  it('events the stream lost (Redis restarted empty) still reach the profile through the reconciler', async () => {
+    await trackEvents(db.pool, conversation('gina', 60, 1, 8, { message: 'a wedding video for my family', style: 'vintage' }));
+    await relay.drainOnce();
+    // Redis loses everything before any builder read it: the stream and its groups are gone.
+    await redis.del(streamKeys(prefix).stream);
+    const builder = new ProfileBuilder(db.pool, redis, { keyPrefix: prefix, consumer: 'after-restart', reconcileMs: 100, reconcileGraceMs: 0, now: () => NOW });
+    builder.start();
+    try {
+      const p = await waitFor(async () => (await db.pool.query("SELECT preferences, primary_use_case FROM user_profiles WHERE user_id = 'gina' AND context_summary IS NOT NULL")).rows[0]);
+      expect(p).toEqual({ preferences: { style: 'vintage' }, primary_use_case: 'personal_video' });
+      expect((await db.pool.query("SELECT count(*)::int AS n FROM uis_profile_applied WHERE user_id = 'gina'")).rows[0].n).toBe(4);
+    } finally {
+      await builder.stop();
+    }
+  });
 });

@@ -3,6 +3,7 @@ import os from 'node:os';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { streamKeys } from '../stream/keys.js';
+import { reconcileOnce } from './reconcile.js';
 import { applyUserEvents } from './store.js';
 import type { ContextSummarizer } from './summary.js';
 
@@ -24,6 +25,10 @@ export interface ProfileBuilderOptions {
   claimIdleMs?: number;
   summarizer?: ContextSummarizer;
   now?: () => Date;
+  /** How often to check that every stored event reached a profile (reconcileOnce); 0 turns it off. Default 60 s. */
+  reconcileMs?: number;
+  /** Events younger than this are left to the stream path. Default 10 s. */
+  reconcileGraceMs?: number;
   onError?: (err: Error) => void;
   /** Called after a batch is written and acknowledged, with the users whose profile changed. */
   onApplied?: (users: string[], events: number) => void;
@@ -50,10 +55,12 @@ export class ProfileBuilder {
   private lastClaim = 0;
   private replayOwnPending = true;
   private appliedEvents = 0;
+  private reconcileTimer: NodeJS.Timeout | null = null;
+  private reconciling: Promise<void> | null = null;
 
   constructor(
     private readonly pool: pg.Pool,
-    redis: Redis,
+    private readonly redis: Redis,
     private readonly opts: ProfileBuilderOptions = {},
   ) {
     // A connection of its own: XREADGROUP BLOCK holds it.
@@ -73,18 +80,45 @@ export class ProfileBuilder {
     if (this.running) return;
     this.running = true;
     this.loopDone = this.loop();
+    const every = this.opts.reconcileMs ?? 60_000;
+    if (every > 0) {
+      this.reconcileTimer = setInterval(() => void this.reconcile(), every);
+      this.reconcileTimer.unref();
+    }
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    if (this.reconcileTimer) clearInterval(this.reconcileTimer);
     this.conn.disconnect();
     await this.loopDone;
+    await this.reconciling;
   }
 
   /** Stops at once, acknowledging nothing more: what a crash looks like to the group (tests). */
   kill(): void {
     this.running = false;
+    if (this.reconcileTimer) clearInterval(this.reconcileTimer);
     this.conn.disconnect();
+  }
+
+  /** Applies stored events the stream lost (see reconcileOnce); one process at a time runs it. */
+  reconcile(): Promise<void> {
+    this.reconciling ??= (async () => {
+      try {
+        const r = await reconcileOnce(this.pool, { summarizer: this.opts.summarizer, now: this.opts.now, graceMs: this.opts.reconcileGraceMs });
+        this.appliedEvents += r.applied;
+        if (r.users.length) {
+          await this.redis.publish(profileChangedChannel(this.opts.keyPrefix), JSON.stringify({ users: r.users })).catch(() => 0);
+          this.opts.onApplied?.(r.users, r.applied);
+        }
+      } catch (err) {
+        this.opts.onError?.(err as Error);
+      } finally {
+        this.reconciling = null;
+      }
+    })();
+    return this.reconciling;
   }
 
   private async ensureGroup(): Promise<void> {
@@ -92,6 +126,19 @@ export class ProfileBuilder {
       await this.conn.xgroup('CREATE', this.stream, this.group, '0', 'MKSTREAM');
     } catch (err) {
       if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
+    }
+    // Workers get a new name per run: forget names idle for a day with nothing pending, so the group stays readable.
+    try {
+      const consumers = (await this.conn.xinfo('CONSUMERS', this.stream, this.group)) as unknown[][];
+      for (const c of consumers) {
+        const info = new Map<string, unknown>();
+        for (let i = 0; i + 1 < c.length; i += 2) info.set(String(c[i]), c[i + 1]);
+        if (info.get('name') !== this.consumer && Number(info.get('pending')) === 0 && Number(info.get('idle')) > 86_400_000) {
+          await this.conn.xgroup('DELCONSUMER', this.stream, this.group, String(info.get('name')));
+        }
+      }
+    } catch {
+      // Housekeeping only.
     }
   }
 
