@@ -163,3 +163,34 @@ test.describe('Live page', () => {
     await expect(page.locator(`[data-event-id="${next.id}"]`)).toBeVisible();
   });
 });
+
+test.describe('Live page on the demo workspace', () => {
+  let web: Awaited<ReturnType<typeof startWeb>>;
+  let dataDir: string;
+
+  test.beforeAll(async () => {
+    test.setTimeout(300_000);
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'uis-live-demo-'));
+    // No REDIS_URL, no workspace: the embedded demo with its in-process simulator.
+    web = await startWeb({ UIS_DATA_DIR: dataDir, REDIS_URL: '', UIS_DEMO_USERS: '40', UIS_DEMO_DAYS: '14' });
+  });
+  test.afterAll(async () => {
+    web?.proc.kill('SIGTERM');
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('the simulator moves the feed with no Redis, as the demo users; a click opens the user', async ({ page }) => {
+    await page.goto(web.url);
+    await page.evaluate(() => (window.location.hash = '#/live'));
+    await expect(page.getByTestId('live-status')).toContainText('Demo simulator · live', { timeout: 60_000 });
+    await expect(page.getByTestId('live-row').first()).toBeVisible({ timeout: 15_000 });
+    await expect(page.getByTestId('tile-events')).not.toContainText(/^Events \/ min0/);
+    // Pub/sub needs Redis: the demo offers no channel form.
+    await expect(page.getByText('Pub/sub channels')).toHaveCount(0);
+    const first = page.getByTestId('live-row').first();
+    const user = (await first.locator('.live-user').innerText()).trim();
+    expect(user).toMatch(/^user_\d+$/);
+    await first.click();
+    await expect(page).toHaveURL(new RegExp(`#/users/${user}$`));
+  });
+});
