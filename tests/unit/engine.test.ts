@@ -1,0 +1,181 @@
+import { describe, expect, it } from 'vitest';
+import { AnalyticsEngine } from '../../src/main/analytics/engine.js';
+import type { DemoData } from '../../src/main/demo/generate.js';
+import { rowsFromDemo } from '../../src/main/demo/sinks.js';
+import { SnapshotWriter } from '../../src/main/snapshot/apply.js';
+import { openSnapshot } from '../../src/main/snapshot/snapshot.js';
+import { Filters } from '../../src/shared/metrics.js';
+
+// A tiny product worked out by hand (see the expectations for the arithmetic).
+//   a: signs up 03-02 23:59:59Z, first event exactly at midnight 03-03 (day 1), back on 03-09 (day 7); one image.
+//   b: signs up 03-02, never chats.
+//   c: signs up 03-01, two videos (50 + 45 credits = 95 ≥ 90: exhausted), one timeout, "I love this";
+//      a message sent at 01:30 +02:00 on 03-03 is 23:30Z on 03-02 (its UTC day is 03-02, offset 1).
+const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+const CA1 = id(101);
+const CA2 = id(102);
+const CC1 = id(201);
+const CC2 = id(202);
+type Ev = DemoData['events'][number];
+const ev = (n: number, conversation_id: string, user_id: string, timestamp: string, rest: Partial<Ev>): Ev =>
+  ({ id: id(n), conversation_id, user_id, timestamp, event_type: 'message', content: {}, ...rest }) as Ev;
+const say = (message: string) => ({ event_type: 'message' as const, content: { role: 'user' as const, message } });
+
+const DATA: DemoData = {
+  users: [
+    { user_id: 'a', email: 'a@example.com', created_at: '2026-03-02T23:59:59.000Z' },
+    { user_id: 'b', email: 'b@example.com', created_at: '2026-03-02T10:00:00.000Z' },
+    { user_id: 'c', email: 'c@example.com', created_at: '2026-03-01T08:00:00.000Z' },
+  ],
+  events: [
+    ev(6, CC1, 'c', '2026-03-01T10:00:00+02:00', say('Make an ad for my brand')),
+    ev(7, CC1, 'c', '2026-03-01T08:01:00.000Z', { event_type: 'tool_call', tool_name: 'video_gen', success: true, credits_consumed: 50 }),
+    ev(8, CC1, 'c', '2026-03-01T08:02:00.000Z', { event_type: 'tool_call', tool_name: 'video_gen', success: false, credits_consumed: 0, content: { error: 'timeout' } }),
+    ev(9, CC1, 'c', '2026-03-01T08:03:00.000Z', { event_type: 'tool_call', tool_name: 'video_gen', success: true, credits_consumed: 45 }),
+    ev(10, CC1, 'c', '2026-03-01T08:04:00.000Z', say('I love this')),
+    ev(11, CC1, 'c', '2026-03-01T08:05:00.000Z', { event_type: 'completion', completion_status: 'completed' }),
+    ev(12, CC2, 'c', '2026-03-03T01:30:00+02:00', say('Make a TikTok reel')),
+    ev(1, CA1, 'a', '2026-03-03T00:00:00.000Z', say('Make a TikTok reel')),
+    ev(2, CA1, 'a', '2026-03-03T00:01:00.000Z', { event_type: 'tool_call', tool_name: 'image_gen', success: true, credits_consumed: 2 }),
+    ev(13, CA1, 'a', '2026-03-03T00:03:00.000Z', say('Make a TikTok reel')),
+    ev(3, CA1, 'a', '2026-03-03T00:04:00.000Z', { event_type: 'completion', completion_status: 'completed' }),
+    ev(4, CA2, 'a', '2026-03-09T12:00:00.000Z', say('Make a TikTok reel')),
+  ].sort((x, y) => Date.parse(x.timestamp) - Date.parse(y.timestamp)),
+  range: { since: '2026-03-01', until: '2026-03-09' },
+};
+
+function build() {
+  const snapshot = openSnapshot(':memory:');
+  const writer = new SnapshotWriter(snapshot);
+  const rows = rowsFromDemo(DATA);
+  writer.apply(rows);
+  writer.finish();
+  return { snapshot, writer, rows, engine: new AnalyticsEngine(snapshot, { minSample: 1 }, () => new Date('2026-03-10T00:00:00Z')) };
+}
+
+describe('AnalyticsEngine on a hand-built data set', () => {
+  it('journey: users with no conversation count as signed up only', () => {
+    const { engine } = build();
+    const steps = engine.journey().steps.map((s) => [s.id, s.count, s.stepConversion, s.overallConversion]);
+    expect(steps).toEqual([
+      ['signed_up', 3, 1, 1],
+      ['first_chat', 2, 2 / 3, 2 / 3],
+      ['used_tool', 2, 1, 2 / 3],
+      ['created_content', 2, 1, 2 / 3],
+      ['exhausted_credits', 1, 0.5, 1 / 3],
+    ]);
+  });
+
+  it("the seed's funnel counts only users with conversations", () => {
+    const { engine } = build();
+    expect(engine.seedFunnel()).toEqual({ total_users: 2, day_1_active: 2, created_content: 1, high_usage: 1, successful_users: 2 });
+  });
+
+  it('retention: an event exactly at midnight is the next day; a +02:00 timestamp counts on its UTC day', () => {
+    const { engine } = build();
+    const r = engine.retention();
+    expect(r.day1).toEqual({ count: 2, total: 3, rate: 2 / 3 });
+    expect(r.day7).toEqual({ count: 1, total: 3, rate: 1 / 3 });
+    expect(r.retentionCohorts).toEqual({ day_1: 1, week_1: 0, week_2: 1, churned: 1 });
+    expect(r.activationStatuses).toEqual({ signed_up: 1, first_creation: 1, power_user: 1, dormant: 0 });
+    // Cohorts by Monday: 03-01 is a Sunday (week of 02-23), 03-02 a Monday.
+    expect(r.cohorts.map((c) => [c.cohort, c.size])).toEqual([['2026-02-23', 1], ['2026-03-02', 2]]);
+    const users = engine.listUsers({ sort: { field: 'userId', dir: 'asc' } }).rows;
+    expect(users.map((u) => [u.userId, u.activationStatus, u.retentionCohort, u.creditsUsed, u.exhaustedCredits])).toEqual([
+      ['a', 'first_creation', 'week_2', 2, false],
+      ['b', 'signed_up', 'churned', 0, false],
+      ['c', 'power_user', 'day_1', 95, true],
+    ]);
+  });
+
+  it("the seed's batch queries: intents by UTC day, failure points, credit exhaustion", () => {
+    const { engine } = build();
+    expect(engine.intentFrequency().map((r) => [r.day, r.userMessage, r.frequency])).toEqual([
+      ['2026-03-03', 'Make a TikTok reel', 2],
+      ['2026-03-09', 'Make a TikTok reel', 1],
+      ['2026-03-02', 'Make a TikTok reel', 1],
+      ['2026-03-01', 'I love this', 1],
+      ['2026-03-01', 'Make an ad for my brand', 1],
+    ]);
+    expect(engine.failurePoints()).toEqual([{ tool: 'video_gen', errorType: 'timeout', failures: 1, affectedUsers: 1 }]);
+    expect(engine.creditExhaustion().map((r) => [r.userId, r.totalCreditsUsed, r.creditExhaustionCount, r.exhaustionEvents])).toEqual([['c', 95, null, 0]]);
+  });
+
+  it('executive summary and usage health', () => {
+    const { engine } = build();
+    const s = engine.executiveSummary();
+    expect(s.range).toEqual({ since: null, until: '2026-03-09' });
+    expect(s.dailyActiveUsers).toEqual({ count: 1, total: 3, rate: 1 / 3, day: '2026-03-09' });
+    expect(s.creditsExhausted).toEqual({ count: 1, total: 3, rate: 1 / 3 });
+    expect(s.totals).toMatchObject({ users: 3, activeUsers: 2, conversations: 4, events: 12, creditsUsed: 97 });
+    const h = engine.usageHealth();
+    expect(h.singleSessionUsers).toEqual({ count: 0, total: 2, rate: 0 });
+    expect(h.errorRateByTool).toEqual([
+      { tool: 'video_gen', calls: 3, errors: 1, rate: 1 / 3 },
+      { tool: 'image_gen', calls: 1, errors: 0, rate: 0 },
+    ]);
+    expect(h.completionRate).toEqual({ count: 2, total: 2, rate: 1 });
+    const praise = engine.pmfSignals().find((p) => p.id === 'praise')!;
+    expect(praise.evidence.ids).toEqual(['c']);
+    expect(praise.value).toBe(0.5);
+    expect(praise.verdict).toBe('strong');
+  });
+
+  it('a date range limits activity and cohorts; an empty range gives zeros, not NaN', () => {
+    const { engine } = build();
+    const day1 = { since: '2026-03-01', until: '2026-03-01' };
+    expect(engine.failurePoints(day1)).toHaveLength(1);
+    expect(engine.intentFrequency(day1)).toHaveLength(2);
+    expect(engine.journey(day1).steps[0].count).toBe(1); // only c had signed up by 03-01
+
+    const empty = engine.dashboard({ since: '2026-04-01', until: '2026-04-02' });
+    expect(empty.summary.totals).toMatchObject({ conversations: 0, activeUsers: 0, newUsers: 0, events: 0 });
+    expect(empty.summary.week1Retention).toEqual({ count: 0, total: 0, rate: null });
+    expect(empty.summary.averageSessionMinutes).toBeNull();
+    expect(empty.journey.steps[0]).toMatchObject({ count: 0, stepConversion: null, overallConversion: null });
+    expect(empty.intents.rows).toEqual([]);
+    expect(empty.failurePoints).toEqual([]);
+    expect(empty.timeseries.days.map((d) => d.day)).toEqual(['2026-04-01', '2026-04-02']);
+    expect(JSON.stringify(empty)).not.toContain('NaN');
+    expect(empty.pmfSignals.find((p) => p.id === 'day7_retention')!.verdict).toBe('not_enough_data');
+  });
+
+  it('segment filters choose users: by tool, by activation status', () => {
+    const { engine } = build();
+    expect(engine.seedFunnel({ tools: ['video_gen'] }).total_users).toBe(1);
+    expect(engine.executiveSummary({ activation: ['signed_up'] }).totals.users).toBe(1);
+    expect(engine.listUsers({ filters: { activation: ['power_user'] } }).rows.map((u) => u.userId)).toEqual(['c']);
+    expect(engine.failurePoints({ tools: ['image_gen'] })).toEqual([]);
+  });
+
+  it('re-applying the same rows changes nothing; forgetting a user removes their share of every aggregate', () => {
+    const { engine, writer, rows } = build();
+    const before = JSON.stringify(engine.dashboard({}).journey);
+    writer.apply(rows);
+    writer.finish();
+    expect(JSON.stringify(engine.dashboard({}).journey)).toBe(before);
+    expect(engine.intentFrequency()[0].frequency).toBe(2);
+
+    expect(writer.forgetUsers(['c'])).toBe(1);
+    expect(engine.failurePoints()).toEqual([]);
+    expect(engine.intentFrequency().map((r) => r.userMessage)).toEqual(['Make a TikTok reel', 'Make a TikTok reel']);
+    expect(engine.userDetail('c')).toBeNull();
+  });
+
+  it('user detail: profile, PMF fields and the timeline', () => {
+    const { engine } = build();
+    const d = engine.userDetail('c')!;
+    expect(d.profile).toMatchObject({ userId: 'c', email: 'c@example.com', creditsUsed: 95, topTool: 'video_gen', primaryUseCase: 'marketing_content' });
+    expect(d.pmf).toMatchObject({ creditsRemaining: 5, creations: 2, activeDays: 2, praise: ['I love this'] });
+    expect(d.conversations.map((c) => [c.id, c.messageCount, c.events.length])).toEqual([[CC2, 1, 1], [CC1, 2, 6]]);
+    expect(d.conversations[1].events[2]).toMatchObject({ toolName: 'video_gen', success: false, errorType: 'timeout' });
+  });
+
+  it('filters are validated and the message names the field', () => {
+    const r = Filters.safeParse({ since: '2026-13-01' });
+    expect(r.success).toBe(false);
+    expect(r.error!.issues[0].path).toEqual(['since']);
+    expect(Filters.safeParse({ since: '2026-03-05', until: '2026-03-01' }).error!.issues[0].path).toEqual(['since']);
+    expect(Filters.safeParse({ activation: ['sleepy'] }).success).toBe(false);
+  });
+});
