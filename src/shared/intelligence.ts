@@ -56,3 +56,73 @@ export const DEFAULT_USE_CASE_RULES: UseCaseRule[] = [
 
 export const AnalysisSource = z.enum(['local', 'llm']);
 export type AnalysisSource = z.infer<typeof AnalysisSource>;
+
+export const ClusterOutcome = z.object({
+  /** Share of the cluster's users who created something (first successful creation tool call). */
+  activationRate: z.number().nullable(),
+  /** Share of the cluster's users active exactly 7 days after signup, among those whose day 7 has passed. */
+  day7Retention: z.number().nullable(),
+  /** Mean credits used per conversation of the cluster. */
+  creditsPerConversation: z.number().nullable(),
+  /** Failed tool calls / tool calls in the cluster's conversations. */
+  errorRate: z.number().nullable(),
+});
+
+export const IntentCluster = z.object({
+  id: z.number().int(),
+  label: z.string(),
+  topTerms: z.array(z.string()),
+  messages: z.number().int(),
+  users: z.number().int(),
+  share: z.number(),
+  examples: z.array(z.string()),
+  trend: z.array(z.object({ week: z.string(), messages: z.number().int() })),
+  outcome: ClusterOutcome,
+  conversationIds: z.array(z.string()),
+});
+export type IntentCluster = z.infer<typeof IntentCluster>;
+
+export const IntentClustersView = z.object({
+  runId: z.string(),
+  computedAt: z.string(),
+  method: z.enum(['tfidf-spectral', 'embeddings-spectral']),
+  k: z.number().int(),
+  chosenBy: z.enum(['given', 'silhouette-knee', 'silhouette-max']),
+  namedBy: z.enum(['terms', 'llm']),
+  totalMessages: z.number().int(),
+  /** Messages in groups with fewer distinct users than minUsers: counted, never shown. */
+  hiddenMessages: z.number().int(),
+  minUsers: z.number().int(),
+  clusters: z.array(IntentCluster),
+});
+export type IntentClustersView = z.infer<typeof IntentClustersView>;
+
+export const RankedItem = z.object({
+  /** The most frequent wording among the de-duplicated variants. */
+  text: z.string(),
+  count: z.number().int(),
+  userCount: z.number().int(),
+  /** Up to 20 user ids who asked / were blocked. */
+  users: z.array(z.string()),
+  trend: z.array(z.object({ week: z.string(), count: z.number().int() })),
+  lastSeen: z.string().nullable(),
+});
+export type RankedItem = z.infer<typeof RankedItem>;
+
+export const IntelligenceOverview = z.object({
+  source: AnalysisSource.nullable(),
+  analysedConversations: z.number().int(),
+  failedConversations: z.number().int(),
+  featureRequests: z.array(RankedItem.extend({ request: z.string() })),
+  blockers: z.array(RankedItem),
+  satisfaction: z.array(z.object({ score: z.number().int(), conversations: z.number().int() })),
+  worthReading: z.array(
+    z.object({ conversationId: z.string(), userId: z.string(), satisfaction: z.number().int(), primaryIntent: z.string(), blockers: z.array(z.string()), why: z.string() }),
+  ),
+  intents: IntentClustersView.nullable(),
+  lastRun: z
+    .object({ runId: z.string(), kind: z.string(), source: z.string(), model: z.string(), state: z.string(), startedAt: z.string(), finishedAt: z.string().nullable(), analysed: z.number().int(), cached: z.number().int(), failed: z.number().int(), requests: z.number().int(), costUsd: z.number().nullable() })
+    .nullable(),
+  llmConfigured: z.boolean(),
+});
+export type IntelligenceOverview = z.infer<typeof IntelligenceOverview>;

@@ -34,13 +34,23 @@ function gaussian(rand: () => number): number {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
 }
 
-/** Lower-cased stems of the content words of a message (stop words and 1-letter tokens dropped). */
-export function tokenize(text: string): string[] {
-  const words = text.toLowerCase().replace(/['’]/g, '').match(/[a-z0-9]+/g) ?? [];
+/**
+ * Lower-cased stems of the content words of a message (stop words and 1-letter tokens dropped). `surface`, when
+ * given, counts the words each stem came from, so labels can show "birthday" rather than the stem "birthdai".
+ */
+export function tokenize(text: string, surface?: Map<string, Map<string, number>>): string[] {
+  // Apostrophes split ("what's" → "what" + "s"), so contractions fall to the stop-word list.
+  const words = text.toLowerCase().match(/[a-z0-9]+/g) ?? [];
   const out: string[] = [];
   for (const w of words) {
     if (w.length < 2 || STOPWORDS.has(w)) continue;
-    out.push(/^\d+$/.test(w) ? '#num' : PorterStemmer.stem(w));
+    const stem = /^\d+$/.test(w) ? '#num' : PorterStemmer.stem(w);
+    out.push(stem);
+    if (surface) {
+      if (!surface.has(stem)) surface.set(stem, new Map());
+      const forms = surface.get(stem) as Map<string, number>;
+      forms.set(w, (forms.get(w) ?? 0) + 1);
+    }
   }
   return out;
 }
@@ -54,6 +64,8 @@ export interface TfidfModel {
   rows: SparseRow[];
   vocabulary: string[];
   idf: Float64Array;
+  /** Readable form of each vocabulary term (most frequent surface word per stem). */
+  display: string[];
 }
 
 /** Unigrams plus adjacent bigrams ("book flight", "flight status"): word order matters for short intents. */
@@ -65,7 +77,9 @@ function features(tokens: string[]): string[] {
 
 /** Sublinear TF (1 + log tf) × smoothed IDF, rows L2-normalised; terms seen in fewer than minDf messages dropped. */
 export function buildTfidf(texts: string[], minDf = 2): TfidfModel {
-  const docs = texts.map((t) => features(tokenize(t)));
+  const surface = new Map<string, Map<string, number>>();
+  const docs = texts.map((t) => features(tokenize(t, surface)));
+  const readable = (stem: string) => [...(surface.get(stem) ?? new Map([[stem, 1]])).entries()].sort((a, b) => b[1] - a[1])[0][0];
   const df = new Map<string, number>();
   for (const d of docs) for (const term of new Set(d)) df.set(term, (df.get(term) ?? 0) + 1);
   const vocabulary: string[] = [];
@@ -96,7 +110,8 @@ export function buildTfidf(texts: string[], minDf = 2): TfidfModel {
     for (let j = 0; j < values.length; j++) values[j] /= norm;
     return { indices, values };
   });
-  return { rows, vocabulary, idf };
+  const display = vocabulary.map((term) => term.split(' ').map(readable).join(' '));
+  return { rows, vocabulary, idf, display };
 }
 
 /** Modified Gram-Schmidt on the columns of an n×l matrix stored as l column vectors (in place). */
@@ -424,7 +439,7 @@ export function sparseNeighbours(rows: SparseRow[], vocabSize: number, k: number
  * (ml-matrix for the small eigenproblem), rows L2-normalised. Short messages that share words with the same
  * neighbours land together even when they share no word with each other.
  */
-export function spectralEmbedding(neighbours: { index: Int32Array[]; weight: Float64Array[] }, dims: number, seed = 1, iterations = 12): DenseRows {
+export function spectralEmbedding(neighbours: { index: Int32Array[]; weight: Float64Array[] }, dims: number, seed = 1, iterations = 8): DenseRows {
   const n = neighbours.index.length;
   const adjacency: Map<number, number>[] = Array.from({ length: n }, () => new Map());
   neighbours.index.forEach((list, i) =>
@@ -521,6 +536,51 @@ export function denseNeighbours(rows: DenseRows, k: number): { index: Int32Array
   return { index, weight };
 }
 
+/**
+ * The silhouette (Rousseeuw 1987) with cosine distance on the original features, exact (n² similarities): for small
+ * sets, where the simplified silhouette on the spectral embedding reaches 1 by splitting everything. Points alone in
+ * their cluster score 0, as in the definition.
+ */
+export function exactSilhouette(similarity: Float64Array[], labels: Int32Array, k: number): number {
+  const n = labels.length;
+  const sizes = new Int32Array(k);
+  for (const l of labels) sizes[l]++;
+  let total = 0;
+  const sums = new Float64Array(k);
+  for (let i = 0; i < n; i++) {
+    if (sizes[labels[i]] <= 1) continue;
+    sums.fill(0);
+    const row = similarity[i];
+    for (let j = 0; j < n; j++) if (j !== i) sums[labels[j]] += 1 - row[j];
+    const a = sums[labels[i]] / (sizes[labels[i]] - 1);
+    let b = Infinity;
+    for (let c = 0; c < k; c++) if (c !== labels[i] && sizes[c] > 0) b = Math.min(b, sums[c] / sizes[c]);
+    if (b === Infinity) continue;
+    const m = Math.max(a, b);
+    total += m > 0 ? (b - a) / m : 0;
+  }
+  return total / n;
+}
+
+function similarityMatrix(tfidf: TfidfModel, vectors: DenseRows | undefined): Float64Array[] {
+  const n = tfidf.rows.length;
+  if (vectors) return vectors.map((v) => Float64Array.from(vectors, (w) => dot(v, w)));
+  const dense = tfidf.rows.map((r) => {
+    const v = new Float64Array(tfidf.vocabulary.length);
+    r.indices.forEach((t, j) => (v[t] = r.values[j]));
+    return v;
+  });
+  return Array.from({ length: n }, (_, i) => Float64Array.from(tfidf.rows, (_r, j) => {
+    const row = tfidf.rows[j];
+    let s = 0;
+    for (let x = 0; x < row.indices.length; x++) s += row.values[x] * dense[i][row.indices[x]];
+    return s;
+  }));
+}
+
+/** Up to this many texts, the count is chosen by the exact silhouette; above, by the knee (validated on CLINC150). */
+export const EXACT_SILHOUETTE_MAX = 1500;
+
 export interface ClusterOptions {
   /** The number of clusters; chosen automatically when absent. */
   k?: number;
@@ -537,8 +597,8 @@ export interface ClusterOptions {
 export interface ClusteringResult {
   labels: Int32Array;
   k: number;
-  /** 'given', or 'silhouette-knee' with the candidates compared. */
-  chosenBy: 'given' | 'silhouette-knee';
+  /** 'given', or how it was chosen, with the candidates compared. */
+  chosenBy: 'given' | 'silhouette-knee' | 'silhouette-max';
   candidates: { k: number; silhouette: number }[];
   tfidf: TfidfModel;
   /** Per cluster, its terms ranked by mean TF-IDF weight inside the cluster over the weight outside. */
@@ -580,14 +640,24 @@ export function clusterTexts(texts: string[], options: ClusterOptions = {}): Clu
   const neighbourCount = Math.min(options.neighbours ?? 15, Math.max(1, n - 1));
   const graph = options.vectors ? denseNeighbours(options.vectors, neighbourCount) : sparseNeighbours(tfidf.rows, tfidf.vocabulary.length, neighbourCount);
   const minK = Math.max(2, options.minK ?? Math.ceil(Math.sqrt(n) / 2));
-  const maxK = Math.max(minK, Math.min(options.maxK ?? Math.round(4 * Math.sqrt(n)), n));
+  // At least ~3 texts per cluster on average: silhouette otherwise favours pairs of near-duplicates.
+  const maxK = Math.max(minK, Math.min(options.maxK ?? Math.min(Math.round(4 * Math.sqrt(n)), Math.floor(n / 3)), n));
   // The embedding needs about as many dimensions as there are clusters (one indicator vector each).
   const dims = Math.min(n, options.k ?? Math.min(200, maxK));
   const points = densePoints(spectralEmbedding(graph, dims, seed));
   const candidates: { k: number; silhouette: number }[] = [];
   let k = options.k;
   let chosenBy: ClusteringResult['chosenBy'] = 'given';
-  if (k === undefined) {
+  if (k === undefined && n <= EXACT_SILHOUETTE_MAX) {
+    chosenBy = 'silhouette-max';
+    const similarity = similarityMatrix(tfidf, options.vectors);
+    const grid = maxK - minK <= 16 ? Array.from({ length: maxK - minK + 1 }, (_, i) => minK + i) : geometricGrid(minK, maxK, 12);
+    for (const candidate of grid) {
+      const run = sphericalKMeans(points, candidate, { seed, restarts: 2, maxIterations: 20 });
+      candidates.push({ k: candidate, silhouette: exactSilhouette(similarity, run.labels, candidate) });
+    }
+    k = candidates.reduce((best, c) => (c.silhouette > best.silhouette ? c : best), candidates[0] ?? { k: 1, silhouette: 0 }).k;
+  } else if (k === undefined) {
     chosenBy = 'silhouette-knee';
     for (const candidate of geometricGrid(minK, maxK, 8)) {
       const run = sphericalKMeans(points, candidate, { seed, restarts: 1, maxIterations: 12 });
@@ -596,7 +666,7 @@ export function clusterTexts(texts: string[], options: ClusterOptions = {}): Clu
     k = candidates.length ? candidates[kneePoint(candidates.map((c) => c.k), candidates.map((c) => c.silhouette))].k : 1;
   }
   k = Math.max(1, Math.min(k, n));
-  const result = sphericalKMeans(points, k, { seed, restarts: options.restarts ?? 3, maxIterations: 20 });
+  const result = sphericalKMeans(points, k, { seed, restarts: options.restarts ?? 2, maxIterations: 15 });
   return { labels: result.labels, k, chosenBy, candidates, tfidf, topTerms: topTermsPerCluster(tfidf, result.labels, k) };
 }
 
@@ -622,6 +692,6 @@ export function topTermsPerCluster(tfidf: TfidfModel, labels: Int32Array, k: num
       scored.push([weights[t] / sizes[c] - outside, t]);
     }
     scored.sort((a, b) => b[0] - a[0]);
-    return scored.slice(0, count).map(([, t]) => tfidf.vocabulary[t]);
+    return scored.slice(0, count).map(([, t]) => tfidf.display[t]);
   });
 }

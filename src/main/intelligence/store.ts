@@ -41,6 +41,9 @@ CREATE TABLE IF NOT EXISTS ai_intent_clusters (
   messages INTEGER NOT NULL, users INTEGER NOT NULL,
   PRIMARY KEY (run_id, cluster_id)
 );
+CREATE TABLE IF NOT EXISTS ai_results (
+  kind TEXT PRIMARY KEY, run_id TEXT NOT NULL, computed_at TEXT NOT NULL, payload TEXT NOT NULL  -- the latest view, JSON
+);
 CREATE TABLE IF NOT EXISTS ai_intent_members (
   run_id TEXT NOT NULL, event_id TEXT NOT NULL, cluster_id INTEGER NOT NULL,  -- -1: in a group too small to show
   PRIMARY KEY (run_id, event_id)

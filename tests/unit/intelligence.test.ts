@@ -1,0 +1,74 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateDemo } from '../../src/main/demo/generate.js';
+import { writeDemoToSnapshot } from '../../src/main/demo/sinks.js';
+import { runConversationAnalysis } from '../../src/main/intelligence/analysis.js';
+import { latestIntentClusters, runIntentClustering } from '../../src/main/intelligence/intents.js';
+import { intelligenceOverview } from '../../src/main/intelligence/overview.js';
+import { openSnapshot, type Snapshot } from '../../src/main/snapshot/snapshot.js';
+
+/** The local pipeline on the demo workspace (no key, no network): analysis, intent clusters, the page's overview. */
+let dir: string;
+let snapshot: Snapshot;
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'uis-intel-'));
+  snapshot = openSnapshot(path.join(dir, 'demo.sqlite'));
+  writeDemoToSnapshot(snapshot, generateDemo({ users: 120, days: 28, endDay: '2026-01-31', seed: 3 }));
+});
+afterAll(() => {
+  snapshot.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('intelligence on the demo workspace without an LLM', () => {
+  it('clusters first messages into named intents with outcomes, hiding groups of fewer than 3 users', async () => {
+    const view = await runIntentClustering({ db: snapshot.db, llm: null });
+    const conversations = (snapshot.db.prepare("SELECT COUNT(DISTINCT conversation_id) AS n FROM events WHERE event_type = 'message' AND COALESCE(role, 'user') = 'user'").get() as { n: number }).n;
+    expect(view.totalMessages).toBe(conversations);
+    expect(view.method).toBe('tfidf-spectral');
+    expect(view.namedBy).toBe('terms');
+    expect(view.clusters.length).toBeGreaterThanOrEqual(3);
+    const shown = view.clusters.reduce((a, c) => a + c.messages, 0);
+    expect(shown + view.hiddenMessages).toBe(view.totalMessages);
+    for (const c of view.clusters) {
+      expect(c.users).toBeGreaterThanOrEqual(3);
+      expect(c.label.length).toBeGreaterThan(0);
+      expect(c.examples.length).toBeGreaterThan(0);
+      expect(c.trend.reduce((a, t) => a + t.messages, 0)).toBe(c.messages);
+      expect(c.outcome.errorRate).toBeGreaterThanOrEqual(0);
+      expect(c.outcome.errorRate).toBeLessThanOrEqual(1);
+    }
+    // A birthday request lands in a cluster whose top terms say so.
+    const member = snapshot.db
+      .prepare("SELECT m.cluster_id FROM ai_intent_members m JOIN events e ON e.id = m.event_id WHERE m.run_id = ? AND e.message = 'Make a birthday video for my mom' LIMIT 1")
+      .get(view.runId) as { cluster_id: number };
+    const birthday = view.clusters.find((c) => c.id === member.cluster_id);
+    expect(birthday?.topTerms.join(' ')).toMatch(/birthday|video|mom/);
+    expect(latestIntentClusters(snapshot.db)?.runId).toBe(view.runId);
+    // With a minimum of 1000 users nothing can be shown.
+    const strict = await runIntentClustering({ db: snapshot.db, llm: null, minUsers: 1000 });
+    expect(strict.clusters).toEqual([]);
+    expect(strict.hiddenMessages).toBe(strict.totalMessages);
+  });
+
+  it('summarises feature requests, blockers and satisfaction for the page', async () => {
+    await runIntentClustering({ db: snapshot.db, llm: null });
+    await runConversationAnalysis({ db: snapshot.db, llm: null });
+    const o = intelligenceOverview(snapshot.db, {});
+    expect(o.source).toBe('local');
+    expect(o.analysedConversations).toBeGreaterThan(0);
+    const subtitles = o.featureRequests.find((f) => f.request === 'add subtitles to the video');
+    expect(subtitles?.count).toBeGreaterThan(0);
+    expect(subtitles?.users.length).toBeGreaterThan(0);
+    const counted = (snapshot.db.prepare("SELECT COUNT(*) AS n FROM ai_conversation_analysis, json_each(feature_requests) WHERE source = 'local' AND json_each.value = 'add subtitles to the video'").get() as { n: number }).n;
+    expect(subtitles?.count).toBe(counted);
+    expect(o.blockers[0].count).toBeGreaterThanOrEqual(o.blockers.at(-1)?.count ?? 0);
+    expect(o.satisfaction.reduce((a, b) => a + b.conversations, 0)).toBe(o.analysedConversations);
+    expect(o.worthReading.length).toBeGreaterThan(0);
+    expect(o.worthReading[0].satisfaction).toBeLessThanOrEqual(o.worthReading.at(-1)?.satisfaction ?? 10);
+    expect(o.intents?.clusters.length).toBeGreaterThan(0);
+  });
+});
