@@ -62,6 +62,7 @@ test.describe('Reports page', () => {
     await page.getByTestId('report-preview-open').click();
     await expect(page.frameLocator('[data-testid="report-preview-frame"]').getByText('PMF scorecard').first()).toBeVisible({ timeout: 30_000 });
     await screenshot(page, 'reports');
+    await page.getByTestId('digest-preview').screenshot({ path: 'test-results/screenshots/reports-digest.png' });
   });
 
   test('invalid period is refused with a message naming the field', async ({ page, workbench }) => {

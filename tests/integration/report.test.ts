@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +9,7 @@ import { parse } from 'csv-parse/sync';
 import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnalyticsEngine } from '../../src/main/analytics/engine.js';
+import { readEnv } from '../../src/main/config.js';
 import { generateDemo } from '../../src/main/demo/generate.js';
 import { writeDemoToPostgres } from '../../src/main/demo/sinks.js';
 import { exportReport } from '../../src/main/reports/export.js';
@@ -161,6 +164,40 @@ describe('uis report on a synced PostgreSQL workspace', () => {
     const order = await uis(['report', '--format', 'md', '--out', path.join(dir, 'x'), '--since', '2026-11-20', '--until', '2026-11-01']);
     expect(order.stderr).toContain('--since');
     expect(fs.existsSync(path.join(dir, 'x'))).toBe(false);
+  });
+
+  it('narrative: kept when its numbers come from the metrics, dropped (report still written) when it invents one', async () => {
+    // A local server speaking the OpenAI protocol; it writes its answer from the metrics it is sent.
+    let invent = false;
+    const server = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { model: string; messages: { role: string; content: string }[] };
+      const metrics = JSON.parse(body.messages.find((m) => m.role === 'user')!.content) as { key_numbers: { metric: string; value: number }[] };
+      const active = metrics.key_numbers.find((k) => k.metric === 'Active users')!.value;
+      const content = `This month ${active} people used the product${invent ? ' and revenue grew 987%' : ''}.`;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ id: 'x', object: 'chat.completion', created: 0, model: body.model, choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }] }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const env = readEnv({ OPENAI_BASE_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, OPENAI_API_KEY: 'sk-local', UIS_MODEL: 'local-model' });
+    const source = openWorkspaceSource(dir, 'acme');
+    try {
+      const opts = { format: 'md' as const, since: SINCE, until: UNTIL, narrative: true, env, settings: { companyName: 'Acme AI', logoDataUrl: null } };
+      const honest = await exportReport(source, { ...opts, out: path.join(dir, 'n1.md') });
+      expect(honest.warnings).toEqual([]);
+      expect(fs.readFileSync(honest.path, 'utf8')).toContain(`This month ${current.summary.totals.activeUsers} people used the product.`);
+      invent = true;
+      const invented = await exportReport(source, { ...opts, out: path.join(dir, 'n2.md') });
+      expect(invented.warnings.join(' ')).toMatch(/Narrative rejected.*987/);
+      const md = fs.readFileSync(invented.path, 'utf8');
+      expect(md).not.toContain('987');
+      expect(md).not.toContain('people used the product');
+      expect(md).toContain('## PMF scorecard');
+    } finally {
+      source.close();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 
   it('reports progress, and a cancelled PDF export leaves no file behind', async () => {

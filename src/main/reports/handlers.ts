@@ -5,7 +5,7 @@ import type { ReportFormat } from '../../shared/report.js';
 import { readEnv } from '../config.js';
 import { CoreError } from '../core/errors.js';
 import type { HandlersFor } from '../core/types.js';
-import { activeWorkspace } from '../core/workspace.js';
+import { activeWorkspace, workspaceStore } from '../core/workspace.js';
 import { buildDigest } from '../digest/build.js';
 import { readDigestConfig } from '../digest/config.js';
 import { lastCompletePeriod, periodEndingOn } from '../digest/periods.js';
@@ -31,6 +31,16 @@ function exportsDir(dataDir: string): string {
   return path.join(dataDir, 'reports');
 }
 
+/** The narrative's LLM: the active workspace's LLM settings when it has them, else OPENAI_* from the environment. */
+async function llmEnv(ctx: Parameters<HandlersFor<typeof reportChannels>['reports.preview']>[1]) {
+  const env = readEnv();
+  const store = await workspaceStore(ctx);
+  const ws = store.getActive();
+  const apiKey = store.secretsOf(ws.name).llmApiKey;
+  if (!ws.llm.baseUrl && !apiKey) return env;
+  return { ...env, OPENAI_BASE_URL: ws.llm.baseUrl ?? env.OPENAI_BASE_URL, OPENAI_API_KEY: apiKey ?? env.OPENAI_API_KEY, UIS_MODEL: ws.llm.model ?? env.UIS_MODEL };
+}
+
 const sourceFor = async (ctx: Parameters<HandlersFor<typeof reportChannels>['reports.preview']>[1]) => {
   const a = await activeWorkspace(ctx);
   return engineSource(a.engine, a.workspace.name);
@@ -48,6 +58,7 @@ export const reportHandlers: HandlersFor<typeof reportChannels> = {
   'reports.export': async ({ format, since, until, narrative }, ctx) => {
     const source = await sourceFor(ctx);
     const settings = new ReportSettingsStore(ctx.dataDir).get();
+    const env = narrative ? await llmEnv(ctx) : readEnv();
     return {
       jobId: ctx.jobs.start('reports.export', async ({ signal, progress }): Promise<ReportExportResult> => {
         const stamp = new Date().toISOString().replace(/[-:]/g, '').slice(0, 15);
@@ -58,7 +69,7 @@ export const reportHandlers: HandlersFor<typeof reportChannels> = {
           until,
           narrative,
           settings,
-          env: readEnv(),
+          env,
           out: path.join(exportsDir(ctx.dataDir), fileName),
           printer: pdfPrinter,
           signal,
