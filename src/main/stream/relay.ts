@@ -3,23 +3,29 @@ import type pg from 'pg';
 import { toUserContextMessage, type StoredEvent } from '../../shared/event.js';
 import { streamKeys, type StreamKeys } from './keys.js';
 
-// Publishes a batch atomically per entry: an outbox seq already in the in-flight hash was published by an
-// earlier attempt whose DELETE in PostgreSQL did not happen, so it is skipped (exactly once in the stream).
+// Publishes a batch in one atomic script. An outbox seq already in the in-flight hash was published by an earlier
+// attempt whose DELETE in PostgreSQL did not happen, so it is skipped (exactly once in the stream). The hash is read
+// and written once per batch (HMGET / HSET), not once per event; the stream is trimmed once per batch.
 // ARGV: maxlen, then triples (seq, event json, user_context json).
 const PUBLISH_SCRIPT = `
-local published = 0
 local maxlen = ARGV[1]
-for i = 2, #ARGV, 3 do
-  if redis.call('HSETNX', KEYS[3], ARGV[i], 1) == 1 then
-    if maxlen == '0' then
-      redis.call('XADD', KEYS[1], '*', 'event', ARGV[i + 1])
-    else
-      redis.call('XADD', KEYS[1], 'MAXLEN', '~', maxlen, '*', 'event', ARGV[i + 1])
-    end
+local seqs = {}
+for i = 2, #ARGV, 3 do seqs[#seqs + 1] = ARGV[i] end
+local seen = redis.call('HMGET', KEYS[3], unpack(seqs))
+local published = 0
+local marks = {}
+for j = 1, #seqs do
+  if not seen[j] then
+    local i = 2 + (j - 1) * 3
+    redis.call('XADD', KEYS[1], '*', 'event', ARGV[i + 1])
     redis.call('PUBLISH', KEYS[2], ARGV[i + 2])
     published = published + 1
   end
+  marks[#marks + 1] = seqs[j]
+  marks[#marks + 1] = 1
 end
+redis.call('HSET', KEYS[3], unpack(marks))
+if maxlen ~= '0' then redis.call('XTRIM', KEYS[1], 'MAXLEN', '~', maxlen) end
 redis.call('EXPIRE', KEYS[3], 86400)
 return published
 `;
@@ -36,6 +42,7 @@ export interface RelayOptions {
   keyPrefix?: string;
   /** Approximate cap on the stream's length (XADD MAXLEN ~); 0 keeps everything. */
   maxLen?: number;
+  /** Outbox rows per publish (default 1,000, at most 2,000: Lua's unpack() limits the script's HSET to ~8,000 args). */
   batchSize?: number;
   /** Poll interval when no NOTIFY arrives (and the retry delay after a failure). */
   pollMs?: number;
@@ -67,6 +74,10 @@ export class OutboxRelay {
     this.keys = streamKeys(opts.keyPrefix);
   }
 
+  private get batchSize(): number {
+    return Math.min(Math.max(this.opts.batchSize ?? 1000, 1), 2000);
+  }
+
   get publishedCount(): number {
     return this.published;
   }
@@ -90,12 +101,12 @@ export class OutboxRelay {
     for (;;) {
       const n = await this.publishBatch();
       total += n.rows;
-      if (n.rows < (this.opts.batchSize ?? 1000)) return total;
+      if (n.rows < this.batchSize) return total;
     }
   }
 
   private async publishBatch(): Promise<{ rows: number }> {
-    const limit = this.opts.batchSize ?? 1000;
+    const limit = this.batchSize;
     const res = await this.pool.query<{ seq: number } & Partial<StoredEvent>>(OUTBOX_BATCH, [limit]);
     if (res.rows.length === 0) return { rows: 0 };
     const args: string[] = [String(this.opts.maxLen ?? 1_000_000)];
