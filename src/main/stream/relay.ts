@@ -31,12 +31,17 @@ return published
 `;
 
 // The outbox holds ids only; the event is read here, in outbox order, in the StoredEvent shape (UTC ISO timestamp).
+// LATERAL: each event is fetched by primary key whatever the planner thinks of a large backlog (no hash join over
+// a full scan of conversation_events).
 const OUTBOX_BATCH = `
-  SELECT o.seq, e.id, e.conversation_id, e.user_id,
-         to_char(e.timestamp, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS timestamp,
-         e.event_type, COALESCE(e.content, '{}'::jsonb) AS content, e.tool_name, e.success, e.credits_consumed
-  FROM uis_outbox o LEFT JOIN conversation_events e ON e.id = o.event_id
-  ORDER BY o.seq LIMIT $1`;
+  SELECT o.seq, e.id, e.conversation_id, e.user_id, e.timestamp, e.event_type, e.content, e.tool_name, e.success, e.credits_consumed
+  FROM (SELECT seq, event_id FROM uis_outbox ORDER BY seq LIMIT $1) o
+  LEFT JOIN LATERAL (
+    SELECT id, conversation_id, user_id, to_char(timestamp, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS timestamp,
+           event_type, COALESCE(content, '{}'::jsonb) AS content, tool_name, success, credits_consumed
+    FROM conversation_events WHERE id = o.event_id
+  ) e ON true
+  ORDER BY o.seq`;
 
 export interface RelayOptions {
   keyPrefix?: string;
