@@ -126,3 +126,28 @@ export const IntelligenceOverview = z.object({
   llmConfigured: z.boolean(),
 });
 export type IntelligenceOverview = z.infer<typeof IntelligenceOverview>;
+
+export const AskQuery = z.object({
+  sql: z.string(),
+  columns: z.array(z.string()),
+  rows: z.array(z.array(z.union([z.string(), z.number(), z.null()]))),
+  truncated: z.boolean(),
+  error: z.string().nullable(),
+});
+export type AskQuery = z.infer<typeof AskQuery>;
+
+export const AskResult = z.object({
+  question: z.string(),
+  /** False when no LLM is configured: `message` says what to set. */
+  configured: z.boolean(),
+  answer: z.string().nullable(),
+  message: z.string().nullable(),
+  /** Every statement the LLM ran, with its result table (or the reason it was refused). */
+  queries: z.array(AskQuery),
+  /** Figures in the answer found in no result; empty when every number is backed. */
+  unsupportedNumbers: z.array(z.string()),
+  verified: z.boolean(),
+  /** The conversation as sent to the LLM (after redaction). */
+  sent: z.array(z.object({ role: z.string(), content: z.string() })),
+});
+export type AskResult = z.infer<typeof AskResult>;
