@@ -46,7 +46,8 @@ function quietFastifyDeprecations(): void {
   quieted = true;
   const emitWarning = process.emitWarning.bind(process);
   process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-    if (typeof warning === 'object' && /^FST/.test(String((warning as { code?: string }).code))) return;
+    const code = (warning as { code?: string }).code ?? (rest[0] as { code?: string } | undefined)?.code ?? rest[1];
+    if (/^FST/.test(String(code))) return;
     (emitWarning as (...a: unknown[]) => void)(warning, ...rest);
   }) as typeof process.emitWarning;
 }

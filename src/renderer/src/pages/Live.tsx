@@ -34,15 +34,21 @@ export default function LivePage() {
   const held = useRef<LiveItem[]>([]);
   const pausedRef = useRef(false);
   pausedRef.current = paused;
+  /** Batch numbering: a jump means batches were missed (the event stream reconnected), so reload the recent items. */
+  const lastSeq = useRef(0);
+  /** Keys of the last reload: the first batches after it may repeat items it already had. */
+  const reloadedKeys = useRef<Set<string> | null>(null);
 
   const load = useCallback(() => {
     setError(null);
+    loaded.current = false;
     invoke('live.recent', { limit: LIVE_CAPACITY }).then(
       (r) => {
-        // Batches that arrived while the first answer was on its way: keep those not already in it.
         const known = new Set(r.items.map((i) => i.key));
         const extra = early.current.filter((i) => !known.has(i.key));
         early.current = [];
+        reloadedKeys.current = known;
+        lastSeq.current = r.seq;
         loaded.current = true;
         setItems(capped(r.items, extra));
         setStats(r.stats);
@@ -56,18 +62,33 @@ export default function LivePage() {
   useTopic('live.batch', (batch) => {
     setStats(batch.stats);
     setStatus(batch.status);
-    if (batch.items.length === 0) return;
     if (!loaded.current) {
       early.current = capped(early.current, batch.items);
       return;
     }
+    if (batch.seq !== lastSeq.current + 1) {
+      // An older batch repeated: nothing new. A jump (batches missed while the event stream reconnected) or a new
+      // feed (seq back to 1: the core restarted or the workspace changed): the core kept the items, reload them.
+      if (batch.seq <= lastSeq.current && batch.seq !== 1) return;
+      early.current = batch.items;
+      load();
+      return;
+    }
+    lastSeq.current = batch.seq;
+    let fresh = batch.items;
+    if (reloadedKeys.current) {
+      const seen = reloadedKeys.current;
+      fresh = fresh.filter((i) => !seen.has(i.key));
+      if (fresh.length === batch.items.length) reloadedKeys.current = null;
+    }
+    if (fresh.length === 0) return;
     if (pausedRef.current) {
       // Paused: the list stands still; what arrives is kept and shown on resume.
-      held.current = capped(held.current, batch.items);
+      held.current = capped(held.current, fresh);
       setHeldBack(held.current.length);
       return;
     }
-    setItems((list) => capped(list, batch.items));
+    setItems((list) => capped(list, fresh));
   });
 
   const resume = () => {

@@ -1,6 +1,6 @@
 import { getCoreRowModel, useReactTable, type ColumnDef, type SortingState, type VisibilityState } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { invoke, RpcError } from '../api/client.js';
 import { EmptyState, ErrorState, PageHeader } from '../components/ui.js';
 import { dateTime, dayYear, int, label } from '../format.js';
@@ -105,6 +105,37 @@ function useUserPages(query: object, version: number) {
   };
 }
 
+type Col = { id: string; columnDef: unknown };
+
+/**
+ * One virtual row. Memoized: while scrolling, only rows that enter the window render; the others just move
+ * (their props are unchanged apart from nothing: `start` is the same for the same index).
+ */
+const UserRowView = memo(function UserRowView({ index, start, row: r, template, minWidth, columns: visible }: { index: number; start: number; row: UserRow | undefined; template: string; minWidth: number; columns: Col[] }) {
+  return (
+    <div
+      role="row"
+      aria-rowindex={index + 2}
+      className={`vrow ${r ? 'clickable' : 'placeholder'}`}
+      data-testid={r ? 'users-row' : undefined}
+      data-user-id={r?.userId}
+      style={{ gridTemplateColumns: template, transform: `translateY(${start}px)`, height: ROW_HEIGHT, width: '100%', minWidth }}
+      tabIndex={r ? 0 : -1}
+      onClick={() => r && navigate('users', r.userId)}
+      onKeyDown={(e) => r && e.key === 'Enter' && navigate('users', r.userId)}
+    >
+      {visible.map((c) => {
+        const meta = (c.columnDef as (typeof columns)[number]).meta;
+        return (
+          <div key={c.id} role="gridcell" className={`vcell ${meta.num ? 'num' : ''}`} data-col={c.id}>
+            {r ? meta.render(r) : <span className="skeleton inline" />}
+          </div>
+        );
+      })}
+    </div>
+  );
+});
+
 export function UsersTable() {
   const { filters } = useFilters();
   const { version } = useWorkspace();
@@ -138,7 +169,9 @@ export function UsersTable() {
     if (count) ensure(first, last);
   }, [first, last, count, ensure]);
 
-  const visible = table.getVisibleLeafColumns();
+  const visibleKey = table.getVisibleLeafColumns().map((c) => c.id).join(',');
+  // Stable across scroll renders so memoized rows can skip rendering.
+  const visible = useMemo(() => table.getVisibleLeafColumns(), [table, visibleKey]);
   // Columns stretch to fill the card and shrink to 80% of their width before the table scrolls sideways.
   const widthOf = (c: (typeof visible)[number]) => (c.columnDef as (typeof columns)[number]).meta.width;
   const template = visible.map((c) => `minmax(${Math.round(widthOf(c) * 0.8)}px, ${widthOf(c)}fr)`).join(' ');
@@ -194,32 +227,9 @@ export function UsersTable() {
               })}
             </div>
             <div style={{ height: virtualizer.getTotalSize(), position: 'relative', minWidth }}>
-              {items.map((item) => {
-                const r = data.row(item.index);
-                return (
-                  <div
-                    key={item.index}
-                    role="row"
-                    aria-rowindex={item.index + 2}
-                    className={`vrow ${r ? 'clickable' : 'placeholder'}`}
-                    data-testid={r ? 'users-row' : undefined}
-                    data-user-id={r?.userId}
-                    style={{ gridTemplateColumns: template, transform: `translateY(${item.start}px)`, height: ROW_HEIGHT, width: '100%', minWidth }}
-                    tabIndex={r ? 0 : -1}
-                    onClick={() => r && navigate('users', r.userId)}
-                    onKeyDown={(e) => r && e.key === 'Enter' && navigate('users', r.userId)}
-                  >
-                    {visible.map((c) => {
-                      const meta = (c.columnDef as (typeof columns)[number]).meta;
-                      return (
-                        <div key={c.id} role="gridcell" className={`vcell ${meta.num ? 'num' : ''}`} data-col={c.id}>
-                          {r ? meta.render(r) : <span className="skeleton inline" />}
-                        </div>
-                      );
-                    })}
-                  </div>
-                );
-              })}
+              {items.map((item) => (
+                <UserRowView key={item.index} index={item.index} start={item.start} row={data.row(item.index)} template={template} minWidth={minWidth} columns={visible} />
+              ))}
             </div>
           </div>
         </div>

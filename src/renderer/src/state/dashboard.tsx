@@ -1,5 +1,7 @@
 import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
 import { useRpc, type RpcState } from '../api/hooks.js';
+import { pages } from '../pages.js';
+import { parseRoute } from '../router.js';
 import type { Dashboard } from '../../../shared/metrics.js';
 import { useFilters } from './filters.js';
 import { useWorkspace } from './workspace.js';
@@ -14,7 +16,8 @@ const Ctx = createContext<{ state: RpcState<Dashboard>; want(): void } | null>(n
 export function DashboardProvider({ children }: { children: ReactNode }) {
   const { filters } = useFilters();
   const { version } = useWorkspace();
-  const [wanted, setWanted] = useState(false);
+  // Opening the app on a dashboard page starts the computation at once, in parallel with loading the page's code.
+  const [wanted, setWanted] = useState(() => pages.some((p) => p.dashboard && p.id === parseRoute(window.location.hash).page));
   const state = useRpc('analytics.dashboard', wanted ? { filters } : null, [version]);
   return <Ctx.Provider value={{ state, want: () => setWanted(true) }}>{children}</Ctx.Provider>;
 }
