@@ -277,6 +277,9 @@ export async function main(args: string[], log: (line: string) => void = console
   try {
     await migrate(url.toString());
     service = await startService(readEnv({ DATABASE_URL: url.toString(), REDIS_URL: opts.redisUrl, UIS_API_TOKEN: token, UIS_REDIS_PREFIX: prefix }), { port: 0 });
+    // Capture is measured (store, aggregates, publication); the profile builder that `uis serve` also runs is a
+    // consumer of the stream with its own benchmark (bench:context), so it does not compete for the cores here.
+    await service.builder.stop();
     libraryPool = createPool(url.toString(), { applicationName: 'uis-bench-library', max: opts.clients + 1 });
     client = new UisClient({ pool: libraryPool });
     log(`ingest bench: batches of ${opts.batch}, ${opts.clients} concurrent clients, PostgreSQL + Redis on this machine (${name})`);
