@@ -82,7 +82,8 @@ export const LiveSourceStatus = z.object({
 });
 export type LiveSourceStatus = z.infer<typeof LiveSourceStatus>;
 
-export const LiveBatch = z.object({ items: z.array(LiveItem), stats: LiveStats, status: LiveSourceStatus });
+/** `seq` numbers the batches of one feed (1, 2, 3…): a page that sees a jump missed some and reloads the recent items. */
+export const LiveBatch = z.object({ seq: z.number().int(), items: z.array(LiveItem), stats: LiveStats, status: LiveSourceStatus });
 export type LiveBatch = z.infer<typeof LiveBatch>;
 
 /** Redis stream ids "ms-seq" compared numerically. */

@@ -164,6 +164,59 @@ test.describe('Live page', () => {
   });
 });
 
+test.describe('Live page across a dropped connection', () => {
+  test.describe.configure({ mode: 'serial' });
+  let db: TestDatabase;
+  let workbench: { server: { url: string; origin: string; app: { server: { closeAllConnections(): void } } }; close(): Promise<void> };
+  let dataDir: string;
+  const prefix = testPrefix();
+  const stream = `${prefix}uis:events`;
+  const token = 'live-e2e-drop-token';
+  const savedPrefix = process.env.UIS_REDIS_PREFIX;
+
+  test.beforeAll(async () => {
+    test.setTimeout(300_000);
+    db = await createTestDatabase();
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'uis-live-e2e-'));
+    // In this process, so the test can cut every connection of the server (the page's push stream among them).
+    process.env.UIS_REDIS_PREFIX = prefix;
+    const { startWebWorkbench } = await import('../../src/main/cli/web.js');
+    workbench = await startWebWorkbench({ dataDir, token, build: 'auto', log: () => {} });
+    const res = await fetch(`${workbench.server.origin}/rpc/workspace.add`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ workspace: { name: 'prod', kind: 'postgres', pgUrl: db.url, redisUrl: REDIS_URL }, activate: true }),
+    });
+    expect(res.status).toBe(200);
+  });
+  test.afterAll(async () => {
+    await workbench?.close();
+    if (savedPrefix === undefined) delete process.env.UIS_REDIS_PREFIX;
+    else process.env.UIS_REDIS_PREFIX = savedPrefix;
+    await redisCli('DEL', stream).catch(() => {});
+    await db?.drop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('events published while the push stream was cut appear after it reconnects, none twice', async ({ page }) => {
+    await page.goto(workbench.server.url);
+    await page.evaluate(() => (window.location.hash = '#/live'));
+    await expect(page.getByTestId('live-status')).toContainText('Redis stream · live', { timeout: 30_000 });
+    const before = storedEvent({ user_id: 'olga', content: { role: 'user', message: 'before the drop' } });
+    await redisCli('XADD', stream, '*', 'event', JSON.stringify(before));
+    await expect(page.locator(`[data-event-id="${before.id}"]`)).toBeVisible();
+
+    // Cut the page's push stream, publish while it reconnects (its first retry waits 500 ms).
+    workbench.server.app.server.closeAllConnections();
+    const during = Array.from({ length: 3 }, (_, i) => storedEvent({ user_id: 'olga', content: { role: 'user', message: `while cut ${i}` } }));
+    for (const e of during) await redisCli('XADD', stream, '*', 'event', JSON.stringify(e));
+
+    for (const e of during) await expect(page.locator(`[data-event-id="${e.id}"]`)).toBeVisible({ timeout: 20_000 });
+    await expect(page.locator(`[data-event-id="${before.id}"]`)).toHaveCount(1);
+    await expect(page.getByTestId('live-count')).toContainText('4 shown');
+  });
+});
+
 test.describe('Live page on the demo workspace', () => {
   let web: Awaited<ReturnType<typeof startWeb>>;
   let dataDir: string;

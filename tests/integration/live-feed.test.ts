@@ -103,6 +103,8 @@ describe('live feed on a real Redis', () => {
       expect(last.stats.eventsPerMin).toBe(63);
       expect(last.stats.activeUsers).toBe(3);
       expect(batches.filter((x) => x.items.length > 0).length).toBeLessThan(40);
+      // Numbered without a hole, so a page can tell it missed one.
+      expect(batches.map((x) => x.seq)).toEqual(batches.map((_x, i) => i + 1));
     } finally {
       await relay.stop();
       await live.close();

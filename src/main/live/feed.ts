@@ -64,6 +64,7 @@ export class LiveFeed {
   readonly counters = new LiveCounters();
   private readonly capacity: number;
   private readonly batchMs: number;
+  private seq = 0;
 
   constructor(private readonly opts: LiveFeedOptions) {
     this.capacity = opts.capacity ?? LIVE_CAPACITY;
@@ -91,7 +92,12 @@ export class LiveFeed {
     this.timer = null;
     const items = this.pending;
     this.pending = [];
-    this.opts.onBatch({ items, stats: this.counters.stats(), status: this.opts.status() });
+    this.opts.onBatch({ seq: ++this.seq, items, stats: this.counters.stats(), status: this.opts.status() });
+  }
+
+  /** The number of the last batch emitted. */
+  get lastSeq(): number {
+    return this.seq;
   }
 
   /** The newest `limit` items, oldest first. */

@@ -51,7 +51,7 @@ async function build(ctx: CoreContext, workspace: string, kind: 'demo' | 'postgr
 export const liveHandlers: HandlersFor<typeof liveChannels> = {
   'live.recent': async ({ limit }, ctx) => {
     const s = await liveService(ctx);
-    return { items: s.feed.recent(limit), stats: s.feed.stats(), status: s.status() };
+    return { seq: s.feed.lastSeq, items: s.feed.recent(limit), stats: s.feed.stats(), status: s.status() };
   },
   'live.subscribe': async ({ kind, name }, ctx) => {
     const s = await liveService(ctx);

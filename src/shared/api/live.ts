@@ -12,9 +12,9 @@ const Subscription = z
 
 export const liveChannels = defineChannels({
   'live.recent': {
-    description: 'Starts the live feed of the active workspace (Redis stream, or the demo simulator) and returns the newest items, the tiles and the source status.',
+    description: 'Starts the live feed of the active workspace (Redis stream, or the demo simulator) and returns the newest items, the tiles, the source status and the number of the last batch published.',
     input: z.object({ limit: z.number().int().min(1).max(LIVE_CAPACITY).default(LIVE_CAPACITY) }).strict(),
-    output: z.object({ items: z.array(LiveItem), stats: LiveStats, status: LiveSourceStatus }),
+    output: z.object({ seq: z.number().int(), items: z.array(LiveItem), stats: LiveStats, status: LiveSourceStatus }),
   },
   'live.subscribe': {
     description: 'Also tail a Redis pub/sub channel or pattern (ad-hoc look at any channel).',
