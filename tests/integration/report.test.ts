@@ -9,6 +9,8 @@ import { parse } from 'csv-parse/sync';
 import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnalyticsEngine } from '../../src/main/analytics/engine.js';
+import { runConversationAnalysis } from '../../src/main/intelligence/analysis.js';
+import { intelligenceOverview } from '../../src/main/intelligence/overview.js';
 import { readEnv } from '../../src/main/config.js';
 import { generateDemo } from '../../src/main/demo/generate.js';
 import { writeDemoToPostgres } from '../../src/main/demo/sinks.js';
@@ -227,5 +229,21 @@ describe('uis report on a synced PostgreSQL workspace', () => {
     expect(steps.every((f, i) => i === 0 || f >= steps[i - 1]!)).toBe(true);
     expect(fs.readdirSync(outDir)).toEqual([]);
     fs.rmSync(outDir, { recursive: true });
+  });
+
+  it('uses the intelligence module\'s blockers and requests once conversations have been analysed', async () => {
+    await runConversationAnalysis({ db: snapshot.db, llm: null, source: 'local' });
+    const overview = intelligenceOverview(snapshot.db, { since: SINCE, until: UNTIL });
+    expect(overview.source).toBe('local');
+    const source = openWorkspaceSource(dir, 'acme');
+    try {
+      const r = await exportReport(source, { format: 'md', out: path.join(dir, 'intel.md'), since: SINCE, until: UNTIL, settings: { companyName: 'Acme AI', logoDataUrl: null } });
+      expect(r.data.insightsSource).toMatch(/^local-analyzer analysis of \d+ conversations/);
+      expect(r.data.featureRequests.map((f) => [f.text, f.count])).toEqual(overview.featureRequests.map((f) => [f.text, f.count]));
+      const md = fs.readFileSync(r.path, 'utf8');
+      if (overview.blockers[0]) expect(md).toContain(`1. ${overview.blockers[0].text} (${formatCount(overview.blockers[0].count)} conversations`);
+    } finally {
+      source.close();
+    }
   });
 });

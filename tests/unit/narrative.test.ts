@@ -95,6 +95,15 @@ describe('writeNarrative with a real openai client', () => {
     expect(userMessage).not.toContain('u_001');
   });
 
+  it('redacts personal data in the labels it sends', async () => {
+    answer = 'Quiet month.';
+    const withPii = { ...data, featureRequests: [{ text: 'email me at bob@example.com when 4K export ships', count: 3, users: 2 }] };
+    await writeNarrative(withPii, { ...env, OPENAI_BASE_URL: baseUrl });
+    const userMessage = requests.at(-1)!.body.messages.find((m) => m.role === 'user')!.content;
+    expect(userMessage).toContain('email me at [EMAIL] when 4K export ships');
+    expect(userMessage).not.toContain('bob@example.com');
+  });
+
   it('rejects a narrative that invents a number, and says which', async () => {
     answer = 'We had 67 active users and revenue grew 250% month over month.';
     const r = await writeNarrative(data, { ...env, OPENAI_BASE_URL: baseUrl });

@@ -92,8 +92,13 @@ export function buildDigest(source: MetricsSource, period: DigestPeriod, company
     blockers: d.blockers.map((b) => ({ text: b.blocker, count: b.conversations, users: b.users })),
     requests: d.featureRequests.map((f) => ({ text: f.text, count: f.mentions, users: f.users })),
   });
-  const cr = ranked(current);
-  const br = ranked(base);
+  // The intelligence module's de-duplicated lists when it has analysed the conversations; else the engine's rules.
+  const fromInsights = (range: { since: string; until: string }, d: Dashboard) => {
+    const i = source.insights(range);
+    return i ? { blockers: i.blockers, requests: i.featureRequests } : ranked(d);
+  };
+  const cr = fromInsights({ since: period.since, until: period.until }, current);
+  const br = fromInsights(period.baseline, base);
   return {
     kind: period.kind,
     periodKey: period.key,

@@ -52,7 +52,8 @@ export async function computeReport(source: MetricsSource, opts: ComputeOptions)
   const wauByDay = new Map<string, number>();
   for (const d of current.timeseries.days) wauByDay.set(d.day, source.activeUsersBetween(addDays(d.day, -6), d.day));
   checkCancelled(opts.signal);
-  const data = buildReportData({ current, previous, periods, settings: opts.settings, workspace: source.workspace, wauByDay, now: opts.now });
+  const insights = source.insights(periods.current) ?? undefined;
+  const data = buildReportData({ current, previous, periods, settings: opts.settings, workspace: source.workspace, wauByDay, insights, now: opts.now });
   if (opts.narrative) {
     progress(0.45, 'Writing the narrative');
     const n = await writeNarrative(data, opts.env ?? readEnv(), { signal: opts.signal });

@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import type { Env } from '../config.js';
 import { redactConnectionString } from '../db/pg.js';
+import { redactDeep } from '../../shared/redact.js';
 import { formatChange, type ReportData } from '../../shared/report.js';
 import { checkNarrativeNumbers } from './narrative-check.js';
 
@@ -39,7 +40,8 @@ const SYSTEM_PROMPT = [
  */
 export async function writeNarrative(d: ReportData, env: Env, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<NarrativeResult> {
   if (!env.OPENAI_API_KEY && !env.OPENAI_BASE_URL) return { narrative: null, note: 'No narrative: OPENAI_API_KEY / OPENAI_BASE_URL are not set.' };
-  const input = narrativeInput(d);
+  // Blocker and request labels come from users' words: redacted like every other text that leaves the machine.
+  const input = redactDeep(narrativeInput(d));
   const client = new OpenAI({
     apiKey: env.OPENAI_API_KEY ?? 'not-needed-for-local-servers',
     baseURL: env.OPENAI_BASE_URL,

@@ -1,5 +1,7 @@
 import type { CreditExhaustionRow, Dashboard, Filters, PmfSignal } from '../../shared/metrics.js';
+import type { RankedText } from '../../shared/report.js';
 import { AnalyticsEngine } from '../analytics/engine.js';
+import { intelligenceOverview } from '../intelligence/overview.js';
 import { generateDemo } from '../demo/generate.js';
 import { writeDemoToSnapshot } from '../demo/sinks.js';
 import { openSnapshot } from '../snapshot/snapshot.js';
@@ -14,9 +16,36 @@ export interface MetricsSource {
   pmfSignals(filters: Filters): PmfSignal[];
   /** Users over the high-usage line; with only `until`, lifetime up to that day. */
   creditExhaustion(filters: Filters): CreditExhaustionRow[];
+  /**
+   * Blockers and feature requests from the intelligence module's stored analyses (LLM, else its local analyzer),
+   * de-duplicated; null when no analysis has run, and the engine's rule-based lists are used instead.
+   */
+  insights(range: { since: string; until: string }): Insights | null;
   /** Distinct users active on any day of [since, until]. */
   activeUsersBetween(since: string, until: string): number;
   close(): void;
+}
+
+export interface Insights {
+  blockers: RankedText[];
+  featureRequests: RankedText[];
+  source: string;
+}
+
+function insightsFrom(db: AnalyticsEngine['snapshot']['db'], range: { since: string; until: string }): Insights | null {
+  let o;
+  try {
+    o = intelligenceOverview(db, range);
+  } catch {
+    // A read-only snapshot without the intelligence tables: nothing analysed yet.
+    return null;
+  }
+  if (!o.source || o.analysedConversations === 0) return null;
+  return {
+    blockers: o.blockers.map((b) => ({ text: b.text, count: b.count, users: b.userCount })),
+    featureRequests: o.featureRequests.map((f) => ({ text: f.text, count: f.count, users: f.userCount })),
+    source: `${o.source === 'llm' ? 'LLM' : 'local-analyzer'} analysis of ${o.analysedConversations} conversations (Intelligence page)`,
+  };
 }
 
 /** Wraps the analytics engine of a workspace's snapshot. */
@@ -30,6 +59,7 @@ export function engineSource(engine: AnalyticsEngine, workspace: string, onClose
     dashboard: (filters) => engine.dashboard(filters),
     pmfSignals: (filters) => engine.pmfSignals(filters),
     creditExhaustion: (filters) => engine.creditExhaustion(filters),
+    insights: (range) => insightsFrom(engine.snapshot.db, range),
     activeUsersBetween: (since, until) => (wau.get(since, until) as { n: number }).n,
     close: onClose,
   };
