@@ -1,13 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { ConfigError, type Env } from '../config.js';
+import { ConfigError, dataDir, type Env } from '../config.js';
+import { createCore } from '../core/index.js';
 import { createPool, redactConnectionString } from '../db/pg.js';
 import { startDigestService } from '../digest/service.js';
 import { ProfileBuilder } from '../profiles/builder.js';
 import { createRedis } from '../stream/redis.js';
+import { FileKeySecretStore } from '../workspace/secrets.js';
 import { OutboxRelay } from '../stream/relay.js';
 import { buildServer } from './app.js';
+import { builtRendererDir, registerRenderer } from './web.js';
 
 export interface RunningService {
   app: FastifyInstance;
@@ -38,7 +41,11 @@ export async function startService(env: Env, opts: { port?: number; host?: strin
     onError: (e) => log(`profile builder: ${redactConnectionString(e.message)} (entries stay pending and are retried)`),
   });
   builder.start();
-  const app = await buildServer({ pool, redis, token: env.UIS_API_TOKEN, keyPrefix: env.UIS_REDIS_PREFIX });
+  // The workbench's handlers on /rpc (same token), and its page at / when built: open http://host:port/#token=<token>.
+  const core = createCore({ dataDir: dataDir(env), secretStore: new FileKeySecretStore(`${dataDir(env)}/secret.key`, log), log });
+  const app = await buildServer({ pool, redis, token: env.UIS_API_TOKEN, keyPrefix: env.UIS_REDIS_PREFIX, core });
+  const rendererDir = builtRendererDir();
+  if (rendererDir) await registerRenderer(app, rendererDir);
   const address = await app.listen({ port: opts.port ?? env.PORT ?? 8787, host: opts.host ?? env.HOST ?? '127.0.0.1' });
   const digest = process.env.SMTP_URL ? startDigestService(env, { log }) : null; // the insights e-mail (docs/reports.md)
   return {
@@ -51,6 +58,7 @@ export async function startService(env: Env, opts: { port?: number; host?: strin
     async close() {
       await digest?.stop();
       await app.close();
+      await core.close();
       await relay.stop();
       await builder.stop();
       redis.disconnect();

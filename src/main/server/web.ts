@@ -36,18 +36,32 @@ export interface RunningWebServer {
   close(): Promise<void>;
 }
 
+/**
+ * The renderer's static files at / (public: the page holds no data; every /rpc call needs the token), with the CSP
+ * on every response. Used by web mode and by `uis serve` when the renderer is built.
+ */
+export async function registerRenderer(app: FastifyInstance, rendererDir: string): Promise<void> {
+  app.addHook('onSend', async (_req, reply) => {
+    reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+  });
+  await app.register(fastifyStatic, { root: rendererDir, index: ['index.html'], wildcard: false });
+}
+
+/** The built renderer (out/renderer), or null when `npm run build` has not run. */
+export function builtRendererDir(): string | null {
+  const dir = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../out/renderer');
+  return existsSync(path.join(dir, 'index.html')) ? dir : null;
+}
+
 /** Web mode: the renderer's static files (public) + /rpc (token-protected), on one fastify app. */
 export async function startWebServer(opts: WebServerOptions): Promise<RunningWebServer> {
   if (!existsSync(path.join(opts.rendererDir, 'index.html'))) {
     throw new Error(`The workbench is not built: ${opts.rendererDir}/index.html is missing (run \`npm run build\`).`);
   }
   const app = await buildServer({ token: opts.token, core: opts.core });
-  app.addHook('onSend', async (_req, reply) => {
-    reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
-  });
-  await app.register(fastifyStatic, { root: opts.rendererDir, index: ['index.html'], wildcard: false });
+  await registerRenderer(app, opts.rendererDir);
   const host = opts.host ?? '127.0.0.1';
   await app.listen({ port: opts.port ?? 0, host });
   const address = app.server.address();
