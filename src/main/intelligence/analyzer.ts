@@ -97,7 +97,8 @@ export function analyzeConversationLocally(c: ConversationInput, rules: UseCaseR
 
   const blockers = new Map<string, number>();
   for (const f of failures) {
-    const key = `${f.tool_name ?? 'tool'} failed: ${f.error_type ?? 'error'}`;
+    // A credit error is the same blocker as running out of credits, whichever tool reported it.
+    const key = /credit/i.test(f.error_type ?? '') ? 'out of credits' : `${f.tool_name ?? 'tool'} failed: ${f.error_type ?? 'error'}`;
     blockers.set(key, (blockers.get(key) ?? 0) + 1);
   }
   if (c.completion_status === 'blocked_by_credits' || messages.some((m) => CREDIT_WORDS.test(m))) blockers.set('out of credits', 1);
