@@ -96,13 +96,20 @@ export function compareStreamIds(a: string, b: string): number {
   return s === 0n ? 0 : s < 0n ? -1 : 1;
 }
 
-/** One terminal line, used by `uis tail`: time, user, type, tool, outcome, credits, text. */
+// Control characters (ANSI escapes among them) in user text must not reach the founder's terminal.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]+/g;
+
+/** One terminal line, used by `uis tail`: time, user, type, tool, outcome, credits, text (control characters removed). */
 export function formatLiveLine(item: LiveItem): string {
   const e = item.event;
   const time = new Date(e ? Date.parse(e.timestamp) || item.receivedAt : item.receivedAt).toISOString().slice(11, 23);
-  if (!e) return `${time}  [${item.channel ?? 'pubsub'}]  ${(item.raw ?? '').replace(/\s+/g, ' ').slice(0, 200)}`;
+  if (!e) return `${time}  [${(item.channel ?? 'pubsub').replace(CONTROL, ' ')}]  ${(item.raw ?? '').replace(CONTROL, ' ').replace(/\s+/g, ' ').slice(0, 200)}`;
   const outcome = e.success === true ? 'ok' : e.success === false ? 'FAIL' : '-';
   const text = typeof e.content.message === 'string' ? e.content.message : typeof e.content.error === 'string' ? e.content.error : '';
   const credits = e.credits_consumed ? `${e.credits_consumed}cr` : '';
-  return [time, e.user_id.padEnd(12), e.event_type.padEnd(10), (e.tool_name ?? '').padEnd(10), outcome.padEnd(4), credits.padStart(5), text.replace(/\s+/g, ' ').slice(0, 120)].join('  ').trimEnd();
+  const clean = (s: string) => s.replace(CONTROL, ' ');
+  return [time, clean(e.user_id).padEnd(12), e.event_type.padEnd(10), clean(e.tool_name ?? '').padEnd(10), outcome.padEnd(4), credits.padStart(5), clean(text).replace(/\s+/g, ' ').slice(0, 120)]
+    .join('  ')
+    .trimEnd();
 }

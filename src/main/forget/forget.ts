@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { withTransaction } from '../db/pg.js';
+import { redactConnectionString, withTransaction } from '../db/pg.js';
 import type { ContextCache } from '../context/cache.js';
 import { profileChangedChannel } from '../profiles/builder.js';
 import { deleteUserMemory, USER_LOCK_SQL } from '../profiles/store.js';
@@ -84,7 +84,7 @@ export async function forgetUser(pool: pg.Pool, userId: string, opts: ForgetOpti
       stream_entries = await deleteStreamEntries(opts.redis, streamKeys(opts.keyPrefix).stream, userId);
       await opts.redis.publish(profileChangedChannel(opts.keyPrefix), JSON.stringify({ users: [userId] }));
     } catch (err) {
-      warnings.push(`Redis unreachable (${(err as Error).message}): stream entries were not deleted; run \`uis forget ${userId}\` again when Redis is back (the stream is also trimmed by MAXLEN).`);
+      warnings.push(`Redis unreachable (${redactConnectionString((err as Error).message)}): stream entries were not deleted; run \`uis forget ${userId}\` again when Redis is back (the stream is also trimmed by MAXLEN).`);
     }
   } else {
     warnings.push('REDIS_URL not set: stream entries were not deleted.');
