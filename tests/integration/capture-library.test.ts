@@ -198,7 +198,7 @@ describe('library door: UisClient.processMessage / track', () => {
       credits_consumed: 10,
     });
 
-    await expect.poll(() => received.length).toBe(stored.length);
+    await expect.poll(() => received.length, { timeout: 10_000 }).toBe(stored.length);
     expect(received[0]).toEqual({ userId: 'alice', event: 'new_interaction', data: { message: 'make a 15 second product video', toolCalls: [] } });
     expect(received[1]).toEqual({
       userId: 'alice',

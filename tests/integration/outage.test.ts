@@ -138,7 +138,7 @@ describe('Redis outage: events wait in the outbox and reach the stream exactly o
     let accepted = 0;
     for (let i = 0; i < 10; i++) accepted += await sendBatch();
     await expect.poll(async () => (await readStream(reader, keys.stream)).length, { timeout: 10_000 }).toBe(accepted);
-    await expect.poll(() => db.pool.query('SELECT count(*)::int AS n FROM uis_outbox').then((r) => r.rows[0].n)).toBe(0);
+    await expect.poll(() => db.pool.query('SELECT count(*)::int AS n FROM uis_outbox').then((r) => r.rows[0].n), { timeout: 10_000 }).toBe(0);
 
     await redisServer.stop();
     const health = await fetch(`${service.url}/healthz`).then((r) => r.json());
