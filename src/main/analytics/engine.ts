@@ -96,6 +96,7 @@ const round = (x: number | null, digits = 4) => (x === null ? null : Math.round(
 export class AnalyticsEngine {
   readonly thresholds: PmfThresholds;
   private memo: Map<string, Context> | null = null;
+  private results: Map<string, unknown> | null = null;
   private segCounter = 0;
 
   constructor(
@@ -174,15 +175,30 @@ export class AnalyticsEngine {
   /** Runs fn with contexts shared between metrics (one user-state pass per dashboard), then drops temp tables. */
   private scoped<T>(fn: () => T): T {
     const outer = this.memo !== null;
-    if (!outer) this.memo = new Map();
+    if (!outer) {
+      this.memo = new Map();
+      this.results = new Map();
+    }
     try {
       return fn();
     } finally {
       if (!outer) {
         this.memo = null;
+        this.results = null;
         for (const t of this.tempTables.splice(0)) this.db.exec(`DROP TABLE IF EXISTS temp.${t}`);
       }
     }
+  }
+
+  /** A metric computed once per scope (pmfSignals reuses the summary, retention and health of the same dashboard). */
+  private once<T>(name: string, filters: Filters, fn: () => T): T {
+    return this.scoped(() => {
+      const key = `${name}:${JSON.stringify(Filters.parse(filters))}`;
+      if (this.results!.has(key)) return this.results!.get(key) as T;
+      const value = fn();
+      this.results!.set(key, value);
+      return value;
+    });
   }
 
   private idSet(sql: string, params: Record<string, unknown>): Set<string> {
@@ -266,7 +282,7 @@ export class AnalyticsEngine {
   }
 
   executiveSummary(filters: Filters = {}): ExecutiveSummary {
-    return this.scoped(() => {
+    return this.once('executiveSummary', filters, () => {
       const ctx = this.context(filters);
       const { until, since } = ctx;
       const activeOnLastDay = ctx.users.filter((u) => u.lastDay === until).length;
@@ -361,7 +377,7 @@ export class AnalyticsEngine {
   }
 
   retention(filters: Filters = {}): Retention {
-    return this.scoped(() => {
+    return this.once('retention', filters, () => {
       const ctx = this.context(filters);
       const { until } = ctx;
       const cohort = this.cohort(ctx);
@@ -453,7 +469,7 @@ export class AnalyticsEngine {
   }
 
   usageHealth(filters: Filters = {}): UsageHealth {
-    return this.scoped(() => {
+    return this.once('usageHealth', filters, () => {
       const ctx = this.context(filters);
       const conv = this.db
         .prepare(
@@ -516,7 +532,7 @@ export class AnalyticsEngine {
   private usersWithSignal(ctx: Context, signal: MessageSignal): string[] {
     return this.db
       .prepare(
-        `SELECT DISTINCT user_id FROM events WHERE flags <> 0 AND (flags & @bit) <> 0 AND ${ctx.inRange('day')} AND ${ctx.seg('user_id')} ORDER BY user_id`,
+        `SELECT DISTINCT user_id FROM events INDEXED BY events_signals WHERE flags <> 0 AND (flags & @bit) <> 0 AND ${ctx.inRange('day')} AND ${ctx.seg('user_id')} ORDER BY user_id`,
       )
       .pluck()
       .all({ ...ctx.params, bit: MESSAGE_SIGNAL_BITS[signal] }) as string[];
@@ -654,7 +670,7 @@ export class AnalyticsEngine {
       return this.db
         .prepare(
           `SELECT MIN(message) AS text, COUNT(DISTINCT user_id) AS users, COUNT(*) AS mentions, MIN(conversation_id) AS exampleConversationId
-           FROM events WHERE flags <> 0 AND (flags & @bit) <> 0 AND ${ctx.inRange('day')} AND ${ctx.seg('user_id')}
+           FROM events INDEXED BY events_signals WHERE flags <> 0 AND (flags & @bit) <> 0 AND ${ctx.inRange('day')} AND ${ctx.seg('user_id')}
            GROUP BY lower(trim(message)) ORDER BY users DESC, mentions DESC, text LIMIT 100`,
         )
         .all({ ...ctx.params, bit: MESSAGE_SIGNAL_BITS.feature_request }) as Dashboard['featureRequests'];
@@ -662,7 +678,7 @@ export class AnalyticsEngine {
   }
 
   blockers(filters: Filters = {}): Dashboard['blockers'] {
-    return this.scoped(() => {
+    return this.once('blockers', filters, () => {
       const ctx = this.context(filters);
       return this.db
         .prepare(
@@ -781,7 +797,7 @@ export class AnalyticsEngine {
       const signalNames = Object.entries(MESSAGE_SIGNAL_BITS);
       const messagesWith = (signal: MessageSignal) =>
         this.db
-          .prepare('SELECT message FROM events WHERE user_id = ? AND flags <> 0 AND (flags & ?) <> 0 ORDER BY ts')
+          .prepare('SELECT message FROM events INDEXED BY events_user WHERE user_id = ? AND flags <> 0 AND (flags & ?) <> 0 ORDER BY ts')
           .pluck()
           .all(userId, MESSAGE_SIGNAL_BITS[signal]) as string[];
       const stats = this.db

@@ -41,11 +41,14 @@ function rng(seed: number) {
       return xs[xs.length - 1][0];
     },
     uuid: () => {
-      const hex = Array.from({ length: 32 }, () => Math.floor(next() * 16).toString(16));
-      hex[12] = '4';
-      hex[16] = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
-      const h = hex.join('');
-      return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+      // Four 32-bit draws → a version-4 layout; far cheaper than per-digit strings (the bench makes millions).
+      const h = (n: number) => (Math.floor(n * 4294967296) >>> 0).toString(16).padStart(8, '0');
+      const a = h(next());
+      const b = h(next());
+      const c = h(next());
+      const d = h(next());
+      const variant = ((parseInt(c[0], 16) & 0x3) | 0x8).toString(16);
+      return `${a}-${b.slice(0, 4)}-4${b.slice(5, 8)}-${variant}${c.slice(1, 4)}-${c.slice(4)}${d}`;
     },
   };
 }

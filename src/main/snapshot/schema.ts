@@ -54,7 +54,8 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_user ON events (user_id, ts);
 CREATE INDEX IF NOT EXISTS events_conversation ON events (conversation_id, ts);
-CREATE INDEX IF NOT EXISTS events_flagged ON events (flags, user_id) WHERE flags <> 0;
+-- Only the few flagged user messages (signals): PMF evidence without scanning events.
+CREATE INDEX IF NOT EXISTS events_signals ON events (flags, day, user_id) WHERE flags <> 0;
 
 -- One row per user and active day: DAU, retention, per-user state at any end date.
 CREATE TABLE IF NOT EXISTS agg_user_day (

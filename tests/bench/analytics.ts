@@ -1,0 +1,225 @@
+/**
+ * `npm run bench:analytics` (= `uis bench analytics`): the analytics engine on its SQLite snapshot, beside the seed's
+ * SQL on PostgreSQL over the same data, measured in the same run.
+ *
+ *   load        the demo product (chunks of users, deterministic) into a fresh PostgreSQL database through the
+ *               capture path (identifyUser + trackEvents): not timed as a figure, only reported.
+ *   first sync  PostgreSQL → empty snapshot: seconds and events/s.
+ *   incremental --increment new events (default 10,000) stored, then a sync: seconds.
+ *   dashboard   AnalyticsEngine.dashboard() on the whole snapshot (cold = first call, warm = median of 3), and with a
+ *               segment filter.
+ *   seed SQL    the seed's four batch queries on PostgreSQL (sum of the four).
+ *   also        peak RSS of this process, snapshot size on disk.
+ *
+ * Sizes: --size small (default: 300 users), medium (10k users), large (100k users ≈ 1M conversations ≈ 10M events; hours
+ * on a laptop-class machine, mostly the load), or --users N. Creates its own database and drops it at the end.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { z } from 'zod';
+import { AnalyticsEngine } from '../../src/main/analytics/engine.js';
+import { SEED_QUERIES } from '../../src/main/analytics/seed-queries.js';
+import { parseOption } from '../../src/main/cli/options.js';
+import { createPool } from '../../src/main/db/pg.js';
+import { migrate } from '../../src/main/db/migrate.js';
+import { generateDemo, type DemoData } from '../../src/main/demo/generate.js';
+import { writeDemoToPostgres } from '../../src/main/demo/sinks.js';
+import { openSnapshot } from '../../src/main/snapshot/snapshot.js';
+import { syncFromPostgres } from '../../src/main/snapshot/sync.js';
+
+const SIZES = { small: 300, medium: 10_000, large: 100_000 } as const;
+const Options = z.object({
+  size: z.enum(['small', 'medium', 'large']).default('small'),
+  users: z.coerce.number().int().min(10).max(1_000_000).optional(),
+  days: z.coerce.number().int().min(7).max(365).default(60),
+  increment: z.coerce.number().int().min(100).max(1_000_000).default(10_000),
+  databaseUrl: z.string().url().default(process.env.UIS_BENCH_PG_URL ?? process.env.UIS_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'),
+  keep: z.boolean().default(false),
+  quiet: z.boolean().default(false),
+});
+export type AnalyticsBenchOptions = z.input<typeof Options>;
+
+export interface AnalyticsBenchResult {
+  users: number;
+  conversations: number;
+  events: number;
+  loadSeconds: number;
+  firstSyncSeconds: number;
+  firstSyncEventsPerSecond: number;
+  incrementalEvents: number;
+  incrementalSyncSeconds: number;
+  dashboardColdMs: number;
+  dashboardWarmMs: number;
+  dashboardSegmentMs: number;
+  seedSqlMs: number;
+  speedupVsSeedSql: number;
+  peakRssMb: number;
+  snapshotMb: number;
+}
+
+const CHUNK_USERS = 2000;
+
+/** Demo data in chunks of users (bounded memory at 10M events); user ids stay unique across chunks. */
+function* chunks(users: number, days: number, endDay: string, seedBase: number, prefix: string): Generator<DemoData> {
+  for (let start = 0, chunk = 0; start < users; start += CHUNK_USERS, chunk++) {
+    const d = generateDemo({ users: Math.min(CHUNK_USERS, users - start), days, seed: seedBase + chunk, endDay });
+    const rename = (id: string) => `${prefix}${chunk}_${id}`;
+    yield {
+      range: d.range,
+      users: d.users.map((u) => ({ ...u, user_id: rename(u.user_id) })),
+      events: d.events.map((e) => ({ ...e, user_id: rename(e.user_id) })),
+    };
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+export async function runAnalyticsBench(input: AnalyticsBenchOptions = {}): Promise<AnalyticsBenchResult> {
+  const o = Options.parse(input);
+  const log = (line: string) => {
+    if (!o.quiet) process.stderr.write(line + '\n');
+  };
+  const users = o.users ?? SIZES[o.size];
+  const endDay = '2026-11-27';
+  const name = `uis_bench_analytics_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: o.databaseUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(o.databaseUrl);
+  url.pathname = `/${name}`;
+  const dbUrl = url.toString();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'uis-bench-analytics-'));
+  const pool = createPool(dbUrl, { max: 4 });
+  const snapshot = openSnapshot(path.join(dir, 'snapshot.sqlite'));
+  try {
+    await migrate(dbUrl);
+    let t = performance.now();
+    let events = 0;
+    for (const chunk of chunks(users, o.days, endDay, 1000, 'u')) {
+      await writeDemoToPostgres(pool, chunk);
+      events += chunk.events.length;
+      log(`loaded ${events} events`);
+    }
+    const loadSeconds = (performance.now() - t) / 1000;
+
+    t = performance.now();
+    const first = await syncFromPostgres(snapshot, dbUrl, { pageSize: 10_000 });
+    const firstSyncSeconds = (performance.now() - t) / 1000;
+    log(`first sync: ${first.events} events in ${firstSyncSeconds.toFixed(2)} s`);
+
+    // --increment new events: late signups in the last week, stored through the capture path.
+    let added = 0;
+    for (let round = 0; added < o.increment; round++) {
+      for (const chunk of chunks(Math.max(10, Math.ceil((o.increment - added) / 15)), 7, endDay, 900_000 + round * 1000, `late${round}_`)) {
+        const slice = { ...chunk, events: chunk.events.slice(0, o.increment - added) };
+        if (slice.events.length === 0) break;
+        await writeDemoToPostgres(pool, slice);
+        added += slice.events.length;
+      }
+    }
+    t = performance.now();
+    const inc = await syncFromPostgres(snapshot, dbUrl);
+    const incrementalSyncSeconds = (performance.now() - t) / 1000;
+    log(`incremental sync: ${inc.events} events in ${incrementalSyncSeconds.toFixed(3)} s`);
+
+    const engine = new AnalyticsEngine(snapshot);
+    t = performance.now();
+    engine.dashboard({});
+    const dashboardColdMs = performance.now() - t;
+    const warm: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      t = performance.now();
+      engine.dashboard({});
+      warm.push(performance.now() - t);
+    }
+    t = performance.now();
+    engine.dashboard({ tools: ['video_gen'], activation: ['power_user'] });
+    const dashboardSegmentMs = performance.now() - t;
+
+    const seedRuns: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      t = performance.now();
+      for (const sql of Object.values(SEED_QUERIES)) await pool.query(sql);
+      seedRuns.push(performance.now() - t);
+    }
+    const seedSqlMs = Math.min(...seedRuns);
+    const info = snapshot.info();
+    const size = ['', '-wal'].reduce((s, suffix) => s + (fs.existsSync(snapshot.file + suffix) ? fs.statSync(snapshot.file + suffix).size : 0), 0);
+    const dashboardWarmMs = median(warm);
+    return {
+      users: info.counts.users,
+      conversations: info.counts.conversations,
+      events: info.counts.events,
+      loadSeconds: round(loadSeconds),
+      firstSyncSeconds: round(firstSyncSeconds),
+      firstSyncEventsPerSecond: Math.round(first.events / firstSyncSeconds),
+      incrementalEvents: inc.events,
+      incrementalSyncSeconds: round(incrementalSyncSeconds, 3),
+      dashboardColdMs: round(dashboardColdMs, 1),
+      dashboardWarmMs: round(dashboardWarmMs, 1),
+      dashboardSegmentMs: round(dashboardSegmentMs, 1),
+      seedSqlMs: round(seedSqlMs, 1),
+      speedupVsSeedSql: round(seedSqlMs / dashboardWarmMs, 2),
+      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      snapshotMb: round(size / 1_048_576, 1),
+    };
+  } finally {
+    snapshot.close();
+    await pool.end();
+    if (!o.keep) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      const a = new pg.Client({ connectionString: o.databaseUrl });
+      await a.connect();
+      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await a.end();
+    }
+  }
+}
+
+const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+export async function main(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      size: { type: 'string' },
+      users: { type: 'string' },
+      days: { type: 'string' },
+      increment: { type: 'string' },
+      'database-url': { type: 'string' },
+      keep: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+  });
+  const opts = parseOption(Options, {
+    size: values.size,
+    users: values.users,
+    days: values.days,
+    increment: values.increment,
+    databaseUrl: values['database-url'],
+    keep: values.keep,
+  });
+  const r = await runAnalyticsBench(opts);
+  if (values.json) {
+    console.log(JSON.stringify(r, null, 2));
+    return;
+  }
+  const rows: Array<[string, string]> = [
+    ['data', `${r.users} users, ${r.conversations} conversations, ${r.events} events (loaded through the capture path in ${r.loadSeconds} s)`],
+    ['first sync', `${r.firstSyncSeconds} s, ${r.firstSyncEventsPerSecond} events/s (target ≥ 40,000 events/s)`],
+    ['incremental sync', `${r.incrementalEvents} new events in ${r.incrementalSyncSeconds} s (target < 1 s for 10k)`],
+    ['full dashboard', `${r.dashboardWarmMs} ms warm, ${r.dashboardColdMs} ms cold, ${r.dashboardSegmentMs} ms with a segment (target < 1,000 ms)`],
+    ["seed's 4 SQL queries on PostgreSQL", `${r.seedSqlMs} ms`],
+    ['dashboard vs seed SQL', `${r.speedupVsSeedSql}× (target ≥ 5×; the dashboard computes far more than the 4 queries)`],
+    ['peak RSS', `${r.peakRssMb} MB`],
+    ['snapshot size', `${r.snapshotMb} MB`],
+  ];
+  for (const [k, v] of rows) console.log(`${k.padEnd(36)} ${v}`);
+}

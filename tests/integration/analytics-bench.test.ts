@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest';
+import { runAnalyticsBench } from '../bench/analytics.js';
+
+describe('npm run bench:analytics at a small size', () => {
+  it('measures first sync, incremental sync, dashboard and the seed SQL over the same data', async () => {
+    const r = await runAnalyticsBench({ users: 40, days: 14, increment: 300, quiet: true });
+    expect(r.users).toBeGreaterThan(40);
+    expect(r.events).toBeGreaterThan(500);
+    expect(r.incrementalEvents).toBeGreaterThanOrEqual(300);
+    // The incremental sync pulls the new events, not the whole table again.
+    expect(r.incrementalEvents).toBeLessThan(r.events / 2);
+    for (const k of ['firstSyncSeconds', 'firstSyncEventsPerSecond', 'incrementalSyncSeconds', 'dashboardWarmMs', 'seedSqlMs', 'peakRssMb', 'snapshotMb'] as const) {
+      expect(r[k]).toBeGreaterThan(0);
+    }
+  }, 180_000);
+});
