@@ -28,7 +28,7 @@ export function registerReportCommand(program: Command): void {
     .description('export the investor report (PDF, Markdown, CSV zip or HTML) for a period')
     .requiredOption('--format <format>', 'pdf | md | csv | html')
     .requiredOption('--out <path>', 'file to write (written whole or not at all)')
-    .option('--since <date>', 'first day, YYYY-MM-DD (default: 30 days before --until)')
+    .option('--since <date>', 'first day, YYYY-MM-DD (default: the 30 days ending on --until)')
     .option('--until <date>', 'last day, YYYY-MM-DD (default: the last day with data)')
     .option('--workspace <name>', 'workspace to report on (default: the active one)')
     .option('--narrative', 'add an LLM-written summary (OPENAI_*); dropped if it states a number not in the metrics')
