@@ -20,6 +20,12 @@ function sampleGrowth<T>(rows: T[]): T[] {
   return out;
 }
 
+/** Same wording rule as the HTML cards: nothing to compare with → a dash, not "new". */
+function changeCell(value: number | null, previous: number | null, unit: Parameters<typeof formatChange>[2]): string {
+  const c = formatChange(value, previous, unit);
+  return c == null || c === 'new' ? '–' : c;
+}
+
 export function renderReportMarkdown(d: ReportData): string {
   const out: string[] = [];
   out.push(`# ${d.company.name}: ${d.title}`);
@@ -30,7 +36,7 @@ export function renderReportMarkdown(d: ReportData): string {
   out.push(
     table(
       ['Metric', 'This period', 'Previous', 'Change'],
-      d.kpis.map((k) => [k.label, formatValue(k.value, k.unit), formatValue(k.previous, k.unit), formatChange(k.value, k.previous, k.unit) ?? '–']),
+      d.kpis.map((k) => [k.label, formatValue(k.value, k.unit), formatValue(k.previous, k.unit), changeCell(k.value, k.previous, k.unit)]),
       [false, true, true, true],
     ),
   );
