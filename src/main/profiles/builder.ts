@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Redis } from 'ioredis';
+import pLimit from 'p-limit';
 import type pg from 'pg';
 import { streamKeys } from '../stream/keys.js';
 import { reconcileOnce } from './reconcile.js';
@@ -20,6 +21,8 @@ export interface ProfileBuilderOptions {
   /** Unique per worker; a restarted worker with the same name first finishes its own pending entries. */
   consumer?: string;
   batchSize?: number;
+  /** Users of one batch updated at once (each is its own transaction). Default 4. */
+  concurrency?: number;
   blockMs?: number;
   /** Pending entries idle this long belong to a dead worker and are claimed (XAUTOCLAIM). */
   claimIdleMs?: number;
@@ -219,15 +222,21 @@ export class ProfileBuilder {
     }
     const changed: string[] = [];
     let events = 0;
-    for (const [userId, ids] of byUser) {
-      const n = await applyUserEvents(this.pool, userId, ids, { summarizer: this.opts.summarizer, now: this.opts.now });
-      if (n > 0) {
-        changed.push(userId);
-        events += n;
-      }
-      await this.opts.afterUserCommit?.(userId);
-      if (!this.running) throw new Error('profile builder stopped mid-batch');
-    }
+    const limit = pLimit(this.opts.concurrency ?? 4);
+    await Promise.all(
+      [...byUser].map(([userId, ids]) =>
+        limit(async () => {
+          if (!this.running) throw new Error('profile builder stopped mid-batch');
+          const n = await applyUserEvents(this.pool, userId, ids, { summarizer: this.opts.summarizer, now: this.opts.now });
+          if (n > 0) {
+            changed.push(userId);
+            events += n;
+          }
+          await this.opts.afterUserCommit?.(userId);
+        }),
+      ),
+    );
+    if (!this.running) throw new Error('profile builder stopped mid-batch');
     await this.conn.xack(this.stream, this.group, ...entries.map((e) => e[0]));
     this.appliedEvents += events;
     if (changed.length) {
