@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { buildReportData, resolvePeriods } from '../../src/main/reports/build.js';
 import { renderReportZip } from '../../src/main/reports/csv.js';
 import { writeFileAtomic } from '../../src/main/reports/export.js';
+import { electronPdfPrinter } from '../../src/main/reports/pdf.js';
 import { renderReportHtml } from '../../src/main/reports/html.js';
 import { renderReportMarkdown } from '../../src/main/reports/markdown.js';
 import { formatChange, formatPercent, ReportRequest, reportTables } from '../../src/shared/report.js';
@@ -108,5 +109,37 @@ describe('atomic write', () => {
     await writeFileAtomic(out, Buffer.from('new'));
     expect(fs.readFileSync(out, 'utf8')).toBe('new');
     fs.rmSync(dir, { recursive: true });
+  });
+});
+
+describe('Electron printer hook', () => {
+  it('prints in a hidden sandboxed window once the charts are drawn, then destroys it', async () => {
+    const calls: string[] = [];
+    let polls = 0;
+    let windowOptions: Record<string, unknown> = {};
+    let printOptions: Record<string, unknown> = {};
+    const printer = electronPdfPrinter((opts) => {
+      windowOptions = opts;
+      return {
+        loadURL: async (url: string) => void calls.push(url.startsWith('data:text/html;charset=utf-8;base64,') ? 'load data url' : 'load other'),
+        webContents: {
+          // The page reports ready on the third poll, as a page drawing its charts would.
+          executeJavaScript: async () => ++polls >= 3,
+          printToPDF: async (o: Record<string, unknown>) => {
+            printOptions = o;
+            calls.push('print');
+            return Buffer.from('%PDF-1.7');
+          },
+        },
+        destroy: () => void calls.push('destroy'),
+      };
+    });
+    const pdf = await printer(renderReportHtml(data), { footerLeft: 'Latent Labs · Investor update' });
+    expect(pdf.toString()).toBe('%PDF-1.7');
+    expect(calls).toEqual(['load data url', 'print', 'destroy']);
+    expect(polls).toBe(3);
+    expect(windowOptions).toMatchObject({ show: false, webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false } });
+    expect(printOptions).toMatchObject({ pageSize: 'A4', printBackground: true, displayHeaderFooter: true });
+    expect(String(printOptions.footerTemplate)).toContain('Latent Labs');
   });
 });
