@@ -1,4 +1,4 @@
-import { addDays } from '../../src/shared/metrics.js';
+import { addDays, weekStart } from '../../src/shared/metrics.js';
 import { dashboardReady, expect, go, int, openWorkbench, pct, test } from './fixtures.js';
 
 test.describe('dashboard pages show the engine\'s numbers', () => {
@@ -56,6 +56,12 @@ test.describe('dashboard pages show the engine\'s numbers', () => {
       await r.click();
       await expect(page.locator('.leadup')).toBeVisible();
     }
+
+    // Exhaustion over time: the last week, narrowed by the engine itself.
+    const last = workbench.engine.filterOptions().lastDay!;
+    const lastWeek = workbench.engine.dashboard({ since: weekStart(last), until: last });
+    const exhausted = lastWeek.creditExhaustion.filter((x) => x.exhaustionEvents > 0).length;
+    await expect(page.getByTestId('exhaustion-trend')).toContainText(`${exhausted}/${lastWeek.summary.totals.activeUsers} (`);
   });
 
   test('filters change the numbers as the engine says', async ({ page, workbench }) => {

@@ -1,5 +1,5 @@
 import type { analyticsChannels } from '../../shared/api/analytics.js';
-import type { UserList, UserListQuery } from '../../shared/metrics.js';
+import { addDays, weekStart, type Filters, type UserList, type UserListQuery } from '../../shared/metrics.js';
 import type { AnalyticsEngine } from '../analytics/engine.js';
 import { CoreError } from './errors.js';
 import type { HandlersFor } from './types.js';
@@ -30,9 +30,38 @@ function listUsersPage(engine: AnalyticsEngine, query: UserListQuery): UserList 
   return { rows: block.rows.slice(offset - blockStart, offset - blockStart + limit), total: block.total };
 }
 
+const MAX_TREND_WEEKS = 26;
+
+/** Weekly trends from the engine: each week is the engine's own dashboard with the date range narrowed to it. */
+function trends(engine: AnalyticsEngine, filters: Filters) {
+  const opts = engine.filterOptions();
+  const until = filters.until ?? opts.lastDay;
+  const since = filters.since ?? opts.firstDay;
+  if (!until || !since) return { weeks: [], truncated: false };
+  const starts: string[] = [];
+  for (let w = weekStart(since); w <= until; w = addDays(w, 7)) starts.push(w);
+  const truncated = starts.length > MAX_TREND_WEEKS;
+  const weeks = starts.slice(-MAX_TREND_WEEKS).map((w) => {
+    const range = { since: w < since ? since : w, until: addDays(w, 6) > until ? until : addDays(w, 6) };
+    const d = engine.dashboard({ ...filters, ...range });
+    const exhaustedUsers = d.creditExhaustion.filter((r) => r.exhaustionEvents > 0).length;
+    const activeUsers = d.summary.totals.activeUsers;
+    return {
+      week: w,
+      ...range,
+      tools: d.usageHealth.errorRateByTool.map((t) => ({ tool: t.tool, calls: t.calls, errors: t.errors })),
+      activeUsers,
+      exhaustedUsers,
+      exhaustionRate: activeUsers ? exhaustedUsers / activeUsers : null,
+    };
+  });
+  return { weeks, truncated };
+}
+
 /** analytics.*: thin wrappers over the AnalyticsEngine of the active workspace (the engine owns every definition). */
 export const analyticsHandlers: HandlersFor<typeof analyticsChannels> = {
   'analytics.dashboard': async ({ filters }, ctx) => (await activeEngine(ctx)).dashboard(filters),
+  'analytics.trends': async ({ filters }, ctx) => trends(await activeEngine(ctx), filters),
   'analytics.filterOptions': async (_input, ctx) => (await activeEngine(ctx)).filterOptions(),
   'analytics.users': async (query, ctx) => listUsersPage(await activeEngine(ctx), query),
   'analytics.user': async ({ userId }, ctx) => {

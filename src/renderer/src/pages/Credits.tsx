@@ -1,6 +1,7 @@
 import { Fragment, useState } from 'react';
 import { useRpc } from '../api/hooks.js';
 import { LineChart } from '../components/charts.js';
+import { ExhaustionTrend } from '../components/Trends.js';
 import { Card, Info, Loading, PageHeader, Tile } from '../components/ui.js';
 import { rangeText, WithDashboard } from '../components/WithDashboard.js';
 import { dateTime, day, hours, int, pct } from '../format.js';
@@ -58,9 +59,14 @@ export default function CreditsPage() {
                 <Tile testId="tile-high-usage" label={`High usage (≥ ${HIGH_USAGE_CREDITS} credits)`} definition={METRIC_DEFINITIONS.creditExhaustion.rule} value={int(d.creditExhaustion.length)} sub="users (seed query 4)" />
                 <Tile testId="tile-credits-used" label="Credits used" value={int(s.totals.creditsUsed)} sub={rangeText(d)} />
               </div>
-              <Card title="Credits used per day" subtitle="All users in the segment">
-                <LineChart label="Credits used per day" labels={ts.map((p) => day(p.day))} series={[{ label: 'Credits used', data: ts.map((p) => p.creditsUsed), fill: true, color: '#f59e0b' }]} height={220} />
-              </Card>
+              <div className="grid grid-2">
+                <Card title="Exhaustion rate over time" subtitle="Share of each week's active users who ran out of credits that week">
+                  <ExhaustionTrend />
+                </Card>
+                <Card title="Credits used per day" subtitle="All users in the segment">
+                  <LineChart label="Credits used per day" labels={ts.map((p) => day(p.day))} series={[{ label: 'Credits used', data: ts.map((p) => p.creditsUsed), fill: true, color: '#f59e0b' }]} height={220} />
+                </Card>
+              </div>
               <Card title="Who ran out" subtitle="Click a row to see what they did just before" actions={<Info text={METRIC_DEFINITIONS.creditExhaustion.rule} />}>
                 <table className="data clickable" data-testid="credit-exhaustion">
                   <thead>

@@ -1,4 +1,5 @@
 import { BarChart, LineChart } from '../components/charts.js';
+import { ToolUsageTrend } from '../components/Trends.js';
 import { Card, Info, PageHeader, ShareBar, Tile } from '../components/ui.js';
 import { rangeText, WithDashboard } from '../components/WithDashboard.js';
 import { dec, day, hours, int, label, pct, ratioText } from '../format.js';
@@ -23,6 +24,9 @@ export default function UsagePage() {
                 <Tile testId="tile-first-creation" label="Time to first creation" definition={METRIC_DEFINITIONS.timeToFirstCreation.rule} value={hours(u.timeToFirstCreation.medianHours)} sub={`median · p90 ${hours(u.timeToFirstCreation.p90Hours)} · ${int(u.timeToFirstCreation.users)} users`} />
               </div>
               <div className="grid grid-2">
+                <Card title="Tool usage over time" subtitle="Tool calls per week, by tool">
+                  <ToolUsageTrend />
+                </Card>
                 <Card title="Activity over time" subtitle={`Per UTC day · ${rangeText(d)}`}>
                   <LineChart
                     label="Conversations and events per day"
@@ -33,6 +37,8 @@ export default function UsagePage() {
                     ]}
                   />
                 </Card>
+              </div>
+              <div className="grid grid-2">
                 <Card title="Tool calls and failures" subtitle="Calls per tool in the range, failed calls stacked">
                   <BarChart
                     stacked
@@ -43,39 +49,6 @@ export default function UsagePage() {
                       { label: 'Failed', data: tools.map((t) => t.errors), color: '#ef4444' },
                     ]}
                   />
-                </Card>
-              </div>
-              <div className="grid grid-2">
-                <Card title="Failure points" subtitle="Failed events by tool and error (seed query 3)" actions={<Info text={METRIC_DEFINITIONS.failurePoints.rule} />}>
-                  <table className="data" data-testid="failure-points">
-                    <thead>
-                      <tr>
-                        <th>Tool</th>
-                        <th>Error</th>
-                        <th className="num">Failures</th>
-                        <th className="num">Affected users</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {d.failurePoints.slice(0, 15).map((f, i) => (
-                        <tr key={i}>
-                          <td>{f.tool ?? '—'}</td>
-                          <td>
-                            <span className="badge bad">{f.errorType ?? 'unknown'}</span>
-                          </td>
-                          <td className="num">{int(f.failures)}</td>
-                          <td className="num">{int(f.affectedUsers)}</td>
-                        </tr>
-                      ))}
-                      {d.failurePoints.length === 0 && (
-                        <tr>
-                          <td colSpan={4} className="muted">
-                            No failures in this range
-                          </td>
-                        </tr>
-                      )}
-                    </tbody>
-                  </table>
                 </Card>
                 <Card title="Error rate by tool" actions={<Info text={METRIC_DEFINITIONS.errorRateByTool.rule} />}>
                   <table className="data" data-testid="error-rates">
@@ -116,6 +89,37 @@ export default function UsagePage() {
                   })}
                 </Card>
               </div>
+              <Card title="Failure points" subtitle="Failed events by tool and error (seed query 3)" actions={<Info text={METRIC_DEFINITIONS.failurePoints.rule} />}>
+                <table className="data" data-testid="failure-points">
+                  <thead>
+                    <tr>
+                      <th>Tool</th>
+                      <th>Error</th>
+                      <th className="num">Failures</th>
+                      <th className="num">Affected users</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {d.failurePoints.slice(0, 15).map((f, i) => (
+                      <tr key={i}>
+                        <td>{f.tool ?? '—'}</td>
+                        <td>
+                          <span className="badge bad">{f.errorType ?? 'unknown'}</span>
+                        </td>
+                        <td className="num">{int(f.failures)}</td>
+                        <td className="num">{int(f.affectedUsers)}</td>
+                      </tr>
+                    ))}
+                    {d.failurePoints.length === 0 && (
+                      <tr>
+                        <td colSpan={4} className="muted">
+                          No failures in this range
+                        </td>
+                      </tr>
+                    )}
+                  </tbody>
+                </table>
+              </Card>
               <Card title="What users ask for" subtitle="Most frequent messages (seed query 2)" actions={<Info text={METRIC_DEFINITIONS.intentFrequency.rule} />}>
                 <table className="data" data-testid="intents">
                   <thead>
