@@ -67,7 +67,9 @@ async function deleteStreamEntries(redis: Redis, stream: string, userId: string)
  */
 export async function forgetUser(pool: pg.Pool, userId: string, opts: ForgetOptions): Promise<ForgetResult | null> {
   const warnings: string[] = [];
-  const counts = await withTransaction(pool, async (client) => {
+  // An event stored for the user while the transaction runs makes the conversation delete fail (foreign key, 23503):
+  // run it again, it then sees that event too.
+  const deleteAll = () => withTransaction(pool, async (client) => {
     await client.query(USER_LOCK_SQL, [userId]);
     const del = async (sql: string) => (await client.query(sql, [userId])).rowCount ?? 0;
     const outbox = await del('DELETE FROM uis_outbox WHERE user_id = $1');
@@ -77,6 +79,15 @@ export async function forgetUser(pool: pg.Pool, userId: string, opts: ForgetOpti
     const memory_rows = await deleteUserMemory(client, userId);
     return { events, conversations, profiles, outbox, memory_rows };
   });
+  let counts: Awaited<ReturnType<typeof deleteAll>>;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      counts = await deleteAll();
+      break;
+    } catch (err) {
+      if ((err as { code?: string }).code !== '23503' || attempt >= 3) throw err;
+    }
+  }
 
   let stream_entries: number | null = null;
   if (opts.redis) {
