@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { METRIC_DEFINITIONS, type Dashboard, type Filters } from '../../shared/metrics.js';
+import { Filters, METRIC_DEFINITIONS, type Dashboard } from '../../shared/metrics.js';
 import { AnalyticsEngine } from '../analytics/engine.js';
 import { ConfigError } from '../config.js';
 import { redactConnectionString } from '../db/pg.js';
@@ -93,13 +93,13 @@ export function registerAnalyticsCommand(program: Command): void {
       const { workspace, snapshot } = openWorkspaceSnapshot(store, name);
       try {
         const today = new Date().toISOString().slice(0, 10);
-        const filters: Filters = {
+        const filters: Filters = parseOption(Filters, {
           // --today is the dashboard as of today (cohort metrics need history), not a one-day range.
           since: o.today ? undefined : o.since,
           until: o.today ? today : o.until,
           tools: o.tool,
           useCases: o.useCase,
-        };
+        });
         const dashboard = new AnalyticsEngine(snapshot).dashboard(filters);
         if (o.json) process.stdout.write(JSON.stringify(dashboard, null, 2) + '\n');
         else console.log(formatDashboardText(dashboard, workspace.name));
