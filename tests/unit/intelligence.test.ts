@@ -72,3 +72,48 @@ describe('intelligence on the demo workspace without an LLM', () => {
     expect(o.intents?.clusters.length).toBeGreaterThan(0);
   });
 });
+
+describe('intelligence channels through the core', () => {
+  it('run (a job), overview, conversation click-through, Ask without an LLM, and input errors naming the field', async () => {
+    const { tempCore } = await import('./core-helpers.js');
+    const saved = { key: process.env.OPENAI_API_KEY, url: process.env.OPENAI_BASE_URL, users: process.env.UIS_DEMO_USERS, end: process.env.UIS_DEMO_END_DAY };
+    delete process.env.OPENAI_API_KEY;
+    delete process.env.OPENAI_BASE_URL;
+    process.env.UIS_DEMO_USERS = '40';
+    process.env.UIS_DEMO_END_DAY = '2026-01-31';
+    const t = tempCore();
+    try {
+      const { jobId } = await t.core.invoke('intelligence.run', {});
+      let job = await t.core.invoke('jobs.get', { jobId });
+      for (let i = 0; i < 200 && job.state === 'running'; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        job = await t.core.invoke('jobs.get', { jobId });
+      }
+      expect(job.state).toBe('succeeded');
+      expect(job.result).toMatchObject({ source: 'local', cancelled: false });
+      const o = await t.core.invoke('intelligence.overview', {});
+      expect(o).toMatchObject({ source: 'local', llmConfigured: false });
+      expect(o.analysedConversations).toBeGreaterThan(0);
+      expect(o.intents?.clusters.length).toBeGreaterThan(0);
+      const conversationId = o.intents?.clusters[0].conversationIds[0] as string;
+      const c = await t.core.invoke('intelligence.conversation', { conversationId });
+      expect(c.events.length).toBeGreaterThan(0);
+      expect(c.analysis?.source).toBe('local');
+      const a = await t.core.invoke('intelligence.ask', { question: 'How many users?' });
+      expect(a).toMatchObject({ configured: false, answer: null });
+      expect(a.message).toMatch(/OPENAI_API_KEY/);
+      const bad = await t.core.dispatch('intelligence.ask', { question: 'x' });
+      expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+      expect(!bad.ok && bad.error.message).toMatch(/question/);
+      const badSource = await t.core.dispatch('intelligence.run', { source: 'gpt' });
+      expect(!badSource.ok && badSource.error.message).toMatch(/source/);
+      expect((await t.core.invoke('intelligence.sent', {})).entries).toEqual([]);
+    } finally {
+      await t.cleanup();
+      for (const [k, v] of Object.entries({ OPENAI_API_KEY: saved.key, OPENAI_BASE_URL: saved.url, UIS_DEMO_USERS: saved.users, UIS_DEMO_END_DAY: saved.end })) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+});

@@ -2,6 +2,7 @@ import type { Contract } from '../../shared/api/index.js';
 import { analyticsHandlers } from './analytics-handlers.js';
 import { appHandlers } from './app-handlers.js';
 import { liveHandlers } from '../live/handlers.js';
+import { intelligenceHandlers } from '../intelligence/handlers.js';
 import type { HandlersFor } from './types.js';
 import { workspaceHandlers } from './workspace-handlers.js';
 import { reportHandlers } from '../reports/handlers.js';
@@ -16,4 +17,5 @@ export const handlers = {
   ...analyticsHandlers,
   ...workspaceHandlers,
   ...reportHandlers,
+  ...intelligenceHandlers,
 } satisfies HandlersFor<Contract>;

@@ -3,6 +3,7 @@ import { appChannels, appTopics } from './app.js';
 import { liveChannels, liveTopics } from './live.js';
 import { workspaceChannels, workspaceTopics } from './workspace.js';
 import { reportChannels } from './reports.js';
+import { intelligenceChannels } from './intelligence.js';
 
 // The merged contract: one line per feature (import above, spread below). Add your feature's channels and topics here.
 export const contract = {
@@ -11,6 +12,7 @@ export const contract = {
   ...analyticsChannels,
   ...workspaceChannels,
   ...reportChannels,
+  ...intelligenceChannels,
 };
 export const topics = {
   ...liveTopics,
