@@ -59,6 +59,12 @@ export default function LivePage() {
   }, []);
   useEffect(load, [load]);
 
+  // Another workspace: its feed replaces this one (the core starts it on the next live.recent).
+  useTopic('workspace.changed', () => {
+    early.current = [];
+    load();
+  });
+
   useTopic('live.batch', (batch) => {
     setStats(batch.stats);
     setStatus(batch.status);
