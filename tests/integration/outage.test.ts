@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readEnv } from '../../src/main/config.js';
 import { startService, type RunningService } from '../../src/main/server/service.js';
 import { streamKeys } from '../../src/main/stream/keys.js';
+import { trackEvents } from '../../src/main/ingest/capture.js';
 import { createRedis } from '../../src/main/stream/redis.js';
 import { OutboxRelay } from '../../src/main/stream/relay.js';
 import type { StoredEvent } from '../../src/shared/event.js';
@@ -225,6 +226,41 @@ describe('relay crash between publish and DELETE', () => {
     expectExactlyOnceInOrder(await readStream(redis, keys.stream), await storedOrder(db));
   });
 
+  it('publishes a backlog in pipelined batches, each conversation in outbox order, while more events arrive', async () => {
+    const piped = testPrefix();
+    const relay = new OutboxRelay(db.pool, redis, { keyPrefix: piped, maxLen: 0, batchSize: 40 });
+    const convs = [CONVERSATIONS[1], CONVERSATIONS[2], CONVERSATIONS[3]];
+    const batch = (b: number) =>
+      Array.from({ length: 30 }, (_, i) => ({
+        conversation_id: convs[i % 3],
+        user_id: `pipe-${i % 2}`,
+        timestamp: new Date(Date.UTC(2026, 3, 2) + b * 100 + i).toISOString(),
+        event_type: 'message' as const,
+        content: { message: `b${b} e${i}` },
+      }));
+    // A copy of every outbox row as written (the relay deletes them): the order the stream must follow.
+    await db.pool.query('CREATE TABLE outbox_audit AS SELECT seq, event_id, conversation_id FROM uis_outbox WITH NO DATA');
+    await db.pool.query(`CREATE FUNCTION audit_outbox() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN INSERT INTO outbox_audit SELECT seq, event_id, conversation_id FROM new_rows; RETURN NULL; END $$`);
+    await db.pool.query('CREATE TRIGGER audit_outbox AFTER INSERT ON uis_outbox REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_outbox()');
+    await Promise.all([0, 1, 2, 3].map((b) => trackEvents(db.pool, batch(b))));
+    // Drain while four more batches commit concurrently.
+    let drained = 0;
+    await Promise.all([relay.drainOnce().then((n) => (drained += n)), ...[4, 5, 6, 7].map((b) => trackEvents(db.pool, batch(b)))]);
+    drained += await relay.drainOnce();
+    expect(drained).toBe(240);
+    const published = await readStream(redis, streamKeys(piped).stream);
+    expect(new Set(published.map((e) => e.id)).size).toBe(240);
+    // Per conversation, stream order = outbox order (commit order; within a batch, event time).
+    for (const conv of convs) {
+      const stored = (await db.pool.query('SELECT event_id FROM outbox_audit WHERE conversation_id = $1 ORDER BY seq', [conv])).rows.map((r) => r.event_id);
+      expect(stored.length).toBe(80);
+      expect(published.filter((e) => e.conversation_id === conv).map((e) => e.id)).toEqual(stored);
+    }
+    await redis.del(streamKeys(piped).stream, streamKeys(piped).inflight);
+    await db.pool.query('DROP TRIGGER audit_outbox ON uis_outbox');
+  });
+
   it('caps the stream near maxLen (approximate trimming, once per batch)', async () => {
     const capped = testPrefix();
     const relay = new OutboxRelay(db.pool, redis, { keyPrefix: capped, maxLen: 100, batchSize: 50 });
@@ -246,7 +282,7 @@ describe('relay crash between publish and DELETE', () => {
     relay.start();
     try {
       await sleep(300);
-      const killed = await db.pool.query(`SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE query LIKE '%LISTEN uis_outbox%' AND pid <> pg_backend_pid()`);
+      const killed = await db.pool.query(`SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%LISTEN uis_outbox%' AND pid <> pg_backend_pid()`);
       expect(killed.rows.length).toBe(1);
       await sleep(300);
       await db.pool.query(

@@ -35,13 +35,15 @@ return published
 // a full scan of conversation_events).
 const OUTBOX_BATCH = `
   SELECT o.seq, e.id, e.conversation_id, e.user_id, e.timestamp, e.event_type, e.content, e.tool_name, e.success, e.credits_consumed
-  FROM (SELECT seq, event_id FROM uis_outbox ORDER BY seq LIMIT $1) o
+  FROM (SELECT seq, event_id FROM uis_outbox WHERE seq <> ALL($2::bigint[]) ORDER BY seq LIMIT $1) o
   LEFT JOIN LATERAL (
     SELECT id, conversation_id, user_id, to_char(timestamp, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS timestamp,
            event_type, COALESCE(content, '{}'::jsonb) AS content, tool_name, success, credits_consumed
     FROM conversation_events WHERE id = o.event_id
   ) e ON true
   ORDER BY o.seq`;
+
+type OutboxRow = { seq: number } & Partial<StoredEvent>;
 
 export interface RelayOptions {
   keyPrefix?: string;
@@ -100,22 +102,31 @@ export class OutboxRelay {
     await this.releaseListener();
   }
 
-  /** Publishes everything currently in the outbox; returns how many entries were published. */
+  /** Publishes everything currently in the outbox; returns how many outbox entries it processed. */
   async drainOnce(): Promise<number> {
     let total = 0;
-    for (;;) {
-      const n = await this.publishBatch();
-      total += n.rows;
-      if (n.rows < this.batchSize) return total;
+    let batch = await this.readBatch([]);
+    while (batch.length > 0) {
+      const seqs = batch.map((r) => r.seq);
+      // The next batch is read while this one is published. It leaves out only the rows in flight, not everything
+      // up to their highest seq: a row that committed late with a lower seq must still go out before any later
+      // row of its conversation (per conversation, seq order is commit order).
+      const next = batch.length >= this.batchSize ? this.readBatch(seqs) : Promise.resolve([]);
+      next.catch(() => {}); // awaited below; a failure here must not surface as unhandled while we publish
+      await this.publish(batch);
+      total += batch.length;
+      batch = await next;
     }
+    return total;
   }
 
-  private async publishBatch(): Promise<{ rows: number }> {
-    const limit = this.batchSize;
-    const res = await this.pool.query<{ seq: number } & Partial<StoredEvent>>(OUTBOX_BATCH, [limit]);
-    if (res.rows.length === 0) return { rows: 0 };
+  private async readBatch(inFlight: number[]): Promise<OutboxRow[]> {
+    return (await this.pool.query<OutboxRow>(OUTBOX_BATCH, [this.batchSize, inFlight])).rows;
+  }
+
+  private async publish(rows: OutboxRow[]): Promise<void> {
     const args: string[] = [String(this.opts.maxLen ?? 1_000_000)];
-    for (const { seq, ...row } of res.rows) {
+    for (const { seq, ...row } of rows) {
       // An event deleted since (forgotten) has no row any more: its outbox entry is dropped, nothing published.
       if (row.id === null || row.id === undefined) continue;
       const event = row as StoredEvent;
@@ -123,13 +134,12 @@ export class OutboxRelay {
     }
     const k = this.keys;
     const n = args.length > 1 ? ((await this.withTimeout(this.redis.eval(PUBLISH_SCRIPT, 3, k.stream, k.channel, k.inflight, ...args))) as number) : 0;
-    const seqs = res.rows.map((r) => r.seq);
+    const seqs = rows.map((r) => r.seq);
     await this.pool.query('DELETE FROM uis_outbox WHERE seq = ANY($1::bigint[])', [seqs]);
     // Only after the DELETE: until then a retry must find these seqs in the hash and skip them.
     await this.withTimeout(this.redis.hdel(k.inflight, ...seqs.map(String)));
     this.published += n;
     if (n > 0) this.opts.onPublished?.(n);
-    return { rows: res.rows.length };
   }
 
   private withTimeout<T>(p: Promise<T>): Promise<T> {
