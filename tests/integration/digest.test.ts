@@ -198,6 +198,38 @@ describe('insights digest over real SMTP', () => {
   });
 });
 
+describe('digest anomalies', () => {
+  it('flags a tool whose error rate spiked against its 7-day baseline', async () => {
+    const day = '2026-11-21';
+    const before = buildDigest(source, periodEndingOn('daily', day), 'Acme AI');
+    expect(before.anomalies.filter((a) => a.tool === 'upscale')).toEqual([]);
+    // 40 failed upscale calls on one day, written through the capture triggers like any platform event.
+    const userId = (await db.pool.query<{ user_id: string }>('SELECT user_id FROM user_profiles ORDER BY user_id LIMIT 1')).rows[0]!.user_id;
+    const conv = (await db.pool.query<{ id: string }>(`INSERT INTO conversations (id, user_id, started_at) VALUES (gen_random_uuid(), $1, $2) RETURNING id::text`, [userId, `${day} 10:00:00`])).rows[0]!.id;
+    await db.pool.query(
+      `INSERT INTO conversation_events (id, conversation_id, user_id, timestamp, event_type, content, tool_name, success, credits_consumed)
+       SELECT gen_random_uuid(), $1, $2, $3::timestamp + make_interval(secs => g), 'tool_call', '{"error":"timeout"}', 'upscale', false, 0
+       FROM generate_series(1, 40) g`,
+      [conv, userId, `${day} 10:00:00`],
+    );
+    const ws = new WorkspaceStore(dir).get('acme');
+    const snap = openSnapshot(ws.snapshotPath);
+    await syncFromPostgres(snap, db.url);
+    snap.close();
+    const fresh = openWorkspaceSource(dir, 'acme');
+    try {
+      const digest = buildDigest(fresh, periodEndingOn('daily', day), 'Acme AI');
+      const spike = digest.anomalies.find((a) => a.kind === 'error_rate_spike' && a.tool === 'upscale');
+      const tool = fresh.dashboard({ since: day, until: day }).usageHealth.errorRateByTool.find((t) => t.tool === 'upscale')!;
+      expect(tool.errors).toBeGreaterThanOrEqual(40);
+      expect(spike).toMatchObject({ value: tool.rate });
+      expect(spike!.message).toContain(`upscale failed ${Math.round(tool.rate! * 1000) / 10}% of ${tool.calls} calls`);
+    } finally {
+      fresh.close();
+    }
+  });
+});
+
 describe('digest in uis serve', () => {
   it('syncs a snapshot of DATABASE_URL and sends the due period once, also after a restart', async () => {
     const serviceDir = fs.mkdtempSync(path.join(os.tmpdir(), 'uis-digest-svc-'));
@@ -233,7 +265,8 @@ describe('uis digest', () => {
     }
   };
 
-  it('--preview writes the HTML; --send names what is missing; --send sends once', async () => {
+  // Five CLI runs (tsx start-up each): generous timeout for a loaded machine.
+  it('--preview writes the HTML; --send names what is missing; --send sends once', { timeout: 300_000 }, async () => {
     const file = path.join(dir, 'preview.html');
     const p = await uis(['digest', '--preview', file, '--until', UNTIL, '--workspace', 'acme']);
     expect(p.code).toBe(0);

@@ -74,7 +74,7 @@ describe('uis report on a synced PostgreSQL workspace', () => {
     current = engine.dashboard({ since: SINCE, until: UNTIL });
   });
 
-  it('PDF: the extracted text carries the numbers the engine computes for the same range', async () => {
+  it('PDF: the extracted text carries the numbers the engine computes for the same range', { timeout: 300_000 }, async () => {
     const out = path.join(dir, 'out', 'acme-november.pdf');
     const r = await uis(['report', '--format', 'pdf', '--out', out, '--since', SINCE, '--until', UNTIL, '--workspace', 'acme', '--company', 'Acme AI']);
     expect(r.stderr).not.toContain('error');
@@ -121,7 +121,7 @@ describe('uis report on a synced PostgreSQL workspace', () => {
     for (const p of pages) expect(fs.statSync(path.join(pngDir, p)).size).toBeGreaterThan(5_000);
   });
 
-  it('CSV zip: each table parses back to the engine values', async () => {
+  it('CSV zip: each table parses back to the engine values', { timeout: 300_000 }, async () => {
     const out = path.join(dir, 'acme.zip');
     const r = await uis(['report', '--format', 'csv', '--out', out, '--since', SINCE, '--until', UNTIL]);
     expect(r.code).toBe(0);
@@ -145,7 +145,7 @@ describe('uis report on a synced PostgreSQL workspace', () => {
     expect(uc.map((u) => [u.use_case, u.conversations])).toEqual(current.summary.topUseCases.map((u) => [u.useCase, u.conversations]));
   });
 
-  it('Markdown and HTML carry the same numbers', async () => {
+  it('Markdown and HTML carry the same numbers', { timeout: 300_000 }, async () => {
     const md = path.join(dir, 'acme.md');
     const html = path.join(dir, 'acme.html');
     expect((await uis(['report', '--format', 'md', '--out', md, '--since', SINCE, '--until', UNTIL])).code).toBe(0);
@@ -157,7 +157,7 @@ describe('uis report on a synced PostgreSQL workspace', () => {
     expect(htmlText).toContain(`<div class="kpi-value">${formatCount(current.summary.totals.activeUsers)}</div>`);
   });
 
-  it('rejects bad flags with a message naming the flag', async () => {
+  it('rejects bad flags with a message naming the flag', { timeout: 300_000 }, async () => {
     const bad = await uis(['report', '--format', 'docx', '--out', path.join(dir, 'x')]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('--format');
