@@ -31,6 +31,16 @@ function exportsDir(dataDir: string): string {
   return path.join(dataDir, 'reports');
 }
 
+/** Exports are downloaded right away; the folder keeps the most recent ones only. */
+const KEEP_EXPORTS = 20;
+async function pruneExports(dir: string): Promise<void> {
+  const files = await Promise.all(
+    (await fs.readdir(dir)).filter((f) => !f.startsWith('.')).map(async (f) => ({ f, t: (await fs.stat(path.join(dir, f))).mtimeMs })),
+  );
+  files.sort((a, b) => b.t - a.t);
+  await Promise.all(files.slice(KEEP_EXPORTS).map(({ f }) => fs.rm(path.join(dir, f), { force: true })));
+}
+
 /** The narrative's LLM: the active workspace's LLM settings when it has them, else OPENAI_* from the environment. */
 async function llmEnv(ctx: Parameters<HandlersFor<typeof reportChannels>['reports.preview']>[1]) {
   const env = readEnv();
@@ -75,6 +85,7 @@ export const reportHandlers: HandlersFor<typeof reportChannels> = {
           signal,
           onProgress: (f, msg) => progress(f, msg),
         });
+        await pruneExports(exportsDir(ctx.dataDir)).catch((e: Error) => ctx.log(`reports: could not prune old exports: ${e.message}`));
         return { fileName, bytes: r.bytes, format, period: r.period, warnings: r.warnings };
       }),
     };
