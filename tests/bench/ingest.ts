@@ -241,6 +241,11 @@ async function phase(label: string, opts: IngestBenchOptions, service: RunningSe
 }
 
 export async function main(args: string[], log: (line: string) => void = console.log): Promise<PhaseResult[]> {
+  if (args.includes('--help') || args.includes('-h')) {
+    log(`usage: npm run bench:ingest -- [--events N (10000)] [--preload N (50000; 10000000 for the 10M case)] [--clients N (4)]
+       [--batch N (500)] [--database-url URL (server to create the bench database on)] [--redis-url URL]`);
+    return [];
+  }
   const { values } = parseArgs({
     args,
     options: {
