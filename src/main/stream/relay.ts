@@ -47,7 +47,7 @@ type OutboxRow = { seq: number } & Partial<StoredEvent>;
 
 export interface RelayOptions {
   keyPrefix?: string;
-  /** Approximate cap on the stream's length (XADD MAXLEN ~); 0 keeps everything. */
+  /** Approximate cap on the stream's length (XTRIM MAXLEN ~ after each batch); 0 keeps everything. */
   maxLen?: number;
   /** Outbox rows per publish (default 1,000, at most 2,000: Lua's unpack() limits the script's HSET to ~8,000 args). */
   batchSize?: number;
