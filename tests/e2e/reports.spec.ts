@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { addDays } from '../../src/shared/metrics.js';
@@ -23,6 +24,23 @@ test.describe('Reports page', () => {
     const prev = workbench.engine.dashboard({ since: addDays(since, -14), until: addDays(since, -1) }).summary.totals;
     expect(md).toContain(`| Active users | ${formatCount(cur.activeUsers)} | ${formatCount(prev.activeUsers)} | ${formatChange(cur.activeUsers, prev.activeUsers, 'count') ?? '–'} |`);
     expect(md).toContain(`| Conversations | ${formatCount(cur.conversations)} |`);
+  });
+
+  test('exports a PDF whose text carries the engine numbers', async ({ page, workbench }) => {
+    const until = workbench.engine.snapshot.info().latestDay!;
+    const since = addDays(until, -29);
+    await openWorkbench(page, workbench, 'reports');
+    await page.getByTestId('format-pdf').click();
+    const download = page.waitForEvent('download', { timeout: 90_000 });
+    await page.getByTestId('report-export').click();
+    await expect(page.getByTestId('report-job')).toHaveAttribute('data-state', 'succeeded', { timeout: 90_000 });
+    const file = await download;
+    expect(file.suggestedFilename()).toMatch(/\.pdf$/);
+    const text = execFileSync('pdftotext', ['-layout', await file.path(), '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+    const s = workbench.engine.dashboard({ since, until }).summary;
+    expect(text).toContain('Investor update');
+    expect(text).toContain(`${formatCount(s.creditsExhausted.count)} of ${formatCount(s.creditsExhausted.total)} users`);
+    expect(text).toContain(formatCount(s.totals.conversations));
   });
 
   test('a PDF export can be cancelled and leaves no file', async ({ page, workbench }) => {
