@@ -60,8 +60,14 @@ interface UserState {
   messages: number;
   exhaustionEvents: number;
   lastDay: string | null;
-  /** Days after the signup day with activity (≥ 0), ascending. */
-  offsets: number[];
+  /** Latest day (after the signup day) with activity; -1 without any. */
+  maxOffset: number;
+  /** Active exactly 1 / exactly 7 / on any of 7..13 days after the signup day (0 or 1). */
+  day1: number;
+  day7: number;
+  week1: number;
+  /** Bit k set when active during days 7k..7k+6 after signup (k ≤ 52). */
+  weeksMask: number;
   exhausted: boolean;
   activationStatus: ActivationStatus;
   retentionCohort: RetentionCohort;
@@ -81,6 +87,10 @@ interface Context {
 }
 
 const EVIDENCE_CAP = 200;
+/** Signup day (users without a recorded signup: their first conversation's day). */
+const SD = 'COALESCE(u.signup_day, substr(u.first_conversation_at, 1, 10))';
+/** Days from the signup day to an agg_user_day row's day. */
+const OFF = `CAST(julianday(a.day) - julianday(${SD}) AS INTEGER)`;
 
 function percentile(sorted: number[], p: number): number | null {
   if (sorted.length === 0) return null;
@@ -206,29 +216,29 @@ export class AnalyticsEngine {
   }
 
   private userStates(until: string): UserState[] {
-    type Raw = Omit<UserState, 'offsets' | 'exhausted' | 'activationStatus' | 'retentionCohort'> & { offsets: string | null };
+    type Raw = Omit<UserState, 'exhausted' | 'activationStatus' | 'retentionCohort'>;
+    // Day offsets are reduced in SQL to what the metrics need (no per-user lists): the latest offset, day 1 / day 7 /
+    // days 7–13 flags, and a bitmask of active weeks since signup (SUM(DISTINCT 2^week) = OR of the bits).
     const rows = this.db
       .prepare(
-        `SELECT u.user_id AS userId, u.email, u.created_at AS createdAt,
-           COALESCE(u.signup_day, substr(u.first_conversation_at, 1, 10)) AS signupDay, u.signup_week AS signupWeek,
+        `SELECT u.user_id AS userId, u.email, u.created_at AS createdAt, ${SD} AS signupDay, u.signup_week AS signupWeek,
            u.first_conversation_at AS firstConversationAt, u.first_tool_at AS firstToolAt, u.first_creation_at AS firstCreationAt,
            u.exhausted_at AS exhaustedAt, u.last_active_at AS lastActiveAt, COALESCE(u.total_conversations, 0) AS totalConversations,
            u.credit_exhaustion_count AS creditExhaustionCount, u.primary_use_case AS primaryUseCase,
-           COUNT(a.day) AS activeDays, COALESCE(SUM(a.creations), 0) AS creations,
-           COALESCE(SUM(a.creations > 0), 0) AS creationDays, COALESCE(SUM(a.credits), 0) AS credits,
+           COUNT(a.day) AS activeDays, COALESCE(SUM(a.creations), 0) AS creations, COALESCE(SUM(a.credits), 0) AS credits,
            COALESCE(SUM(a.messages), 0) AS messages, COALESCE(SUM(a.exhaustion_events), 0) AS exhaustionEvents, MAX(a.day) AS lastDay,
-           GROUP_CONCAT(CAST(julianday(a.day) - julianday(COALESCE(u.signup_day, substr(u.first_conversation_at, 1, 10))) AS INTEGER)) AS offsets
+           COALESCE(MAX(${OFF}), -1) AS maxOffset, COALESCE(MAX(${OFF} = 1), 0) AS day1, COALESCE(MAX(${OFF} = 7), 0) AS day7,
+           COALESCE(MAX(${OFF} BETWEEN 7 AND 13), 0) AS week1,
+           COALESCE(SUM(DISTINCT CASE WHEN ${OFF} >= 0 THEN 1 << MIN(${OFF} / 7, 52) END), 0) AS weeksMask
          FROM users u LEFT JOIN agg_user_day a ON a.user_id = u.user_id AND a.day <= @until
-         WHERE COALESCE(u.signup_day, substr(u.first_conversation_at, 1, 10), @until) <= @until
+         WHERE COALESCE(${SD}, @until) <= @until
          GROUP BY u.user_id`,
       )
       .all({ until }) as Raw[];
     const dormantBefore = addDays(until, -(DORMANT_AFTER_DAYS - 1));
     return rows.map((r) => {
-      const offsets = r.offsets ? r.offsets.split(',').map(Number).filter((n) => n >= 0).sort((a, b) => a - b) : [];
       const signupDay = r.signupDay;
       const exhausted = r.credits >= HIGH_USAGE_CREDITS || r.exhaustionEvents > 0;
-      const maxOffset = offsets.length ? offsets[offsets.length - 1] : -1;
       const quiet = !r.lastDay || r.lastDay < dormantBefore;
       const oldEnough = (days: number) => signupDay !== null && daysBetween(signupDay, until) >= days;
       let activationStatus: ActivationStatus;
@@ -237,11 +247,11 @@ export class AnalyticsEngine {
       else if (r.creations >= 1) activationStatus = 'first_creation';
       else activationStatus = 'signed_up';
       let retentionCohort: RetentionCohort;
-      if ((quiet && oldEnough(DORMANT_AFTER_DAYS)) || (maxOffset <= 0 && oldEnough(2))) retentionCohort = 'churned';
-      else if (maxOffset >= 7) retentionCohort = 'week_2';
-      else if (maxOffset >= 2) retentionCohort = 'week_1';
+      if ((quiet && oldEnough(DORMANT_AFTER_DAYS)) || (r.maxOffset <= 0 && oldEnough(2))) retentionCohort = 'churned';
+      else if (r.maxOffset >= 7) retentionCohort = 'week_2';
+      else if (r.maxOffset >= 2) retentionCohort = 'week_1';
       else retentionCohort = 'day_1';
-      return { ...r, offsets, exhausted, activationStatus, retentionCohort, signupWeek: r.signupWeek ?? (signupDay ? weekStart(signupDay) : null) };
+      return { ...r, exhausted, activationStatus, retentionCohort, signupWeek: r.signupWeek ?? (signupDay ? weekStart(signupDay) : null) };
     });
   }
 
@@ -292,7 +302,7 @@ export class AnalyticsEngine {
         this.db.prepare(`SELECT COUNT(*) AS n FROM agg_user_day WHERE ${ctx.inRange('day')} AND ${ctx.seg('user_id')}`).get(ctx.params) as { n: number }
       ).n;
       const w1Eligible = this.cohort(ctx).filter((u) => daysBetween(u.signupDay!, until) >= 13);
-      const w1 = w1Eligible.filter((u) => u.offsets.some((o) => o >= 7 && o <= 13)).length;
+      const w1 = w1Eligible.filter((u) => u.week1 === 1).length;
       const conv = this.db
         .prepare(
           `SELECT COUNT(*) AS conversations,
@@ -381,9 +391,9 @@ export class AnalyticsEngine {
       const ctx = this.context(filters);
       const { until } = ctx;
       const cohort = this.cohort(ctx);
-      const dayN = (n: number): Ratio => {
+      const dayN = (n: 1 | 7): Ratio => {
         const eligible = cohort.filter((u) => daysBetween(u.signupDay!, until) >= n);
-        return ratio(eligible.filter((u) => u.offsets.includes(n)).length, eligible.length);
+        return ratio(eligible.filter((u) => (n === 1 ? u.day1 : u.day7) === 1).length, eligible.length);
       };
       const byWeek = new Map<string, UserState[]>();
       for (const u of cohort) if (u.signupWeek) byWeek.set(u.signupWeek, [...(byWeek.get(u.signupWeek) ?? []), u]);
@@ -395,7 +405,7 @@ export class AnalyticsEngine {
         const cells = Array.from({ length: maxK + 1 }, (_, k) => {
           const eligible = members.filter((u) => daysBetween(u.signupDay!, until) >= 7 * k);
           if (eligible.length === 0) return null;
-          const retained = eligible.filter((u) => u.offsets.some((o) => o >= 7 * k && o <= 7 * k + 6)).length;
+          const retained = eligible.filter((u) => activeInWeek(u, k)).length;
           const partial = eligible.some((u) => daysBetween(u.signupDay!, until) < 7 * k + 6) || eligible.length < members.length;
           return { retained, eligible: eligible.length, rate: retained / eligible.length, partial };
         });
@@ -573,7 +583,7 @@ export class AnalyticsEngine {
       };
       const exhaustedUsers = ctx.users.filter((u) => u.exhausted).map((u) => u.userId).sort();
       const exhaustionRate = summary.creditsExhausted.rate;
-      const day7Users = this.cohort(ctx).filter((u) => u.offsets.includes(7)).map((u) => u.userId).sort();
+      const day7Users = this.cohort(ctx).filter((u) => u.day7 === 1).map((u) => u.userId).sort();
       const sharing = this.usersWithSignal(ctx, 'sharing');
       const praise = this.usersWithSignal(ctx, 'praise');
       const requests = this.usersWithSignal(ctx, 'feature_request');
@@ -870,6 +880,10 @@ export class AnalyticsEngine {
       lastDay: (this.db.prepare('SELECT MAX(day) AS d FROM agg_user_day').get() as { d: string | null }).d,
     };
   }
+}
+
+function activeInWeek(u: UserState, k: number): boolean {
+  return k <= 52 && Math.floor(u.weeksMask / 2 ** k) % 2 === 1;
 }
 
 function journeySteps(users: UserState[], until: string): JourneyStep[] {
