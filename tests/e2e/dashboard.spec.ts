@@ -1,5 +1,5 @@
 import { addDays, weekStart } from '../../src/shared/metrics.js';
-import { dashboardReady, expect, go, int, openWorkbench, pct, test } from './fixtures.js';
+import { dashboardReady, expect, go, int, openWorkbench, pct, pct1, test } from './fixtures.js';
 
 test.describe('dashboard pages show the engine\'s numbers', () => {
   test('Overview: summary tiles and PMF verdicts', async ({ page, workbench }) => {
@@ -14,7 +14,7 @@ test.describe('dashboard pages show the engine\'s numbers', () => {
     for (const signal of d.pmfSignals) {
       const verdict = { strong: 'Strong signal', weak: 'Weak signal', pivot: 'Pivot signal', not_seen: 'Not seen', not_enough_data: 'Not enough data' }[signal.verdict];
       await expect(page.getByTestId(`signal-${signal.id}-verdict`)).toHaveText(verdict);
-      if (signal.value !== null && signal.unit === 'rate') await expect(page.getByTestId(`signal-${signal.id}-value`)).toHaveText(pct(signal.value));
+      if (signal.value !== null && signal.unit === 'rate') await expect(page.getByTestId(`signal-${signal.id}-value`)).toHaveText(pct1(signal.value));
     }
     const top = s.topUseCases[0];
     await expect(page.getByTestId('top-use-cases').locator('li').first()).toContainText(pct(top.share));

@@ -65,9 +65,16 @@ export async function dashboardReady(page: Page): Promise<void> {
 }
 
 export const pct = (rate: number | null) => (rate === null ? '—' : `${Math.round(rate * 100)}%`);
+export const pct1 = (rate: number | null) => (rate === null ? '—' : `${new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 }).format(rate * 100)}%`);
 export const int = (n: number | null) => (n === null ? '—' : new Intl.NumberFormat('en-US').format(Math.round(n)));
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   fs.mkdirSync('test-results/screenshots', { recursive: true });
+  // The page scrolls inside .content, so grow the viewport to the content's height for a whole-page picture.
+  const size = page.viewportSize() ?? { width: 1440, height: 900 };
+  const height = await page.evaluate(() => Math.max(document.querySelector('.content')?.scrollHeight ?? 0, window.innerHeight));
+  await page.setViewportSize({ width: size.width, height: Math.min(height, 6000) });
+  await page.waitForTimeout(200); // charts resize
   await page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
+  await page.setViewportSize(size);
 }

@@ -26,7 +26,7 @@ export interface Series {
   fill?: boolean;
 }
 
-function useBaseOptions(opts: { percent?: boolean; stacked?: boolean; horizontal?: boolean; y2?: boolean; legend?: boolean }) {
+function useBaseOptions(opts: { percent?: boolean; stacked?: boolean; horizontal?: boolean; y2?: boolean; legend?: boolean; titles?: [string, string] }) {
   const scheme = useColorScheme();
   return useMemo(() => {
     const text = cssVar('--text-2');
@@ -50,11 +50,15 @@ function useBaseOptions(opts: { percent?: boolean; stacked?: boolean; horizontal
       },
       scales: opts.horizontal
         ? { x: valueAxis, y: catAxis }
-        : { x: catAxis, y: valueAxis, ...(opts.y2 ? { y2: { ...valueAxis, position: 'right' as const, grid: { display: false } } } : {}) },
+        : {
+            x: catAxis,
+            y: { ...valueAxis, title: { display: !!opts.titles, text: opts.titles?.[0], color: text } },
+            ...(opts.y2 ? { y2: { ...valueAxis, position: 'right' as const, grid: { display: false }, title: { display: !!opts.titles, text: opts.titles?.[1], color: text } } } : {}),
+          },
     };
     return options;
     // scheme: re-read the CSS variables when the OS theme flips
-  }, [scheme, opts.percent, opts.stacked, opts.horizontal, opts.y2, opts.legend]);
+  }, [scheme, opts.percent, opts.stacked, opts.horizontal, opts.y2, opts.legend, opts.titles?.[0], opts.titles?.[1]]);
 }
 
 function toData(labels: string[], series: Series[], kind: 'line' | 'bar'): ChartData<'line' | 'bar'> {
@@ -83,7 +87,9 @@ function toData(labels: string[], series: Series[], kind: 'line' | 'bar'): Chart
 }
 
 export function LineChart({ labels, series, percent, height = 260, label }: { labels: string[]; series: Series[]; percent?: boolean; height?: number; label: string }) {
-  const options = useBaseOptions({ percent, y2: series.some((s) => s.axis === 'y2') });
+  const y2 = series.find((s) => s.axis === 'y2');
+  // With two axes, each is titled by its series so nobody reads signups on the active-users scale.
+  const options = useBaseOptions({ percent, y2: !!y2, titles: y2 ? [series.find((s) => s.axis !== 'y2')?.label ?? '', y2.label] : undefined });
   return (
     <div className="chart-box" style={{ height }} role="img" aria-label={label}>
       <Line data={toData(labels, series, 'line') as ChartData<'line'>} options={options as ChartOptions<'line'>} />

@@ -1,7 +1,7 @@
 import { LineChart } from '../components/charts.js';
 import { Card, Info, PageHeader, ShareBar, Tile } from '../components/ui.js';
 import { rangeText, WithDashboard } from '../components/WithDashboard.js';
-import { day, int, label, minutes, pct, ratioText } from '../format.js';
+import { day, int, label, minutes, pct, pct1, ratioText } from '../format.js';
 import { hrefTo } from '../router.js';
 import { METRIC_DEFINITIONS, PMF_SIGNAL_DEFINITIONS, type Dashboard, type PmfSignal } from '../../../shared/metrics.js';
 import { useState } from 'react';
@@ -21,7 +21,8 @@ const GROUPS: Array<{ id: PmfSignal['group']; title: string; blurb: string }> = 
 
 function signalValue(s: PmfSignal): string {
   if (s.value === null) return '—';
-  return s.unit === 'rate' ? pct(s.value) : int(s.value);
+  // One decimal: a value just under its threshold must not read as equal to it.
+  return s.unit === 'rate' ? pct1(s.value) : int(s.value);
 }
 
 function Evidence({ s }: { s: PmfSignal }) {
