@@ -100,7 +100,7 @@ function buildMenu(win: () => BrowserWindow | undefined) {
     { role: 'windowMenu' },
     {
       role: 'help',
-      submenu: [{ label: 'Documentation', click: () => void safeOpenExternal('https://github.com/') }],
+      submenu: [{ label: 'Shortcuts: 1–9 and 0 jump to a page, [ and ] step', enabled: false }],
     },
   ];
   Menu.setApplicationMenu(Menu.buildFromTemplate(template));
