@@ -61,3 +61,25 @@ describe('Electron window security (pinned)', () => {
     expect(offenders).toEqual([]);
   });
 });
+
+describe('npm start', () => {
+  it('names the reason it falls back to the web workbench', async () => {
+    const start = (await import(new URL('../../scripts/start.mjs', import.meta.url).href)) as { findElectron(): { binary?: string; reason?: string } };
+    const saved = { DISPLAY: process.env.DISPLAY, WAYLAND_DISPLAY: process.env.WAYLAND_DISPLAY, UIS_NO_ELECTRON: process.env.UIS_NO_ELECTRON };
+    try {
+      process.env.UIS_NO_ELECTRON = '1';
+      expect(start.findElectron()).toEqual({ reason: 'UIS_NO_ELECTRON is set' });
+      delete process.env.UIS_NO_ELECTRON;
+      if (process.platform === 'linux') {
+        delete process.env.DISPLAY;
+        delete process.env.WAYLAND_DISPLAY;
+        expect(start.findElectron()).toEqual({ reason: 'there is no display (DISPLAY is not set)' });
+      }
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+});
