@@ -60,18 +60,20 @@ export const USE_CASE_RULES: ReadonlyArray<{ useCase: string; pattern: string }>
 /** The product's vision: use cases outside it count toward the "use cases off the vision" pivot signal. */
 export const DEFAULT_VISION_USE_CASES = ['marketing_content', 'social_media_clip', 'personal_video'];
 
+// Compiled once: these run on every synced message.
+const USE_CASE_REGEXPS = USE_CASE_RULES.map((r) => ({ useCase: r.useCase, re: new RegExp(r.pattern, 'i') }));
+const SIGNAL_REGEXPS = Object.entries(MESSAGE_SIGNAL_RULES).map(([k, src]) => ({ bit: MESSAGE_SIGNAL_BITS[k as MessageSignal], re: new RegExp(src, 'i') }));
+
 export function classifyUseCase(firstIntent: string | null | undefined): string {
   if (!firstIntent) return 'other';
-  for (const r of USE_CASE_RULES) if (new RegExp(r.pattern, 'i').test(firstIntent)) return r.useCase;
+  for (const r of USE_CASE_REGEXPS) if (r.re.test(firstIntent)) return r.useCase;
   return 'other';
 }
 
 export function messageSignalFlags(message: string | null | undefined): number {
   if (!message) return 0;
   let flags = 0;
-  for (const [k, src] of Object.entries(MESSAGE_SIGNAL_RULES)) {
-    if (new RegExp(src, 'i').test(message)) flags |= MESSAGE_SIGNAL_BITS[k as MessageSignal];
-  }
+  for (const s of SIGNAL_REGEXPS) if (s.re.test(message)) flags |= s.bit;
   return flags;
 }
 

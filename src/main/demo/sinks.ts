@@ -54,6 +54,7 @@ export function rowsFromDemo(data: DemoData): { users: ProfileRow[]; conversatio
 export function writeDemoToSnapshot(snapshot: Snapshot, data: DemoData, onProgress?: (done: number, total: number) => void): void {
   const rows = rowsFromDemo(data);
   const writer = new SnapshotWriter(snapshot);
+  writer.beginBulkLoad();
   writer.apply({ users: rows.users, conversations: rows.conversations });
   const page = 5000;
   for (let i = 0; i < rows.events.length; i += page) {

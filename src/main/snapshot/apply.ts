@@ -1,5 +1,6 @@
 import type { StoredEvent } from '../../shared/event.js';
 import { CREATION_TOOLS, CREDIT_EXHAUSTION_ERRORS, HIGH_USAGE_CREDITS, classifyUseCase, messageSignalFlags, weekStart } from '../../shared/metrics.js';
+import { SNAPSHOT_DDL } from './schema.js';
 import type { Snapshot } from './snapshot.js';
 
 /** user_profiles as read from PostgreSQL (TIMESTAMPs as UTC ISO strings). */
@@ -278,9 +279,26 @@ export class SnapshotWriter {
     })();
   }
 
+  private bulk = false;
+
+  /**
+   * Into an empty snapshot (first sync, demo), rows load faster without the secondary indexes of `events`; finish()
+   * builds them once at the end (and Snapshot re-creates any missing index on open, should the process die first).
+   */
+  beginBulkLoad(): void {
+    const empty = !this.snapshot.db.prepare('SELECT 1 FROM events LIMIT 1').get();
+    if (!empty) return;
+    this.snapshot.db.exec('DROP INDEX IF EXISTS events_user; DROP INDEX IF EXISTS events_conversation; DROP INDEX IF EXISTS events_signals;');
+    this.bulk = true;
+  }
+
   /** Refreshes the derived columns of everything applied since the last call. */
   finish(): void {
     const db = this.snapshot.db;
+    if (this.bulk) {
+      db.exec(SNAPSHOT_DDL);
+      this.bulk = false;
+    }
     const total = (db.prepare('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n;
     // Past a fifth of all users, one pass over everything beats thousands of per-user lookups.
     const users = this.touchedUsers.size > total / 5 ? 'all' : this.touchedUsers;

@@ -73,6 +73,7 @@ export async function syncFromPostgres(snapshot: Snapshot, pgUrl: string, opts: 
   const pool = createPool(pgUrl, { readOnly: true, statementTimeoutMs: opts.statementTimeoutMs ?? 60_000, max: 1, applicationName: 'uis-sync' });
   const writer = new SnapshotWriter(snapshot);
   const since = Number(snapshot.getMeta('safe_seq') ?? '0');
+  writer.beginBulkLoad();
   const result = { users: 0, conversations: 0, events: 0, forgotten: 0 };
   let client: pg.PoolClient | null = null;
   try {
