@@ -22,7 +22,7 @@ let namingReply: 'ok' | 'malformed' = 'ok';
 const AXES = ['birthday', 'tiktok', 'ad', 'reel', 'research', 'wedding'];
 function embed(texts: string[]): number[][] {
   return texts.map((t) => {
-    const v = AXES.map((w) => (t.toLowerCase().includes(w) ? 1 : 0));
+    const v: number[] = AXES.map((w) => (t.toLowerCase().includes(w) ? 1 : 0));
     return v.some(Boolean) ? v.concat(0.1) : v.concat(1);
   });
 }
