@@ -21,6 +21,13 @@ for (const scheme of ['light', 'dark'] as const) {
   });
 }
 
+test('a link with a route and the token opens that page, and the token leaves the address bar', async ({ page, workbench }) => {
+  await page.goto(`${workbench.origin}/#/retention&token=${encodeURIComponent(workbench.token)}`);
+  await expect(page.locator('.nav-item.active[href="#/retention"]')).toBeVisible();
+  await expect(page).toHaveURL(/#\/retention$/);
+  await expect(page.getByTestId('tile-day1-value')).toBeVisible();
+});
+
 test('keyboard: number keys and [ ] move between pages', async ({ page, workbench }) => {
   await openWorkbench(page, workbench);
   await page.keyboard.press('2');

@@ -7,8 +7,9 @@ export interface Route {
 }
 
 export function parseRoute(hash: string): Route {
-  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
-  if (parts.length === 0 || parts[0].startsWith('token=')) return { page: 'overview', params: [] };
+  // Web mode opens with the token in the fragment, alone (#token=…) or after a route (#/users&token=…).
+  const parts = hash.replace(/(^#|&)token=[^&]*/, '').replace(/^#?\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  if (parts.length === 0) return { page: 'overview', params: [] };
   return { page: parts[0], params: parts.slice(1) };
 }
 

@@ -31,13 +31,17 @@ interface Transport {
 
 const TOKEN_KEY = 'uis.token';
 
-/** Web mode: the token arrives in the URL fragment (#token=…), is kept for this tab only and removed from the bar. */
+/**
+ * Web mode: the token arrives in the URL fragment (#token=… or #/page&token=…), is kept for this tab only and removed
+ * from the address bar, leaving the route.
+ */
 function takeToken(): string {
   const match = /(?:^#|&)token=([^&]+)/.exec(window.location.hash);
   if (match) {
     const token = decodeURIComponent(match[1]);
     sessionStorage.setItem(TOKEN_KEY, token);
-    history.replaceState(null, '', window.location.pathname + window.location.search + '#/overview');
+    const route = window.location.hash.replace(/(^#|&)token=[^&]*/, '').replace(/^#/, '');
+    history.replaceState(null, '', window.location.pathname + window.location.search + '#' + (route || '/overview'));
     return token;
   }
   return sessionStorage.getItem(TOKEN_KEY) ?? '';
