@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kmeans } from 'ml-kmeans';
@@ -39,10 +40,19 @@ interface Row {
   ari: number;
   acc: number;
   seconds: number | null;
+  /** CPU seconds of this process: on a machine shared with other jobs, the figure that does not depend on their load. */
+  cpuSeconds: number | null;
+}
+
+let cpuMark = process.cpuUsage();
+function cpuSince(): number {
+  const d = process.cpuUsage(cpuMark);
+  cpuMark = process.cpuUsage();
+  return (d.user + d.system) / 1e6;
 }
 
 function score(method: string, truth: string[], labels: ArrayLike<number>, k: number, seconds: number | null): Row {
-  return { method, k, nmi: normalizedMutualInformation(truth, labels), ari: adjustedRandIndex(truth, labels), acc: clusteringAccuracy(truth, labels), seconds };
+  return { method, k, nmi: normalizedMutualInformation(truth, labels), ari: adjustedRandIndex(truth, labels), acc: clusteringAccuracy(truth, labels), seconds, cpuSeconds: cpuSince() };
 }
 
 export async function main(args: string[]): Promise<void> {
@@ -55,6 +65,7 @@ export async function main(args: string[]): Promise<void> {
   process.stdout.write(`CLINC150 test split: ${texts.length} utterances, ${trueK} intents (${file})\n`);
 
   const rows: Row[] = [];
+  cpuSince();
   let t = performance.now();
   // Plain k-means (ml-kmeans, Euclidean, k-means++) on a 100-dimensional LSA of the same TF-IDF: the baseline.
   const lsaRows = lsa(buildTfidf(texts), 100, seed).map((r) => Array.from(r));
@@ -69,14 +80,16 @@ export async function main(args: string[]): Promise<void> {
   const auto = clusterTexts(texts, { seed });
   rows.push(score('uis: same, k chosen automatically', truth, auto.labels, auto.k, (performance.now() - t) / 1000));
 
-  rows.push({ method: 'published: plain k-means', k: trueK, nmi: 0.711, ari: 0.277, acc: 0.458, seconds: null });
-  rows.push({ method: 'published: USNID', k: trueK, nmi: 0.91, ari: 0.685, acc: 0.759, seconds: null });
+  rows.push({ method: 'published: plain k-means', k: trueK, nmi: 0.711, ari: 0.277, acc: 0.458, seconds: null, cpuSeconds: null });
+  rows.push({ method: 'published: USNID', k: trueK, nmi: 0.91, ari: 0.685, acc: 0.759, seconds: null, cpuSeconds: null });
 
   const pad = (s: string, w: number) => s.padEnd(w);
-  process.stdout.write(`\n${pad('method', 66)} ${pad('k', 5)} NMI    ARI    ACC    seconds\n`);
+  process.stdout.write(`\n${pad('method', 66)} ${pad('k', 5)} NMI    ARI    ACC    seconds  cpu-s\n`);
   for (const r of rows) {
-    process.stdout.write(`${pad(r.method, 66)} ${pad(String(r.k), 5)} ${r.nmi.toFixed(3)}  ${r.ari.toFixed(3)}  ${r.acc.toFixed(3)}  ${r.seconds === null ? '-' : r.seconds.toFixed(1)}\n`);
+    const s = (x: number | null) => (x === null ? '-' : x.toFixed(1)).padEnd(8);
+    process.stdout.write(`${pad(r.method, 66)} ${pad(String(r.k), 5)} ${r.nmi.toFixed(3)}  ${r.ari.toFixed(3)}  ${r.acc.toFixed(3)}  ${s(r.seconds)} ${s(r.cpuSeconds)}\n`);
   }
+  process.stdout.write(`(load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores while measuring: wall seconds grow with other jobs' load, cpu-s much less)\n`);
   process.stdout.write(`\nautomatic count: candidates ${auto.candidates.map((c) => `${c.k}:${c.silhouette.toFixed(3)}`).join(' ')} → ${auto.k}\n`);
   const givenRow = rows[1];
   const autoRow = rows[2];
