@@ -7,9 +7,14 @@ import { engineSource, openWorkspaceSource } from '../reports/source.js';
 import { syncFromPostgres } from '../snapshot/sync.js';
 import { openSnapshot } from '../snapshot/snapshot.js';
 import { WorkspaceStore } from '../workspace/store.js';
-import { readDigestConfig } from './config.js';
+import { readDigestConfig, requireSmtp } from './config.js';
 import { DigestLedger } from './ledger.js';
 import { startDigestScheduler, type DigestScheduler } from './scheduler.js';
+
+/** Fails fast (before the service listens) when SMTP_URL is set but the digest settings are incomplete or invalid. */
+export function checkDigestConfig(processEnv: NodeJS.ProcessEnv = process.env): void {
+  requireSmtp(readDigestConfig(processEnv));
+}
 
 /**
  * The digest inside `uis serve` (started when SMTP_URL is set). Before each send it brings a snapshot up to date so

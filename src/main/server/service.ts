@@ -4,7 +4,7 @@ import type pg from 'pg';
 import { ConfigError, dataDir, type Env } from '../config.js';
 import { createCore } from '../core/index.js';
 import { createPool, redactConnectionString } from '../db/pg.js';
-import { startDigestService } from '../digest/service.js';
+import { checkDigestConfig, startDigestService } from '../digest/service.js';
 import { ProfileBuilder } from '../profiles/builder.js';
 import { createRedis } from '../stream/redis.js';
 import { FileKeySecretStore } from '../workspace/secrets.js';
@@ -28,6 +28,7 @@ export async function startService(env: Env, opts: { port?: number; host?: strin
   if (!env.DATABASE_URL) throw new ConfigError('DATABASE_URL is not set: uis serve needs PostgreSQL (run `uis migrate` first).');
   if (!env.REDIS_URL) throw new ConfigError('REDIS_URL is not set: uis serve publishes events to Redis.');
   if (!env.UIS_API_TOKEN) throw new ConfigError('UIS_API_TOKEN is not set: every /v1 route needs a bearer token (at least 8 characters).');
+  if (process.env.SMTP_URL) checkDigestConfig(); // before anything starts: a bad digest setting names its variable
   const pool = createPool(env.DATABASE_URL, { applicationName: 'uis-serve', max: 20 });
   const redis = createRedis(env.REDIS_URL);
   const relay = new OutboxRelay(pool, redis, {
