@@ -66,6 +66,13 @@ test('with an OpenAI-compatible server: Ask shows the answer, the SQL and the re
     await go(page, 'intelligence');
     await expect(page.getByTestId('ask-input')).toBeVisible({ timeout: 60_000 });
     await expect(page.getByTestId('ask-not-configured')).toHaveCount(0);
+    // A run would cost money: the estimate comes first, and nothing is sent until the founder confirms.
+    await page.getByTestId('run-analysis').click();
+    await expect(page.getByTestId('run-estimate')).toContainText('to local-test-model');
+    await expect(page.getByTestId('run-estimate')).toContainText('input');
+    expect(fake.chatRequests()).toHaveLength(0);
+    await page.getByRole('button', { name: 'Not now' }).click();
+    await expect(page.getByTestId('run-estimate')).toHaveCount(0);
     await page.getByTestId('ask-input').fill('How many users do we have?');
     await page.getByRole('button', { name: 'Ask', exact: true }).click();
     const result = page.getByTestId('ask-result');

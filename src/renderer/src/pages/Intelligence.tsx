@@ -27,6 +27,8 @@ export default function IntelligencePage() {
   const [showSent, setShowSent] = useState(false);
   const sent = useRpc('intelligence.sent', showSent ? { limit: 20 } : null, [showSent, job?.state]);
   const [startError, setStartError] = useState<string | null>(null);
+  // With an LLM, a run costs money: show the estimate and ask before sending anything.
+  const [estimate, setEstimate] = useState<Awaited<ReturnType<typeof invoke<'intelligence.estimate'>>> | null>(null);
   const running = job?.state === 'running';
 
   useEffect(() => {
@@ -40,8 +42,19 @@ export default function IntelligencePage() {
     if (o && o.source === null && !jobId && !o.llmConfigured) void start();
   }, [o?.source, o?.llmConfigured]);
 
+  async function requestRun() {
+    setStartError(null);
+    if (!o?.llmConfigured) return start();
+    try {
+      setEstimate(await invoke('intelligence.estimate', { source: 'auto', filters: range }));
+    } catch (err) {
+      setStartError((err as Error).message);
+    }
+  }
+
   async function start() {
     setStartError(null);
+    setEstimate(null);
     try {
       const r = await invoke('intelligence.run', { source: 'auto', filters: range });
       setJobId(r.jobId);
@@ -70,7 +83,7 @@ export default function IntelligencePage() {
               </button>
             </>
           ) : (
-            <button className="btn primary" onClick={start} data-testid="run-analysis">
+            <button className="btn primary" onClick={requestRun} data-testid="run-analysis">
               {o?.source ? 'Re-run analysis' : 'Run analysis'}
             </button>
           )}
@@ -89,6 +102,21 @@ export default function IntelligencePage() {
   return (
     <>
       {header}
+      {estimate && (
+        <div className="banner info" data-testid="run-estimate">
+          <span>
+            Send {int(estimate.toAnalyse)} of {int(estimate.conversations)} conversations to {estimate.model} ({int(estimate.cached)} cached, redacted first): about{' '}
+            {int(estimate.inputTokens)} input + {int(estimate.outputTokens)} output tokens, {estimate.costUsd === null ? 'unknown price' : `about $${estimate.costUsd.toFixed(4)}`}.
+          </span>
+          <span className="spacer" />
+          <button className="btn primary" onClick={start}>
+            Send
+          </button>
+          <button className="btn" onClick={() => setEstimate(null)}>
+            Not now
+          </button>
+        </div>
+      )}
       {startError && (
         <div className="banner bad">
           <span>{startError}</span>
