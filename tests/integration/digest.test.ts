@@ -265,6 +265,13 @@ describe('uis digest', () => {
     }
   };
 
+  it('uis serve with SMTP_URL but no recipients refuses to start and names UIS_DIGEST_TO', { timeout: 120_000 }, async () => {
+    const r = await uis(['serve', '--port', '0'], { DATABASE_URL: db.url, REDIS_URL: 'redis://127.0.0.1:6379', UIS_API_TOKEN: 'digest-test-token', SMTP_URL: smtp.url });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('UIS_DIGEST_TO is not set');
+    expect(r.stderr).not.toContain(PASSWORD);
+  });
+
   // Five CLI runs (tsx start-up each): generous timeout for a loaded machine.
   it('--preview writes the HTML; --send names what is missing; --send sends once', { timeout: 300_000 }, async () => {
     const file = path.join(dir, 'preview.html');
