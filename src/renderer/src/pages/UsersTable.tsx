@@ -166,7 +166,8 @@ export function UsersTable() {
   const last = items[items.length - 1]?.index ?? 0;
   const { ensure } = data;
   useEffect(() => {
-    if (count) ensure(first, last);
+    // Half a page ahead: the next rows are usually loaded before they scroll into view.
+    if (count) ensure(first, Math.min(count - 1, last + PAGE / 2));
   }, [first, last, count, ensure]);
 
   const visibleKey = table.getVisibleLeafColumns().map((c) => c.id).join(',');
