@@ -117,3 +117,22 @@ describe('intelligence channels through the core', () => {
     }
   });
 });
+
+describe('LLM configuration', () => {
+  it('is absent without a key or a base URL, and names a bad variable without echoing its value', async () => {
+    const { readLlmConfig, safeErrorMessage, useCasesFromEnv, costUsd } = await import('../../src/main/intelligence/llm.js');
+    expect(readLlmConfig({})).toBeNull();
+    expect(readLlmConfig({ OPENAI_API_KEY: 'sk-test-1234567890abcdef' })).toMatchObject({ model: 'gpt-4o-mini', baseURL: undefined, price: { input: 0.15, output: 0.6 } });
+    expect(readLlmConfig({ OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1', UIS_MODEL: 'llama3' })).toMatchObject({ apiKey: 'not-needed', model: 'llama3', price: null });
+    expect(() => readLlmConfig({ OPENAI_BASE_URL: 'not a url sk-secret-value' })).toThrow(/^OPENAI_BASE_URL: /);
+    try {
+      readLlmConfig({ OPENAI_BASE_URL: 'not a url sk-secret-value' });
+    } catch (err) {
+      expect((err as Error).message).not.toContain('sk-secret-value');
+    }
+    expect(safeErrorMessage(new Error('401 Incorrect API key provided: sk-abcdefghijklmnop'))).toBe('401 Incorrect API key provided: [redacted]');
+    expect(costUsd({ input: 0.15, output: 0.6 }, 1_000_000, 1_000_000)).toBeCloseTo(0.75, 10);
+    expect(useCasesFromEnv({ UIS_USE_CASES: 'podcasts, ads' })).toEqual(['podcasts', 'ads', 'other']);
+    expect(() => useCasesFromEnv({ UIS_USE_CASES: 'Bad Label' })).toThrow(/^UIS_USE_CASES: /);
+  });
+});

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type OpenAI from 'openai';
 import pLimit from 'p-limit';
@@ -122,8 +122,10 @@ function plan(opts: AnalysisOptions): Plan {
   ensureIntelligenceTables(opts.db);
   const source = resolveSource(opts);
   const model = source === 'llm' ? (opts.llm as LlmConfig).model : LOCAL_MODEL;
-  const version = source === 'llm' ? PROMPT_VERSION : LOCAL_VERSION;
   const useCases = opts.useCases ?? DEFAULT_USE_CASES;
+  // The label set is part of the prompt: another set must not reuse answers given for this one.
+  const labelsChanged = useCases.join(',') !== DEFAULT_USE_CASES.join(',');
+  const version = source === 'llm' ? PROMPT_VERSION + (labelsChanged ? `+labels:${createHash('sha256').update(useCases.join(',')).digest('hex').slice(0, 12)}` : '') : LOCAL_VERSION;
   const conversations = readConversations(opts.db, { since: opts.since, until: opts.until, ids: opts.conversationIds });
   const hashes = new Map(conversations.map((c) => [c.id, contentHash(c)]));
   const cached = cachedIds(opts.db, source, model, version, hashes);

@@ -10,7 +10,7 @@ import { WorkspaceStore } from '../workspace/store.js';
 import { estimateAnalysis, runConversationAnalysis, type AnalysisSummary } from './analysis.js';
 import { ask } from './ask.js';
 import { runIntentClustering } from './intents.js';
-import { readLlmConfig } from './llm.js';
+import { readLlmConfig, useCasesFromEnv } from './llm.js';
 import { intelligenceOverview } from './overview.js';
 import { ensureIntelligenceTables } from './store.js';
 
@@ -86,7 +86,7 @@ export async function runAiAnalysisCommand(opts: AiAnalysisCommandOptions): Prom
   let pool: ReturnType<typeof createPool> | undefined;
   try {
     ensureIntelligenceTables(snapshot.db);
-    const base = { db: snapshot.db, llm, source: opts.source ?? 'auto', since: opts.filters.since, until: opts.filters.until, redact: opts.redact !== false } as const;
+    const base = { db: snapshot.db, llm, source: opts.source ?? 'auto', since: opts.filters.since, until: opts.filters.until, redact: opts.redact !== false, useCases: useCasesFromEnv() } as const;
     const estimate = estimateAnalysis(base);
     err(
       estimate.source === 'llm'

@@ -5,11 +5,19 @@ import { activeWorkspace } from '../core/workspace.js';
 import { estimateAnalysis, runConversationAnalysis } from './analysis.js';
 import { ask } from './ask.js';
 import { runIntentClustering } from './intents.js';
-import { readLlmConfig, type LlmConfig } from './llm.js';
+import { readLlmConfig, useCasesFromEnv, type LlmConfig } from './llm.js';
 import { intelligenceOverview } from './overview.js';
 import { ensureIntelligenceTables } from './store.js';
 
 /** The Intelligence page's channels over the active workspace's snapshot (see src/shared/api/intelligence.ts). */
+function useCases(): string[] | undefined {
+  try {
+    return useCasesFromEnv();
+  } catch (err) {
+    throw new CoreError('invalid_config', (err as Error).message);
+  }
+}
+
 function llmConfig(): LlmConfig | null {
   try {
     return readLlmConfig();
@@ -27,7 +35,7 @@ export const intelligenceHandlers: HandlersFor<typeof intelligenceChannels> = {
   'intelligence.estimate': async ({ source, filters }, ctx) => {
     const { snapshot } = await activeWorkspace(ctx);
     try {
-      return estimateAnalysis({ db: snapshot.db, llm: llmConfig(), source, since: filters.since, until: filters.until });
+      return estimateAnalysis({ db: snapshot.db, llm: llmConfig(), source, useCases: useCases(), since: filters.since, until: filters.until });
     } catch (err) {
       throw new CoreError('invalid_input', (err as Error).message);
     }
@@ -36,12 +44,14 @@ export const intelligenceHandlers: HandlersFor<typeof intelligenceChannels> = {
     const { snapshot } = await activeWorkspace(ctx);
     const llm = llmConfig();
     if (source === 'llm' && !llm) throw new CoreError('invalid_input', 'source: no LLM is configured (set OPENAI_API_KEY or OPENAI_BASE_URL, and UIS_MODEL)');
+    const labels = useCases();
     const jobId = ctx.jobs.start('intelligence', async ({ signal, progress }) => {
       const run = await runConversationAnalysis({
         db: snapshot.db,
         llm,
         source,
         redact,
+        useCases: labels,
         since: filters.since,
         until: filters.until,
         signal,

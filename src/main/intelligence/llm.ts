@@ -42,6 +42,19 @@ const Env = z.object({
   UIS_AI_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
 });
 
+/**
+ * The use-case label set: UIS_USE_CASES (comma-separated, e.g. "marketing_content,personal_video,other"), else the
+ * default. The LLM must answer one of these; the local analyzer's keyword rules cover the default labels.
+ */
+export function useCasesFromEnv(env: NodeJS.ProcessEnv = process.env): string[] | undefined {
+  const raw = env.UIS_USE_CASES?.trim();
+  if (!raw) return undefined;
+  const labels = [...new Set(raw.split(',').map((l) => l.trim()).filter(Boolean))];
+  const bad = labels.find((l) => !/^[a-z][a-z0-9_]{0,59}$/.test(l));
+  if (bad !== undefined) throw new Error(`UIS_USE_CASES: "${bad.slice(0, 60)}" is not a label (lower-case letters, digits and _)`);
+  return labels.includes('other') ? labels : [...labels, 'other'];
+}
+
 /** The LLM configuration from the environment, or null when none is configured (the local analyzer runs). */
 export function readLlmConfig(env: NodeJS.ProcessEnv = process.env): LlmConfig | null {
   const raw = Object.fromEntries(Object.entries(env).filter(([k, v]) => k in Env.shape && v !== undefined && v !== ''));
