@@ -4,6 +4,7 @@ import { generateDemo } from '../../src/main/demo/generate.js';
 import { writeDemoToSnapshot } from '../../src/main/demo/sinks.js';
 import { openSnapshot } from '../../src/main/snapshot/snapshot.js';
 import { EventInput, UserInput } from '../../src/shared/event.js';
+import { Dashboard, FilterOptions, UserDetail, UserList } from '../../src/shared/metrics.js';
 
 describe('generateDemo', () => {
   const opts = { users: 100, days: 30, seed: 42, endDay: '2026-11-27' };
@@ -46,6 +47,12 @@ describe('generateDemo', () => {
     expect(prefs.n).toBeGreaterThan(0);
     const params = snapshot.db.prepare("SELECT params FROM events WHERE tool_name = 'video_gen' AND params IS NOT NULL LIMIT 1").pluck().get() as string;
     expect(Object.keys(JSON.parse(params))).toEqual(expect.arrayContaining(['style', 'tone', 'aspect_ratio', 'duration']));
+    // Every result matches its zod schema in src/shared (the contract the workbench validates against).
+    expect(Dashboard.safeParse(d).success).toBe(true);
+    expect(Dashboard.safeParse(engine.dashboard({ tools: ['video_gen'], since: '2026-11-10' })).success).toBe(true);
+    expect(UserList.safeParse(engine.listUsers({ limit: 10 })).success).toBe(true);
+    expect(UserDetail.safeParse(engine.userDetail(engine.listUsers({ limit: 1 }).rows[0].userId)).success).toBe(true);
+    expect(FilterOptions.safeParse(options).success).toBe(true);
     snapshot.close();
   });
 });
