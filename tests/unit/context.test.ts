@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { contextPrompt } from '../../src/main/context/load.js';
+import { isoTs } from '../../src/main/profiles/store.js';
 import { ContextQuery, pickFields, type UserContext } from '../../src/shared/context.js';
 
 const ctx: Required<Omit<UserContext, 'prompt'>> = {
@@ -39,5 +40,13 @@ describe('context prompt block and ?fields=', () => {
     expect(ContextQuery.safeParse({ fields: 'prompt,password' }).success).toBe(false);
     expect(ContextQuery.safeParse({ fields: ',' }).error?.issues[0].message).toBe('name at least one field');
     expect(pickFields({ ...ctx, prompt: 'p' }, ['credits'])).toEqual({ user_id: 'alice', updated_at: '2026-03-10T12:00:00.000Z', credits: { allowance: 100, used: 94, left: 6 } });
+  });
+});
+
+describe('timestamps', () => {
+  it('are canonical ISO strings even when PostgreSQL trims the fraction', () => {
+    expect(isoTs('2026-11-28T04:54:50.67Z')).toBe('2026-11-28T04:54:50.670Z');
+    expect(isoTs('2026-11-28T04:54:50.000Z')).toBe('2026-11-28T04:54:50.000Z');
+    expect(isoTs(null)).toBeNull();
   });
 });

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { ContextProfile, RecentConversation, UserContext } from '../../shared/context.js';
 import { confidenceLabel, derivePreferences } from '../../shared/profile.js';
-import { loadPreferenceEvidence } from '../profiles/store.js';
+import { isoTs, loadPreferenceEvidence } from '../profiles/store.js';
 import { CREDIT_ALLOWANCE } from '../profiles/rules.js';
 
 const RECENT_CONVERSATIONS = 5;
@@ -23,6 +23,18 @@ interface ProfileRow {
   context_summary: string | null;
   frequently_used_prompts: string[] | null;
   updated_at: Date;
+}
+
+interface RecentRow {
+  id: string;
+  started_at: string | null;
+  last_message_at: string | null;
+  first_intent: string | null;
+  completion_status: string | null;
+  blocker_reason: string | null;
+  tools_used: Record<string, number> | null;
+  credits_used: number | null;
+  last_error: string | null;
 }
 
 const label = (s: string) => s.replace(/_/g, ' ');
@@ -58,27 +70,37 @@ export function contextPrompt(ctx: Required<Omit<UserContext, 'prompt'>>): strin
 
 /** Everything the context API returns for one user, read from PostgreSQL; null when the user is unknown. */
 export async function loadUserContext(pool: pg.Pool, userId: string): Promise<UserContext | null> {
-  const [profile, evidence, recent] = await Promise.all([
-    pool.query<ProfileRow>(
+  // One snapshot for every part: read separately, a builder commit landing in between could pair the new profile
+  // with the old preferences.
+  const client = await pool.connect();
+  let profile: pg.QueryResult<ProfileRow>;
+  let evidence: Awaited<ReturnType<typeof loadPreferenceEvidence>>;
+  let recent: pg.QueryResult<RecentRow>;
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    profile = await client.query<ProfileRow>(
       `SELECT email, created_at, last_active_at, total_conversations, total_messages, total_credits_used, primary_use_case,
               preferred_tools, average_session_length, completion_rate, retention_cohort, activation_status,
               credit_exhaustion_count, context_summary, frequently_used_prompts, updated_at
        FROM user_profiles WHERE user_id = $1`,
       [userId],
-    ),
-    loadPreferenceEvidence(pool, userId),
-    pool.query<{
-      id: string; started_at: string | null; last_message_at: string | null; first_intent: string | null; completion_status: string | null;
-      blocker_reason: string | null; tools_used: Record<string, number> | null; credits_used: number | null; last_error: string | null;
-    }>(
+    );
+    evidence = await loadPreferenceEvidence(client, userId);
+    recent = await client.query<RecentRow>(
       `SELECT c.id, c.started_at, c.last_message_at, c.first_intent, c.completion_status, c.blocker_reason, c.tools_used, c.credits_used,
               (SELECT e.content->>'error' FROM conversation_events e
                WHERE e.conversation_id = c.id AND e.event_type = 'error' ORDER BY e.timestamp DESC LIMIT 1) AS last_error
        FROM conversations c WHERE c.user_id = $1
        ORDER BY COALESCE(c.last_message_at, c.started_at) DESC NULLS LAST LIMIT ${RECENT_CONVERSATIONS}`,
       [userId],
-    ),
-  ]);
+    );
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
   const row = profile.rows[0];
   if (!row) return null;
   const tools = Object.entries(row.preferred_tools ?? {}).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
@@ -86,8 +108,8 @@ export async function loadUserContext(pool: pg.Pool, userId: string): Promise<Us
   const used = row.total_credits_used ?? 0;
   const ctxProfile: ContextProfile = {
     email: row.email,
-    created_at: row.created_at,
-    last_active_at: row.last_active_at,
+    created_at: isoTs(row.created_at),
+    last_active_at: isoTs(row.last_active_at),
     total_conversations: row.total_conversations ?? 0,
     total_messages: row.total_messages ?? 0,
     total_credits_used: used,
@@ -101,8 +123,8 @@ export async function loadUserContext(pool: pg.Pool, userId: string): Promise<Us
   };
   const conversations: RecentConversation[] = recent.rows.map((c) => ({
     id: c.id,
-    started_at: c.started_at,
-    last_message_at: c.last_message_at,
+    started_at: isoTs(c.started_at),
+    last_message_at: isoTs(c.last_message_at),
     intent: c.first_intent,
     outcome: c.completion_status ?? 'in_progress',
     blocker: blockerOf(c),

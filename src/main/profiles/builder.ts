@@ -223,7 +223,8 @@ export class ProfileBuilder {
     const changed: string[] = [];
     let events = 0;
     const limit = pLimit(this.opts.concurrency ?? 4);
-    await Promise.all(
+    // allSettled: on a failure, the other users' transactions still finish before the batch is given up (a stop waits for them).
+    const results = await Promise.allSettled(
       [...byUser].map(([userId, ids]) =>
         limit(async () => {
           if (!this.running) throw new Error('profile builder stopped mid-batch');
@@ -236,6 +237,8 @@ export class ProfileBuilder {
         }),
       ),
     );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     if (!this.running) throw new Error('profile builder stopped mid-batch');
     await this.conn.xack(this.stream, this.group, ...entries.map((e) => e[0]));
     this.appliedEvents += events;

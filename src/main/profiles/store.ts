@@ -41,12 +41,21 @@ const CLAIM_ALL = `
 
 const sqlTs = (iso: string) => iso.replace(/Z$/, '');
 
+/**
+ * TIMESTAMP values as canonical ISO strings (always 3 fraction digits). The shared pg parser (db/pg.ts) passes
+ * PostgreSQL's trimmed fraction through ("…:50.67Z"), which would break string comparison and equality.
+ */
+export function isoTs<T extends string | null>(s: T): T {
+  return (s === null ? null : new Date(s).toISOString()) as T;
+}
+
 /** Adds the evidence in fresh events (tool choices, stated preferences, request patterns) to the user's memory tables. */
 async function addEvidence(client: pg.PoolClient, userId: string, events: FreshEvent[]): Promise<void> {
   const observed = new Map<string, { key: string; value: string; count: number; first: string; last: string }>();
   const statements: Array<{ event_id: string; key: string; value: string; stated_at: string; excerpt: string }> = [];
   const prompts = new Map<string, { pattern: string; count: number; last: string; example: string }>();
-  for (const e of events) {
+  for (const raw of events) {
+    const e = { ...raw, timestamp: isoTs(raw.timestamp) };
     const content = e.content ?? {};
     if (e.event_type === 'tool_call') {
       for (const c of observedChoices(content.params)) {
@@ -140,7 +149,10 @@ export async function loadPreferenceEvidence(db: pg.Pool | pg.PoolClient, userId
     db.query<ObservedEvidence>('SELECT key, value, count, first_seen, last_seen FROM uis_preference_evidence WHERE user_id = $1', [userId]),
     db.query<Statement>('SELECT event_id, key, value, stated_at, excerpt FROM uis_preference_statements WHERE user_id = $1', [userId]),
   ]);
-  return { observed: o.rows, statements: s.rows };
+  return {
+    observed: o.rows.map((r) => ({ ...r, first_seen: isoTs(r.first_seen), last_seen: isoTs(r.last_seen) })),
+    statements: s.rows.map((r) => ({ ...r, stated_at: isoTs(r.stated_at) })),
+  };
 }
 
 function mode(values: string[]): string | null {
@@ -171,7 +183,7 @@ async function recompose(client: pg.PoolClient, userId: string, summarizer: Cont
   const avgMinutes = f.avg_minutes === null ? null : Math.round(Number(f.avg_minutes));
   const labels = profileLabels(
     {
-      signupDay: f.created_at?.slice(0, 10) ?? f.first_conversation_day,
+      signupDay: f.created_at ? isoTs(f.created_at).slice(0, 10) : f.first_conversation_day,
       activeDays: f.active_days,
       creations: f.creations,
       creditsUsed: f.total_credits_used,
@@ -184,8 +196,8 @@ async function recompose(client: pg.PoolClient, userId: string, summarizer: Cont
     primaryUseCase,
     totalConversations: f.total_conversations,
     totalMessages: f.total_messages,
-    firstSeen: f.created_at,
-    lastActive: f.last_active_at,
+    firstSeen: isoTs(f.created_at),
+    lastActive: isoTs(f.last_active_at),
     topTools,
     preferences,
     completionRate,
