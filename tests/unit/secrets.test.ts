@@ -17,14 +17,14 @@ describe('secrets never reach the renderer', () => {
     const logs: string[] = [];
     const t = tempCore({ log: (l) => logs.push(l) });
     cleanup.push(t.cleanup);
-    const before = await t.core.dispatch('workspace.active', {});
+    const before = await t.core.invoke('workspace.active', {});
     const r = await t.core.dispatch('workspace.add', { workspace: { name: 'prod', kind: 'postgres', pgUrl: PG_URL } });
     expect(r).toMatchObject({ ok: false, error: { code: 'connection_failed' } });
     expect(!r.ok && r.error.message).toMatch(/PostgreSQL: .*ECONNREFUSED/);
     expect(JSON.stringify(r)).not.toContain(PASSWORD);
-    const after = await t.core.dispatch('workspace.active', {});
-    expect(after.ok && after.value.workspace.name).toBe('demo');
-    expect(before.ok && after.ok && after.value.snapshot.counts).toEqual(before.ok && before.value.snapshot.counts);
+    const after = await t.core.invoke('workspace.active', {});
+    expect(after.workspace.name).toBe('demo');
+    expect(after.snapshot.counts).toEqual(before.snapshot.counts);
     expect(logs.join('\n')).not.toContain(PASSWORD);
   });
 
