@@ -161,6 +161,13 @@ describe('context API and forget over HTTP (uis serve)', () => {
     expect(tooLong.status).toBe(400);
     expect((await tooLong.json()).message).toBe('id: must be at most 200 characters');
 
+    const badDelete = await http(`/v1/users/${'x'.repeat(201)}`, { method: 'DELETE' });
+    expect(badDelete.status).toBe(400);
+    expect((await badDelete.json()).message).toBe('id: must be at most 200 characters');
+    const badActor = await http('/v1/users/alice', { method: 'DELETE', headers: { 'x-requested-by': 'y'.repeat(201) } });
+    expect(badActor.status).toBe(400);
+    expect((await badActor.json()).message).toContain('x-requested-by');
+
     const noToken = await http('/v1/users/alice/context', { token: null });
     expect(noToken.status).toBe(401);
     expect((await noToken.json()).message).toBe('Missing Authorization: Bearer <UIS_API_TOKEN>');
