@@ -60,6 +60,8 @@ interface UserState {
   messages: number;
   exhaustionEvents: number;
   lastDay: string | null;
+  /** Days from the signup day to the end of the range (-1 without a signup day). */
+  age: number;
   /** Latest day (after the signup day) with activity; -1 without any. */
   maxOffset: number;
   /** Active exactly 1 / exactly 7 / on any of 7..13 days after the signup day (0 or 1). */
@@ -216,7 +218,7 @@ export class AnalyticsEngine {
   }
 
   private userStates(until: string): UserState[] {
-    type Raw = Omit<UserState, 'exhausted' | 'activationStatus' | 'retentionCohort'>;
+    type Raw = Omit<UserState, 'exhausted' | 'activationStatus' | 'retentionCohort' | 'age'>;
     // Day offsets are reduced in SQL to what the metrics need (no per-user lists): the latest offset, day 1 / day 7 /
     // days 7–13 flags, and a bitmask of active weeks since signup (SUM(DISTINCT 2^week) = OR of the bits).
     const rows = this.db
@@ -240,7 +242,8 @@ export class AnalyticsEngine {
       const signupDay = r.signupDay;
       const exhausted = r.credits >= HIGH_USAGE_CREDITS || r.exhaustionEvents > 0;
       const quiet = !r.lastDay || r.lastDay < dormantBefore;
-      const oldEnough = (days: number) => signupDay !== null && daysBetween(signupDay, until) >= days;
+      const age = signupDay !== null ? daysBetween(signupDay, until) : -1;
+      const oldEnough = (days: number) => age >= days;
       let activationStatus: ActivationStatus;
       if (quiet && oldEnough(DORMANT_AFTER_DAYS)) activationStatus = 'dormant';
       else if ((r.creations >= 5 && r.activeDays >= 3) || exhausted) activationStatus = 'power_user';
@@ -251,7 +254,7 @@ export class AnalyticsEngine {
       else if (r.maxOffset >= 7) retentionCohort = 'week_2';
       else if (r.maxOffset >= 2) retentionCohort = 'week_1';
       else retentionCohort = 'day_1';
-      return { ...r, exhausted, activationStatus, retentionCohort, signupWeek: r.signupWeek ?? (signupDay ? weekStart(signupDay) : null) };
+      return { ...r, age, exhausted, activationStatus, retentionCohort, signupWeek: r.signupWeek ?? (signupDay ? weekStart(signupDay) : null) };
     });
   }
 
@@ -301,7 +304,7 @@ export class AnalyticsEngine {
       const activeSum = (
         this.db.prepare(`SELECT COUNT(*) AS n FROM agg_user_day WHERE ${ctx.inRange('day')} AND ${ctx.seg('user_id')}`).get(ctx.params) as { n: number }
       ).n;
-      const w1Eligible = this.cohort(ctx).filter((u) => daysBetween(u.signupDay!, until) >= 13);
+      const w1Eligible = this.cohort(ctx).filter((u) => u.age >= 13);
       const w1 = w1Eligible.filter((u) => u.week1 === 1).length;
       const conv = this.db
         .prepare(
@@ -352,11 +355,7 @@ export class AnalyticsEngine {
     return this.scoped(() => {
       const ctx = this.context(filters);
       const cohort = this.cohort(ctx);
-      const byWeek = new Map<string, UserState[]>();
-      for (const u of cohort) {
-        const w = u.signupWeek ?? 'unknown';
-        byWeek.set(w, [...(byWeek.get(w) ?? []), u]);
-      }
+      const byWeek = groupBy(cohort, (u) => u.signupWeek ?? 'unknown');
       return {
         steps: journeySteps(cohort, ctx.until),
         byCohort: [...byWeek.keys()].sort().map((cohortWeek) => ({ cohort: cohortWeek, steps: journeySteps(byWeek.get(cohortWeek)!, ctx.until) })),
@@ -392,21 +391,20 @@ export class AnalyticsEngine {
       const { until } = ctx;
       const cohort = this.cohort(ctx);
       const dayN = (n: 1 | 7): Ratio => {
-        const eligible = cohort.filter((u) => daysBetween(u.signupDay!, until) >= n);
+        const eligible = cohort.filter((u) => u.age >= n);
         return ratio(eligible.filter((u) => (n === 1 ? u.day1 : u.day7) === 1).length, eligible.length);
       };
-      const byWeek = new Map<string, UserState[]>();
-      for (const u of cohort) if (u.signupWeek) byWeek.set(u.signupWeek, [...(byWeek.get(u.signupWeek) ?? []), u]);
+      const byWeek = groupBy(cohort.filter((u) => u.signupWeek !== null), (u) => u.signupWeek!);
       let weeks = 0;
       const cohorts = [...byWeek.keys()].sort().map((week) => {
         const members = byWeek.get(week)!;
         const maxK = Math.floor(daysBetween(week, until) / 7);
         weeks = Math.max(weeks, maxK + 1);
         const cells = Array.from({ length: maxK + 1 }, (_, k) => {
-          const eligible = members.filter((u) => daysBetween(u.signupDay!, until) >= 7 * k);
+          const eligible = members.filter((u) => u.age >= 7 * k);
           if (eligible.length === 0) return null;
           const retained = eligible.filter((u) => activeInWeek(u, k)).length;
-          const partial = eligible.some((u) => daysBetween(u.signupDay!, until) < 7 * k + 6) || eligible.length < members.length;
+          const partial = eligible.some((u) => u.age < 7 * k + 6) || eligible.length < members.length;
           return { retained, eligible: eligible.length, rate: retained / eligible.length, partial };
         });
         return { cohort: week, size: members.length, cells };
@@ -880,6 +878,17 @@ export class AnalyticsEngine {
       lastDay: (this.db.prepare('SELECT MAX(day) AS d FROM agg_user_day').get() as { d: string | null }).d,
     };
   }
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
 }
 
 function activeInWeek(u: UserState, k: number): boolean {
