@@ -603,6 +603,8 @@ export interface ClusteringResult {
   tfidf: TfidfModel;
   /** Per cluster, its terms ranked by mean TF-IDF weight inside the cluster over the weight outside. */
   topTerms: string[][];
+  /** Per cluster, indices of its texts from the most to the least typical (cosine to the centroid). */
+  representatives: number[][];
 }
 
 /**
@@ -667,7 +669,11 @@ export function clusterTexts(texts: string[], options: ClusterOptions = {}): Clu
   }
   k = Math.max(1, Math.min(k, n));
   const result = sphericalKMeans(points, k, { seed, restarts: options.restarts ?? 2, maxIterations: 15 });
-  return { labels: result.labels, k, chosenBy, candidates, tfidf, topTerms: topTermsPerCluster(tfidf, result.labels, k) };
+  const typicality = (points.kind === 'dense' ? points.rows : []).map((row, i) => dot(row, result.centroids[result.labels[i]]));
+  const representatives: number[][] = Array.from({ length: k }, () => []);
+  result.labels.forEach((c, i) => representatives[c].push(i));
+  for (const list of representatives) list.sort((a, b) => typicality[b] - typicality[a] || a - b);
+  return { labels: result.labels, k, chosenBy, candidates, tfidf, topTerms: topTermsPerCluster(tfidf, result.labels, k), representatives };
 }
 
 /** Terms that characterise a cluster: mean weight inside minus mean weight outside, unigrams and bigrams. */

@@ -134,7 +134,7 @@ export async function runIntentClustering(opts: IntentOptions): Promise<IntentCl
   const clustering =
     texts.length >= 2
       ? clusterTexts(texts, { k: opts.k, vectors, seed: opts.seed ?? 1, minK: 2 })
-      : { labels: Int32Array.from(texts.map(() => 0)), k: texts.length, chosenBy: 'given' as const, topTerms: [[]] as string[][] };
+      : { labels: Int32Array.from(texts.map(() => 0)), k: texts.length, chosenBy: 'given' as const, topTerms: [[]] as string[][], representatives: [texts.map((_, i) => i)] };
 
   progress(0.7, 'Measuring outcomes…');
   const members = new Map<number, MessageRow[]>();
@@ -157,8 +157,12 @@ export async function runIntentClustering(opts: IntentOptions): Promise<IntentCl
     }
     for (const m of list) memberRows.push([m.event_id, id]);
     const conversationIds = [...new Set(list.map((m) => m.conversation_id))];
-    const exampleCounts = new Map<string, number>();
-    for (const m of list) exampleCounts.set(m.message, (exampleCounts.get(m.message) ?? 0) + 1);
+    // Examples: the most typical texts of the cluster (closest to its centroid), each in its most frequent wording.
+    const examples = (clustering.representatives[id] ?? []).slice(0, 5).map((i) => {
+      const variants = new Map<string, number>();
+      for (const m of byText.get(texts[i]) ?? []) variants.set(m.message, (variants.get(m.message) ?? 0) + 1);
+      return [...variants.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? texts[i];
+    });
     const trend = new Map<string, number>();
     for (const m of list) trend.set(mondayOf(m.day), (trend.get(mondayOf(m.day)) ?? 0) + 1);
     clusters.push({
@@ -168,7 +172,7 @@ export async function runIntentClustering(opts: IntentOptions): Promise<IntentCl
       messages: list.length,
       users: users.size,
       share: rows.length ? list.length / rows.length : 0,
-      examples: [...exampleCounts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([m]) => m),
+      examples,
       trend: [...trend.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([week, messages]) => ({ week, messages })),
       outcome: outcomeOf(db, [...users], conversationIds, latestDay),
       conversationIds: conversationIds.slice(0, 200),
