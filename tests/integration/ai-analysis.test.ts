@@ -51,7 +51,7 @@ function analysisFor(id: string) {
 }
 
 function config(): LlmConfig {
-  return { ...(readLlmConfig({ OPENAI_BASE_URL: fake.url, UIS_MODEL: 'gpt-4o-mini' }) as LlmConfig), timeoutMs: 1500, maxRetries: 2, concurrency: 3 };
+  return { ...(readLlmConfig({ OPENAI_BASE_URL: fake.url, UIS_MODEL: 'gpt-4o-mini' }) as LlmConfig), timeoutMs: 3000, maxRetries: 2, concurrency: 3 };
 }
 
 beforeAll(async () => {
