@@ -12,6 +12,12 @@ const HEARTBEAT_MS = 15_000;
  *   travels in the Authorization header, never in a URL).
  */
 export function registerRpcRoutes(api: FastifyInstance, core: Core): void {
+  // Event streams never end on their own: close them when the server closes, or app.close() would wait forever.
+  const streams = new Set<{ end(): void }>();
+  api.addHook('preClose', async () => {
+    for (const res of streams) res.end();
+  });
+
   api.post<{ Params: { channel: string } }>('/rpc/:channel', async (req, reply) => {
     const result = await core.dispatch(req.params.channel, req.body);
     if (result.ok) return reply.code(200).header('cache-control', 'no-store').send(result.value === undefined ? null : result.value);
@@ -39,9 +45,11 @@ export function registerRpcRoutes(api: FastifyInstance, core: Core): void {
       res.write(`event: ${topic}\ndata: ${JSON.stringify(payload)}\n\n`);
     });
     const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
+    streams.add(res);
     const stop = () => {
       clearInterval(heartbeat);
       unsubscribe();
+      streams.delete(res);
     };
     req.raw.on('close', stop);
     res.on('error', stop);

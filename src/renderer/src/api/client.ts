@@ -30,6 +30,8 @@ interface Transport {
 }
 
 const TOKEN_KEY = 'uis.token';
+/** Fired on window when a call could not reach the workbench server. */
+export const OFFLINE_EVENT = 'uis:offline';
 
 /**
  * Web mode: the token arrives in the URL fragment (#token=… or #/page&token=…), is kept for this tab only and removed
@@ -95,6 +97,8 @@ function httpTransport(): Transport {
       try {
         res = await fetch(`/rpc/${encodeURIComponent(channel)}`, { method: 'POST', headers, body: JSON.stringify(input ?? {}) });
       } catch {
+        // Tell the shell at once (offline banner) instead of waiting for the next health check.
+        window.dispatchEvent(new Event(OFFLINE_EVENT));
         return { ok: false, error: { code: 'offline', message: 'The workbench server is not reachable.' } };
       }
       const body = (await res.json().catch(() => null)) as unknown;

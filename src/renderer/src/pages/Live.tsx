@@ -107,7 +107,21 @@ export default function LivePage() {
   };
 
   const visible = useMemo(() => (Object.values(filter).some((v) => v !== undefined && v !== '') ? items.filter((i) => matchesLive(i, filter)) : items), [items, filter]);
-  const tools = useMemo(() => [...new Set(items.map((i) => i.event?.tool_name).filter((t): t is string => !!t))].sort(), [items]);
+  // Tools seen so far, for the filter menu: grows only when a new tool appears (not recomputed over 5,000 items per batch).
+  const toolSet = useRef(new Set<string>());
+  const lastFullScan = useRef(0);
+  const [tools, setTools] = useState<string[]>([]);
+  useEffect(() => {
+    const before = toolSet.current.size;
+    // The newest items every batch, everything once a second (a reload brings older items at once).
+    const full = Date.now() - lastFullScan.current > 1000;
+    if (full) lastFullScan.current = Date.now();
+    for (let i = full ? 0 : Math.max(0, items.length - 500); i < items.length; i++) {
+      const t = items[i].event?.tool_name;
+      if (t) toolSet.current.add(t);
+    }
+    if (toolSet.current.size !== before) setTools([...toolSet.current].sort());
+  }, [items]);
   const set = (patch: Partial<LiveFilter>) => setFilter((f) => ({ ...f, ...patch }));
   const openUser = useCallback((userId: string) => navigate('users', userId), []);
 

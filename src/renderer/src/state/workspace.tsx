@@ -1,6 +1,6 @@
 import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
 import { useRpc, useTopic, type RpcState } from '../api/hooks.js';
-import { invoke } from '../api/client.js';
+import { invoke, OFFLINE_EVENT } from '../api/client.js';
 import type { ChannelOutput } from '../../../shared/contract.js';
 import type { Contract } from '../../../shared/api/index.js';
 
@@ -21,6 +21,7 @@ interface WorkspaceState {
 
 const Ctx = createContext<WorkspaceState>({ active: { data: undefined, error: undefined, loading: true, reload() {} }, health: null, version: 0 });
 const HEALTH_EVERY_MS = 60_000;
+const RETRY_WHEN_DOWN_MS = 3_000;
 
 export function WorkspaceProvider({ children }: { children: ReactNode }) {
   const [version, setVersion] = useState(0);
@@ -41,9 +42,29 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
     };
     void check();
     const timer = setInterval(check, HEALTH_EVERY_MS);
+    // While the server is unreachable, look again every few seconds so the banner clears soon after it is back.
+    let retry: ReturnType<typeof setInterval> | null = null;
+    const onOffline = () => {
+      setHealth({ online: false, message: 'The workbench server is not reachable.', transportDown: true });
+      retry ??= setInterval(async () => {
+        await check();
+        if (stopped) return;
+        try {
+          await invoke('app.info', {});
+          clearInterval(retry!);
+          retry = null;
+          setVersion((v) => v + 1); // reload what failed
+        } catch {
+          // still down
+        }
+      }, RETRY_WHEN_DOWN_MS);
+    };
+    window.addEventListener(OFFLINE_EVENT, onOffline);
     return () => {
       stopped = true;
       clearInterval(timer);
+      if (retry) clearInterval(retry);
+      window.removeEventListener(OFFLINE_EVENT, onOffline);
     };
   }, [version]);
 
