@@ -15,6 +15,7 @@
 import { fork } from 'node:child_process';
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -247,6 +248,7 @@ export async function main(args: string[]): Promise<void> {
     for (const r of results)
       console.log(`${pad(r.name, 44)}${pad(r.reqPerSec.toFixed(0), 10)}${pad(r.p50.toFixed(2), 9)}${pad(r.p99.toFixed(2), 9)}${pad(String(r.errors + r.non2xx), 8)}${r.scheduledP99 === undefined ? '' : r.scheduledP99.toFixed(2)}`);
     console.log('(autocannon phases report whole milliseconds; paced phases measure each request from its send, and from its scheduled time)');
+    console.log(`machine load average ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')} (1 / 5 / 15 min, ${os.cpus().length} cores)`);
     const share = results[1].reqPerSec / results[0].reqPerSec;
     const p99 = results[2].p99;
     console.log(`\ncontext max = ${(share * 100).toFixed(0)}% of the ceiling (target ≥ 70%): ${share >= 0.7 ? 'PASS' : 'FAIL'}`);

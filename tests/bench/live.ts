@@ -95,11 +95,16 @@ export async function main(args: string[]): Promise<void> {
     await page.evaluate(() => (window.location.hash = '#/live'));
     await page.getByTestId('live-status').filter({ hasText: 'live' }).waitFor({ timeout: 60_000 });
     await page.evaluate(() => {
-      const w = window as unknown as { __rows: Array<[string, number]>; __long: number[] };
+      const w = window as unknown as { __rows: Array<[string, number]>; __long: number[]; __longAt: number[]; __t0: number };
       w.__rows = [];
       w.__long = [];
+      w.__longAt = [];
+      w.__t0 = performance.now();
       new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) w.__long.push(e.duration);
+        for (const e of list.getEntries()) {
+          w.__long.push(e.duration);
+          w.__longAt.push(e.startTime);
+        }
       }).observe({ type: 'longtask', buffered: false });
       new MutationObserver((mutations) => {
         const now = Date.now();
@@ -137,9 +142,9 @@ export async function main(args: string[]): Promise<void> {
     }
     const sendSeconds = (Date.now() - start) / 1000;
     await new Promise((r) => setTimeout(r, 1500));
-    const { rows, long } = await page.evaluate(() => {
-      const w = window as unknown as { __rows: Array<[string, number]>; __long: number[] };
-      return { rows: w.__rows, long: w.__long };
+    const { rows, long, longAt } = await page.evaluate(() => {
+      const w = window as unknown as { __rows: Array<[string, number]>; __long: number[]; __longAt: number[]; __t0: number };
+      return { rows: w.__rows, long: w.__long, longAt: w.__longAt.map((t) => Math.round(t - w.__t0)) };
     });
     const firstSeen = new Map<string, number>();
     for (const [id, t] of rows) if (!firstSeen.has(id)) firstSeen.set(id, t);
@@ -153,6 +158,8 @@ export async function main(args: string[]): Promise<void> {
     console.log(`latency p50 / p99      ${quantile(latencies, 0.5)} ms / ${quantile(latencies, 0.99)} ms (max ${latencies.at(-1)} ms)`);
     console.log(`long tasks             ${long.length} over 50 ms, ${longOver100.length} over 100 ms (longest ${long.length ? Math.max(...long).toFixed(0) : 0} ms)`);
     console.log(`page footer            ${countText}`);
+    if (long.length) console.log(`long tasks at          ${long.map((d, i) => `${(longAt[i] / 1000).toFixed(1)} s (${d.toFixed(0)} ms)`).join(', ')}`);
+    console.log(`machine load average   ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')} (1 / 5 / 15 min, ${os.cpus().length} cores)`);
     const p99 = quantile(latencies, 0.99);
     console.log(`\np99 < 250 ms: ${p99 < 250 ? 'PASS' : 'FAIL'}; no long task over 100 ms: ${longOver100.length === 0 ? 'PASS' : 'FAIL'}`);
   } finally {
