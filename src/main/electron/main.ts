@@ -5,6 +5,8 @@ import { app, BrowserWindow, ipcMain, Menu, screen, session, shell, type MenuIte
 import { dataDir, readEnv } from '../config.js';
 import { createCore, type Core } from '../core/index.js';
 import { redactConnectionString } from '../db/pg.js';
+import { setReportPdfPrinter } from '../reports/handlers.js';
+import { electronPdfPrinter } from '../reports/pdf.js';
 import { forwardTopics, registerIpcHandlers } from './ipc.js';
 import { SafeStorageSecretStore } from './secrets.js';
 import { isAppUrl, isSafeExternalUrl, restoreWindowState, secureWebPreferences, WINDOW_CSP, type WindowState } from './security.js';
@@ -120,6 +122,9 @@ async function main() {
     log,
     overrides: { 'app.openExternal': async (input: { url: string }) => ({ opened: await safeOpenExternal(input.url) }) },
   });
+
+  // Report PDFs print in a hidden window with Electron's printToPDF (web mode uses headless Chromium instead).
+  setReportPdfPrinter(electronPdfPrinter((opts) => new BrowserWindow(opts)));
 
   // Strict CSP on every response the window loads (the meta tag covers file://; this covers the dev server too).
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
