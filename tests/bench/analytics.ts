@@ -6,7 +6,8 @@
  *               capture path (identifyUser + trackEvents): not timed as a figure, only reported.
  *   first sync  PostgreSQL → empty snapshot: seconds and events/s.
  *   incremental --increment new events (default 10,000) stored, then a sync: seconds.
- *   dashboard   AnalyticsEngine.dashboard() on the whole snapshot (cold = first call, warm = median of 3), and with a
+ *   dashboard   AnalyticsEngine.dashboard() on the whole snapshot (cold = first call, warm = median of 3 computed by fresh
+ *               engines, cached = asked again of the same engine), and with a
  *               segment filter.
  *   seed SQL    the seed's four batch queries on PostgreSQL (sum of the four).
  *   also        peak RSS of this process, snapshot size on disk.
@@ -54,6 +55,7 @@ export interface AnalyticsBenchResult {
   dashboardColdMs: number;
   dashboardWarmMs: number;
   dashboardSegmentMs: number;
+  dashboardCachedMs: number;
   seedSqlMs: number;
   speedupVsSeedSql: number;
   peakRssMb: number;
@@ -133,14 +135,21 @@ export async function runAnalyticsBench(input: AnalyticsBenchOptions = {}): Prom
     t = performance.now();
     engine.dashboard({});
     const dashboardColdMs = performance.now() - t;
+    // Warm = computed again by a fresh engine (SQLite's page cache warm, the engine's result caches empty);
+    // cached = the same dashboard asked again of the same engine, with the snapshot unchanged.
     const warm: number[] = [];
     for (let i = 0; i < 3; i++) {
+      const fresh = new AnalyticsEngine(snapshot);
       t = performance.now();
-      engine.dashboard({});
+      fresh.dashboard({});
       warm.push(performance.now() - t);
     }
     t = performance.now();
-    engine.dashboard({ tools: ['video_gen'], activation: ['power_user'] });
+    engine.dashboard({});
+    const dashboardCachedMs = performance.now() - t;
+    const segmentEngine = new AnalyticsEngine(snapshot);
+    t = performance.now();
+    segmentEngine.dashboard({ tools: ['video_gen'], activation: ['power_user'] });
     const dashboardSegmentMs = performance.now() - t;
 
     const seedRuns: number[] = [];
@@ -165,6 +174,7 @@ export async function runAnalyticsBench(input: AnalyticsBenchOptions = {}): Prom
       dashboardColdMs: round(dashboardColdMs, 1),
       dashboardWarmMs: round(dashboardWarmMs, 1),
       dashboardSegmentMs: round(dashboardSegmentMs, 1),
+      dashboardCachedMs: round(dashboardCachedMs, 1),
       seedSqlMs: round(seedSqlMs, 1),
       speedupVsSeedSql: round(seedSqlMs / dashboardWarmMs, 2),
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
@@ -216,6 +226,7 @@ export async function main(args: string[]): Promise<void> {
     ['first sync', `${r.firstSyncSeconds} s, ${r.firstSyncEventsPerSecond} events/s (target ≥ 40,000 events/s)`],
     ['incremental sync', `${r.incrementalEvents} new events in ${r.incrementalSyncSeconds} s (target < 1 s for 10k)`],
     ['full dashboard', `${r.dashboardWarmMs} ms warm, ${r.dashboardColdMs} ms cold, ${r.dashboardSegmentMs} ms with a segment (target < 1,000 ms)`],
+    ['dashboard asked again', `${r.dashboardCachedMs} ms (served from the engine's cache while the snapshot is unchanged)`],
     ["seed's 4 SQL queries on PostgreSQL", `${r.seedSqlMs} ms`],
     ['dashboard vs seed SQL', `${r.speedupVsSeedSql}× (target ≥ 5×; the dashboard computes far more than the 4 queries)`],
     ['peak RSS', `${r.peakRssMb} MB`],

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AnalyticsEngine } from '../../src/main/analytics/engine.js';
 import type { DemoData } from '../../src/main/demo/generate.js';
@@ -160,6 +163,37 @@ describe('AnalyticsEngine on a hand-built data set', () => {
     expect(engine.failurePoints()).toEqual([]);
     expect(engine.intentFrequency().map((r) => r.userMessage)).toEqual(['Make a TikTok reel', 'Make a TikTok reel']);
     expect(engine.userDetail('c')).toBeNull();
+  });
+
+  it('cached dashboards and user lists follow every write: this connection, another connection, a segment query', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'uis-engine-cache-'));
+    const file = path.join(dir, 'snapshot.sqlite');
+    const snapshot = openSnapshot(file);
+    const writer = new SnapshotWriter(snapshot);
+    const rows = rowsFromDemo(DATA);
+    writer.apply({ users: rows.users });
+    writer.finish();
+    const engine = new AnalyticsEngine(snapshot, { minSample: 1 }, () => new Date('2026-03-10T00:00:00Z'));
+    try {
+      expect(engine.dashboard({}).journey.steps[1].count).toBe(0);
+      // A segment query writes a temp table on this connection: it must not be mistaken for new data (nor break it).
+      expect(engine.dashboard({ activation: ['signed_up'] }).journey.steps[0].count).toBe(3);
+      expect(engine.listUsers({}).rows.map((r) => r.messages)).toEqual([0, 0, 0]);
+
+      writer.apply(rows); // same connection
+      writer.finish();
+      expect(engine.dashboard({}).journey.steps.map((s) => s.count)).toEqual([3, 2, 2, 2, 1]);
+      expect(engine.listUsers({ sort: { field: 'messages', dir: 'desc' } }).rows.map((r) => [r.userId, r.messages])).toEqual([['a', 3], ['c', 3], ['b', 0]]);
+
+      const other = openSnapshot(file); // another connection (a sync in another process)
+      new SnapshotWriter(other).forgetUsers(['c']);
+      other.close();
+      expect(engine.dashboard({}).journey.steps.map((s) => s.count)).toEqual([2, 1, 1, 1, 0]);
+      expect(engine.listUsers({}).total).toBe(2);
+    } finally {
+      snapshot.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('user detail: profile, PMF fields and the timeline', () => {
