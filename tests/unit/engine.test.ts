@@ -4,7 +4,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AnalyticsEngine } from '../../src/main/analytics/engine.js';
 import type { DemoData } from '../../src/main/demo/generate.js';
-import { rowsFromDemo } from '../../src/main/demo/sinks.js';
+import { generateDemo } from '../../src/main/demo/generate.js';
+import { rowsFromDemo, writeDemoToSnapshot } from '../../src/main/demo/sinks.js';
 import { SnapshotWriter } from '../../src/main/snapshot/apply.js';
 import { openSnapshot } from '../../src/main/snapshot/snapshot.js';
 import { Filters } from '../../src/shared/metrics.js';
@@ -179,10 +180,12 @@ describe('AnalyticsEngine on a hand-built data set', () => {
       // A segment query writes a temp table on this connection: it must not be mistaken for new data (nor break it).
       expect(engine.dashboard({ activation: ['signed_up'] }).journey.steps[0].count).toBe(3);
       expect(engine.listUsers({}).rows.map((r) => r.messages)).toEqual([0, 0, 0]);
+      expect(engine.filterOptions().tools).toEqual([]);
 
       writer.apply(rows); // same connection
       writer.finish();
       expect(engine.dashboard({}).journey.steps.map((s) => s.count)).toEqual([3, 2, 2, 2, 1]);
+      expect(engine.filterOptions().tools).toEqual(['image_gen', 'video_gen']);
       expect(engine.listUsers({ sort: { field: 'messages', dir: 'desc' } }).rows.map((r) => [r.userId, r.messages])).toEqual([['a', 3], ['c', 3], ['b', 0]]);
 
       const other = openSnapshot(file); // another connection (a sync in another process)
@@ -193,6 +196,29 @@ describe('AnalyticsEngine on a hand-built data set', () => {
     } finally {
       snapshot.close();
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the users table: the quick first pages (SQL order, states of the page only) equal the full evaluation', () => {
+    const snapshot = openSnapshot(':memory:');
+    // Users who never chat have no last-active time: the null ordering is exercised too.
+    writeDemoToSnapshot(snapshot, generateDemo({ users: 150, days: 20, endDay: '2026-03-20' }));
+    const now = () => new Date('2026-03-21T00:00:00Z');
+    try {
+      for (const field of ['lastActiveAt', 'userId', 'email', 'signedUpAt', 'conversations'] as const)
+        for (const dir of ['asc', 'desc'] as const)
+          for (const [offset, limit] of [[0, 40], [37, 25], [140, 40]]) {
+            const query = { sort: { field, dir }, offset, limit, filters: { until: '2026-03-15' } };
+            const quick = new AnalyticsEngine(snapshot, {}, now).listUsers(query);
+            const warmed = new AnalyticsEngine(snapshot, {}, now);
+            warmed.dashboard({ until: '2026-03-15' }); // states computed: listUsers takes the full path
+            expect(quick, `${field} ${dir} ${offset}`).toEqual(warmed.listUsers(query));
+          }
+      const all = new AnalyticsEngine(snapshot, {}, now).listUsers({ limit: 500 });
+      expect(all.rows.some((r) => r.lastActiveAt === null)).toBe(true);
+      expect(all.rows.at(-1)!.lastActiveAt).toBeNull(); // nulls last
+    } finally {
+      snapshot.close();
     }
   });
 

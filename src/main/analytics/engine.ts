@@ -151,8 +151,7 @@ export class AnalyticsEngine {
     const cached = this.memo?.get(key);
     if (cached) return cached;
 
-    const latest = (this.db.prepare('SELECT MAX(day) AS d FROM agg_user_day').get() as { d: string | null }).d;
-    const until = filters.until ?? latest ?? this.now().toISOString().slice(0, 10);
+    const until = filters.until ?? this.latestDay() ?? this.now().toISOString().slice(0, 10);
     const since = filters.since ?? null;
     const params = { since, until };
     const inRange = (col: string) => (since ? `(${col} >= @since AND ${col} <= @until)` : `(${col} <= @until)`);
@@ -206,6 +205,7 @@ export class AnalyticsEngine {
   // writer or an AI write-back between two calls empties the caches.
   private userStateCache = new Map<string, UserState[]>();
   private dashboardCache = new Map<string, Omit<Dashboard, 'snapshot'>>();
+  private filterOptionsCache: FilterOptions | null = null;
   private dataVersion = '';
 
   private currentDataVersion(): string {
@@ -219,6 +219,7 @@ export class AnalyticsEngine {
       if (this.currentDataVersion() !== this.dataVersion) {
         this.userStateCache.clear();
         this.dashboardCache.clear();
+        this.filterOptionsCache = null;
       }
       this.memo = new Map();
       this.results = new Map();
@@ -260,7 +261,9 @@ export class AnalyticsEngine {
     return states;
   }
 
-  private computeUserStates(until: string): UserState[] {
+  /** Every user's state as of `until`; with `ids`, only those users (in user-id order). */
+  private computeUserStates(until: string, ids?: string[]): UserState[] {
+    const only = (col: string) => (ids ? `AND ${col} IN (SELECT value FROM json_each(@ids))` : '');
     // Day offsets are reduced in SQL to what the metrics need (no per-user lists): the latest offset, day 1 / day 7 /
     // days 7–13 flags, and a bitmask of active weeks since signup (SUM(DISTINCT 2^week) = OR of the bits).
     // Per-user sums first (one pass over agg_user_day, each row's offset computed once), then joined to every user:
@@ -271,7 +274,7 @@ export class AnalyticsEngine {
            SELECT user_id, COUNT(*) AS activeDays, SUM(creations) AS creations, SUM(credits) AS credits, SUM(messages) AS messages,
              SUM(exhaustion_events) AS exhaustionEvents, MAX(day) AS lastDay, MAX(o) AS maxOffset, MAX(o = 1) AS day1, MAX(o = 7) AS day7,
              MAX(o BETWEEN 7 AND 13) AS week1, SUM(DISTINCT CASE WHEN o >= 0 THEN 1 << MIN(o / 7, 52) END) AS weeksMask
-           FROM (SELECT a.*, ${OFF} AS o FROM agg_user_day a JOIN users u ON u.user_id = a.user_id WHERE a.day <= @until)
+           FROM (SELECT a.*, ${OFF} AS o FROM agg_user_day a JOIN users u ON u.user_id = a.user_id WHERE a.day <= @until ${only('a.user_id')})
            GROUP BY user_id)
          SELECT u.user_id AS userId, u.email, u.created_at AS createdAt, ${SD} AS signupDay, u.signup_week AS signupWeek,
            u.first_conversation_at AS firstConversationAt, u.first_tool_at AS firstToolAt, u.first_creation_at AS firstCreationAt,
@@ -282,11 +285,11 @@ export class AnalyticsEngine {
            COALESCE(s.maxOffset, -1) AS maxOffset, COALESCE(s.day1, 0) AS day1, COALESCE(s.day7, 0) AS day7,
            COALESCE(s.week1, 0) AS week1, COALESCE(s.weeksMask, 0) AS weeksMask
          FROM users u LEFT JOIN s ON s.user_id = u.user_id
-         WHERE COALESCE(${SD}, @until) <= @until
+         WHERE COALESCE(${SD}, @until) <= @until ${only('u.user_id')}
          ORDER BY u.user_id`,
       )
       .raw() // arrays, not objects: at 100k users, named rows cost more than the query itself
-      .all({ until }) as Array<[string, string | null, string | null, string | null, string | null, string | null, string | null, string | null,
+      .all(ids ? { until, ids: JSON.stringify(ids) } : { until }) as Array<[string, string | null, string | null, string | null, string | null, string | null, string | null, string | null,
       string | null, string | null, number, number | null, string | null, number, number, number, number, number, string | null, number, number,
       number, number, number]>;
     const dormantBefore = addDays(until, -(DORMANT_AFTER_DAYS - 1));
@@ -778,6 +781,10 @@ export class AnalyticsEngine {
     });
   }
 
+  private latestDay(): string | null {
+    return (this.db.prepare('SELECT MAX(day) AS d FROM agg_user_day').get() as { d: string | null }).d;
+  }
+
   private firstDay(): string | null {
     return (this.db.prepare('SELECT MIN(day) AS d FROM agg_user_day').get() as { d: string | null }).d;
   }
@@ -830,6 +837,8 @@ export class AnalyticsEngine {
   listUsers(query: UserListQuery = {}): UserList {
     return this.scoped(() => {
       const q = UserListQuery.parse(query);
+      const quick = this.quickUserPage(q);
+      if (quick) return quick;
       const ctx = this.context(q.filters ?? {});
       let users = ctx.users;
       if (q.search) {
@@ -853,6 +862,32 @@ export class AnalyticsEngine {
       const extras = this.extras(page.map((u) => u.userId));
       return { rows: page.map((u) => this.toRow(u, extras)), total: sorted.length };
     });
+  }
+
+  /**
+   * The users table's first view (every user, sorted by a column of the users table) straight from SQL, with states
+   * computed for the page's users only: the first rows of 100k users without evaluating all 100k. Same order and
+   * values as the full path (nulls last, ties by user id); anything else, or states already computed, takes that path.
+   */
+  private quickUserPage(q: UserListQuery): UserList | null {
+    const f = q.filters ?? {};
+    const column = { userId: 'u.user_id', email: 'u.email', signedUpAt: 'u.created_at', lastActiveAt: 'u.last_active_at', conversations: 'COALESCE(u.total_conversations, 0)' }[
+      (q.sort?.field ?? 'lastActiveAt') as string
+    ];
+    if (!column || q.search || f.signupCohorts?.length || f.activation?.length || f.tools?.length || f.useCases?.length) return null;
+    const until = f.until ?? this.latestDay() ?? this.now().toISOString().slice(0, 10);
+    if (this.userStateCache.has(until)) return null;
+    const dir = q.sort?.dir === 'asc' ? 'ASC' : 'DESC';
+    const where = `WHERE COALESCE(${SD}, @until) <= @until`;
+    const total = this.db.prepare(`SELECT COUNT(*) FROM users u ${where}`).pluck().get({ until }) as number;
+    const ids = this.db
+      .prepare(`SELECT u.user_id FROM users u ${where} ORDER BY ${column} IS NULL, ${column} ${dir}, u.user_id LIMIT @limit OFFSET @offset`)
+      .pluck()
+      .all({ until, limit: q.limit, offset: q.offset }) as string[];
+    const byId = new Map(this.computeUserStates(until, ids).map((u) => [u.userId, u]));
+    const page = ids.map((id) => byId.get(id)!);
+    const extras = this.extras(ids);
+    return { rows: page.map((u) => this.toRow(u, extras)), total };
   }
 
   userDetail(userId: string, opts: { conversations?: number } = {}): UserDetail | null {
@@ -938,15 +973,19 @@ export class AnalyticsEngine {
   }
 
   filterOptions(): FilterOptions {
-    const pluck = (sql: string) => this.db.prepare(sql).pluck().all() as string[];
-    return {
-      tools: pluck('SELECT DISTINCT tool_name FROM agg_tool_day ORDER BY 1'),
-      useCases: pluck('SELECT DISTINCT use_case FROM conversations WHERE use_case IS NOT NULL ORDER BY 1'),
-      signupCohorts: pluck('SELECT DISTINCT signup_week FROM users WHERE signup_week IS NOT NULL ORDER BY 1'),
-      activation: [...ACTIVATION_STATUSES],
-      firstDay: this.firstDay(),
-      lastDay: (this.db.prepare('SELECT MAX(day) AS d FROM agg_user_day').get() as { d: string | null }).d,
-    };
+    return this.scoped(() => {
+      if (this.filterOptionsCache) return this.filterOptionsCache;
+      const pluck = (sql: string) => this.db.prepare(sql).pluck().all() as string[];
+      this.filterOptionsCache = {
+        tools: pluck('SELECT DISTINCT tool_name FROM agg_tool_day ORDER BY 1'),
+        useCases: pluck('SELECT DISTINCT use_case FROM conversations WHERE use_case IS NOT NULL ORDER BY 1'),
+        signupCohorts: pluck('SELECT DISTINCT signup_week FROM users WHERE signup_week IS NOT NULL ORDER BY 1'),
+        activation: [...ACTIVATION_STATUSES],
+        firstDay: this.firstDay(),
+        lastDay: this.latestDay(),
+      };
+      return this.filterOptionsCache;
+    });
   }
 }
 

@@ -6,12 +6,13 @@ import type { HandlersFor } from './types.js';
 import { activeEngine } from './workspace.js';
 
 /**
- * The users table asks for 500-row pages as the founder scrolls, and each engine call evaluates every user of the
- * segment. So pages are served from blocks of USERS_BLOCK rows fetched once per (filters, search, sort) and kept
- * per engine instance: a new engine (after a sync or a switch) starts with an empty cache, so rows are never stale.
+ * The users table asks for 500-row pages as the founder scrolls; a filtered or computed-column sort orders every user
+ * of the segment. So pages are served from blocks of USERS_BLOCK rows fetched once per (filters, search, sort) and
+ * kept per engine instance: a new engine (after a sync or a switch) starts with an empty cache, so rows are never
+ * stale. Small enough that the first block of the default view (ordered in SQL) comes back in ~100 ms at 100k users.
  */
-const USERS_BLOCK = 10_000; // the engine's limit; one call costs about the same at 500 or 10,000 rows
-const MAX_BLOCKS = 30;
+const USERS_BLOCK = 2_000;
+const MAX_BLOCKS = 100;
 const userBlocks = new WeakMap<AnalyticsEngine, Map<string, UserList>>();
 
 function listUsersPage(engine: AnalyticsEngine, query: UserListQuery): UserList {

@@ -145,3 +145,25 @@ export async function invoke<K extends ChannelName>(channel: K, input: ChannelIn
 export function subscribe<T extends TopicName>(topic: T, callback: (payload: TopicPayload<T>) => void): () => void {
   return current().subscribe(topic, callback as (payload: unknown) => void);
 }
+
+// Route data fetched while the page's code loads (as a router's loader would): the page's first identical call takes
+// the answer in flight instead of asking again after its code has arrived and rendered.
+const prefetched = new Map<string, Promise<unknown>>();
+const callKey = (channel: string, input: unknown) => `${channel} ${JSON.stringify(input)}`;
+
+export function prefetch<K extends ChannelName>(channel: K, input: ChannelInput<Contract, K>): void {
+  const pending = invoke(channel, input);
+  pending.catch(() => {}); // a failure surfaces when the page takes the call
+  prefetched.set(callKey(channel, input), pending);
+  // Not taken within a few seconds (the page asked for something else): dropped, never served stale later.
+  setTimeout(() => prefetched.delete(callKey(channel, input)), 5_000);
+}
+
+/** invoke(), served once from a matching prefetch() still in flight or just answered. */
+export function invokePrefetched<K extends ChannelName>(channel: K, input: ChannelInput<Contract, K>): Promise<ChannelOutput<Contract, K>> {
+  const key = callKey(channel, input);
+  const pending = prefetched.get(key);
+  if (!pending) return invoke(channel, input);
+  prefetched.delete(key);
+  return pending as Promise<ChannelOutput<Contract, K>>;
+}

@@ -1,15 +1,15 @@
 import { getCoreRowModel, useReactTable, type ColumnDef, type SortingState, type VisibilityState } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { invoke, RpcError } from '../api/client.js';
+import { invokePrefetched, RpcError } from '../api/client.js';
 import { EmptyState, ErrorState, PageHeader } from '../components/ui.js';
 import { dateTime, dayYear, int, label } from '../format.js';
 import { navigate } from '../router.js';
 import { useFilters } from '../state/filters.js';
 import { useWorkspace } from '../state/workspace.js';
-import { USER_SORT_FIELDS, type UserRow } from '../../../shared/metrics.js';
+import { USER_SORT_FIELDS, type Filters, type UserRow } from '../../../shared/metrics.js';
+import { DEFAULT_USER_SORT, USERS_PAGE as PAGE, usersPageQuery } from './users-query.js';
 
-const PAGE = 500;
 const ROW_HEIGHT = 40;
 type SortField = (typeof USER_SORT_FIELDS)[number];
 
@@ -43,7 +43,7 @@ function useDebounced<T>(value: T, ms: number): T {
  * Rows load in pages of 500 as they scroll into view (server-side search, sort and filters): the first rows paint
  * after one small call even with 100k users, and the DOM holds only the visible rows.
  */
-function useUserPages(query: object, version: number) {
+function useUserPages(query: Parameters<typeof usersPageQuery>[0], version: number) {
   const pages = useRef(new Map<number, UserRow[]>());
   const inflight = useRef(new Set<number>());
   const generation = useRef(0);
@@ -58,7 +58,7 @@ function useUserPages(query: object, version: number) {
       if (pages.current.has(page) || inflight.current.has(page)) return;
       inflight.current.add(page);
       const gen = generation.current;
-      invoke('analytics.users', { ...JSON.parse(key), offset: page * PAGE, limit: PAGE }).then(
+      invokePrefetched('analytics.users', usersPageQuery(JSON.parse(key) as { filters: Filters }, page)).then(
         (r) => {
           if (gen !== generation.current) return;
           inflight.current.delete(page);
@@ -141,7 +141,7 @@ export function UsersTable() {
   const { version } = useWorkspace();
   const [search, setSearch] = useState('');
   const debounced = useDebounced(search.trim(), 250);
-  const [sorting, setSorting] = useState<SortingState>([{ id: 'lastActiveAt', desc: true }]);
+  const [sorting, setSorting] = useState<SortingState>([{ id: DEFAULT_USER_SORT.field, desc: DEFAULT_USER_SORT.dir === 'desc' }]);
   const [visibility, setVisibility] = useState<VisibilityState>({ primaryUseCase: false });
 
   const table = useReactTable<UserRow>({

@@ -10,7 +10,8 @@ interface FiltersState {
 const FiltersContext = createContext<FiltersState>({ filters: {}, setFilters: () => {} });
 const STORAGE_KEY = 'uis.filters';
 
-function load(): Filters {
+/** The filters kept for this tab (also read at start-up, for the first page's prefetch). */
+export function loadFilters(): Filters {
   try {
     return JSON.parse(sessionStorage.getItem(STORAGE_KEY) ?? '{}') as Filters;
   } catch {
@@ -20,7 +21,7 @@ function load(): Filters {
 
 /** Global filters, kept for the session so a reload or a page change keeps the founder's view. */
 export function FiltersProvider({ children }: { children: ReactNode }) {
-  const [filters, set] = useState<Filters>(load);
+  const [filters, set] = useState<Filters>(loadFilters);
   const value = useMemo<FiltersState>(
     () => ({
       filters,
