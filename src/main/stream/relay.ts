@@ -31,15 +31,16 @@ return published
 `;
 
 // The outbox holds ids only; the event is read here, in outbox order, in the StoredEvent shape (UTC ISO timestamp).
-// LATERAL: each event is fetched by primary key whatever the planner thinks of a large backlog (no hash join over
-// a full scan of conversation_events).
+// LATERAL with LIMIT 1 (which the planner cannot flatten into a join): each event is fetched by primary key, never
+// by a hash join over a full scan of conversation_events (it chose that at 20k rows: 30 ms a batch). NOT IN over a subquery is a hashed lookup per row; `<> ALL(array)` compared
+// each outbox row with every in-flight seq (half the relay's time with 1,000 in flight).
 const OUTBOX_BATCH = `
   SELECT o.seq, e.id, e.conversation_id, e.user_id, e.timestamp, e.event_type, e.content, e.tool_name, e.success, e.credits_consumed
-  FROM (SELECT seq, event_id FROM uis_outbox WHERE seq <> ALL($2::bigint[]) ORDER BY seq LIMIT $1) o
+  FROM (SELECT seq, event_id FROM uis_outbox WHERE seq NOT IN (SELECT unnest($2::bigint[])) ORDER BY seq LIMIT $1) o
   LEFT JOIN LATERAL (
     SELECT id, conversation_id, user_id, to_char(timestamp, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS timestamp,
            event_type, COALESCE(content, '{}'::jsonb) AS content, tool_name, success, credits_consumed
-    FROM conversation_events WHERE id = o.event_id
+    FROM conversation_events WHERE id = o.event_id LIMIT 1
   ) e ON true
   ORDER BY o.seq`;
 
