@@ -2,7 +2,13 @@ import pg from 'pg';
 
 // The seed's columns are TIMESTAMP (no time zone). The system stores UTC in them and reads them back as UTC
 // ISO strings, so no value ever depends on the machine's time zone.
-pg.types.setTypeParser(pg.types.builtins.TIMESTAMP, (s: string) => s.replace(' ', 'T') + (s.includes('.') ? 'Z' : '.000Z'));
+/** TIMESTAMP (UTC without zone) → ISO 8601 with exactly 3 fraction digits, as Date#toISOString writes it (PostgreSQL
+ * trims trailing zeros and may send microseconds); anything else (infinity) is passed through. */
+export function timestampToIso(s: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.(\d+))?$/.exec(s);
+  return m ? `${m[1]}T${m[2]}.${(m[3] ?? '').padEnd(3, '0').slice(0, 3)}Z` : s;
+}
+pg.types.setTypeParser(pg.types.builtins.TIMESTAMP, timestampToIso);
 pg.types.setTypeParser(pg.types.builtins.INT8, (s: string) => Number(s));
 
 export interface PoolOptions {
