@@ -39,7 +39,12 @@ export const EventInput = z
     credits_consumed: z.number().int().min(0).max(1_000_000).nullish(),
     completion_status: z.enum(COMPLETION_STATUSES).optional(),
   })
-  .strict();
+  .strict()
+  // The completion rate and the credit-exhaustion journey read it: a completion without its outcome is refused.
+  .refine((e) => e.event_type !== 'completion' || e.completion_status !== undefined || e.content?.completion_status !== undefined, {
+    path: ['completion_status'],
+    message: `a completion needs completion_status (${COMPLETION_STATUSES.join(' | ')})`,
+  });
 export type EventInput = z.input<typeof EventInput>;
 
 export const MAX_BATCH = 1000;

@@ -26,6 +26,7 @@ describe('event schema and normalization', () => {
       [{ ...base, event_type: 'message', timestamp: '2026-03-01 10:00' }, 'timestamp'],
       [{ ...base, event_type: 'message', content: { role: 'robot' } }, 'content.role'],
       [{ ...base, event_type: 'completion', completion_status: 'done' }, 'completion_status'],
+      [{ ...base, event_type: 'completion' }, 'completion_status'],
       [{ conversation_id: 'x', user_id: 'u1', event_type: 'message' }, 'conversation_id'],
     ];
     for (const [input, field] of cases) {
@@ -33,6 +34,11 @@ describe('event schema and normalization', () => {
       expect(r.success).toBe(false);
       expect(describeIssues(r.error!)).toContain(field);
     }
+  });
+
+  it('a completion may carry its status at the top level or inside content', () => {
+    expect(EventInput.safeParse({ ...base, event_type: 'completion', content: { completion_status: 'completed' } }).success).toBe(true);
+    expect(EventInput.safeParse({ ...base, event_type: 'completion', completion_status: 'blocked_by_credits' }).success).toBe(true);
   });
 
   it('validateEvents names the index of the bad event in a batch', () => {
