@@ -342,7 +342,8 @@ export class AnalyticsEngine {
       const cached = this.dashboardCache.get(key);
       // The snapshot's age moves on; the numbers don't until the data changes.
       if (cached) return { ...cached, snapshot: this.snapshot.info(this.now()) };
-      const computed = this.computeDashboard(filters);
+      // Frozen: every caller shares the cached object, so a caller that mutated it would fail loudly, not corrupt it.
+      const computed = deepFreeze(this.computeDashboard(filters));
       if (this.dashboardCache.size >= DASHBOARD_CACHE_ENTRIES) this.dashboardCache.delete(this.dashboardCache.keys().next().value!);
       this.dashboardCache.set(key, computed);
       return computed;
@@ -987,6 +988,14 @@ export class AnalyticsEngine {
       return this.filterOptionsCache;
     });
   }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
