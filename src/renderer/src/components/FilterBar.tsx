@@ -1,6 +1,7 @@
 import { useRpc } from '../api/hooks.js';
 import { label } from '../format.js';
-import { addDays, type Filters } from '../../../shared/metrics.js';
+import { addDays } from '../../../shared/metric-definitions.js';
+import type { Filters } from '../../../shared/metrics.js';
 import { useFilters } from '../state/filters.js';
 import { useWorkspace } from '../state/workspace.js';
 

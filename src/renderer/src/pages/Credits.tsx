@@ -6,7 +6,8 @@ import { Card, Info, Loading, PageHeader, Tile } from '../components/ui.js';
 import { rangeText, WithDashboard } from '../components/WithDashboard.js';
 import { dateTime, day, hours, int, pct } from '../format.js';
 import { hrefTo } from '../router.js';
-import { CREDIT_ALLOWANCE, CREDIT_EXHAUSTION_ERRORS, HIGH_USAGE_CREDITS, METRIC_DEFINITIONS, type UserDetail } from '../../../shared/metrics.js';
+import { CREDIT_ALLOWANCE, CREDIT_EXHAUSTION_ERRORS, HIGH_USAGE_CREDITS, METRIC_DEFINITIONS } from '../../../shared/metric-definitions.js';
+import type { UserDetail } from '../../../shared/metrics.js';
 
 /** The events a user had just before running out: the last few before the first exhaustion event. */
 function beforeExhaustion(detail: UserDetail) {

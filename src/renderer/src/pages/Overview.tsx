@@ -3,7 +3,8 @@ import { Card, Info, PageHeader, ShareBar, Tile } from '../components/ui.js';
 import { rangeText, WithDashboard } from '../components/WithDashboard.js';
 import { day, int, label, minutes, pct, pct1, ratioText } from '../format.js';
 import { hrefTo } from '../router.js';
-import { METRIC_DEFINITIONS, PMF_SIGNAL_DEFINITIONS, type Dashboard, type PmfSignal } from '../../../shared/metrics.js';
+import { METRIC_DEFINITIONS, PMF_SIGNAL_DEFINITIONS } from '../../../shared/metric-definitions.js';
+import type { Dashboard, PmfSignal } from '../../../shared/metrics.js';
 import { useState } from 'react';
 
 const VERDICT: Record<PmfSignal['verdict'], { text: string; tone: string }> = {

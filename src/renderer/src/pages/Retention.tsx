@@ -3,7 +3,7 @@ import { Heatmap } from '../components/Heatmap.js';
 import { Card, Info, PageHeader, ShareBar, Tile } from '../components/ui.js';
 import { WithDashboard } from '../components/WithDashboard.js';
 import { day, int, label, pct, ratioText } from '../format.js';
-import { METRIC_DEFINITIONS } from '../../../shared/metrics.js';
+import { METRIC_DEFINITIONS } from '../../../shared/metric-definitions.js';
 
 export default function RetentionPage() {
   return (

@@ -3,7 +3,7 @@ import { ToolUsageTrend } from '../components/Trends.js';
 import { Card, Info, PageHeader, ShareBar, Tile } from '../components/ui.js';
 import { rangeText, WithDashboard } from '../components/WithDashboard.js';
 import { dec, day, hours, int, label, pct, ratioText } from '../format.js';
-import { METRIC_DEFINITIONS } from '../../../shared/metrics.js';
+import { METRIC_DEFINITIONS } from '../../../shared/metric-definitions.js';
 
 export default function UsagePage() {
   return (

@@ -4,7 +4,8 @@ import { Card, EmptyState, ErrorState, Loading, PageHeader, Tile } from '../comp
 import { dateTime, dayYear, int, label, minutes, pct } from '../format.js';
 import { hrefTo } from '../router.js';
 import { useWorkspace } from '../state/workspace.js';
-import { CREDIT_ALLOWANCE, type UserDetail } from '../../../shared/metrics.js';
+import { CREDIT_ALLOWANCE } from '../../../shared/metric-definitions.js';
+import type { UserDetail } from '../../../shared/metrics.js';
 
 type Conversation = UserDetail['conversations'][number];
 type TimelineEvent = Conversation['events'][number];

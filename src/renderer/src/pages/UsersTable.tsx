@@ -7,7 +7,8 @@ import { dateTime, dayYear, int, label } from '../format.js';
 import { navigate } from '../router.js';
 import { useFilters } from '../state/filters.js';
 import { useWorkspace } from '../state/workspace.js';
-import { USER_SORT_FIELDS, type Filters, type UserRow } from '../../../shared/metrics.js';
+import { USER_SORT_FIELDS } from '../../../shared/metric-definitions.js';
+import type { Filters, UserRow } from '../../../shared/metrics.js';
 import { DEFAULT_USER_SORT, USERS_PAGE as PAGE, usersPageQuery } from './users-query.js';
 
 const ROW_HEIGHT = 40;
