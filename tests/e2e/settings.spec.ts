@@ -1,6 +1,15 @@
 import { dashboardReady, expect, go, int, openWorkbench, test } from './fixtures.js';
 
 test.describe('settings and connections', () => {
+  test('the token survives a route change made before the first call (a quick click after opening the link)', async ({ page, workbench }) => {
+    // Runs as soon as the page's scripts have run, before React's first effects make any call.
+    await page.addInitScript(() => document.addEventListener('DOMContentLoaded', () => (window.location.hash = '#/settings')));
+    await page.goto(`${workbench.origin}/#token=${encodeURIComponent(workbench.token)}`);
+    await expect(page.getByRole('heading', { name: 'Settings', level: 1 })).toBeVisible();
+    await expect(page.getByTestId('workspace-demo')).toContainText('active');
+    await expect(page.getByTestId('offline-banner')).toHaveCount(0);
+  });
+
   test('a bad connection string gives a clear error and the current workspace keeps working', async ({ page, workbench }) => {
     await openWorkbench(page, workbench, 'settings');
     await expect(page.getByTestId('workspace-demo')).toContainText('active');

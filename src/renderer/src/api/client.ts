@@ -53,8 +53,12 @@ function ipcTransport(bridge: UisBridge): Transport {
   return { kind: 'ipc', call: (c, i) => bridge.invoke(c, i), subscribe: (t, cb) => bridge.subscribe(t, cb) };
 }
 
+// Taken when this module loads, before any navigation: read lazily at the first call, a click (or a test) that changed
+// the route first would drop the fragment, and every call would then answer "Bearer token is wrong".
+const webToken = typeof window !== 'undefined' && !window.uis ? takeToken() : '';
+
 function httpTransport(): Transport {
-  const token = takeToken();
+  const token = webToken;
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   let stream: AbortController | null = null;
