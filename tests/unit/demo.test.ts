@@ -26,6 +26,17 @@ describe('generateDemo', () => {
     }
   });
 
+  it('stops at the given instant; by default nothing lies in the future', () => {
+    const cut = generateDemo({ ...opts, endAt: '2026-11-27T09:00:00.000Z' });
+    const last = (d: typeof cut) => [...d.events.map((e) => e.timestamp), ...d.users.map((u) => u.created_at)].sort().at(-1)!;
+    expect(last(cut) <= '2026-11-27T09:00:00.000Z').toBe(true);
+    expect(last(generateDemo(opts)) > '2026-11-27T09:00:00.000Z').toBe(true); // the whole day without endAt
+    const now = new Date().toISOString();
+    const live = generateDemo({ users: 100, days: 30, seed: 42 });
+    expect(live.range.until).toBe(now.slice(0, 10));
+    expect(last(live) <= new Date().toISOString()).toBe(true);
+  });
+
   it('has what the dashboard needs to show: tools, error types, statuses, exhaustion, use cases, signals', () => {
     const snapshot = openSnapshot(':memory:');
     writeDemoToSnapshot(snapshot, generateDemo(opts));

@@ -11,6 +11,11 @@ export interface DemoOptions {
   seed?: number;
   /** Last day (YYYY-MM-DD, UTC); default today. Fixed in tests so the data never depends on the clock. */
   endDay?: string;
+  /**
+   * The data stops at this instant (ISO 8601). Default: now when `endDay` is not given, so no demo event lies in the
+   * future ("last active 22:35" at 11:00 would be wrong); the end of `endDay` when it is.
+   */
+  endAt?: string;
 }
 
 export interface DemoData {
@@ -138,7 +143,8 @@ export function generateDemo(opts: DemoOptions = {}): DemoData {
   const until = opts.endDay ?? todayUtc();
   const since = addDays(until, -(days - 1));
   const rangeStart = Date.parse(since + 'T00:00:00Z');
-  const rangeEnd = Date.parse(until + 'T23:59:59.999Z');
+  const endOfDay = Date.parse(until + 'T23:59:59.999Z');
+  const rangeEnd = Math.min(endOfDay, opts.endAt ? Date.parse(opts.endAt) : opts.endDay ? endOfDay : Date.now());
 
   const users: DemoData['users'] = [];
   const events: DemoData['events'] = [];
