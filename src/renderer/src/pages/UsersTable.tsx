@@ -18,15 +18,15 @@ const BADGE: Record<string, string> = { power_user: 'good', first_creation: 'acc
 
 /** Column definitions: react-table owns sorting state and column visibility; cells render from the row. */
 const columns: Array<ColumnDef<UserRow> & { meta: { width: number; num?: boolean; render(r: UserRow): React.ReactNode } }> = [
-  { accessorKey: 'userId', id: 'userId', header: 'User', enableSorting: true, meta: { width: 140, render: (r) => <span className="strong">{r.userId}</span> } },
-  { accessorKey: 'email', id: 'email', header: 'Email', enableSorting: true, meta: { width: 220, render: (r) => <span className="muted">{r.email ?? '—'}</span> } },
-  { accessorKey: 'signedUpAt', id: 'signedUpAt', header: 'Signed up', enableSorting: true, meta: { width: 120, render: (r) => dayYear(r.signedUpAt) } },
-  { accessorKey: 'lastActiveAt', id: 'lastActiveAt', header: 'Last active', enableSorting: true, meta: { width: 170, render: (r) => dateTime(r.lastActiveAt) } },
-  { accessorKey: 'conversations', id: 'conversations', header: 'Conversations', enableSorting: true, meta: { width: 130, num: true, render: (r) => int(r.conversations) } },
-  { accessorKey: 'messages', id: 'messages', header: 'Messages', enableSorting: true, meta: { width: 100, num: true, render: (r) => int(r.messages) } },
-  { accessorKey: 'creditsUsed', id: 'creditsUsed', header: 'Credits', enableSorting: true, meta: { width: 90, num: true, render: (r) => <span className={r.exhaustedCredits ? 'warn-text' : ''}>{int(r.creditsUsed)}</span> } },
+  { accessorKey: 'userId', id: 'userId', header: 'User', enableSorting: true, meta: { width: 120, render: (r) => <span className="strong">{r.userId}</span> } },
+  { accessorKey: 'email', id: 'email', header: 'Email', enableSorting: true, meta: { width: 200, render: (r) => <span className="muted">{r.email ?? '—'}</span> } },
+  { accessorKey: 'signedUpAt', id: 'signedUpAt', header: 'Signed up', enableSorting: true, meta: { width: 135, render: (r) => dayYear(r.signedUpAt) } },
+  { accessorKey: 'lastActiveAt', id: 'lastActiveAt', header: 'Last active', enableSorting: true, meta: { width: 165, render: (r) => dateTime(r.lastActiveAt) } },
+  { accessorKey: 'conversations', id: 'conversations', header: 'Conversations', enableSorting: true, meta: { width: 140, num: true, render: (r) => int(r.conversations) } },
+  { accessorKey: 'messages', id: 'messages', header: 'Messages', enableSorting: true, meta: { width: 110, num: true, render: (r) => int(r.messages) } },
+  { accessorKey: 'creditsUsed', id: 'creditsUsed', header: 'Credits', enableSorting: true, meta: { width: 85, num: true, render: (r) => <span className={r.exhaustedCredits ? 'warn-text' : ''}>{int(r.creditsUsed)}</span> } },
   { accessorKey: 'activationStatus', id: 'activationStatus', header: 'Activation', enableSorting: true, meta: { width: 130, render: (r) => <span className={`badge ${BADGE[r.activationStatus] ?? ''}`}>{label(r.activationStatus)}</span> } },
-  { accessorKey: 'retentionCohort', id: 'retentionCohort', header: 'Retention', enableSorting: true, meta: { width: 110, render: (r) => <span className={`badge ${BADGE[r.retentionCohort] ?? ''}`}>{label(r.retentionCohort)}</span> } },
+  { accessorKey: 'retentionCohort', id: 'retentionCohort', header: 'Retention', enableSorting: true, meta: { width: 105, render: (r) => <span className={`badge ${BADGE[r.retentionCohort] ?? ''}`}>{label(r.retentionCohort)}</span> } },
   { accessorKey: 'primaryUseCase', id: 'primaryUseCase', header: 'Use case', enableSorting: false, meta: { width: 160, render: (r) => label(r.primaryUseCase) } },
   { accessorKey: 'topTool', id: 'topTool', header: 'Top tool', enableSorting: false, meta: { width: 110, render: (r) => r.topTool ?? '—' } },
 ];
