@@ -161,7 +161,8 @@ export function UsersTable() {
 
   const scrollRef = useRef<HTMLDivElement>(null);
   const count = data.total ?? 0;
-  const virtualizer = useVirtualizer({ count, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
+  // No flushSync on scroll: React renders the new rows in its own task, so a fling's frames stay short (the overscan covers the gap).
+  const virtualizer = useVirtualizer({ count, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 12, useFlushSync: false });
   const items = virtualizer.getVirtualItems();
   const first = items[0]?.index ?? 0;
   const last = items[items.length - 1]?.index ?? 0;
