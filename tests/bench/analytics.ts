@@ -65,7 +65,7 @@ export interface AnalyticsBenchResult {
 const CHUNK_USERS = 2000;
 
 /** Demo data in chunks of users (bounded memory at 10M events); user ids stay unique across chunks. */
-export function* chunks(users: number, days: number, endDay: string, seedBase: number, prefix: string): Generator<DemoData> {
+function* chunks(users: number, days: number, endDay: string, seedBase: number, prefix: string): Generator<DemoData> {
   for (let start = 0, chunk = 0; start < users; start += CHUNK_USERS, chunk++) {
     const d = generateDemo({ users: Math.min(CHUNK_USERS, users - start), days, seed: seedBase + chunk, endDay });
     const rename = (id: string) => `${prefix}${chunk}_${id}`;

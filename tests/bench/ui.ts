@@ -35,7 +35,7 @@ const quantile = (xs: number[], q: number) => {
 const ms = (n: number) => `${n.toFixed(0)} ms`;
 
 /** A workspace with the demo's activity plus `extra` users (profiles only), so the users table holds N rows. */
-export function buildLargeWorkspace(dataDir: string, users: number): void {
+function buildLargeWorkspace(dataDir: string, users: number): void {
   const store = new WorkspaceStore(dataDir, new FileKeySecretStore(path.join(dataDir, 'secret.key'), () => {}));
   const ws = store.add({ name: 'bench', kind: 'demo' }, { activate: true });
   const snapshot = openSnapshot(ws.snapshotPath);

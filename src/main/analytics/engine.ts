@@ -37,7 +37,8 @@ import {
   type UserList,
   type UserRow,
 } from '../../shared/metrics.js';
-import type { Snapshot } from '../snapshot/snapshot.js';
+import type Database from 'better-sqlite3';
+import { snapshotAgeSeconds, type Snapshot } from '../snapshot/snapshot.js';
 
 /** One user as of the end of the range: what every user-level metric is computed from. */
 interface UserState {
@@ -89,21 +90,32 @@ interface Context {
 }
 
 const EVIDENCE_CAP = 200;
-/** Dashboards kept per filter set (the trends' 26 weekly dashboards fit) and user-state lists per `until` (each is
- * one object per user: a few are enough for the current range and the users table). */
+/** Dashboards kept per filter set (the trends' 26 weekly dashboards fit), user-state lists per `until` (one object
+ * per user: a few are enough for the current range and the users table) and sorted user lists per users-table view. */
 const DASHBOARD_CACHE_ENTRIES = 64;
 const USER_STATE_CACHE_ENTRIES = 4;
-/** The value a users-table column sorts by. */
-const USER_SORT_VALUE: Record<(typeof USER_SORT_FIELDS)[number], (u: UserState) => string | number | null> = {
-  userId: (u) => u.userId,
-  email: (u) => u.email,
-  signedUpAt: (u) => u.createdAt,
-  lastActiveAt: (u) => u.lastActiveAt,
-  conversations: (u) => u.totalConversations,
-  messages: (u) => u.messages,
-  creditsUsed: (u) => u.credits,
-  activationStatus: (u) => u.activationStatus,
-  retentionCohort: (u) => u.retentionCohort,
+const USER_LIST_CACHE_ENTRIES = 8;
+
+/** Adds to a bounded cache, dropping the oldest entry when full. */
+function remember<K, V>(cache: Map<K, V>, key: K, value: V, max: number): V {
+  if (cache.size >= max) cache.delete(cache.keys().next().value!);
+  cache.set(key, value);
+  return value;
+}
+/**
+ * What each users-table column sorts by: the value on a user state, and the users-table SQL expression where the
+ * column is stored as is (those sorts can page in SQL without evaluating every user; see quickUserPage).
+ */
+const USER_SORT: Record<(typeof USER_SORT_FIELDS)[number], { value: (u: UserState) => string | number | null; column?: string }> = {
+  userId: { value: (u) => u.userId, column: 'u.user_id' },
+  email: { value: (u) => u.email, column: 'u.email' },
+  signedUpAt: { value: (u) => u.createdAt, column: 'u.created_at' },
+  lastActiveAt: { value: (u) => u.lastActiveAt, column: 'u.last_active_at' },
+  conversations: { value: (u) => u.totalConversations, column: 'COALESCE(u.total_conversations, 0)' },
+  messages: { value: (u) => u.messages },
+  creditsUsed: { value: (u) => u.credits },
+  activationStatus: { value: (u) => u.activationStatus },
+  retentionCohort: { value: (u) => u.retentionCohort },
 };
 
 /** Signup day (users without a recorded signup: their first conversation's day). */
@@ -204,12 +216,15 @@ export class AnalyticsEngine {
   // is the connection's own change count plus SQLite's data_version (commits by other connections): a sync, the demo
   // writer or an AI write-back between two calls empties the caches.
   private userStateCache = new Map<string, UserState[]>();
-  private dashboardCache = new Map<string, Omit<Dashboard, 'snapshot'>>();
+  private userListCache = new Map<string, UserState[]>();
+  private dashboardCache = new Map<string, Dashboard>();
   private filterOptionsCache: FilterOptions | null = null;
   private dataVersion = '';
+  private changesStatement: Database.Statement | null = null;
 
   private currentDataVersion(): string {
-    return `${this.db.pragma('data_version', { simple: true })}:${this.db.prepare('SELECT total_changes()').pluck().get()}`;
+    this.changesStatement ??= this.db.prepare('SELECT total_changes()').pluck();
+    return `${this.db.pragma('data_version', { simple: true })}:${this.changesStatement.get()}`;
   }
 
   /** Runs fn with contexts shared between metrics (one user-state pass per dashboard), then drops temp tables. */
@@ -218,6 +233,7 @@ export class AnalyticsEngine {
     if (!outer) {
       if (this.currentDataVersion() !== this.dataVersion) {
         this.userStateCache.clear();
+        this.userListCache.clear();
         this.dashboardCache.clear();
         this.filterOptionsCache = null;
       }
@@ -253,12 +269,7 @@ export class AnalyticsEngine {
   }
 
   private userStates(until: string): UserState[] {
-    const cached = this.userStateCache.get(until);
-    if (cached) return cached;
-    const states = this.computeUserStates(until);
-    if (this.userStateCache.size >= USER_STATE_CACHE_ENTRIES) this.userStateCache.delete(this.userStateCache.keys().next().value!);
-    this.userStateCache.set(until, states);
-    return states;
+    return this.userStateCache.get(until) ?? remember(this.userStateCache, until, this.computeUserStates(until), USER_STATE_CACHE_ENTRIES);
   }
 
   /** Every user's state as of `until`; with `ids`, only those users (in user-id order). */
@@ -294,13 +305,9 @@ export class AnalyticsEngine {
       number, number, number]>;
     const dormantBefore = addDays(until, -(DORMANT_AFTER_DAYS - 1));
     return rows.map((c) => {
-      const signupDay = c[3];
-      const credits = c[15];
-      const exhaustionEvents = c[17];
-      const lastDay = c[18];
-      const maxOffset = c[19];
-      const creations = c[14];
-      const activeDays = c[13];
+      const [userId, email, createdAt, signupDay, signupWeek, firstConversationAt, firstToolAt, firstCreationAt, exhaustedAt, lastActiveAt,
+        totalConversations, creditExhaustionCount, primaryUseCase, activeDays, creations, credits, messages, exhaustionEvents, lastDay,
+        maxOffset, day1, day7, week1, weeksMask] = c;
       const exhausted = credits >= HIGH_USAGE_CREDITS || exhaustionEvents > 0;
       const quiet = !lastDay || lastDay < dormantBefore;
       const age = signupDay !== null ? daysBetween(signupDay, until) : -1;
@@ -318,10 +325,9 @@ export class AnalyticsEngine {
       // One literal with every field (no spread): all states share one object shape, so the metrics' passes over
       // 100k users stay on V8's fast path.
       return {
-        userId: c[0], email: c[1], createdAt: c[2], signupDay, signupWeek: c[4] ?? (signupDay ? weekStart(signupDay) : null),
-        firstConversationAt: c[5], firstToolAt: c[6], firstCreationAt: c[7], exhaustedAt: c[8], lastActiveAt: c[9],
-        totalConversations: c[10], creditExhaustionCount: c[11], primaryUseCase: c[12], activeDays, creations, credits,
-        messages: c[16], exhaustionEvents, lastDay, age, maxOffset, day1: c[20], day7: c[21], week1: c[22], weeksMask: c[23],
+        userId, email, createdAt, signupDay, signupWeek: signupWeek ?? (signupDay ? weekStart(signupDay) : null),
+        firstConversationAt, firstToolAt, firstCreationAt, exhaustedAt, lastActiveAt, totalConversations, creditExhaustionCount,
+        primaryUseCase, activeDays, creations, credits, messages, exhaustionEvents, lastDay, age, maxOffset, day1, day7, week1, weeksMask,
         exhausted, activationStatus, retentionCohort,
       };
     });
@@ -340,18 +346,14 @@ export class AnalyticsEngine {
     return this.scoped(() => {
       const key = JSON.stringify(Filters.parse(filters));
       const cached = this.dashboardCache.get(key);
-      // The snapshot's age moves on; the numbers don't until the data changes.
-      if (cached) return { ...cached, snapshot: this.snapshot.info(this.now()) };
+      // Only the snapshot's age moves on until the data changes (its counts are part of the cached numbers).
+      if (cached) return { ...cached, snapshot: { ...cached.snapshot, ageSeconds: snapshotAgeSeconds(cached.snapshot.lastSyncAt, this.now()) } };
       // Frozen: every caller shares the cached object, so a caller that mutated it would fail loudly, not corrupt it.
-      const computed = deepFreeze(this.computeDashboard(filters));
-      if (this.dashboardCache.size >= DASHBOARD_CACHE_ENTRIES) this.dashboardCache.delete(this.dashboardCache.keys().next().value!);
-      this.dashboardCache.set(key, computed);
-      return computed;
+      return remember(this.dashboardCache, key, deepFreeze(this.computeDashboard(filters)), DASHBOARD_CACHE_ENTRIES);
     });
   }
 
-  /** dashboard() without the cache: what bench:analytics times. */
-  computeDashboard(filters: Filters = {}): Dashboard {
+  private computeDashboard(filters: Filters): Dashboard {
     return this.scoped(() => {
       const t0 = performance.now();
       const ctx = this.context(filters);
@@ -840,29 +842,37 @@ export class AnalyticsEngine {
       const q = UserListQuery.parse(query);
       const quick = this.quickUserPage(q);
       if (quick) return quick;
-      const ctx = this.context(q.filters ?? {});
-      let users = ctx.users;
-      if (q.search) {
-        const s = q.search.toLowerCase();
-        users = users.filter((u) => u.userId.toLowerCase().includes(s) || (u.email ?? '').toLowerCase().includes(s));
-      }
-      const field = q.sort?.field ?? 'lastActiveAt';
-      const dir = q.sort?.dir ?? 'desc';
-      // One accessor chosen up front: the comparator runs ~1.7M times for 100k users.
-      const value = USER_SORT_VALUE[field];
-      const sorted = [...users].sort((a, b) => {
-        const va = value(a);
-        const vb = value(b);
-        // Empty values last whatever the direction; ties broken by user id so pages are stable.
-        if (va === null && vb !== null) return 1;
-        if (vb === null && va !== null) return -1;
-        const c = va === vb ? 0 : (va as string | number) < (vb as string | number) ? -1 : 1;
-        return (dir === 'asc' ? c : -c) || (a.userId < b.userId ? -1 : 1);
-      });
+      const sorted = this.sortedUsers(q);
       const page = sorted.slice(q.offset, q.offset + q.limit);
       const extras = this.extras(page.map((u) => u.userId));
       return { rows: page.map((u) => this.toRow(u, extras)), total: sorted.length };
     });
+  }
+
+  /** The users of a table view (filters, search, sort) in order; kept while the snapshot is unchanged, so scrolling
+   * through it pages a cached list. */
+  private sortedUsers(q: UserListQuery): UserState[] {
+    const key = JSON.stringify([q.filters ?? {}, q.search ?? '', q.sort ?? null]);
+    const cached = this.userListCache.get(key);
+    if (cached) return cached;
+    let users = this.context(q.filters ?? {}).users;
+    if (q.search) {
+      const s = q.search.toLowerCase();
+      users = users.filter((u) => u.userId.toLowerCase().includes(s) || (u.email ?? '').toLowerCase().includes(s));
+    }
+    const dir = q.sort?.dir ?? 'desc';
+    // One accessor chosen up front: the comparator runs ~1.7M times for 100k users.
+    const value = USER_SORT[q.sort?.field ?? 'lastActiveAt'].value;
+    const sorted = [...users].sort((a, b) => {
+      const va = value(a);
+      const vb = value(b);
+      // Empty values last whatever the direction; ties broken by user id so pages are stable.
+      if (va === null && vb !== null) return 1;
+      if (vb === null && va !== null) return -1;
+      const c = va === vb ? 0 : (va as string | number) < (vb as string | number) ? -1 : 1;
+      return (dir === 'asc' ? c : -c) || (a.userId < b.userId ? -1 : 1);
+    });
+    return remember(this.userListCache, key, sorted, USER_LIST_CACHE_ENTRIES);
   }
 
   /**
@@ -872,12 +882,10 @@ export class AnalyticsEngine {
    */
   private quickUserPage(q: UserListQuery): UserList | null {
     const f = q.filters ?? {};
-    const column = { userId: 'u.user_id', email: 'u.email', signedUpAt: 'u.created_at', lastActiveAt: 'u.last_active_at', conversations: 'COALESCE(u.total_conversations, 0)' }[
-      (q.sort?.field ?? 'lastActiveAt') as string
-    ];
+    const column = USER_SORT[q.sort?.field ?? 'lastActiveAt'].column;
     if (!column || q.search || f.signupCohorts?.length || f.activation?.length || f.tools?.length || f.useCases?.length) return null;
     const until = f.until ?? this.latestDay() ?? this.now().toISOString().slice(0, 10);
-    if (this.userStateCache.has(until)) return null;
+    if (this.userStateCache.has(until)) return null; // the full path is cheap now
     const dir = q.sort?.dir === 'asc' ? 'ASC' : 'DESC';
     const where = `WHERE COALESCE(${SD}, @until) <= @until`;
     const total = this.db.prepare(`SELECT COUNT(*) FROM users u ${where}`).pluck().get({ until }) as number;

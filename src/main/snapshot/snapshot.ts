@@ -48,7 +48,7 @@ export class Snapshot {
     const latest = this.db.prepare('SELECT MAX(day) AS d FROM agg_user_day').get() as { d: string | null };
     return {
       lastSyncAt,
-      ageSeconds: lastSyncAt ? Math.max(0, Math.round((now.getTime() - Date.parse(lastSyncAt)) / 1000)) : null,
+      ageSeconds: snapshotAgeSeconds(lastSyncAt, now),
       source: this.source,
       counts: { users: count('users'), conversations: count('conversations'), events },
       latestDay: latest.d,
@@ -58,6 +58,11 @@ export class Snapshot {
   close(): void {
     if (this.db.open) this.db.close();
   }
+}
+
+/** Seconds since the last sync (null before the first). */
+export function snapshotAgeSeconds(lastSyncAt: string | null, now: Date): number | null {
+  return lastSyncAt ? Math.max(0, Math.round((now.getTime() - Date.parse(lastSyncAt)) / 1000)) : null;
 }
 
 /** Opens (creating if needed) the snapshot file. */

@@ -32,8 +32,8 @@ return published
 
 // The outbox holds ids only; the event is read here, in outbox order, in the StoredEvent shape (UTC ISO timestamp).
 // LATERAL with LIMIT 1 (which the planner cannot flatten into a join): each event is fetched by primary key, never
-// by a hash join over a full scan of conversation_events (it chose that at 20k rows: 30 ms a batch). NOT IN over a subquery is a hashed lookup per row; `<> ALL(array)` compared
-// each outbox row with every in-flight seq (half the relay's time with 1,000 in flight).
+// by a hash join over a full scan of conversation_events (it chose that at 20k rows: 30 ms a batch). In-flight seqs
+// are left out with NOT IN over a subquery: one hashed lookup per row, not a comparison with every in-flight seq.
 const OUTBOX_BATCH = `
   SELECT o.seq, e.id, e.conversation_id, e.user_id, e.timestamp, e.event_type, e.content, e.tool_name, e.success, e.credits_consumed
   FROM (SELECT seq, event_id FROM uis_outbox WHERE seq NOT IN (SELECT unnest($2::bigint[])) ORDER BY seq LIMIT $1) o
