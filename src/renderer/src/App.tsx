@@ -3,7 +3,7 @@ import { ErrorBoundary } from './components/ErrorBoundary.js';
 import { OfflineBanner, TopBar } from './components/TopBar.js';
 import { EmptyState, Loading } from './components/ui.js';
 import { pages } from './pages.js';
-import { hrefTo, navigate, useRoute } from './router.js';
+import { hrefTo, navigate, parseRoute, useRoute } from './router.js';
 
 function isTyping(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
@@ -11,10 +11,13 @@ function isTyping(target: EventTarget | null): boolean {
 }
 
 /** Keyboard navigation between pages: 1–9 and 0 jump to a page, [ and ] step through the sidebar. */
-function usePageShortcuts(current: string) {
+function usePageShortcuts() {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
+      // The page is read from the URL, not from React state: two fast presses of [ must step twice,
+      // even before the first hash change has re-rendered.
+      const current = parseRoute(window.location.hash).page;
       const index = pages.findIndex((p) => p.id === current);
       if (/^[0-9]$/.test(e.key)) {
         const target = pages[e.key === '0' ? 9 : Number(e.key) - 1];
@@ -26,14 +29,14 @@ function usePageShortcuts(current: string) {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [current]);
+  }, []);
 }
 
 export function App() {
   const route = useRoute();
   // A user drill-down (#/users/<id>) belongs to the Users entry of the sidebar.
   const page = pages.find((p) => p.id === route.page);
-  usePageShortcuts(route.page);
+  usePageShortcuts();
   const groups = [...new Set(pages.map((p) => p.group))];
   const Page = page?.component;
   return (
