@@ -13,7 +13,8 @@ export function rendererConfig(): UserConfig {
     // Relative asset URLs: the same bundle loads from file:// (Electron) and from http://127.0.0.1 (web mode).
     base: './',
     plugins: [react()],
-    build: { outDir: rendererOutDir, emptyOutDir: true, chunkSizeWarningLimit: 2000 },
+    // minify stated here: electron-vite would otherwise ship the desktop window an unminified bundle (2.5x larger).
+    build: { outDir: rendererOutDir, emptyOutDir: true, chunkSizeWarningLimit: 2000, minify: 'esbuild' },
     logLevel: 'warn',
   };
 }

@@ -16,6 +16,8 @@ async function start(): Promise<{ server: RunningWebServer; core: ReturnType<typ
   const t = tempCore();
   const rendererDir = fs.mkdtempSync(path.join(os.tmpdir(), 'uis-renderer-'));
   fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>x</title>');
+  fs.mkdirSync(path.join(rendererDir, 'assets'));
+  fs.writeFileSync(path.join(rendererDir, 'assets', 'boot-Ab12.js'), 'export {};');
   const server = await startWebServer({ core: t.core, token: TOKEN, rendererDir, port: 0 });
   cleanup.push(t.cleanup, () => server.close(), async () => fs.rmSync(rendererDir, { recursive: true, force: true }));
   return { server, core: t.core };
@@ -31,6 +33,15 @@ describe('HTTP transport (/rpc)', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect(server.url).toBe(`${server.origin}/#token=${TOKEN}`);
+  });
+
+  it('lets the browser keep hashed bundles and always revalidate the page', async () => {
+    const { server } = await start();
+    expect((await fetch(server.origin + '/')).headers.get('cache-control')).toBe('no-cache');
+    const asset = await fetch(server.origin + '/assets/boot-Ab12.js');
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(asset.headers.get('content-security-policy')).toContain("script-src 'self'");
   });
 
   it('requires the token on every /rpc route', async () => {

@@ -46,7 +46,15 @@ export async function registerRenderer(app: FastifyInstance, rendererDir: string
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
   });
-  await app.register(fastifyStatic, { root: rendererDir, index: ['index.html'], wildcard: false });
+  await app.register(fastifyStatic, {
+    root: rendererDir,
+    index: ['index.html'],
+    wildcard: false,
+    // Hashed bundles never change under their name: a returning founder's browser reuses them (and their compiled
+    // code) without asking; index.html is always revalidated, so a new build is picked up at once.
+    cacheControl: false,
+    setHeaders: (res, file) => res.setHeader('cache-control', file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache'),
+  });
 }
 
 /** The built renderer (out/renderer), or null when `npm run build` has not run. */

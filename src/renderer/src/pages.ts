@@ -1,4 +1,5 @@
 import { lazy, type ComponentType, type LazyExoticComponent } from 'react';
+import { DASHBOARD_PAGES, pageLoaders } from './page-loaders.js';
 
 export interface PageDef {
   id: string;
@@ -15,12 +16,10 @@ export interface PageDef {
   preload(): void;
 }
 
-type PageModule = { default: ComponentType<{ params: string[] }> };
-/** React.lazy over a memoized import, so preload() and the first render share one request. */
-function page(def: Omit<PageDef, 'component' | 'preload'>, load: () => Promise<PageModule>): PageDef {
-  let pending: Promise<PageModule> | null = null;
-  const once = () => (pending ??= load());
-  return { ...def, component: lazy(once), preload: () => void once() };
+/** React.lazy over the page's memoized import (page-loaders.ts), so the boot entry, preload() and the first render share one request. */
+function page(def: Omit<PageDef, 'component' | 'preload' | 'dashboard'>): PageDef {
+  const load = pageLoaders[def.id];
+  return { ...def, dashboard: DASHBOARD_PAGES.has(def.id), component: lazy(load), preload: () => void load() };
 }
 
 /**
@@ -28,14 +27,14 @@ function page(def: Omit<PageDef, 'component' | 'preload'>, load: () => Promise<P
  * pages load lazily so the Overview paints without waiting for the others.
  */
 export const pages: PageDef[] = [
-  page({ id: 'overview', filters: true, dashboard: true, label: 'Overview', group: 'Dashboard', icon: '◎' }, () => import('./pages/Overview.js')),
-  page({ id: 'journey', filters: true, dashboard: true, label: 'Journey', group: 'Dashboard', icon: '⇢' }, () => import('./pages/Journey.js')),
-  page({ id: 'retention', filters: true, dashboard: true, label: 'Retention', group: 'Dashboard', icon: '▦' }, () => import('./pages/Retention.js')),
-  page({ id: 'usage', filters: true, dashboard: true, label: 'Usage & failures', group: 'Dashboard', icon: '⚠' }, () => import('./pages/Usage.js')),
-  page({ id: 'credits', filters: true, dashboard: true, label: 'Credits', group: 'Dashboard', icon: '◈' }, () => import('./pages/Credits.js')),
-  page({ id: 'users', filters: true, label: 'Users', group: 'Users', icon: '☰' }, () => import('./pages/Users.js')),
-  page({ id: 'live', label: 'Live', group: 'Insight', icon: '●' }, () => import('./pages/Live.js')),
-  page({ id: 'intelligence', label: 'Intelligence', group: 'Insight', icon: '✦' }, () => import('./pages/Intelligence.js')),
-  page({ id: 'reports', label: 'Reports', group: 'Insight', icon: '▤' }, () => import('./pages/Reports.js')),
-  page({ id: 'settings', label: 'Settings', group: 'Workspace', icon: '⚙' }, () => import('./pages/Settings.js')),
+  page({ id: 'overview', filters: true, label: 'Overview', group: 'Dashboard', icon: '◎' }),
+  page({ id: 'journey', filters: true, label: 'Journey', group: 'Dashboard', icon: '⇢' }),
+  page({ id: 'retention', filters: true, label: 'Retention', group: 'Dashboard', icon: '▦' }),
+  page({ id: 'usage', filters: true, label: 'Usage & failures', group: 'Dashboard', icon: '⚠' }),
+  page({ id: 'credits', filters: true, label: 'Credits', group: 'Dashboard', icon: '◈' }),
+  page({ id: 'users', filters: true, label: 'Users', group: 'Users', icon: '☰' }),
+  page({ id: 'live', label: 'Live', group: 'Insight', icon: '●' }),
+  page({ id: 'intelligence', label: 'Intelligence', group: 'Insight', icon: '✦' }),
+  page({ id: 'reports', label: 'Reports', group: 'Insight', icon: '▤' }),
+  page({ id: 'settings', label: 'Settings', group: 'Workspace', icon: '⚙' }),
 ];

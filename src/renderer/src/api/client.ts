@@ -155,7 +155,13 @@ export function subscribe<T extends TopicName>(topic: T, callback: (payload: Top
 const prefetched = new Map<string, Promise<unknown>>();
 const callKey = (channel: string, input: unknown) => `${channel} ${JSON.stringify(input)}`;
 
+/** Forgets every prefetched answer: after a route change or a workspace change it may no longer be the page's answer. */
+export function dropPrefetched(): void {
+  prefetched.clear();
+}
+
 export function prefetch<K extends ChannelName>(channel: K, input: ChannelInput<Contract, K>): void {
+  if (prefetched.size === 0) window.addEventListener('hashchange', dropPrefetched, { once: true });
   const pending = invoke(channel, input);
   pending.catch(() => {}); // a failure surfaces when the page takes the call
   prefetched.set(callKey(channel, input), pending);

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ChannelName, Contract, TopicName } from '../../../shared/api/index.js';
 import type { ChannelInput, ChannelOutput } from '../../../shared/contract.js';
-import { invoke, RpcError, subscribe, type TopicPayload } from './client.js';
+import { invoke, invokePrefetched, RpcError, subscribe, type TopicPayload } from './client.js';
 
 export interface RpcState<T> {
   data: T | undefined;
@@ -24,7 +24,8 @@ export function useRpc<K extends ChannelName>(channel: K, input: ChannelInput<Co
     if (input === null) return;
     const mine = ++seq.current;
     setState((s) => ({ ...s, loading: true }));
-    invoke(channel, input).then(
+    // The first call of a page may already be in flight (boot.ts prefetch).
+    invokePrefetched(channel, input).then(
       (data) => mine === seq.current && setState({ data, loading: false }),
       (error: unknown) =>
         mine === seq.current &&

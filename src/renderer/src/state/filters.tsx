@@ -1,5 +1,6 @@
 import { createContext, useContext, useMemo, useState, type ReactNode } from 'react';
 import type { Filters } from '../../../shared/metrics.js';
+import { loadFilters, saveFilters } from './saved-filters.js';
 
 interface FiltersState {
   /** The global date range + segment, passed as-is to every analytics channel. */
@@ -8,16 +9,6 @@ interface FiltersState {
 }
 
 const FiltersContext = createContext<FiltersState>({ filters: {}, setFilters: () => {} });
-const STORAGE_KEY = 'uis.filters';
-
-/** The filters kept for this tab (also read at start-up, for the first page's prefetch). */
-export function loadFilters(): Filters {
-  try {
-    return JSON.parse(sessionStorage.getItem(STORAGE_KEY) ?? '{}') as Filters;
-  } catch {
-    return {};
-  }
-}
 
 /** Global filters, kept for the session so a reload or a page change keeps the founder's view. */
 export function FiltersProvider({ children }: { children: ReactNode }) {
@@ -30,7 +21,7 @@ export function FiltersProvider({ children }: { children: ReactNode }) {
         const clean = Object.fromEntries(
           Object.entries(next).filter(([, v]) => v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0)),
         ) as Filters;
-        sessionStorage.setItem(STORAGE_KEY, JSON.stringify(clean));
+        saveFilters(clean);
         set(clean);
       },
     }),

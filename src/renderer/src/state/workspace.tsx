@@ -1,6 +1,6 @@
 import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
 import { useRpc, useTopic, type RpcState } from '../api/hooks.js';
-import { invoke, OFFLINE_EVENT } from '../api/client.js';
+import { dropPrefetched, invoke, OFFLINE_EVENT } from '../api/client.js';
 import type { ChannelOutput } from '../../../shared/contract.js';
 import type { Contract } from '../../../shared/api/index.js';
 
@@ -27,7 +27,10 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
   const [version, setVersion] = useState(0);
   const active = useRpc('workspace.active', {}, [version]);
   const [health, setHealth] = useState<Health | null>(null);
-  useTopic('workspace.changed', () => setVersion((v) => v + 1));
+  useTopic('workspace.changed', () => {
+    dropPrefetched();
+    setVersion((v) => v + 1);
+  });
 
   useEffect(() => {
     let stopped = false;
