@@ -113,17 +113,22 @@ export async function syncFromPostgres(snapshot: Snapshot, pgUrl: string, opts: 
     ): Promise<number> => {
       const total = Number((await c.query<{ n: string }>(`SELECT COUNT(*) AS n FROM ${table} WHERE change_seq > $1`, [since])).rows[0].n);
       progress(phase, 0, total);
-      let after = since;
+      const fetchAfter = (after: number) => {
+        const pending = c.query<T>(`SELECT ${columns} FROM ${table} WHERE change_seq > $1 ORDER BY change_seq LIMIT ${pageSize}`, [after]);
+        pending.catch(() => {}); // awaited in the loop; an abort in between must not leave it unhandled
+        return pending;
+      };
       let count = 0;
-      for (;;) {
+      let next: ReturnType<typeof fetchAfter> | null = fetchAfter(since);
+      while (next) {
         checkAbort();
-        const page = await c.query<T>(`SELECT ${columns} FROM ${table} WHERE change_seq > $1 ORDER BY change_seq LIMIT ${pageSize}`, [after]);
+        const page: Awaited<ReturnType<typeof fetchAfter>> = await next;
         if (page.rows.length === 0) break;
+        // The next page is asked for before this one is applied: PostgreSQL reads it while SQLite writes this one.
+        next = page.rows.length < pageSize ? null : fetchAfter(Number(page.rows[page.rows.length - 1].change_seq));
         apply(page.rows);
         count += page.rows.length;
-        after = Number(page.rows[page.rows.length - 1].change_seq);
         progress(phase, count, total);
-        if (page.rows.length < pageSize) break;
       }
       return count;
     };
