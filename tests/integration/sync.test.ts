@@ -51,6 +51,11 @@ describe('uis sync: incremental, read-only, never misses a late commit', () => {
     expect(second).toMatchObject({ full: false, events: 2, conversations: 2, users: 2 });
     expect(snapshot.info().counts).toEqual({ users: 4, conversations: 7, events: 32 });
     expect(new AnalyticsEngine(snapshot).seedFunnel().total_users).toBe(4);
+    // The incremental sync checkpointed on a worker thread afterwards and gave SQLite its own checkpoints back.
+    expect(snapshot.db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    const checkpoint = await snapshot.checkpointing;
+    expect(checkpoint).not.toBeNull();
+    expect(checkpoint!.checkpointed).toBe(checkpoint!.log);
   });
 
   it('a transaction that commits after the sync read past its change_seq is still pulled next time', async () => {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { SnapshotInfo } from '../../shared/metrics.js';
+import { checkpointInBackground, type CheckpointResult } from './checkpoint.js';
 import { SNAPSHOT_DDL, SNAPSHOT_SCHEMA_VERSION } from './schema.js';
 
 export type SnapshotSource = 'demo' | 'postgres';
@@ -52,6 +53,25 @@ export class Snapshot {
       source: this.source,
       counts: { users: count('users'), conversations: count('conversations'), events },
       latestDay: latest.d,
+    };
+  }
+
+  /** The last background checkpoint started by pauseAutoCheckpoint()'s resume (tests wait for it). */
+  checkpointing: Promise<CheckpointResult | null> = Promise.resolve(null);
+
+  /**
+   * Stops SQLite from checkpointing inside this connection's commits (a sync's writes then cost only their WAL
+   * append); resume() restores the setting and checkpoints on a worker thread instead. A no-op in memory.
+   */
+  pauseAutoCheckpoint(): () => void {
+    if (this.file === ':memory:' || !this.db.open) return () => {};
+    const previous = this.db.pragma('wal_autocheckpoint', { simple: true }) as number;
+    this.db.pragma('wal_autocheckpoint = 0');
+    return () => {
+      if (!this.db.open) return;
+      this.db.pragma(`wal_autocheckpoint = ${previous}`);
+      // A failed background checkpoint loses nothing: the WAL stays, and SQLite checkpoints it at a later commit.
+      this.checkpointing = checkpointInBackground(this.file).catch(() => null);
     };
   }
 

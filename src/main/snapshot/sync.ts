@@ -74,6 +74,9 @@ export async function syncFromPostgres(snapshot: Snapshot, pgUrl: string, opts: 
   const writer = new SnapshotWriter(snapshot);
   const since = Number(snapshot.getMeta('safe_seq') ?? '0');
   writer.beginBulkLoad();
+  // An incremental sync's commits only append to the WAL; the checkpoint runs on a worker thread afterwards. Not for
+  // a first sync: its WAL would grow to the size of the whole snapshot.
+  const resumeCheckpoints = since > 0 ? snapshot.pauseAutoCheckpoint() : () => {};
   const result = { users: 0, conversations: 0, events: 0, forgotten: 0 };
   let client: pg.PoolClient | null = null;
   try {
@@ -159,6 +162,7 @@ export async function syncFromPostgres(snapshot: Snapshot, pgUrl: string, opts: 
     if (opts.signal?.aborted) throw new SyncCancelledError();
     throw err;
   } finally {
+    resumeCheckpoints();
     if (client) {
       await client.query('ROLLBACK').catch(() => {});
       client.release();

@@ -1,0 +1,47 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkpointInBackground } from '../../src/main/snapshot/checkpoint.js';
+import { openSnapshot } from '../../src/main/snapshot/snapshot.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'uis-checkpoint-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('background WAL checkpoint', () => {
+  it('copies the WAL into the database file on a worker thread, and the data reads back', async () => {
+    const file = path.join(dir, 'a.sqlite');
+    const snapshot = openSnapshot(file);
+    const resume = snapshot.pauseAutoCheckpoint();
+    expect(snapshot.db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+    const before = fs.statSync(file).size;
+    const insert = snapshot.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
+    snapshot.db.transaction(() => {
+      for (let i = 0; i < 5000; i++) insert.run(`k${i}`, 'x'.repeat(200));
+    })();
+    // Paused: the commit only appended to the WAL.
+    expect(fs.statSync(`${file}-wal`).size).toBeGreaterThan(1_000_000);
+    expect(fs.statSync(file).size).toBe(before);
+
+    resume();
+    expect(snapshot.db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    const result = await snapshot.checkpointing;
+    expect(result).not.toBeNull();
+    expect(result!.log).toBeGreaterThan(0);
+    expect(result!.checkpointed).toBe(result!.log);
+    expect(fs.statSync(file).size).toBeGreaterThan(before + 1_000_000);
+    expect(snapshot.getMeta('k4999')).toBe('x'.repeat(200));
+    snapshot.close();
+  });
+
+  it('a file that does not exist is a rejected promise, not a crash', async () => {
+    await expect(checkpointInBackground(path.join(dir, 'missing.sqlite'))).rejects.toThrow(/background checkpoint failed/);
+  });
+
+  it('does nothing for an in-memory snapshot', async () => {
+    const snapshot = openSnapshot(':memory:');
+    snapshot.pauseAutoCheckpoint()();
+    expect(await snapshot.checkpointing).toBeNull();
+    snapshot.close();
+  });
+});
