@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trackEvents } from '../../src/main/ingest/capture.js';
+import { flattenEvent } from '../../src/main/snapshot/apply.js';
 import { openSnapshot, type Snapshot } from '../../src/main/snapshot/snapshot.js';
 import { SyncCancelledError, syncFromPostgres } from '../../src/main/snapshot/sync.js';
 import type { SyncProgress } from '../../src/shared/metrics-workspace.js';
@@ -83,6 +84,33 @@ describe('uis sync: incremental, read-only, never misses a late commit', () => {
     expect(snapshot.db.prepare("SELECT message FROM events WHERE user_id = 'late'").all()).toEqual([{ message: 'late' }]);
   });
 
+  it('content fields extracted by PostgreSQL land as the library flattens the same event', async () => {
+    const stored = [
+      {
+        id: evt(800), conversation_id: conv(90), user_id: 'shape', timestamp: '2026-05-03T23:59:59.123Z', event_type: 'tool_call' as const,
+        tool_name: 'image_gen', success: false, credits_consumed: 3,
+        content: { tool: 'image_gen', params: { style: 'anime', n: 2, nested: { ok: true } }, result: null, error: 'timeout' },
+      },
+      {
+        id: evt(801), conversation_id: conv(90), user_id: 'shape', timestamp: '2026-05-04T00:00:00.000Z', event_type: 'completion' as const,
+        tool_name: null, success: null, credits_consumed: 0, content: { completion_status: 'abandoned' },
+      },
+      {
+        id: evt(802), conversation_id: conv(90), user_id: 'shape', timestamp: '2026-05-04T00:00:01.000Z', event_type: 'message' as const,
+        tool_name: null, success: null, credits_consumed: 0, content: { role: 'user', message: 'I love this, can you add music?' },
+      },
+    ];
+    await trackEvents(db.pool, stored);
+    await syncFromPostgres(snapshot, db.url);
+    const rows = snapshot.db.prepare("SELECT * FROM events WHERE user_id = 'shape' ORDER BY ts").all() as Array<Record<string, unknown>>;
+    const expected = stored.map((e) => flattenEvent(e));
+    const comparable = (r: Record<string, unknown>) => ({ ...r, change_seq: null, params: r.params === null ? null : JSON.parse(r.params as string) });
+    expect(rows.map(comparable)).toEqual(expected.map(comparable));
+    expect(rows[0]).toMatchObject({ error_type: 'timeout', success: 0, result: null, day: '2026-05-03' });
+    expect(rows[1]).toMatchObject({ completion_status: 'abandoned', role: null, flags: 0 });
+    expect(rows[2].flags).not.toBe(0);
+  });
+
   it('reads PostgreSQL in read-only sessions', async () => {
     // The sync's own pool options: a write through the same settings is refused.
     const { createPool } = await import('../../src/main/db/pg.js');
@@ -107,9 +135,9 @@ describe('uis sync: incremental, read-only, never misses a late commit', () => {
       }),
     ).rejects.toBeInstanceOf(SyncCancelledError);
     const partial = snapshot.info().counts.events;
-    expect(partial).toBeLessThan(73);
+    expect(partial).toBeLessThan(76);
     await syncFromPostgres(snapshot, db.url);
-    expect(snapshot.info().counts.events).toBe(74);
+    expect(snapshot.info().counts.events).toBe(77);
   });
 
   it('with PostgreSQL unreachable it fails without leaking the password, and the last snapshot still answers', async () => {
@@ -121,6 +149,6 @@ describe('uis sync: incremental, read-only, never misses a late commit', () => {
     const info = snapshot.info(new Date(Date.now() + 60_000));
     expect(info.source).toBe('postgres');
     expect(info.ageSeconds).toBeGreaterThanOrEqual(59);
-    expect(new AnalyticsEngine(snapshot).executiveSummary().totals.events).toBe(74);
+    expect(new AnalyticsEngine(snapshot).executiveSummary().totals.events).toBe(77);
   });
 });

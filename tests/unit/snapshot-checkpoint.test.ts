@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkpointInBackground } from '../../src/main/snapshot/checkpoint.js';
 import { openSnapshot } from '../../src/main/snapshot/snapshot.js';
@@ -43,5 +45,19 @@ describe('background WAL checkpoint', () => {
     snapshot.pauseAutoCheckpoint()();
     expect(await snapshot.checkpointing).toBeNull();
     snapshot.close();
+  });
+
+  it('a process that started one exits by itself once it is done (the CLI after a sync)', async () => {
+    const file = path.join(dir, 'exit.sqlite');
+    const script = `
+      import { openSnapshot } from ${JSON.stringify(new URL('../../src/main/snapshot/snapshot.ts', import.meta.url).href)};
+      const s = openSnapshot(${JSON.stringify(file)});
+      const resume = s.pauseAutoCheckpoint();
+      s.setMeta('k', 'v'.repeat(5000));
+      resume();
+      s.checkpointing.then((r) => console.log(JSON.stringify(r)));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 15_000 });
+    expect(JSON.parse(stdout)).toMatchObject({ busy: 0 });
+    expect(JSON.parse(stdout).checkpointed).toBeGreaterThan(0);
   });
 });

@@ -34,11 +34,12 @@ const waiting = new Map<number, { resolve: (r: CheckpointResult) => void; reject
 function checkpointWorker(): Worker {
   if (worker) return worker;
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver } });
-  w.unref(); // never keeps a CLI alive: an unfinished checkpoint is simply done by SQLite later
+  // execArgv: [] so that the parent's flags (a loader, --input-type=module) never change how this source is read.
+  const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver }, execArgv: [] });
   w.on('message', (m: { id: number; result?: CheckpointResult; error?: string }) => {
     const p = waiting.get(m.id);
     waiting.delete(m.id);
+    if (waiting.size === 0) w.unref();
     if (!p) return;
     if (m.result) p.resolve(m.result);
     else p.reject(new Error(`background checkpoint failed: ${m.error}`));
@@ -51,6 +52,8 @@ function checkpointWorker(): Worker {
   w.on('exit', () => {
     worker = null;
   });
+  // Idle, it never keeps a process alive (after the listeners: adding one refs the worker again).
+  w.unref();
   worker = w;
   return w;
 }
@@ -64,6 +67,9 @@ export function checkpointInBackground(file: string): Promise<CheckpointResult> 
   const id = ++nextId;
   return new Promise((resolve, reject) => {
     waiting.set(id, { resolve, reject });
-    checkpointWorker().postMessage({ id, file });
+    const w = checkpointWorker();
+    // Referenced while a checkpoint runs: a CLI that synced exits once it is done (a few hundred ms), WAL folded in.
+    w.ref();
+    w.postMessage({ id, file });
   });
 }

@@ -3,7 +3,11 @@
  * Seed tables are mirrored with the JSON fields the metrics need extracted into columns at sync; agg_* tables are
  * kept current as rows arrive (apply.ts) so the dashboard never scans events.
  */
-export const SNAPSHOT_SCHEMA_VERSION = 1;
+import type Database from 'better-sqlite3';
+
+// 2: events.id unique through the events_id index instead of the table's PRIMARY KEY (a first sync builds it once at
+// the end instead of inserting 10M random ids into a B-tree one by one). Version 1 snapshots keep their PRIMARY KEY.
+export const SNAPSHOT_SCHEMA_VERSION = 2;
 
 export const SNAPSHOT_DDL = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -40,7 +44,7 @@ CREATE INDEX IF NOT EXISTS conversations_user ON conversations (user_id, started
 CREATE INDEX IF NOT EXISTS conversations_day ON conversations (start_day);
 
 CREATE TABLE IF NOT EXISTS events (
-  id TEXT PRIMARY KEY,
+  id TEXT NOT NULL,                 -- unique (events_id, see ensureSnapshotSchema)
   conversation_id TEXT, user_id TEXT NOT NULL,
   ts TEXT NOT NULL, day TEXT NOT NULL,
   event_type TEXT, role TEXT, message TEXT, tool_name TEXT,
@@ -87,3 +91,11 @@ CREATE TABLE IF NOT EXISTS agg_tool_day (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS agg_tool_day_user ON agg_tool_day (user_id, tool_name);
 `;
+
+/** Creates what is missing: tables, and indexes a bulk load dropped or a crash left unbuilt. */
+export function ensureSnapshotSchema(db: Database.Database): void {
+  db.exec(SNAPSHOT_DDL);
+  // A version 1 snapshot's events.id is its PRIMARY KEY, unique already: a second index would only cost.
+  const legacyKey = db.prepare(`SELECT 1 FROM pragma_table_info('events') WHERE name = 'id' AND pk = 1`).get();
+  if (!legacyKey) db.exec('CREATE UNIQUE INDEX IF NOT EXISTS events_id ON events (id)');
+}

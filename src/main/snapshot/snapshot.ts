@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { SnapshotInfo } from '../../shared/metrics.js';
 import { checkpointInBackground, type CheckpointResult } from './checkpoint.js';
-import { SNAPSHOT_DDL, SNAPSHOT_SCHEMA_VERSION } from './schema.js';
+import { SNAPSHOT_SCHEMA_VERSION, ensureSnapshotSchema } from './schema.js';
 
 export type SnapshotSource = 'demo' | 'postgres';
 
@@ -21,7 +21,7 @@ export class Snapshot {
       // WAL: the workbench keeps reading while a sync writes.
       if (file !== ':memory:') this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
-      this.db.exec(SNAPSHOT_DDL);
+      ensureSnapshotSchema(this.db);
       if (this.getMeta('schema_version') === null) this.setMeta('schema_version', String(SNAPSHOT_SCHEMA_VERSION));
     }
     this.db.pragma('cache_size = -65536');

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { SyncProgress, SyncResult } from '../../shared/metrics-workspace.js';
 import { createPool, redactConnectionString } from '../db/pg.js';
-import { SnapshotWriter, type ConversationRow, type EventRow, type ProfileRow } from './apply.js';
+import { SnapshotWriter, type ConversationRow, type ProfileRow, type PulledEventRow } from './apply.js';
 import type { Snapshot } from './snapshot.js';
 
 export interface SyncOptions {
@@ -25,8 +25,12 @@ const USER_COLUMNS = `user_id, email, created_at, total_conversations, total_mes
   credit_exhaustion_count, preferences, context_summary, frequently_used_prompts, change_seq`;
 const CONVERSATION_COLUMNS = `id::text AS id, user_id, started_at, last_message_at, message_count, credits_used, first_intent, tools_used,
   completion_status, user_satisfaction_signal, extracted_use_case, blocker_reason, change_seq`;
-const EVENT_COLUMNS = `id::text AS id, conversation_id::text AS conversation_id, user_id, timestamp, event_type, content, tool_name, success,
-  credits_consumed, change_seq`;
+// The content fields the snapshot keeps, extracted here (see PulledEventRow). A JSON null params/result is SQL NULL,
+// as the library's own flattening of a stored event has it.
+const EVENT_COLUMNS = `id::text AS id, conversation_id::text AS conversation_id, user_id, timestamp, event_type, tool_name, success,
+  credits_consumed, change_seq, content->>'role' AS role, content->>'message' AS message, content->>'error' AS error_type,
+  content->>'completion_status' AS completion_status, NULLIF(content->'params', 'null'::jsonb)::text AS params,
+  NULLIF(content->'result', 'null'::jsonb)::text AS result`;
 
 /**
  * Where the next sync may start so that no row is ever missed.
@@ -141,7 +145,7 @@ export async function syncFromPostgres(snapshot: Snapshot, pgUrl: string, opts: 
     };
     result.users = await pull<ProfileRow>('users', 'user_profiles', USER_COLUMNS, (rows) => writer.apply({ users: rows }));
     result.conversations = await pull<ConversationRow>('conversations', 'conversations', CONVERSATION_COLUMNS, (rows) => writer.apply({ conversations: rows }));
-    result.events = await pull<EventRow>('events', 'conversation_events', EVENT_COLUMNS, (rows) => writer.apply({ events: rows }));
+    result.events = await pull<PulledEventRow>('events', 'conversation_events', EVENT_COLUMNS, (rows) => writer.apply({ pulledEvents: rows }));
     await c.query('COMMIT');
     opts.signal?.removeEventListener('abort', onAbort);
 

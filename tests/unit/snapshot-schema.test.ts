@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SnapshotWriter } from '../../src/main/snapshot/apply.js';
+import { openSnapshot } from '../../src/main/snapshot/snapshot.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'uis-schema-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const indexes = (db: Database.Database) =>
+  (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('events', 'conversations') AND name NOT LIKE 'sqlite_%' ORDER BY name`).pluck().all() as string[]);
+const event = (n: number) => ({
+  id: `e${n}`,
+  conversation_id: 'c1',
+  user_id: 'u1',
+  timestamp: '2026-05-01T10:00:00.000Z',
+  event_type: 'message' as const,
+  content: { role: 'user', message: `hi ${n}` },
+  tool_name: null,
+  success: null,
+  credits_consumed: 0,
+});
+const ALL = ['conversations_day', 'conversations_user', 'events_conversation', 'events_id', 'events_signals', 'events_user'];
+
+describe('snapshot schema', () => {
+  it('a bulk load builds every index once at the end; events stay unique by id afterwards', () => {
+    const snapshot = openSnapshot(path.join(dir, 'bulk.sqlite'));
+    const writer = new SnapshotWriter(snapshot);
+    writer.beginBulkLoad();
+    expect(indexes(snapshot.db)).toEqual([]);
+    writer.apply({ events: [event(1), event(2)] });
+    writer.finish();
+    expect(indexes(snapshot.db)).toEqual(ALL);
+    // Applied again (an overlapping re-read): nothing doubles, in rows or in the aggregates.
+    writer.apply({ events: [event(1), event(2)] });
+    writer.finish();
+    expect(snapshot.db.prepare('SELECT COUNT(*) FROM events').pluck().get()).toBe(2);
+    expect(snapshot.db.prepare('SELECT events, messages FROM agg_user_day').get()).toEqual({ events: 2, messages: 2 });
+    snapshot.close();
+  });
+
+  it('a version 1 snapshot keeps its PRIMARY KEY on events.id (no second index) and still applies idempotently', () => {
+    const file = path.join(dir, 'v1.sqlite');
+    const old = new Database(file);
+    old.exec(`CREATE TABLE events (id TEXT PRIMARY KEY, conversation_id TEXT, user_id TEXT NOT NULL, ts TEXT NOT NULL, day TEXT NOT NULL,
+      event_type TEXT, role TEXT, message TEXT, tool_name TEXT, success INTEGER, credits INTEGER NOT NULL DEFAULT 0, error_type TEXT,
+      completion_status TEXT, params TEXT, result TEXT, flags INTEGER NOT NULL DEFAULT 0, change_seq INTEGER)`);
+    old.prepare(`INSERT INTO events (id, user_id, ts, day, event_type) VALUES ('e1', 'u1', '2026-05-01T10:00:00.000Z', '2026-05-01', 'message')`).run();
+    old.close();
+    const snapshot = openSnapshot(file);
+    expect(indexes(snapshot.db)).not.toContain('events_id');
+    const writer = new SnapshotWriter(snapshot);
+    writer.beginBulkLoad(); // not empty: nothing dropped
+    writer.apply({ events: [event(2), event(2)] });
+    writer.finish();
+    expect(snapshot.db.prepare('SELECT COUNT(*) FROM events').pluck().get()).toBe(2);
+    snapshot.close();
+  });
+
+  it('an empty version 1 table is re-created in the current layout by a bulk load', () => {
+    const file = path.join(dir, 'v1-empty.sqlite');
+    const old = new Database(file);
+    old.exec(`CREATE TABLE events (id TEXT PRIMARY KEY, conversation_id TEXT, user_id TEXT NOT NULL, ts TEXT NOT NULL, day TEXT NOT NULL,
+      event_type TEXT, role TEXT, message TEXT, tool_name TEXT, success INTEGER, credits INTEGER NOT NULL DEFAULT 0, error_type TEXT,
+      completion_status TEXT, params TEXT, result TEXT, flags INTEGER NOT NULL DEFAULT 0, change_seq INTEGER)`);
+    old.close();
+    const snapshot = openSnapshot(file);
+    const writer = new SnapshotWriter(snapshot);
+    writer.beginBulkLoad();
+    writer.apply({ events: [event(1)] });
+    writer.finish();
+    expect(snapshot.db.prepare(`SELECT pk FROM pragma_table_info('events') WHERE name = 'id'`).pluck().get()).toBe(0);
+    expect(indexes(snapshot.db)).toEqual(ALL);
+    snapshot.close();
+  });
+});
