@@ -103,7 +103,7 @@ describe('uis sync: incremental, read-only, never misses a late commit', () => {
     await trackEvents(db.pool, stored);
     await syncFromPostgres(snapshot, db.url);
     const rows = snapshot.db.prepare("SELECT * FROM events WHERE user_id = 'shape' ORDER BY ts").all() as Array<Record<string, unknown>>;
-    const expected = stored.map((e) => flattenEvent(e));
+    const expected = stored.map((e) => ({ ...flattenEvent(e) }) as Record<string, unknown>);
     const comparable = (r: Record<string, unknown>) => ({ ...r, change_seq: null, params: r.params === null ? null : JSON.parse(r.params as string) });
     expect(rows.map(comparable)).toEqual(expected.map(comparable));
     expect(rows[0]).toMatchObject({ error_type: 'timeout', success: 0, result: null, day: '2026-05-03' });
