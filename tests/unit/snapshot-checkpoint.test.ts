@@ -36,6 +36,31 @@ describe('background WAL checkpoint', () => {
     snapshot.close();
   });
 
+  it('a long write stays bounded: once the background checkpoint caught up, the next write starts the WAL over', async () => {
+    const snapshot = openSnapshot(path.join(dir, 'bound.sqlite'));
+    const resume = snapshot.pauseAutoCheckpoint();
+    const insert = snapshot.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
+    const write = (from: number) =>
+      snapshot.db.transaction(() => {
+        for (let i = from; i < from + 3000; i++) insert.run(`k${i}`, 'x'.repeat(200));
+      })();
+    write(0);
+    snapshot.requestCheckpoint();
+    write(3000); // appended while the checkpoint runs
+    await snapshot.checkpointing;
+    const grown = snapshot.walFrames;
+    expect(grown).toBeGreaterThan(100);
+    await snapshot.boundWal(10); // over the bound: waits until everything written so far is copied
+    write(6000);
+    snapshot.requestCheckpoint();
+    await snapshot.checkpointing;
+    expect(snapshot.walFrames).toBeLessThan(grown); // started over, not appended
+    resume();
+    await snapshot.checkpointing;
+    expect(snapshot.db.prepare('SELECT COUNT(*) FROM meta WHERE key LIKE ?').pluck().get('k%')).toBe(9000);
+    snapshot.close();
+  });
+
   it('a file that does not exist is a rejected promise, not a crash', async () => {
     await expect(checkpointInBackground(path.join(dir, 'missing.sqlite'))).rejects.toThrow(/background checkpoint failed/);
   });

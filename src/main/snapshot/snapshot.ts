@@ -56,12 +56,14 @@ export class Snapshot {
     };
   }
 
-  /** The last background checkpoint started by pauseAutoCheckpoint()'s resume (tests wait for it). */
+  /** The last background checkpoint requested (tests wait for it). */
   checkpointing: Promise<CheckpointResult | null> = Promise.resolve(null);
+  private checkpointQueued = false;
 
   /**
    * Stops SQLite from checkpointing inside this connection's commits (a sync's writes then cost only their WAL
-   * append); resume() restores the setting and checkpoints on a worker thread instead. A no-op in memory.
+   * append; the sync calls requestCheckpoint() as it goes); resume() restores the setting and checkpoints once more on
+   * the worker thread. A no-op in memory.
    */
   pauseAutoCheckpoint(): () => void {
     if (this.file === ':memory:' || !this.db.open) return () => {};
@@ -70,9 +72,38 @@ export class Snapshot {
     return () => {
       if (!this.db.open) return;
       this.db.pragma(`wal_autocheckpoint = ${previous}`);
-      // A failed background checkpoint loses nothing: the WAL stays, and SQLite checkpoints it at a later commit.
-      this.checkpointing = checkpointInBackground(this.file).catch(() => null);
+      this.requestCheckpoint();
     };
+  }
+
+  /**
+   * Copies the WAL into the database file on a worker thread, on the other core, while this thread goes on writing
+   * (it keeps a long sync's WAL small). At most one runs and one waits: the waiting one covers every frame written
+   * until it starts. A failed checkpoint loses nothing: the WAL stays, and SQLite checkpoints it at a later commit.
+   */
+  requestCheckpoint(): void {
+    if (this.file === ':memory:' || this.checkpointQueued) return;
+    this.checkpointQueued = true;
+    this.checkpointing = this.checkpointing.then(async () => {
+      this.checkpointQueued = false;
+      const result = await checkpointInBackground(this.file).catch(() => null);
+      if (result) this.walFrames = result.log;
+      return result;
+    });
+  }
+
+  /** Frames in the WAL at the last background checkpoint (4 KB each). */
+  walFrames = 0;
+
+  /**
+   * While writes go on, a background checkpoint always lags a little, and SQLite only starts the WAL over when all of
+   * it has been copied: past ~64 MB of WAL, a long sync waits once for the checkpoint to catch up (then its next
+   * write starts the WAL over).
+   */
+  async boundWal(maxFrames = 16_384): Promise<void> {
+    if (this.walFrames <= maxFrames) return;
+    this.requestCheckpoint();
+    await this.checkpointing;
   }
 
   close(): void {

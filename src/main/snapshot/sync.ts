@@ -78,9 +78,8 @@ export async function syncFromPostgres(snapshot: Snapshot, pgUrl: string, opts: 
   const writer = new SnapshotWriter(snapshot);
   const since = Number(snapshot.getMeta('safe_seq') ?? '0');
   writer.beginBulkLoad();
-  // An incremental sync's commits only append to the WAL; the checkpoint runs on a worker thread afterwards. Not for
-  // a first sync: its WAL would grow to the size of the whole snapshot.
-  const resumeCheckpoints = since > 0 ? snapshot.pauseAutoCheckpoint() : () => {};
+  // The sync's commits only append to the WAL; checkpoints run on a worker thread, after each page and at the end.
+  const resumeCheckpoints = snapshot.pauseAutoCheckpoint();
   const result = { users: 0, conversations: 0, events: 0, forgotten: 0 };
   let client: pg.PoolClient | null = null;
   try {
@@ -138,6 +137,8 @@ export async function syncFromPostgres(snapshot: Snapshot, pgUrl: string, opts: 
         // The next page is asked for before this one is applied: PostgreSQL reads it while SQLite writes this one.
         next = page.rows.length < pageSize ? null : fetchAfter(Number(page.rows[page.rows.length - 1].change_seq));
         apply(page.rows);
+        snapshot.requestCheckpoint();
+        await snapshot.boundWal();
         count += page.rows.length;
         progress(phase, count, total);
       }
