@@ -1,10 +1,25 @@
-/** Number formatting shared by every page: the same value always reads the same way. */
-const intFmt = new Intl.NumberFormat('en-US');
-const oneDecimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
+/**
+ * Number and date formatting shared by every page: the same value always reads the same way.
+ * Whole numbers and dates are formatted by hand: the first Intl formatter of a page costs 50–70 ms (ICU starting up)
+ * on this machine's Chromium, on the path to every page's first numbers. Decimals keep Intl, created on first use.
+ */
+const decimalFormats = new Map<number, Intl.NumberFormat>();
+const decimalFormat = (digits: number) => {
+  let f = decimalFormats.get(digits);
+  if (!f) decimalFormats.set(digits, (f = new Intl.NumberFormat('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 })));
+  return f;
+};
+const oneDecimal = { format: (n: number) => decimalFormat(1).format(n) };
 
-export const int = (n: number | null | undefined) => (n === null || n === undefined ? '—' : intFmt.format(Math.round(n)));
-export const dec = (n: number | null | undefined, digits = 1) =>
-  n === null || n === undefined ? '—' : new Intl.NumberFormat('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 }).format(n);
+/** 1234567 → "1,234,567" (en-US grouping), as Intl.NumberFormat('en-US') writes a whole number. */
+export function groupThousands(n: number): string {
+  const r = Math.round(n);
+  const digits = String(Math.abs(r)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return r < 0 || Object.is(r, -0) ? `-${digits}` : digits;
+}
+
+export const int = (n: number | null | undefined) => (n === null || n === undefined ? '—' : groupThousands(n));
+export const dec = (n: number | null | undefined, digits = 1) => (n === null || n === undefined ? '—' : decimalFormat(digits).format(n));
 /** A fraction 0..1 as a percentage, whole numbers (the seed shows "23%"). */
 export const pct = (rate: number | null | undefined) => (rate === null || rate === undefined ? '—' : `${Math.round(rate * 100)}%`);
 export const pct1 = (rate: number | null | undefined) => (rate === null || rate === undefined ? '—' : `${oneDecimal.format(rate * 100)}%`);
@@ -22,14 +37,24 @@ export function minutes(m: number | null | undefined): string {
   return m < 1 ? `${Math.round(m * 60)} s` : `${oneDecimal.format(m)} min`;
 }
 
-const dayFmt = new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' });
-const dayYearFmt = new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' });
-const dateTimeFmt = new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'UTC' });
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const two = (n: number) => String(n).padStart(2, '0');
+const utc = (iso: string) => new Date(iso);
+/** "Mar 3" of a UTC day, as Intl's en-US { month: 'short', day: 'numeric' } writes it. */
+const monthDay = (t: Date) => `${MONTHS[t.getUTCMonth()]} ${t.getUTCDate()}`;
 
 /** Days are UTC calendar days (YYYY-MM-DD), as the engine computes them. */
-export const day = (d: string | null | undefined) => (d ? dayFmt.format(new Date(d.slice(0, 10) + 'T00:00:00Z')) : '—');
-export const dayYear = (d: string | null | undefined) => (d ? dayYearFmt.format(new Date(d.slice(0, 10) + 'T00:00:00Z')) : '—');
-export const dateTime = (iso: string | null | undefined) => (iso ? `${dateTimeFmt.format(new Date(iso))} UTC` : '—');
+export const day = (d: string | null | undefined) => (d ? monthDay(utc(d.slice(0, 10) + 'T00:00:00Z')) : '—');
+export const dayYear = (d: string | null | undefined) => {
+  if (!d) return '—';
+  const t = utc(d.slice(0, 10) + 'T00:00:00Z');
+  return `${monthDay(t)}, ${t.getUTCFullYear()}`;
+};
+export const dateTime = (iso: string | null | undefined) => {
+  if (!iso) return '—';
+  const t = utc(iso);
+  return `${monthDay(t)}, ${two(t.getUTCHours())}:${two(t.getUTCMinutes())} UTC`;
+};
 
 export function age(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined) return 'never';

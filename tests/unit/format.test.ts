@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { dateTime, day, dayYear, dec, int, pct1 } from '../../src/renderer/src/format.js';
+
+// The hand-written formats must read exactly as Intl's en-US formats (what the pages showed before, and what founders
+// compare with exports): checked against Intl itself over many values.
+describe('renderer formats equal Intl en-US', () => {
+  it('whole numbers', () => {
+    const intl = new Intl.NumberFormat('en-US');
+    const values = [0, -0, 1, 9, 10, 999, 1000, 1001, 12_345, 999_999, 1_000_000, 123_456_789, 2 ** 40, -1, -999, -1000, -1_234_567, 0.4, 0.5, 1.5, 2.5, -0.4, -0.6, 999.5, 1234.49];
+    for (let i = 0; i < 2000; i++) values.push(Math.floor(Math.random() * 10 ** (1 + (i % 12))) * (i % 3 === 0 ? -1 : 1));
+    for (const v of values) expect(int(v), String(v)).toBe(intl.format(Math.round(v)));
+    expect(int(null)).toBe('—');
+  });
+
+  it('decimals and percentages keep Intl', () => {
+    expect(dec(1234.567)).toBe('1,234.6');
+    expect(dec(2.5, 0)).toBe('3');
+    expect(pct1(0.1234)).toBe('12.3%');
+  });
+
+  it('UTC days and times', () => {
+    const dayFmt = new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' });
+    const dayYearFmt = new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' });
+    const timeFmt = new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'UTC' });
+    for (let t = Date.UTC(2023, 0, 1); t < Date.UTC(2028, 0, 1); t += 86_400_000 + 3_761_000) {
+      const iso = new Date(t).toISOString();
+      const d = new Date(iso.slice(0, 10) + 'T00:00:00Z');
+      expect(day(iso.slice(0, 10))).toBe(dayFmt.format(d));
+      expect(dayYear(iso)).toBe(dayYearFmt.format(d));
+      expect(dateTime(iso)).toBe(`${timeFmt.format(new Date(iso))} UTC`);
+    }
+    expect(day(null)).toBe('—');
+  });
+});
