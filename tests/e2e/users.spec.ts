@@ -40,6 +40,25 @@ test.describe('users', () => {
     if (firstConversation.firstIntent) await expect(page.getByTestId('conversation').first()).toContainText(firstConversation.firstIntent.slice(0, 30));
   });
 
+  test('after scrolling, every rendered row shows the user the engine lists at its position (rows are recycled)', async ({ page, workbench }) => {
+    const all = workbench.engine.listUsers({ sort: { field: 'lastActiveAt', dir: 'desc' }, limit: 10_000 });
+    await openWorkbench(page, workbench, 'users');
+    const table = page.getByTestId('users-table');
+    await expect(page.getByTestId('users-row').first()).toHaveAttribute('data-user-id', all.rows[0].userId);
+    for (const fraction of [0.5, 1, 0.2]) {
+      await table.evaluate((el, f) => (el.scrollTop = (el.scrollHeight - el.clientHeight) * f), fraction);
+      await page.waitForTimeout(150);
+      const rendered = await page.getByTestId('users-row').evaluateAll((rows) =>
+        rows.map((r) => ({ index: Number(r.getAttribute('aria-rowindex')) - 2, id: r.getAttribute('data-user-id'), cell: r.querySelector('[data-col="userId"]')?.textContent })),
+      );
+      expect(rendered.length).toBeGreaterThan(5);
+      for (const r of rendered) {
+        expect(r.id, `row ${r.index}`).toBe(all.rows[r.index].userId);
+        expect(r.cell).toContain(r.id);
+      }
+    }
+  });
+
   test('an unknown user shows a designed not-found state', async ({ page, workbench }) => {
     await openWorkbench(page, workbench);
     await go(page, 'users/nobody_here');

@@ -1,6 +1,6 @@
 import { getCoreRowModel, useReactTable, type ColumnDef, type SortingState, type VisibilityState } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { invokePrefetched, RpcError } from '../api/client.js';
 import { EmptyState, ErrorState, PageHeader } from '../components/ui.js';
 import { dateTime, dayYear, int, label } from '../format.js';
@@ -113,8 +113,14 @@ type Col = { id: string; columnDef: unknown };
  * (their props are unchanged apart from nothing: `start` is the same for the same index).
  */
 const UserRowView = memo(function UserRowView({ index, start, row: r, template, minWidth, columns: visible }: { index: number; start: number; row: UserRow | undefined; template: string; minWidth: number; columns: Col[] }) {
+  // A recycled row (see the slot keys below) that had the focus now shows another user: focus does not follow it.
+  const ref = useRef<HTMLDivElement>(null);
+  useLayoutEffect(() => {
+    if (ref.current && ref.current === document.activeElement) ref.current.blur();
+  }, [index]);
   return (
     <div
+      ref={ref}
       role="row"
       aria-rowindex={index + 2}
       className={`vrow ${r ? 'clickable' : 'placeholder'}`}
@@ -231,7 +237,9 @@ export function UsersTable() {
             </div>
             <div style={{ height: virtualizer.getTotalSize(), position: 'relative', minWidth }}>
               {items.map((item) => (
-                <UserRowView key={item.index} index={item.index} start={item.start} row={data.row(item.index)} template={template} minWidth={minWidth} columns={visible} />
+                // Keyed by slot, not by index: the rendered indexes are consecutive, so a row that scrolls in takes the
+                // slot of one that scrolled out and React updates its text instead of building new elements.
+                <UserRowView key={item.index % items.length} index={item.index} start={item.start} row={data.row(item.index)} template={template} minWidth={minWidth} columns={visible} />
               ))}
             </div>
           </div>
