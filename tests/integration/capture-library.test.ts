@@ -4,7 +4,7 @@ import { InvalidEventError } from '../../src/main/ingest/capture.js';
 import { UisClient } from '../../src/main/ingest/client.js';
 import { streamKeys } from '../../src/main/stream/keys.js';
 import { OutboxRelay } from '../../src/main/stream/relay.js';
-import type { StoredEvent } from '../../src/shared/event.js';
+import { toUserContextMessage, type StoredEvent } from '../../src/shared/event.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { REDIS_URL, cleanupPrefix, testPrefix } from '../helpers/redis.js';
 
@@ -206,5 +206,24 @@ describe('library door: UisClient.processMessage / track', () => {
       data: { message: null, toolCalls: [{ tool: 'video_gen', params: { seconds: 15 }, success: true }] },
     });
     expect(await db.pool.query('SELECT count(*)::int AS n FROM uis_outbox').then((r) => r.rows[0].n)).toBe(0);
+
+    // Every published pair: the stream's event is the stored row, and user_context is the seed's message of it.
+    const rows = (
+      await db.pool.query<StoredEvent>(`SELECT id, conversation_id, user_id, to_char(timestamp, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS timestamp,
+        event_type, content, tool_name, success, credits_consumed FROM conversation_events`)
+    ).rows;
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    expect(published.length).toBe(rows.length);
+    const kinds = new Set<string>();
+    published.forEach((e, i) => {
+      const row = byId.get(e.id)!;
+      expect(e).toEqual(row);
+      expect(received[i]).toEqual(JSON.parse(JSON.stringify(toUserContextMessage(row))));
+      kinds.add(`${row.event_type}:${row.success}:${'params' in row.content}`);
+    });
+    // Covered: failed tool calls, tool calls without params, completions.
+    expect([...kinds].some((k) => k.startsWith('tool_call:false'))).toBe(true);
+    expect([...kinds].some((k) => k.startsWith('tool_call') && k.endsWith(':false'))).toBe(true);
+    expect([...kinds].some((k) => k.startsWith('completion'))).toBe(true);
   });
 });
