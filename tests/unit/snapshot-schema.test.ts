@@ -50,9 +50,11 @@ describe('snapshot schema', () => {
     old.prepare(`INSERT INTO events (id, user_id, ts, day, event_type) VALUES ('e1', 'u1', '2026-05-01T10:00:00.000Z', '2026-05-01', 'message')`).run();
     old.close();
     const snapshot = openSnapshot(file);
+    snapshot.setMeta('schema_version', '1');
     expect(indexes(snapshot.db)).not.toContain('events_id');
     const writer = new SnapshotWriter(snapshot);
-    writer.beginBulkLoad(); // not empty: nothing dropped
+    writer.beginBulkLoad(); // not empty: nothing dropped, still version 1
+    expect(snapshot.getMeta('schema_version')).toBe('1');
     writer.apply({ events: [event(2), event(2)] });
     writer.finish();
     expect(snapshot.db.prepare('SELECT COUNT(*) FROM events').pluck().get()).toBe(2);
@@ -67,8 +69,10 @@ describe('snapshot schema', () => {
       completion_status TEXT, params TEXT, result TEXT, flags INTEGER NOT NULL DEFAULT 0, change_seq INTEGER)`);
     old.close();
     const snapshot = openSnapshot(file);
+    snapshot.setMeta('schema_version', '1');
     const writer = new SnapshotWriter(snapshot);
     writer.beginBulkLoad();
+    expect(snapshot.getMeta('schema_version')).toBe('2');
     writer.apply({ events: [event(1)] });
     writer.finish();
     expect(snapshot.db.prepare(`SELECT pk FROM pragma_table_info('events') WHERE name = 'id'`).pluck().get()).toBe(0);

@@ -1,6 +1,6 @@
 import type { StoredEvent } from '../../shared/event.js';
 import { CREATION_TOOLS, CREDIT_EXHAUSTION_ERRORS, HIGH_USAGE_CREDITS, classifyUseCase, messageSignalFlags, weekStart } from '../../shared/metrics.js';
-import { SNAPSHOT_DDL, ensureSnapshotSchema } from './schema.js';
+import { SNAPSHOT_DDL, SNAPSHOT_SCHEMA_VERSION, ensureSnapshotSchema } from './schema.js';
 import type { Statement } from 'better-sqlite3';
 import type { Snapshot } from './snapshot.js';
 
@@ -351,6 +351,7 @@ export class SnapshotWriter {
     db.exec(`DROP INDEX IF EXISTS events_id; DROP INDEX IF EXISTS events_user; DROP INDEX IF EXISTS events_conversation;
       DROP INDEX IF EXISTS events_signals; DROP INDEX IF EXISTS conversations_user; DROP INDEX IF EXISTS conversations_day;`);
     this.bulkInsertEvent = db.prepare(INSERT_EVENT);
+    this.snapshot.setMeta('schema_version', String(SNAPSHOT_SCHEMA_VERSION));
   }
 
   /** Refreshes the derived columns of everything applied since the last call. */
