@@ -22,6 +22,19 @@ const event = (n: number) => ({
   success: null,
   credits_consumed: 0,
 });
+/** A snapshot written before version 2: events.id is the table's PRIMARY KEY. */
+function openVersion1(file: string, { withEvent }: { withEvent: boolean }) {
+  const old = new Database(file);
+  old.exec(`CREATE TABLE events (id TEXT PRIMARY KEY, conversation_id TEXT, user_id TEXT NOT NULL, ts TEXT NOT NULL, day TEXT NOT NULL,
+    event_type TEXT, role TEXT, message TEXT, tool_name TEXT, success INTEGER, credits INTEGER NOT NULL DEFAULT 0, error_type TEXT,
+    completion_status TEXT, params TEXT, result TEXT, flags INTEGER NOT NULL DEFAULT 0, change_seq INTEGER)`);
+  if (withEvent) old.prepare(`INSERT INTO events (id, user_id, ts, day, event_type) VALUES ('e1', 'u1', '2026-05-01T10:00:00.000Z', '2026-05-01', 'message')`).run();
+  old.close();
+  const snapshot = openSnapshot(file);
+  snapshot.setMeta('schema_version', '1');
+  return snapshot;
+}
+
 const ALL = ['conversations_day', 'conversations_user', 'events_conversation', 'events_id', 'events_signals', 'events_user'];
 
 describe('snapshot schema', () => {
@@ -43,14 +56,7 @@ describe('snapshot schema', () => {
 
   it('a version 1 snapshot keeps its PRIMARY KEY on events.id (no second index) and still applies idempotently', () => {
     const file = path.join(dir, 'v1.sqlite');
-    const old = new Database(file);
-    old.exec(`CREATE TABLE events (id TEXT PRIMARY KEY, conversation_id TEXT, user_id TEXT NOT NULL, ts TEXT NOT NULL, day TEXT NOT NULL,
-      event_type TEXT, role TEXT, message TEXT, tool_name TEXT, success INTEGER, credits INTEGER NOT NULL DEFAULT 0, error_type TEXT,
-      completion_status TEXT, params TEXT, result TEXT, flags INTEGER NOT NULL DEFAULT 0, change_seq INTEGER)`);
-    old.prepare(`INSERT INTO events (id, user_id, ts, day, event_type) VALUES ('e1', 'u1', '2026-05-01T10:00:00.000Z', '2026-05-01', 'message')`).run();
-    old.close();
-    const snapshot = openSnapshot(file);
-    snapshot.setMeta('schema_version', '1');
+    const snapshot = openVersion1(file, { withEvent: true });
     expect(indexes(snapshot.db)).not.toContain('events_id');
     const writer = new SnapshotWriter(snapshot);
     writer.beginBulkLoad(); // not empty: nothing dropped, still version 1
@@ -63,13 +69,7 @@ describe('snapshot schema', () => {
 
   it('an empty version 1 table is re-created in the current layout by a bulk load', () => {
     const file = path.join(dir, 'v1-empty.sqlite');
-    const old = new Database(file);
-    old.exec(`CREATE TABLE events (id TEXT PRIMARY KEY, conversation_id TEXT, user_id TEXT NOT NULL, ts TEXT NOT NULL, day TEXT NOT NULL,
-      event_type TEXT, role TEXT, message TEXT, tool_name TEXT, success INTEGER, credits INTEGER NOT NULL DEFAULT 0, error_type TEXT,
-      completion_status TEXT, params TEXT, result TEXT, flags INTEGER NOT NULL DEFAULT 0, change_seq INTEGER)`);
-    old.close();
-    const snapshot = openSnapshot(file);
-    snapshot.setMeta('schema_version', '1');
+    const snapshot = openVersion1(file, { withEvent: false });
     const writer = new SnapshotWriter(snapshot);
     writer.beginBulkLoad();
     expect(snapshot.getMeta('schema_version')).toBe('2');

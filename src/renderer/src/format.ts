@@ -9,7 +9,7 @@ const decimalFormat = (digits: number) => {
   if (!f) decimalFormats.set(digits, (f = new Intl.NumberFormat('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 })));
   return f;
 };
-const oneDecimal = { format: (n: number) => decimalFormat(1).format(n) };
+const oneDecimal = (n: number) => decimalFormat(1).format(n);
 
 /** 1234567 → "1,234,567" (en-US grouping), as Intl.NumberFormat('en-US') writes a whole number. */
 export function groupThousands(n: number): string {
@@ -22,37 +22,36 @@ export const int = (n: number | null | undefined) => (n === null || n === undefi
 export const dec = (n: number | null | undefined, digits = 1) => (n === null || n === undefined ? '—' : decimalFormat(digits).format(n));
 /** A fraction 0..1 as a percentage, whole numbers (the seed shows "23%"). */
 export const pct = (rate: number | null | undefined) => (rate === null || rate === undefined ? '—' : `${Math.round(rate * 100)}%`);
-export const pct1 = (rate: number | null | undefined) => (rate === null || rate === undefined ? '—' : `${oneDecimal.format(rate * 100)}%`);
+export const pct1 = (rate: number | null | undefined) => (rate === null || rate === undefined ? '—' : `${oneDecimal(rate * 100)}%`);
 export const ratioText = (r: { count: number; total: number }) => `${int(r.count)}/${int(r.total)}`;
 
 export function hours(h: number | null | undefined): string {
   if (h === null || h === undefined) return '—';
   if (h < 1) return `${Math.round(h * 60)} min`;
-  if (h < 48) return `${oneDecimal.format(h)} h`;
-  return `${oneDecimal.format(h / 24)} days`;
+  if (h < 48) return `${oneDecimal(h)} h`;
+  return `${oneDecimal(h / 24)} days`;
 }
 
 export function minutes(m: number | null | undefined): string {
   if (m === null || m === undefined) return '—';
-  return m < 1 ? `${Math.round(m * 60)} s` : `${oneDecimal.format(m)} min`;
+  return m < 1 ? `${Math.round(m * 60)} s` : `${oneDecimal(m)} min`;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const two = (n: number) => String(n).padStart(2, '0');
-const utc = (iso: string) => new Date(iso);
 /** "Mar 3" of a UTC day, as Intl's en-US { month: 'short', day: 'numeric' } writes it. */
 const monthDay = (t: Date) => `${MONTHS[t.getUTCMonth()]} ${t.getUTCDate()}`;
 
 /** Days are UTC calendar days (YYYY-MM-DD), as the engine computes them. */
-export const day = (d: string | null | undefined) => (d ? monthDay(utc(d.slice(0, 10) + 'T00:00:00Z')) : '—');
+export const day = (d: string | null | undefined) => (d ? monthDay(new Date(d.slice(0, 10) + 'T00:00:00Z')) : '—');
 export const dayYear = (d: string | null | undefined) => {
   if (!d) return '—';
-  const t = utc(d.slice(0, 10) + 'T00:00:00Z');
+  const t = new Date(d.slice(0, 10) + 'T00:00:00Z');
   return `${monthDay(t)}, ${t.getUTCFullYear()}`;
 };
 export const dateTime = (iso: string | null | undefined) => {
   if (!iso) return '—';
-  const t = utc(iso);
+  const t = new Date(iso);
   return `${monthDay(t)}, ${two(t.getUTCHours())}:${two(t.getUTCMinutes())} UTC`;
 };
 

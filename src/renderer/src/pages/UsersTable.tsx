@@ -109,8 +109,8 @@ function useUserPages(query: Parameters<typeof usersPageQuery>[0], version: numb
 type Col = { id: string; columnDef: unknown };
 
 /**
- * One virtual row. Memoized: while scrolling, only rows that enter the window render; the others just move
- * (their props are unchanged apart from nothing: `start` is the same for the same index).
+ * One virtual row. Memoized: while scrolling, only the slots whose index changed render (a row that scrolls in
+ * reuses the slot of one that scrolled out); the others keep their props and are skipped.
  */
 const UserRowView = memo(function UserRowView({ index, start, row: r, template, minWidth, columns: visible }: { index: number; start: number; row: UserRow | undefined; template: string; minWidth: number; columns: Col[] }) {
   // A recycled row (see the slot keys below) that had the focus now shows another user: focus does not follow it.
