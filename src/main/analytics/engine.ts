@@ -38,6 +38,7 @@ import {
   type UserRow,
 } from '../../shared/metrics.js';
 import type Database from 'better-sqlite3';
+import { ROLLUPS_VERSION, SIGNUP_DAY as SD, conversationDays, conversationLengths, dayActivity, userActivity } from '../snapshot/rollups.js';
 import { snapshotAgeSeconds, type Snapshot } from '../snapshot/snapshot.js';
 
 /** One user as of the end of the range: what every user-level metric is computed from. */
@@ -87,6 +88,13 @@ interface Context {
   /** SQL condition on a YYYY-MM-DD column: inside the range. */
   inRange: (column: string) => string;
   params: { since: string | null; until: string };
+  /**
+   * Which rollups (src/main/snapshot/rollups.ts) answer for this context: the per-day ones without a segment, the
+   * per-user totals when the range ends on or after the latest data. Both only while they match the tables.
+   */
+  rollups: { days: boolean; users: boolean };
+  /** Where the day rollups cannot answer: the segment's own, by kind (see segmentRollup). */
+  segmentRollups: Map<string, string>;
 }
 
 const EVIDENCE_CAP = 200;
@@ -118,10 +126,6 @@ const USER_SORT: Record<(typeof USER_SORT_FIELDS)[number], { value: (u: UserStat
   retentionCohort: { value: (u) => u.retentionCohort },
 };
 
-/** Signup day (users without a recorded signup: their first conversation's day). */
-const SD = 'COALESCE(u.signup_day, substr(u.first_conversation_at, 1, 10))';
-/** Days from the signup day to an agg_user_day row's day. */
-const OFF = `CAST(julianday(a.day) - julianday(${SD}) AS INTEGER)`;
 
 function percentile(sorted: number[], p: number): number | null {
   if (sorted.length === 0) return null;
@@ -145,6 +149,8 @@ export class AnalyticsEngine {
     thresholds: Partial<PmfThresholds> = {},
     /** "Today" for a snapshot without data; tests pin it. */
     private readonly now: () => Date = () => new Date(),
+    /** false: every metric from the tables, never from the rollups (the tests compare the two). */
+    private readonly options: { rollups?: boolean } = {},
   ) {
     this.thresholds = PmfThresholds.parse({ ...DEFAULT_PMF_THRESHOLDS, ...thresholds });
   }
@@ -168,7 +174,10 @@ export class AnalyticsEngine {
     const params = { since, until };
     const inRange = (col: string) => (since ? `(${col} >= @since AND ${col} <= @until)` : `(${col} <= @until)`);
 
-    let users = this.userStates(until);
+    const fresh = this.options.rollups !== false && this.snapshot.getMeta('rollups') === ROLLUPS_VERSION;
+    const latest = this.latestDataDay();
+    const totals = fresh && (latest === null || until >= latest);
+    let users = this.userStates(until, totals);
     const f = filters;
     if (f.signupCohorts?.length) {
       const set = new Set(f.signupCohorts);
@@ -205,7 +214,7 @@ export class AnalyticsEngine {
       // Dropped when the memo ends (dashboard) or right away after a single call (see finish()).
       this.tempTables.push(table);
     }
-    const ctx: Context = { filters, since, until, users, seg, inRange, params };
+    const ctx: Context = { filters, since, until, users, seg, inRange, params, rollups: { days: fresh && !segmented, users: totals }, segmentRollups: new Map() };
     this.memo?.set(key, ctx);
     return ctx;
   }
@@ -268,34 +277,28 @@ export class AnalyticsEngine {
     return new Set((this.db.prepare(sql).pluck().all(params) as string[]));
   }
 
-  private userStates(until: string): UserState[] {
-    return this.userStateCache.get(until) ?? remember(this.userStateCache, until, this.computeUserStates(until), USER_STATE_CACHE_ENTRIES);
+  private userStates(until: string, fromTotals: boolean): UserState[] {
+    return this.userStateCache.get(until) ?? remember(this.userStateCache, until, this.computeUserStates(until, fromTotals), USER_STATE_CACHE_ENTRIES);
   }
 
-  /** Every user's state as of `until`; with `ids`, only those users (in user-id order). */
-  private computeUserStates(until: string, ids?: string[]): UserState[] {
+  /**
+   * Every user's state as of `until`; with `ids`, only those users (in user-id order). fromTotals: `until` is on or
+   * after the latest data, so user_totals holds each user's activity up to it (else agg_user_day is grouped here,
+   * with the same SELECT).
+   */
+  private computeUserStates(until: string, fromTotals: boolean, ids?: string[]): UserState[] {
     const only = (col: string) => (ids ? `AND ${col} IN (SELECT value FROM json_each(@ids))` : '');
-    // Day offsets are reduced in SQL to what the metrics need (no per-user lists): the latest offset, day 1 / day 7 /
-    // days 7–13 flags, and a bitmask of active weeks since signup (SUM(DISTINCT 2^week) = OR of the bits).
-    // Per-user sums first (one pass over agg_user_day, each row's offset computed once), then joined to every user:
-    // about twice as fast as grouping the users' LEFT JOIN at 100k users.
+    const activity = fromTotals ? 'user_totals' : `(${userActivity(`a.day <= @until ${only('a.user_id')}`)})`;
     const rows = this.db
       .prepare(
-        `WITH s AS (
-           SELECT user_id, COUNT(*) AS activeDays, SUM(creations) AS creations, SUM(credits) AS credits, SUM(messages) AS messages,
-             SUM(exhaustion_events) AS exhaustionEvents, MAX(day) AS lastDay, MAX(o) AS maxOffset, MAX(o = 1) AS day1, MAX(o = 7) AS day7,
-             MAX(o BETWEEN 7 AND 13) AS week1, SUM(DISTINCT CASE WHEN o >= 0 THEN 1 << MIN(o / 7, 52) END) AS weeksMask
-           FROM (SELECT a.*, ${OFF} AS o FROM agg_user_day a JOIN users u ON u.user_id = a.user_id WHERE a.day <= @until ${only('a.user_id')})
-           GROUP BY user_id)
-         SELECT u.user_id AS userId, u.email, u.created_at AS createdAt, ${SD} AS signupDay, u.signup_week AS signupWeek,
+        `SELECT u.user_id AS userId, u.email, u.created_at AS createdAt, ${SD} AS signupDay, u.signup_week AS signupWeek,
            u.first_conversation_at AS firstConversationAt, u.first_tool_at AS firstToolAt, u.first_creation_at AS firstCreationAt,
            u.exhausted_at AS exhaustedAt, u.last_active_at AS lastActiveAt, COALESCE(u.total_conversations, 0) AS totalConversations,
            u.credit_exhaustion_count AS creditExhaustionCount, u.primary_use_case AS primaryUseCase,
-           COALESCE(s.activeDays, 0) AS activeDays, COALESCE(s.creations, 0) AS creations, COALESCE(s.credits, 0) AS credits,
-           COALESCE(s.messages, 0) AS messages, COALESCE(s.exhaustionEvents, 0) AS exhaustionEvents, s.lastDay AS lastDay,
-           COALESCE(s.maxOffset, -1) AS maxOffset, COALESCE(s.day1, 0) AS day1, COALESCE(s.day7, 0) AS day7,
-           COALESCE(s.week1, 0) AS week1, COALESCE(s.weeksMask, 0) AS weeksMask
-         FROM users u LEFT JOIN s ON s.user_id = u.user_id
+           COALESCE(s.active_days, 0), COALESCE(s.creations, 0), COALESCE(s.credits, 0), COALESCE(s.messages, 0),
+           COALESCE(s.exhaustion_events, 0), s.last_day, COALESCE(s.max_offset, -1), COALESCE(s.day1, 0), COALESCE(s.day7, 0),
+           COALESCE(s.week1, 0), COALESCE(s.weeks_mask, 0)
+         FROM users u LEFT JOIN ${activity} s ON s.user_id = u.user_id
          WHERE COALESCE(${SD}, @until) <= @until ${only('u.user_id')}
          ORDER BY u.user_id`,
       )
@@ -336,6 +339,53 @@ export class AnalyticsEngine {
   /** Users signed up inside the range (all users by `until` without a range). */
   private cohort(ctx: Context): UserState[] {
     return ctx.users.filter((u) => u.signupDay !== null && (!ctx.since || u.signupDay >= ctx.since));
+  }
+
+  /** Per-day active users and activity in the segment (columns of rollups.dayActivity). */
+  private activityDays(ctx: Context): string {
+    return ctx.rollups.days ? 'agg_day' : this.segmentRollup(ctx, 'activity', dayActivity(ctx.seg('user_id')));
+  }
+
+  /** Conversations in the segment by start day, use case and status (columns of rollups.conversationDays). */
+  private conversationDays(ctx: Context): string {
+    return ctx.rollups.days ? 'agg_conversation_day' : this.segmentRollup(ctx, 'conversations', conversationDays(ctx.seg('user_id')));
+  }
+
+  /** Conversations in the segment by start day and message count. */
+  private conversationLengths(ctx: Context): string {
+    return ctx.rollups.days ? 'agg_conversation_length' : this.segmentRollup(ctx, 'lengths', conversationLengths(ctx.seg('user_id')));
+  }
+
+  /** A rollup's rows for this context's segment, computed once into a temp table that every metric then reads. */
+  private segmentRollup(ctx: Context, kind: string, select: string): string {
+    let table = ctx.segmentRollups.get(kind);
+    if (!table) {
+      table = `seg_${kind}_${++this.segCounter}`;
+      this.db.exec(`CREATE TEMP TABLE ${table} AS ${select}`);
+      this.tempTables.push(table);
+      ctx.segmentRollups.set(kind, table);
+    }
+    return `temp.${table}`;
+  }
+
+  /** Users (in the segment) active inside the range. */
+  private activeUsers(ctx: Context): number {
+    const sql = ctx.rollups.users
+      ? `SELECT COUNT(*) FROM user_totals WHERE active_days > 0 ${ctx.since ? 'AND last_day >= @since' : ''} AND ${ctx.seg('user_id')}`
+      : `SELECT COUNT(DISTINCT user_id) FROM agg_user_day WHERE ${ctx.inRange('day')} AND ${ctx.seg('user_id')}`;
+    return this.db.prepare(sql).pluck().get(ctx.params) as number;
+  }
+
+  /**
+   * Per user (in the segment, with a conversation started by the end of the range): conversations started by then,
+   * and whether one started inside the range. The rows the single-session metrics count.
+   */
+  private conversationUsers(ctx: Context): string {
+    return ctx.rollups.users
+      ? `(SELECT user_id, conversations AS n, ${ctx.since ? 'last_conversation_day >= @since' : '1'} AS inRange FROM user_totals
+          WHERE conversations > 0 AND ${ctx.seg('user_id')})`
+      : `(SELECT user_id, COUNT(*) AS n, MAX(${ctx.since ? 'start_day >= @since' : '1'}) AS inRange FROM conversations
+          WHERE start_day <= @until AND ${ctx.seg('user_id')} GROUP BY user_id)`;
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -387,40 +437,32 @@ export class AnalyticsEngine {
       const activeOnLastDay = ctx.users.filter((u) => u.lastDay === until).length;
       const firstDay = since ?? this.firstDay() ?? until;
       const dayCount = Math.max(1, daysBetween(firstDay, until) + 1);
-      const activeSum = (
-        this.db.prepare(`SELECT COUNT(*) AS n FROM agg_user_day WHERE ${ctx.inRange('day')} AND ${ctx.seg('user_id')}`).get(ctx.params) as { n: number }
-      ).n;
+      const days = this.db
+        .prepare(`SELECT COALESCE(SUM(active_users), 0) AS activeSum, COALESCE(SUM(messages), 0) AS messages, COALESCE(SUM(events), 0) AS events,
+             COALESCE(SUM(credits), 0) AS credits FROM ${this.activityDays(ctx)} WHERE ${ctx.inRange('day')}`)
+        .get(ctx.params) as { activeSum: number; messages: number; events: number; credits: number };
       const w1Eligible = this.cohort(ctx).filter((u) => u.age >= 13);
       const w1 = w1Eligible.filter((u) => u.week1 === 1).length;
       const conv = this.db
-        .prepare(
-          `SELECT COUNT(*) AS conversations,
-             AVG((julianday(last_message_at) - julianday(started_at)) * 1440.0) AS avgMinutes
-           FROM conversations WHERE ${ctx.inRange('start_day')} AND ${ctx.seg('user_id')}`,
-        )
-        .get(ctx.params) as { conversations: number; avgMinutes: number | null };
-      const act = this.db
-        .prepare(
-          `SELECT COUNT(DISTINCT user_id) AS users, COALESCE(SUM(messages), 0) AS messages, COALESCE(SUM(events), 0) AS events,
-             COALESCE(SUM(credits), 0) AS credits FROM agg_user_day WHERE ${ctx.inRange('day')} AND ${ctx.seg('user_id')}`,
-        )
-        .get(ctx.params) as { users: number; messages: number; events: number; credits: number };
+        .prepare(`SELECT COALESCE(SUM(conversations), 0) AS conversations, SUM(duration_ms) AS durationMs, SUM(timed) AS timed
+           FROM ${this.conversationDays(ctx)} WHERE ${ctx.inRange('day')}`)
+        .get(ctx.params) as { conversations: number; durationMs: number | null; timed: number | null };
       return {
         range: { since, until },
         dailyActiveUsers: { ...ratio(activeOnLastDay, ctx.users.length), day: until },
-        averageDailyActiveUsers: round(activeSum / dayCount, 2)!,
+        averageDailyActiveUsers: round(days.activeSum / dayCount, 2)!,
         week1Retention: ratio(w1, w1Eligible.length),
         creditsExhausted: ratio(ctx.users.filter((u) => u.exhausted).length, ctx.users.length),
-        averageSessionMinutes: round(conv.avgMinutes, 2),
+        averageSessionMinutes: conv.timed ? round(conv.durationMs! / conv.timed / 60_000, 2) : null,
         topUseCases: this.useCaseShares(ctx).slice(0, 5),
         totals: {
           users: ctx.users.length,
           newUsers: this.cohort(ctx).length,
-          activeUsers: act.users,
+          activeUsers: this.activeUsers(ctx),
           conversations: conv.conversations,
-          messages: act.messages,
-          events: act.events,
-          creditsUsed: act.credits,
+          messages: days.messages,
+          events: days.events,
+          creditsUsed: days.credits,
         },
       };
     });
@@ -453,12 +495,16 @@ export class AnalyticsEngine {
   seedFunnel(filters: Filters = {}): SeedFunnel {
     return this.scoped(() => {
       const ctx = this.context(filters);
+      // Without a range start, up to the latest data: user_totals holds each user's journey already.
+      const journey = ctx.rollups.users && !ctx.since
+        ? `SELECT user_id, conversation_days AS active_days, conversation_credits AS total_credits, created_video, completed_any
+           FROM user_totals WHERE conversations > 0 AND ${ctx.seg('user_id')}`
+        : `SELECT user_id, COUNT(DISTINCT start_day) AS active_days, SUM(credits_used) AS total_credits,
+             MAX(has_video_gen) AS created_video, MAX(CASE WHEN completion_status = 'completed' THEN 1 ELSE 0 END) AS completed_any
+           FROM conversations WHERE ${ctx.inRange('start_day')} AND ${ctx.seg('user_id')} GROUP BY user_id`;
       const r = this.db
         .prepare(
-          `WITH user_journey AS (
-             SELECT user_id, COUNT(DISTINCT start_day) AS active_days, SUM(credits_used) AS total_credits,
-               MAX(has_video_gen) AS created_video, MAX(CASE WHEN completion_status = 'completed' THEN 1 ELSE 0 END) AS completed_any
-             FROM conversations WHERE ${ctx.inRange('start_day')} AND ${ctx.seg('user_id')} GROUP BY user_id)
+          `WITH user_journey AS (${journey})
            SELECT COUNT(*) AS total_users,
              COALESCE(SUM(CASE WHEN active_days >= 1 THEN 1 ELSE 0 END), 0) AS day_1_active,
              COALESCE(SUM(CASE WHEN created_video = 1 THEN 1 ELSE 0 END), 0) AS created_content,
@@ -552,8 +598,10 @@ export class AnalyticsEngine {
         .prepare(
           `SELECT u.user_id AS userId, u.email, a.credits AS totalCreditsUsed, u.credit_exhaustion_count AS creditExhaustionCount,
              a.exhaustion AS exhaustionEvents, u.last_active_at AS lastActiveAt
-           FROM (SELECT user_id, SUM(credits) AS credits, SUM(exhaustion_events) AS exhaustion FROM agg_user_day
-                 WHERE ${ctx.inRange('day')} AND ${ctx.seg('user_id')} GROUP BY user_id HAVING SUM(credits) >= ${HIGH_USAGE_CREDITS}) a
+           FROM (${ctx.rollups.users && !ctx.since
+             ? `SELECT user_id, credits, exhaustion_events AS exhaustion FROM user_totals WHERE credits >= ${HIGH_USAGE_CREDITS} AND ${ctx.seg('user_id')}`
+             : `SELECT user_id, SUM(credits) AS credits, SUM(exhaustion_events) AS exhaustion FROM agg_user_day
+                WHERE ${ctx.inRange('day')} AND ${ctx.seg('user_id')} GROUP BY user_id HAVING SUM(credits) >= ${HIGH_USAGE_CREDITS}`}) a
            JOIN users u ON u.user_id = a.user_id
            ORDER BY u.credit_exhaustion_count IS NOT NULL, u.credit_exhaustion_count DESC, a.exhaustion DESC, a.credits DESC, u.user_id`,
         )
@@ -565,30 +613,25 @@ export class AnalyticsEngine {
   usageHealth(filters: Filters = {}): UsageHealth {
     return this.once('usageHealth', filters, () => {
       const ctx = this.context(filters);
+      const days = this.conversationDays(ctx);
       const conv = this.db
         .prepare(
-          `SELECT COUNT(*) AS conversations, COUNT(DISTINCT user_id) AS users, AVG(message_count) AS avgMessages,
-             SUM(completion_status = 'completed') AS completed, SUM(completion_status IS NOT NULL) AS withStatus
-           FROM conversations WHERE ${ctx.inRange('start_day')} AND ${ctx.seg('user_id')}`,
+          `SELECT COALESCE(SUM(conversations), 0) AS conversations, SUM(messages) AS messages,
+             SUM(CASE WHEN completion_status = 'completed' THEN conversations ELSE 0 END) AS completed,
+             SUM(CASE WHEN completion_status IS NOT NULL THEN conversations ELSE 0 END) AS withStatus
+           FROM ${days} WHERE ${ctx.inRange('day')}`,
         )
-        .get(ctx.params) as { conversations: number; users: number; avgMessages: number | null; completed: number | null; withStatus: number | null };
+        .get(ctx.params) as { conversations: number; messages: number | null; completed: number | null; withStatus: number | null };
       const byStatus = Object.fromEntries(
         (
           this.db
-            .prepare(
-              `SELECT COALESCE(completion_status, 'none') AS s, COUNT(*) AS n FROM conversations
-               WHERE ${ctx.inRange('start_day')} AND ${ctx.seg('user_id')} GROUP BY 1 ORDER BY 1`,
-            )
+            .prepare(`SELECT COALESCE(completion_status, 'none') AS s, SUM(conversations) AS n FROM ${days} WHERE ${ctx.inRange('day')} GROUP BY 1 ORDER BY 1`)
             .all(ctx.params) as Array<{ s: string; n: number }>
         ).map((r) => [r.s, r.n]),
       );
       // Single-session: among users with a conversation in the range, those with exactly one up to the end of it.
       const single = this.db
-        .prepare(
-          `SELECT COUNT(*) AS users, SUM(n = 1) AS single FROM (
-             SELECT user_id, COUNT(*) AS n, MAX(${ctx.since ? 'start_day >= @since' : '1'}) AS inRange FROM conversations
-             WHERE start_day <= @until AND ${ctx.seg('user_id')} GROUP BY user_id) WHERE inRange = 1`,
-        )
+        .prepare(`SELECT COUNT(*) AS users, SUM(n = 1) AS single FROM ${this.conversationUsers(ctx)} WHERE inRange = 1`)
         .get(ctx.params) as { users: number; single: number | null };
       const tools = ctx.filters.tools?.length ? 'AND tool_name IN (SELECT value FROM json_each(@tools))' : '';
       const byTool = this.db
@@ -609,8 +652,8 @@ export class AnalyticsEngine {
         return { users: hours.length, medianHours: round(percentile(hours, 0.5), 2), p90Hours: round(percentile(hours, 0.9), 2) };
       };
       return {
-        conversationsPerUser: conv.users ? round(conv.conversations / conv.users, 3) : null,
-        messagesPerConversation: round(conv.avgMessages, 3),
+        conversationsPerUser: single.users ? round(conv.conversations / single.users, 3) : null,
+        messagesPerConversation: conv.conversations ? round(conv.messages! / conv.conversations, 3) : null,
         singleSessionUsers: ratio(single.single ?? 0, single.users),
         completionRate: ratio(conv.completed ?? 0, conv.withStatus ?? 0),
         completionByStatus: byStatus,
@@ -672,17 +715,21 @@ export class AnalyticsEngine {
       const praise = this.usersWithSignal(ctx, 'praise');
       const requests = this.usersWithSignal(ctx, 'feature_request');
       const singleIds = this.db
-        .prepare(`SELECT user_id FROM conversations WHERE start_day <= @until AND ${ctx.seg('user_id')} GROUP BY user_id
-                  HAVING COUNT(*) = 1 ${ctx.since ? 'AND MAX(start_day) >= @since' : ''} ORDER BY user_id`)
+        .prepare(`SELECT user_id FROM ${this.conversationUsers(ctx)} WHERE inRange = 1 AND n = 1 ORDER BY user_id`)
         .pluck()
         .all(ctx.params) as string[];
       const convStats = this.db
-        .prepare(`SELECT COUNT(*) AS n, SUM(message_count < @short) AS short FROM conversations WHERE ${ctx.inRange('start_day')} AND ${ctx.seg('user_id')}`)
+        .prepare(`SELECT COALESCE(SUM(conversations), 0) AS n, SUM(CASE WHEN message_count < @short THEN conversations ELSE 0 END) AS short
+                  FROM ${this.conversationLengths(ctx)} WHERE ${ctx.inRange('day')}`)
         .get({ ...ctx.params, short: t.shortConversationMessages }) as { n: number; short: number | null };
-      const shortIds = this.db
-        .prepare(`SELECT id FROM conversations WHERE message_count < @short AND ${ctx.inRange('start_day')} AND ${ctx.seg('user_id')} ORDER BY started_at DESC, id LIMIT ${EVIDENCE_CAP}`)
-        .pluck()
-        .all({ ...ctx.params, short: t.shortConversationMessages }) as string[];
+      // Evidence: the latest conversations first (conversations_started), capped; totals come from the counts.
+      const latestConversations = (where: string, params: Record<string, unknown>) =>
+        this.db
+          // +start_day: walk conversations_started from the latest (and stop at the cap), not the range's index.
+          .prepare(`SELECT id FROM conversations WHERE ${where} AND ${ctx.inRange('+start_day')} AND ${ctx.seg('user_id')} ORDER BY started_at DESC, id LIMIT ${EVIDENCE_CAP}`)
+          .pluck()
+          .all({ ...ctx.params, ...params }) as string[];
+      const shortIds = latestConversations('message_count < @short', { short: t.shortConversationMessages });
       const failingUsers = this.db
         .prepare(`SELECT DISTINCT user_id FROM agg_failure WHERE ${ctx.inRange('day')} AND ${ctx.seg('user_id')} ORDER BY user_id`)
         .pluck()
@@ -690,17 +737,14 @@ export class AnalyticsEngine {
       const blockers = this.blockers(filters);
       const blockedTotal = blockers.reduce((s, b) => s + b.conversations, 0);
       const top = blockers[0];
-      const topBlockerIds = top
-        ? (this.db
-            .prepare(`SELECT id FROM conversations WHERE blocker = @b AND ${ctx.inRange('start_day')} AND ${ctx.seg('user_id')} ORDER BY started_at DESC, id`)
-            .pluck()
-            .all({ ...ctx.params, b: top.blocker }) as string[])
-        : [];
+      const topBlockerIds = top ? latestConversations('blocker = @b', { b: top.blocker }) : [];
       const vision = JSON.stringify(t.visionUseCases);
-      const offVision = this.db
-        .prepare(`SELECT id FROM conversations WHERE use_case NOT IN (SELECT value FROM json_each(@vision)) AND ${ctx.inRange('start_day')} AND ${ctx.seg('user_id')} ORDER BY started_at DESC, id`)
+      const visionFilter = 'use_case NOT IN (SELECT value FROM json_each(@vision))';
+      const offVisionTotal = this.db
+        .prepare(`SELECT COALESCE(SUM(conversations), 0) FROM ${this.conversationDays(ctx)} WHERE ${visionFilter} AND ${ctx.inRange('day')}`)
         .pluck()
-        .all({ ...ctx.params, vision }) as string[];
+        .get({ ...ctx.params, vision }) as number;
+      const offVision = latestConversations(visionFilter, { vision });
       const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);
       const shortShare = convStats.n ? (convStats.short ?? 0) / convStats.n : null;
 
@@ -721,12 +765,12 @@ export class AnalyticsEngine {
           `${convStats.short ?? 0} of ${convStats.n} conversations have fewer than ${t.shortConversationMessages} messages (${pct(shortShare)})`),
         check('high_error_rate', health.overallErrorRate.rate, t.errorRate, health.overallErrorRate.total, (v) => v > t.errorRate, { kind: 'users', ids: failingUsers },
           `${health.overallErrorRate.count} of ${health.overallErrorRate.total} tool calls failed (${pct(health.overallErrorRate.rate)})`),
-        check('repeated_blockers', top && blockedTotal ? top.conversations / blockedTotal : null, t.repeatedBlockerShare, blockedTotal, (v) => v > t.repeatedBlockerShare, { kind: 'conversations', ids: topBlockerIds },
+        check('repeated_blockers', top && blockedTotal ? top.conversations / blockedTotal : null, t.repeatedBlockerShare, blockedTotal, (v) => v > t.repeatedBlockerShare, { kind: 'conversations', ids: topBlockerIds, total: top?.conversations ?? 0 },
           top ? `"${top.blocker}" blocks ${top.conversations} of ${blockedTotal} blocked conversations` : 'no blocked conversations'),
         check('feature_requests', activeUsers ? requests.length / activeUsers : null, t.featureRequestUserRate, activeUsers, (v) => v > t.featureRequestUserRate, { kind: 'users', ids: requests },
           `${requests.length} of ${activeUsers} active users asked for a feature`),
-        check('off_vision_use_cases', convStats.n ? offVision.length / convStats.n : null, t.offVisionRate, convStats.n, (v) => v > t.offVisionRate, { kind: 'conversations', ids: offVision },
-          `${offVision.length} of ${convStats.n} conversations are outside ${t.visionUseCases.join(', ')}`),
+        check('off_vision_use_cases', convStats.n ? offVisionTotal / convStats.n : null, t.offVisionRate, convStats.n, (v) => v > t.offVisionRate, { kind: 'conversations', ids: offVision, total: offVisionTotal },
+          `${offVisionTotal} of ${convStats.n} conversations are outside ${t.visionUseCases.join(', ')}`),
       ];
     });
   }
@@ -739,13 +783,13 @@ export class AnalyticsEngine {
       for (let d = first; d <= ctx.until; d = addDays(d, 1)) days.set(d, { day: d, activeUsers: 0, signups: 0, conversations: 0, events: 0, creditsUsed: 0 });
       const p = { since: first, until: ctx.until };
       for (const r of this.db
-        .prepare(`SELECT day, COUNT(*) AS a, SUM(events) AS e, SUM(credits) AS c FROM agg_user_day WHERE day >= @since AND day <= @until AND ${ctx.seg('user_id')} GROUP BY day`)
+        .prepare(`SELECT day, active_users AS a, events AS e, credits AS c FROM ${this.activityDays(ctx)} WHERE day >= @since AND day <= @until`)
         .all(p) as Array<{ day: string; a: number; e: number; c: number }>) {
         const x = days.get(r.day);
         if (x) Object.assign(x, { activeUsers: r.a, events: r.e, creditsUsed: r.c });
       }
       for (const r of this.db
-        .prepare(`SELECT start_day AS day, COUNT(*) AS n FROM conversations WHERE start_day >= @since AND start_day <= @until AND ${ctx.seg('user_id')} GROUP BY start_day`)
+        .prepare(`SELECT day, SUM(conversations) AS n FROM ${this.conversationDays(ctx)} WHERE day >= @since AND day <= @until GROUP BY day`)
         .all(p) as Array<{ day: string; n: number }>) {
         const x = days.get(r.day);
         if (x) x.conversations = r.n;
@@ -786,6 +830,11 @@ export class AnalyticsEngine {
 
   private latestDay(): string | null {
     return (this.db.prepare('SELECT MAX(day) AS d FROM agg_user_day').get() as { d: string | null }).d;
+  }
+
+  /** The latest day with activity or a conversation start (what user_totals covers). */
+  private latestDataDay(): string | null {
+    return this.db.prepare('SELECT MAX(d) FROM (SELECT MAX(day) AS d FROM agg_user_day UNION ALL SELECT MAX(start_day) FROM conversations)').pluck().get() as string | null;
   }
 
   private firstDay(): string | null {
@@ -893,7 +942,7 @@ export class AnalyticsEngine {
       .prepare(`SELECT u.user_id FROM users u ${where} ORDER BY ${column} IS NULL, ${column} ${dir}, u.user_id LIMIT @limit OFFSET @offset`)
       .pluck()
       .all({ until, limit: q.limit, offset: q.offset }) as string[];
-    const byId = new Map(this.computeUserStates(until, ids).map((u) => [u.userId, u]));
+    const byId = new Map(this.computeUserStates(until, false, ids).map((u) => [u.userId, u]));
     const page = ids.map((id) => byId.get(id)!);
     const extras = this.extras(ids);
     return { rows: page.map((u) => this.toRow(u, extras)), total };

@@ -1,5 +1,6 @@
 import type { StoredEvent } from '../../shared/event.js';
 import { CREATION_TOOLS, CREDIT_EXHAUSTION_ERRORS, HIGH_USAGE_CREDITS, classifyUseCase, messageSignalFlags, weekStart } from '../../shared/metrics.js';
+import { ROLLUPS_VERSION, refreshRollups } from './rollups.js';
 import { SNAPSHOT_DDL, SNAPSHOT_SCHEMA_VERSION, ensureSnapshotSchema } from './schema.js';
 import type { Statement } from 'better-sqlite3';
 import type { Snapshot } from './snapshot.js';
@@ -245,11 +246,27 @@ export class SnapshotWriter {
       toolDay: db.prepare(`INSERT INTO agg_tool_day (tool_name, day, user_id, calls, failed) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT (tool_name, day, user_id) DO UPDATE SET calls = calls + excluded.calls, failed = failed + excluded.failed`),
       toolDayPrune: db.prepare('DELETE FROM agg_tool_day WHERE tool_name = ? AND day = ? AND user_id = ? AND calls <= 0'),
+      conversationDay: db.prepare('SELECT start_day FROM conversations WHERE id = ?').pluck(),
+      rollupsStale: db.prepare(`INSERT INTO meta (key, value) VALUES ('rollups', 'stale') ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
     };
+    // Rollups left stale by a writer that stopped before finish() (its touched rows are unknown): rebuilt in full.
+    this.rebuildRollups = snapshot.getMeta('rollups') !== ROLLUPS_VERSION;
   }
 
   private readonly touchedUsers = new Set<string>();
   private readonly touchedConversations = new Set<string>();
+  /** Days of agg_user_day rows and conversations' start days changed since the last finish() (rollups.ts). */
+  private readonly touchedDays = new Set<string>();
+  private readonly touchedConversationDays = new Set<string>();
+  private rebuildRollups: boolean;
+  private markedStale = false;
+
+  /** Until finish() refreshes them, the rollups do not match the tables: the engine reads the tables. */
+  private markRollupsStale(): void {
+    if (this.markedStale) return;
+    this.s.rollupsStale.run();
+    this.markedStale = true;
+  }
 
   /**
    * Applies one batch in one SQLite transaction. Derived columns of the touched rows are refreshed by
@@ -259,6 +276,7 @@ export class SnapshotWriter {
     const touchedUsers = this.touchedUsers;
     const touchedConversations = this.touchedConversations;
     this.snapshot.db.transaction(() => {
+      this.markRollupsStale();
       for (const u of batch.users ?? []) {
         const created = u.created_at ? new Date(u.created_at).toISOString() : null;
         this.s.upsertUser.run({
@@ -287,6 +305,11 @@ export class SnapshotWriter {
       }
       for (const c of batch.conversations ?? []) {
         const started = c.started_at ? new Date(c.started_at).toISOString() : null;
+        if (!this.bulkInsertEvent) {
+          const before = this.s.conversationDay.get(c.id) as string | null | undefined;
+          if (before) this.touchedConversationDays.add(before);
+        }
+        if (started) this.touchedConversationDays.add(day(started));
         this.s.upsertConversation.run({
           id: c.id,
           user_id: c.user_id,
@@ -368,13 +391,27 @@ export class SnapshotWriter {
     const users = this.touchedUsers.size > total / 5 ? 'all' : this.touchedUsers;
     const convTotal = (db.prepare('SELECT COUNT(*) AS n FROM conversations').get() as { n: number }).n;
     const conversations = this.touchedConversations.size > convTotal / 5 ? 'all' : this.touchedConversations;
-    db.transaction(() => this.refreshDerived(users, conversations))();
+    const full = this.rebuildRollups;
+    db.transaction(() => {
+      this.refreshDerived(users, conversations);
+      refreshRollups(db, {
+        users: full ? 'all' : users,
+        days: full ? 'all' : this.touchedDays,
+        conversationDays: full ? 'all' : this.touchedConversationDays,
+      });
+      this.snapshot.setMeta('rollups', ROLLUPS_VERSION);
+    })();
+    this.rebuildRollups = false;
+    this.markedStale = false;
     this.touchedUsers.clear();
     this.touchedConversations.clear();
+    this.touchedDays.clear();
+    this.touchedConversationDays.clear();
   }
 
   private flush(d: Deltas): void {
     for (const { cols, n } of d.userDay.values()) {
+      this.touchedDays.add(cols[1] as string);
       this.s.userDay.run(...cols, ...n);
       if (n[0] < 0) this.s.userDayPrune.run(...cols);
     }
@@ -437,8 +474,12 @@ export class SnapshotWriter {
     const db = this.snapshot.db;
     let removed = 0;
     db.transaction(() => {
+      this.markRollupsStale();
       const events = db.prepare('SELECT * FROM events WHERE user_id = ?');
+      const conversationDays = db.prepare('SELECT DISTINCT start_day FROM conversations WHERE user_id = ? AND start_day IS NOT NULL').pluck();
       for (const id of userIds) {
+        this.touchedUsers.add(id);
+        for (const d of conversationDays.all(id) as string[]) this.touchedConversationDays.add(d);
         const deltas = new Deltas();
         for (const e of events.iterate(id) as Iterable<FlatEvent>) deltas.add(e, -1);
         this.flush(deltas);

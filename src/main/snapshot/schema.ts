@@ -4,6 +4,7 @@
  * kept current as rows arrive (apply.ts) so the dashboard never scans events.
  */
 import type Database from 'better-sqlite3';
+import { ROLLUPS_DDL } from './rollups.js';
 
 // 2: events.id unique through the events_id index instead of the table's PRIMARY KEY (a first sync builds it once at
 // the end instead of inserting 10M random ids into a B-tree one by one). Version 1 snapshots keep their PRIMARY KEY.
@@ -42,6 +43,10 @@ CREATE TABLE IF NOT EXISTS conversations (
 );
 CREATE INDEX IF NOT EXISTS conversations_user ON conversations (user_id, started_at);
 CREATE INDEX IF NOT EXISTS conversations_day ON conversations (start_day);
+-- Evidence lists (latest conversations first) stop after their first rows instead of sorting every conversation.
+CREATE INDEX IF NOT EXISTS conversations_started ON conversations (started_at);
+-- Blockers read only the blocked conversations (and never the table).
+CREATE INDEX IF NOT EXISTS conversations_blocker ON conversations (blocker, start_day, user_id) WHERE blocker IS NOT NULL;
 
 CREATE TABLE IF NOT EXISTS events (
   id TEXT NOT NULL,                 -- unique (events_id, see ensureSnapshotSchema)
@@ -90,7 +95,7 @@ CREATE TABLE IF NOT EXISTS agg_tool_day (
   PRIMARY KEY (tool_name, day, user_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS agg_tool_day_user ON agg_tool_day (user_id, tool_name);
-`;
+${ROLLUPS_DDL}`;
 
 /** Creates what is missing: tables, and indexes a bulk load dropped or a crash left unbuilt. */
 export function ensureSnapshotSchema(db: Database.Database): void {
