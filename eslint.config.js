@@ -3,7 +3,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['out/', 'dist/', 'node_modules/', 'test-results/', 'playwright-report/', '.uis-test/'] },
+  { ignores: ['out/', 'dist/', 'node_modules/', 'test-results/', 'playwright-report/', '.uis-test/', 'scratch/'] /* scratch/: local, gitignored experiments */ },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
