@@ -1,10 +1,12 @@
 /**
  * Rollups: what the dashboard reads instead of scanning the per-user-day and per-conversation tables.
  *
- * - `agg_day`, `agg_conversation_day`, `agg_conversation_length`: per day, no user dimension (a few rows a day at any
- *   size). They answer any date range without a segment.
- * - `user_totals`: one row per user with everything up to the snapshot's latest data. It answers any range that ends
- *   on or after the latest day (the default "all time" view and the 7/30/90-day presets), segment or not.
+ * - `agg_day`, `agg_conversation_day`, `agg_conversation_length`, `agg_tool_calls_day`: per day, no user dimension
+ *   (a few rows a day at any size). They answer any date range without a segment.
+ * - `user_totals`: one row per user with everything up to the snapshot's latest data, and `user_use_cases`,
+ *   `user_failures`: one row per user and use case / failure kind, with the last day seen. They answer any range that
+ *   ends on or after the latest day (the default "all time" view and the 7/30/90-day presets), segment or not: a user
+ *   was active in [since, latest] exactly when their last day is on or after `since`.
  *
  * Each rollup's SELECT is written once here and used twice: by the writer to refresh the rows a sync touched, and by
  * the engine, over the same tables with the segment's condition, wherever a rollup cannot answer. The two paths add
@@ -28,6 +30,12 @@ CREATE TABLE IF NOT EXISTS agg_conversation_day (
 CREATE INDEX IF NOT EXISTS agg_conversation_day_day ON agg_conversation_day (day);
 CREATE TABLE IF NOT EXISTS agg_conversation_length (day TEXT NOT NULL, message_count INTEGER, conversations INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS agg_conversation_length_day ON agg_conversation_length (day);
+CREATE TABLE IF NOT EXISTS agg_tool_calls_day (day TEXT NOT NULL, tool_name TEXT NOT NULL, calls INTEGER NOT NULL, failed INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS agg_tool_calls_day_day ON agg_tool_calls_day (day);
+CREATE TABLE IF NOT EXISTS user_use_cases (user_id TEXT NOT NULL, use_case TEXT, conversations INTEGER NOT NULL, last_day TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS user_use_cases_user ON user_use_cases (user_id);
+CREATE TABLE IF NOT EXISTS user_failures (user_id TEXT NOT NULL, tool_name TEXT, error_type TEXT, failures INTEGER NOT NULL, last_day TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS user_failures_user ON user_failures (user_id);
 CREATE TABLE IF NOT EXISTS user_totals (
   user_id TEXT PRIMARY KEY,
   -- agg_user_day, offsets from the signup day (see USER_ACTIVITY)
@@ -62,6 +70,20 @@ const userConversations = (where: string) => `
     SUM(credits_used) AS conversation_credits, MAX(has_video_gen) AS created_video,
     MAX(CASE WHEN completion_status = 'completed' THEN 1 ELSE 0 END) AS completed_any
   FROM conversations WHERE start_day IS NOT NULL AND ${where} GROUP BY user_id`;
+
+/** Conversations per user and use case, with the last start day. */
+export const userUseCases = (where: string) => `
+  SELECT user_id, use_case, COUNT(*) AS conversations, MAX(start_day) AS last_day
+  FROM conversations WHERE start_day IS NOT NULL AND ${where} GROUP BY user_id, use_case`;
+
+/** Failed tool calls per user, tool and error, with the last day seen. */
+export const userFailures = (where: string) => `
+  SELECT user_id, tool_name, error_type, SUM(failures) AS failures, MAX(day) AS last_day
+  FROM agg_failure WHERE ${where} GROUP BY user_id, tool_name, error_type`;
+
+/** Tool calls and failures per day and tool. */
+export const toolDays = (where: string) => `
+  SELECT day, tool_name, SUM(calls) AS calls, SUM(failed) AS failed FROM agg_tool_day WHERE ${where} GROUP BY day, tool_name`;
 
 /** Active users and activity per day. */
 export const dayActivity = (where: string) => `
@@ -111,11 +133,17 @@ export function refreshRollups(db: Database.Database, touched: { users: Touched;
         UNION ALL
         SELECT user_id, ${nulls(activity)}, ${conversations} FROM (${userConversations(users('user_id'))}))
       GROUP BY user_id`);
+    db.exec(`DELETE FROM user_use_cases WHERE ${users('user_id')}`);
+    db.exec(`INSERT INTO user_use_cases ${userUseCases(users('user_id'))}`);
+    db.exec(`DELETE FROM user_failures WHERE ${users('user_id')}`);
+    db.exec(`INSERT INTO user_failures ${userFailures(users('user_id'))}`);
   }
   if (touched.days === 'all' || touched.days.size > 0) {
     const days = scope(db, 'rollup_days', touched.days);
     db.exec(`DELETE FROM agg_day WHERE ${days('day')}`);
     db.exec(`INSERT INTO agg_day ${dayActivity(days('day'))}`);
+    db.exec(`DELETE FROM agg_tool_calls_day WHERE ${days('day')}`);
+    db.exec(`INSERT INTO agg_tool_calls_day ${toolDays(days('day'))}`);
   }
   if (touched.conversationDays === 'all' || touched.conversationDays.size > 0) {
     const days = scope(db, 'rollup_conversation_days', touched.conversationDays);
