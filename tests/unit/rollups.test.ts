@@ -87,7 +87,7 @@ describe('rollups', () => {
     expect(fast.dashboard(all).creditExhaustion).toEqual(before.creditExhaustion);
   });
 
-  it('while a write is not finished the engine reads the tables; incremental writes refresh only what they touched, correctly', () => {
+  it('while a write is not finished the engine reads the tables; incremental writes keep the rollups right (deltas per day, touched users recomputed)', () => {
     // Late events: new days, conversations already known that grow, conversations and a user that are new.
     writer.apply({ users: [rows.users[0]], events: late });
     expect(snapshot.getMeta('rollups')).toBe('stale');

@@ -1,6 +1,6 @@
 import type { StoredEvent } from '../../shared/event.js';
 import { CREATION_TOOLS, CREDIT_EXHAUSTION_ERRORS, HIGH_USAGE_CREDITS, classifyUseCase, messageSignalFlags, weekStart } from '../../shared/metrics.js';
-import { ROLLUPS_VERSION, refreshRollups } from './rollups.js';
+import { ROLLUPS_VERSION, conversationContributions, rebuildDayRollups, refreshUserRollups, type ConversationContribution } from './rollups.js';
 import { SNAPSHOT_DDL, SNAPSHOT_SCHEMA_VERSION, ensureSnapshotSchema } from './schema.js';
 import type { Statement } from 'better-sqlite3';
 import type { Snapshot } from './snapshot.js';
@@ -161,6 +161,25 @@ class Deltas {
   intent: Counter = new Map();
   failure: Counter = new Map();
   toolDay: Counter = new Map();
+  // The per-day rollups (rollups.ts), where they are kept by deltas (not while they are to be rebuilt).
+  day: Counter = new Map();
+  toolCalls: Counter = new Map();
+  conversationDay: Counter = new Map();
+  conversationLength: Counter = new Map();
+
+  constructor(readonly rollups: boolean) {}
+
+  addConversation(c: ConversationContribution | undefined, sign: 1 | -1): void {
+    if (!this.rollups || !c?.start_day) return;
+    const cols = [c.start_day, c.use_case, c.completion_status];
+    const d = counts(this.conversationDay, JSON.stringify(cols), () => cols, 4);
+    d[0] += sign;
+    d[1] += (c.message_count ?? 0) * sign;
+    d[2] += (c.duration_ms ?? 0) * sign;
+    d[3] += (c.duration_ms === null ? 0 : 1) * sign;
+    const length = [c.start_day, c.message_count];
+    counts(this.conversationLength, JSON.stringify(length), () => length, 1)[0] += sign;
+  }
 
   add(e: FlatEvent, sign: 1 | -1): void {
     const isMessage = e.event_type === 'message' ? 1 : 0;
@@ -187,6 +206,16 @@ class Deltas {
     }
     if (isTool && e.tool_name !== null) {
       const t = counts(this.toolDay, `${e.tool_name}\u0000${e.day}\u0000${e.user_id}`, () => [e.tool_name, e.day, e.user_id], 2);
+      t[0] += sign;
+      t[1] += failed * sign;
+    }
+    if (!this.rollups) return;
+    const d = counts(this.day, e.day, () => [e.day], 4); // [active users (see flush), events, messages, credits]
+    d[1] += sign;
+    d[2] += isMessage * sign;
+    d[3] += e.credits * sign;
+    if (isTool && e.tool_name !== null) {
+      const t = counts(this.toolCalls, `${e.day}\u0000${e.tool_name}`, () => [e.day, e.tool_name], 2);
       t[0] += sign;
       t[1] += failed * sign;
     }
@@ -246,7 +275,25 @@ export class SnapshotWriter {
       toolDay: db.prepare(`INSERT INTO agg_tool_day (tool_name, day, user_id, calls, failed) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT (tool_name, day, user_id) DO UPDATE SET calls = calls + excluded.calls, failed = failed + excluded.failed`),
       toolDayPrune: db.prepare('DELETE FROM agg_tool_day WHERE tool_name = ? AND day = ? AND user_id = ? AND calls <= 0'),
-      conversationDay: db.prepare('SELECT start_day FROM conversations WHERE id = ?').pluck(),
+      userDayExists: db.prepare('SELECT 1 FROM agg_user_day WHERE user_id = ? AND day = ?').pluck(),
+      day: db.prepare(`INSERT INTO agg_day (day, active_users, events, messages, credits) VALUES (?, ?, ?, ?, ?) ON CONFLICT (day) DO UPDATE SET
+          active_users = active_users + excluded.active_users, events = events + excluded.events, messages = messages + excluded.messages,
+          credits = credits + excluded.credits`),
+      dayPrune: db.prepare('DELETE FROM agg_day WHERE day = ? AND active_users <= 0'),
+      toolCalls: db.prepare(`INSERT INTO agg_tool_calls_day (day, tool_name, calls, failed) VALUES (?, ?, ?, ?)
+        ON CONFLICT (day, tool_name) DO UPDATE SET calls = calls + excluded.calls, failed = failed + excluded.failed`),
+      toolCallsPrune: db.prepare('DELETE FROM agg_tool_calls_day WHERE day = ? AND tool_name = ? AND calls <= 0'),
+      conversation: db.prepare(conversationContributions('id = ?')),
+      userConversations: db.prepare(conversationContributions('user_id = ?')),
+      // Keys may be NULL (IS): no unique index to upsert on, so update, else insert.
+      conversationDay: db.prepare(`UPDATE agg_conversation_day SET conversations = conversations + ?, messages = messages + ?,
+          duration_ms = duration_ms + ?, timed = timed + ? WHERE day = ? AND use_case IS ? AND completion_status IS ?`),
+      conversationDayInsert: db.prepare(`INSERT INTO agg_conversation_day (conversations, messages, duration_ms, timed, day, use_case, completion_status)
+        VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      conversationDayPrune: db.prepare('DELETE FROM agg_conversation_day WHERE day = ? AND use_case IS ? AND completion_status IS ? AND conversations <= 0'),
+      conversationLength: db.prepare('UPDATE agg_conversation_length SET conversations = conversations + ? WHERE day = ? AND message_count IS ?'),
+      conversationLengthInsert: db.prepare('INSERT INTO agg_conversation_length (conversations, day, message_count) VALUES (?, ?, ?)'),
+      conversationLengthPrune: db.prepare('DELETE FROM agg_conversation_length WHERE day = ? AND message_count IS ? AND conversations <= 0'),
       rollupsStale: db.prepare(`INSERT INTO meta (key, value) VALUES ('rollups', 'stale') ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
     };
     // Rollups left stale by a writer that stopped before finish() (its touched rows are unknown): rebuilt in full.
@@ -255,9 +302,7 @@ export class SnapshotWriter {
 
   private readonly touchedUsers = new Set<string>();
   private readonly touchedConversations = new Set<string>();
-  /** Days of agg_user_day rows and conversations' start days changed since the last finish() (rollups.ts). */
-  private readonly touchedDays = new Set<string>();
-  private readonly touchedConversationDays = new Set<string>();
+  /** The rollups are built from the tables at finish() (and not kept by deltas until then). */
   private rebuildRollups: boolean;
   private markedStale = false;
 
@@ -277,6 +322,7 @@ export class SnapshotWriter {
     const touchedConversations = this.touchedConversations;
     this.snapshot.db.transaction(() => {
       this.markRollupsStale();
+      const deltas = new Deltas(!this.rebuildRollups);
       for (const u of batch.users ?? []) {
         const created = u.created_at ? new Date(u.created_at).toISOString() : null;
         this.s.upsertUser.run({
@@ -305,11 +351,7 @@ export class SnapshotWriter {
       }
       for (const c of batch.conversations ?? []) {
         const started = c.started_at ? new Date(c.started_at).toISOString() : null;
-        if (!this.bulkInsertEvent) {
-          const before = this.s.conversationDay.get(c.id) as string | null | undefined;
-          if (before) this.touchedConversationDays.add(before);
-        }
-        if (started) this.touchedConversationDays.add(day(started));
+        if (deltas.rollups) deltas.addConversation(this.s.conversation.get(c.id) as ConversationContribution | undefined, -1);
         this.s.upsertConversation.run({
           id: c.id,
           user_id: c.user_id,
@@ -328,10 +370,10 @@ export class SnapshotWriter {
           has_video_gen: c.tools_used && Object.prototype.hasOwnProperty.call(c.tools_used, 'video_gen') ? 1 : 0,
           change_seq: c.change_seq ?? null,
         });
+        if (deltas.rollups) deltas.addConversation(this.s.conversation.get(c.id) as ConversationContribution, 1);
         touchedUsers.add(c.user_id);
         touchedConversations.add(c.id);
       }
-      const deltas = new Deltas();
       const insertEvent = this.bulkInsertEvent ?? this.s.insertEvent;
       const flat = (batch.events ?? []).map(flattenEvent).concat((batch.pulledEvents ?? []).map(flattenPulledEvent));
       for (const e of flat) {
@@ -376,6 +418,7 @@ export class SnapshotWriter {
       .all() as string[];
     for (const name of indexes) db.exec(`DROP INDEX "${name}"`);
     this.bulkInsertEvent = db.prepare(INSERT_EVENT);
+    this.rebuildRollups = true; // once at the end, from the loaded tables
     this.snapshot.setMeta('schema_version', String(SNAPSHOT_SCHEMA_VERSION));
   }
 
@@ -391,29 +434,41 @@ export class SnapshotWriter {
     const users = this.touchedUsers.size > total / 5 ? 'all' : this.touchedUsers;
     const convTotal = (db.prepare('SELECT COUNT(*) AS n FROM conversations').get() as { n: number }).n;
     const conversations = this.touchedConversations.size > convTotal / 5 ? 'all' : this.touchedConversations;
-    const full = this.rebuildRollups;
     db.transaction(() => {
       this.refreshDerived(users, conversations);
-      refreshRollups(db, {
-        users: full ? 'all' : users,
-        days: full ? 'all' : this.touchedDays,
-        conversationDays: full ? 'all' : this.touchedConversationDays,
-      });
+      if (this.rebuildRollups) rebuildDayRollups(db);
+      refreshUserRollups(db, this.rebuildRollups ? 'all' : users);
       this.snapshot.setMeta('rollups', ROLLUPS_VERSION);
     })();
     this.rebuildRollups = false;
     this.markedStale = false;
     this.touchedUsers.clear();
     this.touchedConversations.clear();
-    this.touchedDays.clear();
-    this.touchedConversationDays.clear();
   }
 
   private flush(d: Deltas): void {
     for (const { cols, n } of d.userDay.values()) {
-      this.touchedDays.add(cols[1] as string);
+      const existed = d.rollups && this.s.userDayExists.get(...cols) ? 1 : 0;
       this.s.userDay.run(...cols, ...n);
-      if (n[0] < 0) this.s.userDayPrune.run(...cols);
+      const pruned = n[0] < 0 && this.s.userDayPrune.run(...cols).changes > 0;
+      // A day's active users: its agg_user_day rows, counted as they appear and go.
+      if (d.rollups) counts(d.day, cols[1] as string, () => [cols[1]], 4)[0] += (pruned ? 0 : 1) - existed;
+    }
+    for (const { cols, n } of d.day.values()) {
+      this.s.day.run(...cols, ...n);
+      if (n[0] < 0) this.s.dayPrune.run(...cols);
+    }
+    for (const { cols, n } of d.toolCalls.values()) {
+      this.s.toolCalls.run(...cols, ...n);
+      if (n[0] < 0) this.s.toolCallsPrune.run(...cols);
+    }
+    for (const { cols, n } of d.conversationDay.values()) {
+      if (this.s.conversationDay.run(...n, ...cols).changes === 0) this.s.conversationDayInsert.run(...n, ...cols);
+      if (n[0] < 0) this.s.conversationDayPrune.run(...cols);
+    }
+    for (const { cols, n } of d.conversationLength.values()) {
+      if (this.s.conversationLength.run(...n, ...cols).changes === 0) this.s.conversationLengthInsert.run(...n, ...cols);
+      if (n[0] < 0) this.s.conversationLengthPrune.run(...cols);
     }
     for (const [k, { cols, n }] of d.intent) {
       if (n[0] === 0) continue;
@@ -476,12 +531,11 @@ export class SnapshotWriter {
     db.transaction(() => {
       this.markRollupsStale();
       const events = db.prepare('SELECT * FROM events WHERE user_id = ?');
-      const conversationDays = db.prepare('SELECT DISTINCT start_day FROM conversations WHERE user_id = ? AND start_day IS NOT NULL').pluck();
       for (const id of userIds) {
         this.touchedUsers.add(id);
-        for (const d of conversationDays.all(id) as string[]) this.touchedConversationDays.add(d);
-        const deltas = new Deltas();
+        const deltas = new Deltas(!this.rebuildRollups);
         for (const e of events.iterate(id) as Iterable<FlatEvent>) deltas.add(e, -1);
+        for (const c of this.s.userConversations.all(id) as ConversationContribution[]) deltas.addConversation(c, -1);
         this.flush(deltas);
         db.prepare('DELETE FROM agg_user_day WHERE user_id = ?').run(id);
         db.prepare('DELETE FROM agg_tool_day WHERE user_id = ?').run(id);

@@ -8,9 +8,12 @@
  *   ends on or after the latest day (the default "all time" view and the 7/30/90-day presets), segment or not: a user
  *   was active in [since, latest] exactly when their last day is on or after `since`.
  *
- * Each rollup's SELECT is written once here and used twice: by the writer to refresh the rows a sync touched, and by
- * the engine, over the same tables with the segment's condition, wherever a rollup cannot answer. The two paths add
- * the same integers, so they give the same numbers (tests/unit/rollups.test.ts compares whole dashboards).
+ * Each rollup's SELECT is written once here and used twice: by the writer to build the rollup (after a bulk load, or
+ * where it may not match the tables), and by the engine, over the same tables with the segment's condition, wherever a
+ * rollup cannot answer. Between builds the writer keeps them current: the per-day ones by adding each write's deltas
+ * (apply.ts: the cost of a sync follows what it changed, not the size of a day), the per-user ones by recomputing the
+ * users it touched. Both paths add the same integers, so they give the same numbers (tests/unit/rollups.test.ts
+ * compares whole dashboards).
  */
 import type Database from 'better-sqlite3';
 
@@ -30,8 +33,9 @@ CREATE TABLE IF NOT EXISTS agg_conversation_day (
 CREATE INDEX IF NOT EXISTS agg_conversation_day_day ON agg_conversation_day (day);
 CREATE TABLE IF NOT EXISTS agg_conversation_length (day TEXT NOT NULL, message_count INTEGER, conversations INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS agg_conversation_length_day ON agg_conversation_length (day);
-CREATE TABLE IF NOT EXISTS agg_tool_calls_day (day TEXT NOT NULL, tool_name TEXT NOT NULL, calls INTEGER NOT NULL, failed INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS agg_tool_calls_day_day ON agg_tool_calls_day (day);
+CREATE TABLE IF NOT EXISTS agg_tool_calls_day (
+  day TEXT NOT NULL, tool_name TEXT NOT NULL, calls INTEGER NOT NULL, failed INTEGER NOT NULL, PRIMARY KEY (day, tool_name)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS user_use_cases (user_id TEXT NOT NULL, use_case TEXT, conversations INTEGER NOT NULL, last_day TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS user_use_cases_user ON user_use_cases (user_id);
 CREATE TABLE IF NOT EXISTS user_failures (user_id TEXT NOT NULL, tool_name TEXT, error_type TEXT, failures INTEGER NOT NULL, last_day TEXT NOT NULL);
@@ -91,7 +95,7 @@ export const dayActivity = (where: string) => `
   FROM agg_user_day WHERE ${where} GROUP BY day`;
 
 /** Milliseconds between a conversation's start and last message (integers: sums are exact in any order). */
-const DURATION_MS = 'CAST(ROUND((julianday(last_message_at) - julianday(started_at)) * 86400000.0) AS INTEGER)';
+export const DURATION_MS = 'CAST(ROUND((julianday(last_message_at) - julianday(started_at)) * 86400000.0) AS INTEGER)';
 
 export const conversationDays = (where: string) => `
   SELECT start_day AS day, use_case, completion_status, COUNT(*) AS conversations, COALESCE(SUM(message_count), 0) AS messages,
@@ -101,6 +105,18 @@ export const conversationDays = (where: string) => `
 export const conversationLengths = (where: string) => `
   SELECT start_day AS day, message_count, COUNT(*) AS conversations
   FROM conversations WHERE start_day IS NOT NULL AND ${where} GROUP BY start_day, message_count`;
+
+/** What each conversation matching `where` adds to agg_conversation_day and agg_conversation_length (the writer's deltas). */
+export const conversationContributions = (where: string) => `
+  SELECT start_day, use_case, completion_status, message_count, ${DURATION_MS} AS duration_ms FROM conversations WHERE ${where}`;
+
+export interface ConversationContribution {
+  start_day: string | null;
+  use_case: string | null;
+  completion_status: string | null;
+  message_count: number | null;
+  duration_ms: number | null;
+}
 
 export type Touched = Set<string> | 'all';
 
@@ -114,42 +130,35 @@ function scope(db: Database.Database, name: string, ids: Touched): (column: stri
 }
 
 /**
- * Recomputes the rollup rows of the touched users and days from the tables (call inside the writer's transaction,
- * after the users' derived columns are current: user_totals reads their signup day).
+ * Recomputes the per-user rollup rows of these users from the tables (call inside the writer's transaction, after
+ * the users' derived columns are current: user_totals reads their signup day).
  */
-export function refreshRollups(db: Database.Database, touched: { users: Touched; days: Touched; conversationDays: Touched }): void {
-  if (touched.users === 'all' || touched.users.size > 0) {
-    const users = scope(db, 'rollup_users', touched.users);
-    db.exec(`DELETE FROM user_totals WHERE ${users('user_id')}`);
-    // Each user's activity row and conversations row side by side (MAX of a value and NULL is the value). A FULL
-    // JOIN of the two grouped subqueries compares every pair: seconds at 10k users.
-    const activity = 'active_days, creations, credits, messages, exhaustion_events, last_day, max_offset, day1, day7, week1, weeks_mask';
-    const conversations = 'conversations, last_conversation_day, conversation_days, conversation_credits, created_video, completed_any';
-    const nulls = (columns: string) => columns.split(', ').map((c) => `NULL AS ${c}`).join(', ');
-    const max = (columns: string) => columns.split(', ').map((c) => `MAX(${c})`).join(', ');
-    db.exec(`INSERT INTO user_totals (user_id, ${activity}, ${conversations})
-      SELECT user_id, ${max(activity)}, ${max(conversations)} FROM (
-        SELECT user_id, ${activity}, ${nulls(conversations)} FROM (${userActivity(users('a.user_id'))})
-        UNION ALL
-        SELECT user_id, ${nulls(activity)}, ${conversations} FROM (${userConversations(users('user_id'))}))
-      GROUP BY user_id`);
-    db.exec(`DELETE FROM user_use_cases WHERE ${users('user_id')}`);
-    db.exec(`INSERT INTO user_use_cases ${userUseCases(users('user_id'))}`);
-    db.exec(`DELETE FROM user_failures WHERE ${users('user_id')}`);
-    db.exec(`INSERT INTO user_failures ${userFailures(users('user_id'))}`);
-  }
-  if (touched.days === 'all' || touched.days.size > 0) {
-    const days = scope(db, 'rollup_days', touched.days);
-    db.exec(`DELETE FROM agg_day WHERE ${days('day')}`);
-    db.exec(`INSERT INTO agg_day ${dayActivity(days('day'))}`);
-    db.exec(`DELETE FROM agg_tool_calls_day WHERE ${days('day')}`);
-    db.exec(`INSERT INTO agg_tool_calls_day ${toolDays(days('day'))}`);
-  }
-  if (touched.conversationDays === 'all' || touched.conversationDays.size > 0) {
-    const days = scope(db, 'rollup_conversation_days', touched.conversationDays);
-    db.exec(`DELETE FROM agg_conversation_day WHERE ${days('day')}`);
-    db.exec(`INSERT INTO agg_conversation_day ${conversationDays(days('start_day'))}`);
-    db.exec(`DELETE FROM agg_conversation_length WHERE ${days('day')}`);
-    db.exec(`INSERT INTO agg_conversation_length ${conversationLengths(days('start_day'))}`);
-  }
+export function refreshUserRollups(db: Database.Database, touched: Touched): void {
+  if (touched !== 'all' && touched.size === 0) return;
+  const users = scope(db, 'rollup_users', touched);
+  db.exec(`DELETE FROM user_totals WHERE ${users('user_id')}`);
+  // Each user's activity row and conversations row side by side (MAX of a value and NULL is the value). A FULL
+  // JOIN of the two grouped subqueries compares every pair: seconds at 10k users.
+  const activity = 'active_days, creations, credits, messages, exhaustion_events, last_day, max_offset, day1, day7, week1, weeks_mask';
+  const conversations = 'conversations, last_conversation_day, conversation_days, conversation_credits, created_video, completed_any';
+  const nulls = (columns: string) => columns.split(', ').map((c) => `NULL AS ${c}`).join(', ');
+  const max = (columns: string) => columns.split(', ').map((c) => `MAX(${c})`).join(', ');
+  db.exec(`INSERT INTO user_totals (user_id, ${activity}, ${conversations})
+    SELECT user_id, ${max(activity)}, ${max(conversations)} FROM (
+      SELECT user_id, ${activity}, ${nulls(conversations)} FROM (${userActivity(users('a.user_id'))})
+      UNION ALL
+      SELECT user_id, ${nulls(activity)}, ${conversations} FROM (${userConversations(users('user_id'))}))
+    GROUP BY user_id`);
+  db.exec(`DELETE FROM user_use_cases WHERE ${users('user_id')}`);
+  db.exec(`INSERT INTO user_use_cases ${userUseCases(users('user_id'))}`);
+  db.exec(`DELETE FROM user_failures WHERE ${users('user_id')}`);
+  db.exec(`INSERT INTO user_failures ${userFailures(users('user_id'))}`);
+}
+
+/** Builds the per-day rollups from the tables (after a bulk load, or where they may not match them). */
+export function rebuildDayRollups(db: Database.Database): void {
+  db.exec(`DELETE FROM agg_day; INSERT INTO agg_day ${dayActivity('1')}`);
+  db.exec(`DELETE FROM agg_tool_calls_day; INSERT INTO agg_tool_calls_day ${toolDays('1')}`);
+  db.exec(`DELETE FROM agg_conversation_day; INSERT INTO agg_conversation_day ${conversationDays('1')}`);
+  db.exec(`DELETE FROM agg_conversation_length; INSERT INTO agg_conversation_length ${conversationLengths('1')}`);
 }

@@ -45,8 +45,8 @@ CREATE INDEX IF NOT EXISTS conversations_user ON conversations (user_id, started
 CREATE INDEX IF NOT EXISTS conversations_day ON conversations (start_day);
 -- Evidence lists (latest conversations first) stop after their first rows instead of sorting every conversation.
 CREATE INDEX IF NOT EXISTS conversations_started ON conversations (started_at);
--- Blockers read only the blocked conversations (and never the table).
-CREATE INDEX IF NOT EXISTS conversations_blocker ON conversations (blocker, start_day, user_id) WHERE blocker IS NOT NULL;
+-- Blockers read only the blocked conversations (never the table); a blocker's latest conversations are its first entries.
+CREATE INDEX IF NOT EXISTS conversations_blocker ON conversations (blocker, started_at, start_day, user_id) WHERE blocker IS NOT NULL;
 
 CREATE TABLE IF NOT EXISTS events (
   id TEXT NOT NULL,                 -- unique (events_id, see ensureSnapshotSchema)
