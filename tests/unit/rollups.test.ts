@@ -5,7 +5,7 @@ import { rowsFromDemo } from '../../src/main/demo/sinks.js';
 import { SnapshotWriter } from '../../src/main/snapshot/apply.js';
 import { ROLLUPS_VERSION } from '../../src/main/snapshot/rollups.js';
 import { openSnapshot, type Snapshot } from '../../src/main/snapshot/snapshot.js';
-import { addDays, type Filters } from '../../src/shared/metrics.js';
+import { CREATION_TOOLS, CREDIT_EXHAUSTION_ERRORS, HIGH_USAGE_CREDITS, addDays, type Filters } from '../../src/shared/metrics.js';
 
 // The dashboard read from the rollups (src/main/snapshot/rollups.ts) must equal the dashboard computed from the
 // tables, for every kind of range and segment, after a first load, incremental writes and a forgotten user.
@@ -46,6 +46,41 @@ function expectSameDashboards(snapshot: Snapshot) {
   for (const f of FILTER_SETS) expect(comparable(fast, f), JSON.stringify(f)).toEqual(comparable(slow, f));
 }
 
+/** Each user's first conversation, tool call, creation and credit exhaustion, replayed from the events in time order. */
+function replayFirsts(events: typeof rows.events, conversations: typeof rows.conversations) {
+  const out = new Map<string, { first_conversation_at: string | null; first_tool_at: string | null; first_creation_at: string | null; exhausted_at: string | null }>();
+  const get = (id: string) => {
+    if (!out.has(id)) out.set(id, { first_conversation_at: null, first_tool_at: null, first_creation_at: null, exhausted_at: null });
+    return out.get(id)!;
+  };
+  for (const c of conversations) {
+    const at = new Date(c.started_at!).toISOString();
+    const u = get(c.user_id);
+    if (!u.first_conversation_at || at < u.first_conversation_at) u.first_conversation_at = at;
+  }
+  const sorted = events.map((e) => ({ ...e, ts: new Date(e.timestamp).toISOString() })).sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : a.id! < b.id! ? -1 : 1));
+  const spent = new Map<string, number>();
+  for (const e of sorted) {
+    const u = get(e.user_id);
+    if (e.event_type === 'tool_call') {
+      u.first_tool_at ??= e.ts;
+      if (e.success === true && (CREATION_TOOLS as readonly string[]).includes(e.tool_name ?? '')) u.first_creation_at ??= e.ts;
+    }
+    const total = (spent.get(e.user_id) ?? 0) + (e.credits_consumed ?? 0);
+    spent.set(e.user_id, total);
+    const blocked = (e.event_type === 'completion' && e.content?.completion_status === 'blocked_by_credits') || (CREDIT_EXHAUSTION_ERRORS as readonly string[]).includes(String(e.content?.error));
+    if (total >= HIGH_USAGE_CREDITS || blocked) u.exhausted_at ??= e.ts;
+  }
+  return out;
+}
+
+function expectDerivedTimes(snapshot: Snapshot, events: typeof rows.events, conversations: typeof rows.conversations) {
+  const expected = replayFirsts(events, conversations);
+  const stored = snapshot.db.prepare('SELECT user_id, first_conversation_at, first_tool_at, first_creation_at, exhausted_at FROM users').all() as Array<{ user_id: string }>;
+  expect(stored.filter((u) => expected.get(u.user_id)?.exhausted_at).length).toBeGreaterThan(10);
+  for (const u of stored) expect(u, u.user_id).toEqual({ user_id: u.user_id, ...(expected.get(u.user_id) ?? { first_conversation_at: null, first_tool_at: null, first_creation_at: null, exhausted_at: null }) });
+}
+
 describe('rollups', () => {
   let snapshot: Snapshot;
   let writer: SnapshotWriter;
@@ -64,6 +99,7 @@ describe('rollups', () => {
     expect(count('SELECT COUNT(*) FROM user_totals')).toBe(count('SELECT COUNT(*) FROM (SELECT user_id FROM agg_user_day UNION SELECT user_id FROM conversations)'));
     expect(count('SELECT SUM(conversations) FROM agg_conversation_day')).toBe(count('SELECT COUNT(*) FROM conversations WHERE start_day IS NOT NULL'));
     expectSameDashboards(snapshot);
+    expectDerivedTimes(snapshot, early, rows.conversations);
   });
 
   it('the default view is read from the rollups (a changed rollup row shows in it)', () => {
@@ -103,6 +139,19 @@ describe('rollups', () => {
     const d = new AnalyticsEngine(snapshot, { minSample: 1 }, NOW).dashboard({});
     expect(d.summary.totals.conversations).toBe(rows.conversations.length);
     expect(d.summary.totals.events).toBe(rows.events.length);
+    expectDerivedTimes(snapshot, rows.events, rows.conversations);
+
+    // One user's write (the per-user refresh of just that user): a creation that spends past the allowance.
+    const spender = snapshot.db.prepare(`SELECT user_id FROM users WHERE exhausted_at IS NULL AND first_conversation_at IS NOT NULL ORDER BY user_id LIMIT 1`).pluck().get() as string;
+    const conversation = rows.conversations.find((c) => c.user_id === spender)!;
+    const extra = { id: '00000000-0000-4000-8000-00000000e0e0', conversation_id: conversation.id, user_id: spender, timestamp: `${END}T10:00:00.000Z`,
+      event_type: 'tool_call' as const, tool_name: 'video_gen', success: true, credits_consumed: HIGH_USAGE_CREDITS + 5, content: {}, change_seq: null };
+    writer.apply({ events: [extra] });
+    writer.finish();
+    expect(snapshot.db.prepare('SELECT exhausted_at FROM users WHERE user_id = ?').pluck().get(spender)).toBe(`${END}T10:00:00.000Z`);
+    expectDerivedTimes(snapshot, [...rows.events, extra], rows.conversations);
+    expectSameDashboards(snapshot);
+    // All of the data is in: the default view counts every conversation and event of the demo.
   });
 
   it('a forgotten user leaves every rollup', () => {

