@@ -125,6 +125,10 @@ describe('rollups', () => {
 
   it('while a write is not finished the engine reads the tables; incremental writes keep the rollups right (deltas per day, touched users recomputed)', () => {
     // Late events: new days, conversations already known that grow, conversations and a user that are new.
+    // A write that fails changes nothing, its mark included; the next one marks the rollups stale again.
+    const broken = { ...late[0], user_id: null as unknown as string };
+    expect(() => writer.apply({ events: [broken] })).toThrow(/NOT NULL/);
+    expect(snapshot.getMeta('rollups')).toBe(ROLLUPS_VERSION);
     writer.apply({ users: [rows.users[0]], events: late });
     expect(snapshot.getMeta('rollups')).toBe('stale');
     const slow = new AnalyticsEngine(snapshot, { minSample: 1 }, NOW, { rollups: false });

@@ -307,13 +307,13 @@ export class SnapshotWriter {
   private readonly touchedConversations = new Set<string>();
   /** The rollups are built from the tables at finish() (and not kept by deltas until then). */
   private rebuildRollups: boolean;
-  private markedStale = false;
 
-  /** Until finish() refreshes them, the rollups do not match the tables: the engine reads the tables. */
+  /**
+   * Until finish() refreshes them, the rollups do not match the tables: the engine reads the tables. Written in every
+   * write transaction (one row), so a transaction that rolls back cannot take the mark with it.
+   */
   private markRollupsStale(): void {
-    if (this.markedStale) return;
     this.s.rollupsStale.run();
-    this.markedStale = true;
   }
 
   /**
@@ -444,7 +444,6 @@ export class SnapshotWriter {
       this.snapshot.setMeta('rollups', ROLLUPS_VERSION);
     })();
     this.rebuildRollups = false;
-    this.markedStale = false;
     this.touchedUsers.clear();
     this.touchedConversations.clear();
   }
