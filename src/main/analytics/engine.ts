@@ -582,6 +582,19 @@ export class AnalyticsEngine {
     return this.scoped(() => {
       const ctx = this.context(filters);
       const tools = ctx.filters.tools?.length ? 'AND tool_name IN (SELECT value FROM json_each(@tools))' : '';
+      const order = 'ORDER BY failures DESC, affectedUsers DESC, tool, errorType';
+      if (ctx.rollups.users && ctx.since && ctx.rollups.days) {
+        // A range up to the latest data: failures per day, and the users whose last failure of a kind is in it.
+        return this.db
+          .prepare(
+            `SELECT f.tool_name AS tool, f.error_type AS errorType, f.failures, COALESCE(u.n, 0) AS affectedUsers
+             FROM (SELECT tool_name, error_type, SUM(failures) AS failures FROM agg_failure_kind_day WHERE ${ctx.inRange('day')} GROUP BY 1, 2) f
+             LEFT JOIN (SELECT tool_name, error_type, COUNT(*) AS n FROM user_failures WHERE last_day >= @since GROUP BY 1, 2) u
+               ON u.tool_name IS f.tool_name AND u.error_type IS f.error_type
+             ${order}`,
+          )
+          .all(ctx.params) as FailurePointRow[];
+      }
       // Without a range start, up to the latest data: one row per user and failure kind already.
       const rows = ctx.rollups.users && !ctx.since
         ? `SELECT tool_name, error_type, failures, user_id FROM user_failures WHERE ${ctx.seg('user_id')} ${tools}`
@@ -589,7 +602,7 @@ export class AnalyticsEngine {
       return this.db
         .prepare(
           `SELECT tool_name AS tool, error_type AS errorType, SUM(failures) AS failures, COUNT(DISTINCT user_id) AS affectedUsers
-           FROM (${rows}) GROUP BY tool_name, error_type ORDER BY failures DESC, affectedUsers DESC, tool_name, error_type`,
+           FROM (${rows}) GROUP BY tool_name, error_type ${order}`,
         )
         .all({ ...ctx.params, tools: JSON.stringify(ctx.filters.tools ?? []) }) as FailurePointRow[];
     });

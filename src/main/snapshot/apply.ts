@@ -164,6 +164,7 @@ class Deltas {
   // The per-day rollups (rollups.ts), where they are kept by deltas (not while they are to be rebuilt).
   day: Counter = new Map();
   toolCalls: Counter = new Map();
+  failureDay: Counter = new Map();
   conversationDay: Counter = new Map();
   conversationLength: Counter = new Map();
 
@@ -218,6 +219,10 @@ class Deltas {
       const t = counts(this.toolCalls, `${e.day}\u0000${e.tool_name}`, () => [e.day, e.tool_name], 2);
       t[0] += sign;
       t[1] += failed * sign;
+    }
+    if (failed) {
+      const cols = [e.day, e.tool_name, e.error_type];
+      counts(this.failureDay, JSON.stringify(cols), () => cols, 1)[0] += sign;
     }
   }
 }
@@ -286,9 +291,12 @@ export class SnapshotWriter {
       toolCalls: db.prepare(`INSERT INTO agg_tool_calls_day (day, tool_name, calls, failed) VALUES (?, ?, ?, ?)
         ON CONFLICT (day, tool_name) DO UPDATE SET calls = calls + excluded.calls, failed = failed + excluded.failed`),
       toolCallsPrune: db.prepare('DELETE FROM agg_tool_calls_day WHERE day = ? AND tool_name = ? AND calls <= 0'),
+      // Keys may be NULL (IS): no unique index to upsert on, so update, else insert.
+      failureDay: db.prepare('UPDATE agg_failure_kind_day SET failures = failures + ? WHERE day = ? AND tool_name IS ? AND error_type IS ?'),
+      failureDayInsert: db.prepare('INSERT INTO agg_failure_kind_day (failures, day, tool_name, error_type) VALUES (?, ?, ?, ?)'),
+      failureDayPrune: db.prepare('DELETE FROM agg_failure_kind_day WHERE day = ? AND tool_name IS ? AND error_type IS ? AND failures <= 0'),
       conversation: db.prepare(conversationContributions('id = ?')),
       userConversations: db.prepare(conversationContributions('user_id = ?')),
-      // Keys may be NULL (IS): no unique index to upsert on, so update, else insert.
       conversationDay: db.prepare(`UPDATE agg_conversation_day SET conversations = conversations + ?, messages = messages + ?,
           duration_ms = duration_ms + ?, timed = timed + ? WHERE day = ? AND use_case IS ? AND completion_status IS ?`),
       conversationDayInsert: db.prepare(`INSERT INTO agg_conversation_day (conversations, messages, duration_ms, timed, day, use_case, completion_status)
@@ -463,6 +471,11 @@ export class SnapshotWriter {
     for (const { cols, n } of d.toolCalls.values()) {
       this.s.toolCalls.run(...cols, ...n);
       if (n[0] < 0) this.s.toolCallsPrune.run(...cols);
+    }
+    for (const { cols, n } of d.failureDay.values()) {
+      if (n[0] === 0) continue;
+      if (this.s.failureDay.run(...n, ...cols).changes === 0) this.s.failureDayInsert.run(...n, ...cols);
+      if (n[0] < 0) this.s.failureDayPrune.run(...cols);
     }
     for (const { cols, n } of d.conversationDay.values()) {
       if (this.s.conversationDay.run(...n, ...cols).changes === 0) this.s.conversationDayInsert.run(...n, ...cols);

@@ -1,8 +1,8 @@
 /**
  * Rollups: what the dashboard reads instead of scanning the per-user-day and per-conversation tables.
  *
- * - `agg_day`, `agg_conversation_day`, `agg_conversation_length`, `agg_tool_calls_day`: per day, no user dimension
- *   (a few rows a day at any size). They answer any date range without a segment.
+ * - `agg_day`, `agg_conversation_day`, `agg_conversation_length`, `agg_tool_calls_day`, `agg_failure_kind_day`: per day, no
+ *   user dimension (a few rows a day at any size). They answer any date range without a segment.
  * - `user_totals`: one row per user with everything up to the snapshot's latest data, and `user_use_cases`,
  *   `user_failures`: one row per user and use case / failure kind, with the last day seen. They answer any range that
  *   ends on or after the latest day (the default "all time" view and the 7/30/90-day presets), segment or not: a user
@@ -36,6 +36,9 @@ CREATE INDEX IF NOT EXISTS agg_conversation_length_day ON agg_conversation_lengt
 CREATE TABLE IF NOT EXISTS agg_tool_calls_day (
   day TEXT NOT NULL, tool_name TEXT NOT NULL, calls INTEGER NOT NULL, failed INTEGER NOT NULL, PRIMARY KEY (day, tool_name)
 ) WITHOUT ROWID;
+-- Failed tool calls by day, tool and error (either may be NULL).
+CREATE TABLE IF NOT EXISTS agg_failure_kind_day (day TEXT NOT NULL, tool_name TEXT, error_type TEXT, failures INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS agg_failure_kind_day_day ON agg_failure_kind_day (day);
 CREATE TABLE IF NOT EXISTS user_use_cases (user_id TEXT NOT NULL, use_case TEXT, conversations INTEGER NOT NULL, last_day TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS user_use_cases_user ON user_use_cases (user_id);
 CREATE TABLE IF NOT EXISTS user_failures (user_id TEXT NOT NULL, tool_name TEXT, error_type TEXT, failures INTEGER NOT NULL, last_day TEXT NOT NULL);
@@ -84,6 +87,10 @@ export const userUseCases = (where: string) => `
 export const userFailures = (where: string) => `
   SELECT user_id, tool_name, error_type, SUM(failures) AS failures, MAX(day) AS last_day
   FROM agg_failure WHERE ${where} GROUP BY user_id, tool_name, error_type`;
+
+/** Failed tool calls per day, tool and error. */
+export const failureDays = (where: string) => `
+  SELECT day, tool_name, error_type, SUM(failures) AS failures FROM agg_failure WHERE ${where} GROUP BY day, tool_name, error_type`;
 
 /** Tool calls and failures per day and tool. */
 export const toolDays = (where: string) => `
@@ -159,6 +166,7 @@ export function refreshUserRollups(db: Database.Database, touched: Touched): voi
 export function rebuildDayRollups(db: Database.Database): void {
   db.exec(`DELETE FROM agg_day; INSERT INTO agg_day ${dayActivity('1')}`);
   db.exec(`DELETE FROM agg_tool_calls_day; INSERT INTO agg_tool_calls_day ${toolDays('1')}`);
+  db.exec(`DELETE FROM agg_failure_kind_day; INSERT INTO agg_failure_kind_day ${failureDays('1')}`);
   db.exec(`DELETE FROM agg_conversation_day; INSERT INTO agg_conversation_day ${conversationDays('1')}`);
   db.exec(`DELETE FROM agg_conversation_length; INSERT INTO agg_conversation_length ${conversationLengths('1')}`);
 }
