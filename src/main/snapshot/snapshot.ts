@@ -3,6 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { SnapshotInfo } from '../../shared/metrics.js';
 import { checkpointInBackground, type CheckpointResult } from './checkpoint.js';
+import { ROLLUPS_VERSION } from './rollups.js';
 import { SNAPSHOT_SCHEMA_VERSION, ensureSnapshotSchema } from './schema.js';
 
 export type SnapshotSource = 'demo' | 'postgres';
@@ -44,8 +45,9 @@ export class Snapshot {
   info(now = new Date()): SnapshotInfo {
     const lastSyncAt = this.getMeta('last_sync_at');
     const count = (table: string) => (this.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
-    // Events from the per-day aggregate: exact by construction, and no scan of a 10M-row table.
-    const events = (this.db.prepare('SELECT COALESCE(SUM(events), 0) AS n FROM agg_user_day').get() as { n: number }).n;
+    // Events from the per-day aggregates: exact by construction, and no scan of a 10M-row table.
+    const perDay = this.getMeta('rollups') === ROLLUPS_VERSION ? 'agg_day' : 'agg_user_day';
+    const events = (this.db.prepare(`SELECT COALESCE(SUM(events), 0) AS n FROM ${perDay}`).get() as { n: number }).n;
     const latest = this.db.prepare('SELECT MAX(day) AS d FROM agg_user_day').get() as { d: string | null };
     return {
       lastSyncAt,
