@@ -158,6 +158,25 @@ describe('rollups', () => {
     // All of the data is in: the default view counts every conversation and event of the demo.
   });
 
+  it("a week of the trends is the dashboard's numbers for that week, segment or not", () => {
+    const engine = new AnalyticsEngine(snapshot, { minSample: 1 }, NOW);
+    let exhaustedWeeks = 0;
+    for (let week = addDays(END, -41); week <= END; week = addDays(week, 7)) {
+      for (const segment of [{}, { tools: ['video_gen'] }, { activation: ['power_user' as const] }]) {
+        const f: Filters = { ...segment, since: week, until: addDays(week, 6) > END ? END : addDays(week, 6) };
+        const d = new AnalyticsEngine(snapshot, { minSample: 1 }, NOW).dashboard(f);
+        const expected = {
+          tools: d.usageHealth.errorRateByTool.map((t) => ({ tool: t.tool, calls: t.calls, errors: t.errors })),
+          activeUsers: d.summary.totals.activeUsers,
+          exhaustedUsers: d.creditExhaustion.filter((r) => r.exhaustionEvents > 0).length,
+        };
+        expect(engine.weekTrend(f), JSON.stringify(f)).toEqual(expected);
+        if (expected.exhaustedUsers > 0) exhaustedWeeks++;
+      }
+    }
+    expect(exhaustedWeeks).toBeGreaterThan(3);
+  });
+
   it('a forgotten user leaves every rollup', () => {
     const engine = new AnalyticsEngine(snapshot, { minSample: 1 }, NOW);
     const before = engine.dashboard({});

@@ -2,7 +2,6 @@ import {
   ACTIVATION_STATUSES,
   CREDIT_ALLOWANCE,
   DEFAULT_PMF_THRESHOLDS,
-  DORMANT_AFTER_DAYS,
   Filters,
   HIGH_USAGE_CREDITS,
   JOURNEY_STEPS,
@@ -16,7 +15,6 @@ import {
   daysBetween,
   ratio,
   weekStart,
-  type ActivationStatus,
   type CreditExhaustionRow,
   type Dashboard,
   type ExecutiveSummary,
@@ -29,7 +27,6 @@ import {
   type PmfSignal,
   type Ratio,
   type Retention,
-  type RetentionCohort,
   type SeedFunnel,
   type Timeseries,
   type UsageHealth,
@@ -39,55 +36,25 @@ import {
 } from '../../shared/metrics.js';
 import type Database from 'better-sqlite3';
 import { ROLLUPS_VERSION, SIGNUP_DAY as SD, conversationDays, conversationLengths, dayActivity, toolDays, userActivity } from '../snapshot/rollups.js';
+import { FEATURE_REQUEST } from '../snapshot/schema.js';
 import { snapshotAgeSeconds, type Snapshot } from '../snapshot/snapshot.js';
-
-/** One user as of the end of the range: what every user-level metric is computed from. */
-interface UserState {
-  userId: string;
-  email: string | null;
-  createdAt: string | null;
-  signupDay: string | null;
-  signupWeek: string | null;
-  firstConversationAt: string | null;
-  firstToolAt: string | null;
-  firstCreationAt: string | null;
-  exhaustedAt: string | null;
-  lastActiveAt: string | null;
-  totalConversations: number;
-  creditExhaustionCount: number | null;
-  primaryUseCase: string | null;
-  activeDays: number;
-  creations: number;
-  credits: number;
-  messages: number;
-  exhaustionEvents: number;
-  lastDay: string | null;
-  /** Days from the signup day to the end of the range (-1 without a signup day). */
-  age: number;
-  /** Latest day (after the signup day) with activity; -1 without any. */
-  maxOffset: number;
-  /** Active exactly 1 / exactly 7 / on any of 7..13 days after the signup day (0 or 1). */
-  day1: number;
-  day7: number;
-  week1: number;
-  /** Bit k set when active during days 7k..7k+6 after signup (k ≤ 52). */
-  weeksMask: number;
-  exhausted: boolean;
-  activationStatus: ActivationStatus;
-  retentionCohort: RetentionCohort;
-}
+import { cubeSql, parseCube, parseUserStates, stateParams, userStatesJsonSql, userStatesSql, type CubeRow, type UserState } from './user-states.js';
 
 interface Context {
   filters: Filters;
   since: string | null;
   until: string;
-  /** Every user signed up by `until` (segment applied). */
-  users: UserState[];
+  /** Per-user activity up to `until` (columns of rollups.userActivity): user_totals, or a temp table grouped for it. */
+  activity: () => string;
+  /** The segment's users (a temp table), or null without a segment. */
+  segment: string | null;
+  /** The users signed up by `until` (segment applied) grouped for the user-level metrics; computed on first use. */
+  cube: CubeRow[] | null;
   /** SQL condition on a user_id column: the segment (or 1 when there is none). */
   seg: (column: string) => string;
   /** SQL condition on a YYYY-MM-DD column: inside the range. */
   inRange: (column: string) => string;
-  params: { since: string | null; until: string };
+  params: { since: string | null; until: string } & ReturnType<typeof stateParams>;
   /**
    * Which rollups (src/main/snapshot/rollups.ts) answer for this context: the per-day ones without a segment, the
    * per-user totals when the range ends on or after the latest data. Both only while they match the tables.
@@ -98,6 +65,12 @@ interface Context {
 }
 
 const EVIDENCE_CAP = 200;
+
+export interface WeekTrend {
+  tools: Array<{ tool: string; calls: number; errors: number }>;
+  activeUsers: number;
+  exhaustedUsers: number;
+}
 /** Dashboards kept per filter set (the trends' 26 weekly dashboards fit), user-state lists per `until` (one object
  * per user: a few are enough for the current range and the users table) and sorted user lists per users-table view. */
 const DASHBOARD_CACHE_ENTRIES = 64;
@@ -127,14 +100,14 @@ const USER_SORT: Record<(typeof USER_SORT_FIELDS)[number], { value: (u: UserStat
 };
 
 
-function percentile(sorted: number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  const idx = (sorted.length - 1) * p;
+/** The p-th percentile of n sorted values (linear between neighbours), given the value at each rank. */
+function percentile(n: number, p: number, at: (rank: number) => number): number | null {
+  if (n === 0) return null;
+  const idx = (n - 1) * p;
   const lo = Math.floor(idx);
   const hi = Math.ceil(idx);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (idx - lo);
+  return at(lo) + (at(hi) - at(lo)) * (idx - lo);
 }
-const hoursBetween = (a: string, b: string) => (Date.parse(b) - Date.parse(a)) / 3_600_000;
 const round = (x: number | null, digits = 4) => (x === null ? null : Math.round(x * 10 ** digits) / 10 ** digits);
 
 /** Every metric of the PMF dashboard, computed on a snapshot. Definitions: src/shared/metrics.ts, docs/metrics.md. */
@@ -171,56 +144,84 @@ export class AnalyticsEngine {
 
     const until = filters.until ?? this.latestDay() ?? this.now().toISOString().slice(0, 10);
     const since = filters.since ?? null;
-    const params = { since, until };
+    const params = { since, ...stateParams(until) };
     const inRange = (col: string) => (since ? `(${col} >= @since AND ${col} <= @until)` : `(${col} <= @until)`);
 
     const fresh = this.options.rollups !== false && this.snapshot.getMeta('rollups') === ROLLUPS_VERSION;
     const latest = this.latestDataDay();
     const totals = fresh && (latest === null || until >= latest);
-    const everyone = this.userStates(until, totals);
-    let users = everyone;
+    // Grouped from agg_user_day only when a metric asks for users' states (a week of the trends never does).
+    const activity = () => (totals ? 'user_totals' : this.activityUntil(until));
     const f = filters;
-    if (f.signupCohorts?.length) {
-      const set = new Set(f.signupCohorts);
-      users = users.filter((u) => u.signupWeek !== null && set.has(u.signupWeek));
-    }
-    if (f.activation?.length) {
-      const set = new Set<string>(f.activation);
-      users = users.filter((u) => set.has(u.activationStatus));
-    }
-    if (f.tools?.length) {
-      const ids = this.idSet(
-        `SELECT DISTINCT user_id FROM agg_tool_day WHERE tool_name IN (SELECT value FROM json_each(@list)) AND ${inRange('day')}`,
-        { ...params, list: JSON.stringify(f.tools) },
-      );
-      users = users.filter((u) => ids.has(u.userId));
-    }
-    if (f.useCases?.length) {
-      const ids = this.idSet(
-        `SELECT DISTINCT user_id FROM conversations WHERE use_case IN (SELECT value FROM json_each(@list)) AND ${inRange('start_day')}`,
-        { ...params, list: JSON.stringify(f.useCases) },
-      );
-      users = users.filter((u) => ids.has(u.userId));
-    }
-    const segmented = !!(f.signupCohorts?.length || f.activation?.length || f.tools?.length || f.useCases?.length);
+    let segment: string | null = null;
     let seg = (_col: string) => '1';
-    if (segmented) {
-      const table = `seg_users_${++this.segCounter}`;
-      this.db.exec(`CREATE TEMP TABLE ${table} (user_id TEXT PRIMARY KEY) WITHOUT ROWID`);
-      const ins = this.db.prepare(`INSERT INTO ${table} (user_id) VALUES (?)`);
-      this.db.transaction(() => {
-        for (const u of users) ins.run(u.userId);
-      })();
+    if (f.signupCohorts?.length || f.activation?.length || f.tools?.length || f.useCases?.length) {
+      segment = `seg_users_${++this.segCounter}`;
+      this.db.exec(`CREATE TEMP TABLE ${segment} (user_id TEXT PRIMARY KEY) WITHOUT ROWID`);
+      this.tempTables.push(segment);
+      const list = (name: string) => `(SELECT value FROM json_each(@${name}))`;
+      const byUser = [
+        f.tools?.length ? `u.user_id IN (SELECT user_id FROM agg_tool_day WHERE tool_name IN ${list('tools')} AND ${inRange('day')})` : '',
+        f.useCases?.length ? `u.user_id IN (SELECT user_id FROM conversations WHERE use_case IN ${list('useCases')} AND ${inRange('start_day')})` : '',
+      ].filter(Boolean);
+      const byState = [
+        f.signupCohorts?.length ? `signup_week IN ${list('cohorts')}` : '',
+        f.activation?.length ? `activation_status IN ${list('activation')}` : '',
+      ].filter(Boolean);
+      const members = this.db
+        .prepare(`INSERT INTO temp.${segment} (user_id) SELECT user_id FROM (${userStatesSql(activity(), byUser.join(' AND ') || '1')}) WHERE ${byState.join(' AND ') || '1'}`)
+        .run({ ...params, tools: JSON.stringify(f.tools ?? []), useCases: JSON.stringify(f.useCases ?? []), cohorts: JSON.stringify(f.signupCohorts ?? []), activation: JSON.stringify(f.activation ?? []) }).changes;
+      const everyone = this.db.prepare('SELECT COUNT(*) FROM users').pluck().get() as number;
       // A large segment reads the tables in order and probes the set (`+col`: no index on col); a small one looks its
       // users up by index. Half the users of 481k events: agg_tool_day 160 → 38 ms, events 600 → 480 ms.
-      const scan = users.length * 10 > everyone.length ? '+' : '';
-      seg = (col: string) => `${scan}${col} IN (SELECT user_id FROM temp.${table})`;
-      // Dropped when the memo ends (dashboard) or right away after a single call (see finish()).
-      this.tempTables.push(table);
+      const scan = members * 10 > everyone ? '+' : '';
+      seg = (col: string) => `${scan}${col} IN (SELECT user_id FROM temp.${segment})`;
     }
-    const ctx: Context = { filters, since, until, users, seg, inRange, params, rollups: { days: fresh && !segmented, users: totals }, segmentRollups: new Map() };
+    const ctx: Context = { filters, since, until, activity, segment, cube: null, seg, inRange, params, rollups: { days: fresh && !segment, users: totals }, segmentRollups: new Map() };
     this.memo?.set(key, ctx);
     return ctx;
+  }
+
+  /** Per-user activity up to `until` from agg_user_day, grouped once per scope into a temp table. */
+  private activityUntil(until: string): string {
+    const key = `activity:${until}`;
+    let table = this.results?.get(key) as string | undefined;
+    if (!table) {
+      table = `act_${++this.segCounter}`;
+      this.db.prepare(`CREATE TEMP TABLE ${table} AS ${userActivity('a.day <= @until')}`).run({ until });
+      this.db.exec(`CREATE UNIQUE INDEX temp.${table}_user ON ${table} (user_id)`);
+      this.tempTables.push(table);
+      this.results?.set(key, table);
+    }
+    return `temp.${table}`;
+  }
+
+  /** The context's users (userStatesSql's columns): every user signed up by `until`, in the segment. */
+  private states(ctx: Context): string {
+    return `(${userStatesSql(ctx.activity(), ctx.segment ? ctx.seg('u.user_id') : '1')})`;
+  }
+
+  /** Users in the context signed up inside the range (every one signed up by `until` without a range start). */
+  private static readonly IN_COHORT = 'signup_day IS NOT NULL AND (@since IS NULL OR signup_day >= @since)';
+
+  private cube(ctx: Context): CubeRow[] {
+    if (ctx.cube) return ctx.cube;
+    const first = ctx.since ?? (this.db.prepare(`SELECT MIN(${SD}) FROM users u`).pluck().get() as string | null);
+    // Weeks after signup the retention triangle can reach (bit k of weeks_mask, k ≤ 52).
+    const weeks = first && first <= ctx.until ? Math.min(53, Math.floor(daysBetween(weekStart(first), ctx.until) / 7) + 1) : 0;
+    const rows = this.db.prepare(cubeSql(this.states(ctx), weeks, this.options.rollups === false)).all(ctx.params) as Array<Record<string, unknown>>;
+    ctx.cube = parseCube(rows);
+    return ctx.cube;
+  }
+
+  /** Cube rows of users signed up inside the range. */
+  private cohort(ctx: Context): CubeRow[] {
+    return this.cube(ctx).filter((r) => r.signupDay !== null && (!ctx.since || r.signupDay >= ctx.since));
+  }
+
+  /** The first (user-id order) users of the context matching `where`: a PMF signal's evidence. */
+  private userEvidence(ctx: Context, where: string): string[] {
+    return this.db.prepare(`SELECT user_id FROM ${this.states(ctx)} WHERE ${where} ORDER BY user_id LIMIT ${EVIDENCE_CAP}`).pluck().all(ctx.params) as string[];
   }
 
   private tempTables: string[] = [];
@@ -231,6 +232,7 @@ export class AnalyticsEngine {
   private userStateCache = new Map<string, UserState[]>();
   private userListCache = new Map<string, UserState[]>();
   private dashboardCache = new Map<string, Dashboard>();
+  private trendCache = new Map<string, WeekTrend>();
   private filterOptionsCache: FilterOptions | null = null;
   private dataVersion = '';
   private changesStatement: Database.Statement | null = null;
@@ -248,6 +250,7 @@ export class AnalyticsEngine {
         this.userStateCache.clear();
         this.userListCache.clear();
         this.dashboardCache.clear();
+        this.trendCache.clear();
         this.filterOptionsCache = null;
       }
       this.memo = new Map();
@@ -286,65 +289,16 @@ export class AnalyticsEngine {
   }
 
   /**
-   * Every user's state as of `until`; with `ids`, only those users (in user-id order). fromTotals: `until` is on or
-   * after the latest data, so user_totals holds each user's activity up to it (else agg_user_day is grouped here,
-   * with the same SELECT).
+   * Every user's state as of `until` (with `ids`, only those users), in user-id order. fromTotals: `until` is on or
+   * after the latest data, so user_totals holds each user's activity up to it (else agg_user_day is grouped here).
    */
   private computeUserStates(until: string, fromTotals: boolean, ids?: string[]): UserState[] {
-    const only = (col: string) => (ids ? `AND ${col} IN (SELECT value FROM json_each(@ids))` : '');
-    const activity = fromTotals ? 'user_totals' : `(${userActivity(`a.day <= @until ${only('a.user_id')}`)})`;
-    // One JSON document of row arrays, parsed once: better-sqlite3 builds every row and each of its 24 values as
-    // JavaScript values one by one, ~1 µs a row before any value. 100,702 users: reading them 0.9–1.3 s, the JSON
-    // 0.4–0.9 s; the states of a dashboard 0.9–1.5 s → 0.7–1.1 s (A/B; no difference at 10k users).
+    const activity = fromTotals ? 'user_totals' : `(${userActivity(`a.day <= @until ${ids ? 'AND a.user_id IN (SELECT value FROM json_each(@ids))' : ''}`)})`;
     const json = this.db
-      .prepare(
-        `SELECT json_group_array(json_array(u.user_id, u.email, u.created_at, ${SD}, u.signup_week,
-           u.first_conversation_at, u.first_tool_at, u.first_creation_at, u.exhausted_at, u.last_active_at, COALESCE(u.total_conversations, 0),
-           u.credit_exhaustion_count, u.primary_use_case,
-           COALESCE(s.active_days, 0), COALESCE(s.creations, 0), COALESCE(s.credits, 0), COALESCE(s.messages, 0),
-           COALESCE(s.exhaustion_events, 0), s.last_day, COALESCE(s.max_offset, -1), COALESCE(s.day1, 0), COALESCE(s.day7, 0),
-           COALESCE(s.week1, 0), COALESCE(s.weeks_mask, 0)) ORDER BY u.user_id)
-         FROM users u LEFT JOIN ${activity} s ON s.user_id = u.user_id
-         WHERE COALESCE(${SD}, @until) <= @until ${only('u.user_id')}`,
-      )
+      .prepare(userStatesJsonSql(activity, ids ? 'u.user_id IN (SELECT value FROM json_each(@ids))' : '1'))
       .pluck()
-      .get(ids ? { until, ids: JSON.stringify(ids) } : { until }) as string;
-    const rows = JSON.parse(json) as Array<[string, string | null, string | null, string | null, string | null, string | null, string | null, string | null,
-      string | null, string | null, number, number | null, string | null, number, number, number, number, number, string | null, number, number,
-      number, number, number]>;
-    const dormantBefore = addDays(until, -(DORMANT_AFTER_DAYS - 1));
-    return rows.map((c) => {
-      const [userId, email, createdAt, signupDay, signupWeek, firstConversationAt, firstToolAt, firstCreationAt, exhaustedAt, lastActiveAt,
-        totalConversations, creditExhaustionCount, primaryUseCase, activeDays, creations, credits, messages, exhaustionEvents, lastDay,
-        maxOffset, day1, day7, week1, weeksMask] = c;
-      const exhausted = credits >= HIGH_USAGE_CREDITS || exhaustionEvents > 0;
-      const quiet = !lastDay || lastDay < dormantBefore;
-      const age = signupDay !== null ? daysBetween(signupDay, until) : -1;
-      const oldEnough = (days: number) => age >= days;
-      let activationStatus: ActivationStatus;
-      if (quiet && oldEnough(DORMANT_AFTER_DAYS)) activationStatus = 'dormant';
-      else if ((creations >= 5 && activeDays >= 3) || exhausted) activationStatus = 'power_user';
-      else if (creations >= 1) activationStatus = 'first_creation';
-      else activationStatus = 'signed_up';
-      let retentionCohort: RetentionCohort;
-      if ((quiet && oldEnough(DORMANT_AFTER_DAYS)) || (maxOffset <= 0 && oldEnough(2))) retentionCohort = 'churned';
-      else if (maxOffset >= 7) retentionCohort = 'week_2';
-      else if (maxOffset >= 2) retentionCohort = 'week_1';
-      else retentionCohort = 'day_1';
-      // One literal with every field (no spread): all states share one object shape, so the metrics' passes over
-      // 100k users stay on V8's fast path.
-      return {
-        userId, email, createdAt, signupDay, signupWeek: signupWeek ?? (signupDay ? weekStart(signupDay) : null),
-        firstConversationAt, firstToolAt, firstCreationAt, exhaustedAt, lastActiveAt, totalConversations, creditExhaustionCount,
-        primaryUseCase, activeDays, creations, credits, messages, exhaustionEvents, lastDay, age, maxOffset, day1, day7, week1, weeksMask,
-        exhausted, activationStatus, retentionCohort,
-      };
-    });
-  }
-
-  /** Users signed up inside the range (all users by `until` without a range). */
-  private cohort(ctx: Context): UserState[] {
-    return ctx.users.filter((u) => u.signupDay !== null && (!ctx.since || u.signupDay >= ctx.since));
+      .get({ ...stateParams(until), ids: JSON.stringify(ids ?? []) }) as string;
+    return parseUserStates(json);
   }
 
   /** Per-day active users and activity in the segment (columns of rollups.dayActivity). */
@@ -450,30 +404,31 @@ export class AnalyticsEngine {
     return this.once('executiveSummary', filters, () => {
       const ctx = this.context(filters);
       const { until, since } = ctx;
-      const activeOnLastDay = ctx.users.filter((u) => u.lastDay === until).length;
+      const cube = this.cube(ctx);
+      const cohort = this.cohort(ctx);
+      const users = sum(cube, (r) => r.users);
       const firstDay = since ?? this.firstDay() ?? until;
       const dayCount = Math.max(1, daysBetween(firstDay, until) + 1);
       const days = this.db
         .prepare(`SELECT COALESCE(SUM(active_users), 0) AS activeSum, COALESCE(SUM(messages), 0) AS messages, COALESCE(SUM(events), 0) AS events,
              COALESCE(SUM(credits), 0) AS credits FROM ${this.activityDays(ctx)} WHERE ${ctx.inRange('day')}`)
         .get(ctx.params) as { activeSum: number; messages: number; events: number; credits: number };
-      const w1Eligible = this.cohort(ctx).filter((u) => u.age >= 13);
-      const w1 = w1Eligible.filter((u) => u.week1 === 1).length;
+      const w1Eligible = cohort.filter((r) => r.age >= 13);
       const conv = this.db
         .prepare(`SELECT COALESCE(SUM(conversations), 0) AS conversations, SUM(duration_ms) AS durationMs, SUM(timed) AS timed
            FROM ${this.conversationDays(ctx)} WHERE ${ctx.inRange('day')}`)
         .get(ctx.params) as { conversations: number; durationMs: number | null; timed: number | null };
       return {
         range: { since, until },
-        dailyActiveUsers: { ...ratio(activeOnLastDay, ctx.users.length), day: until },
+        dailyActiveUsers: { ...ratio(sum(cube, (r) => r.activeOnLastDay * r.users), users), day: until },
         averageDailyActiveUsers: round(days.activeSum / dayCount, 2)!,
-        week1Retention: ratio(w1, w1Eligible.length),
-        creditsExhausted: ratio(ctx.users.filter((u) => u.exhausted).length, ctx.users.length),
+        week1Retention: ratio(sum(w1Eligible, (r) => r.week1), sum(w1Eligible, (r) => r.users)),
+        creditsExhausted: ratio(sum(cube, (r) => r.exhausted * r.users), users),
         averageSessionMinutes: conv.timed ? round(conv.durationMs! / conv.timed / 60_000, 2) : null,
         topUseCases: this.useCaseShares(ctx).slice(0, 5),
         totals: {
-          users: ctx.users.length,
-          newUsers: this.cohort(ctx).length,
+          users,
+          newUsers: sum(cohort, (r) => r.users),
           activeUsers: this.activeUsers(ctx),
           conversations: conv.conversations,
           messages: days.messages,
@@ -504,10 +459,10 @@ export class AnalyticsEngine {
     return this.scoped(() => {
       const ctx = this.context(filters);
       const cohort = this.cohort(ctx);
-      const byWeek = groupBy(cohort, (u) => u.signupWeek ?? 'unknown');
+      const byWeek = groupBy(cohort, (r) => r.signupWeek ?? 'unknown');
       return {
-        steps: journeySteps(cohort, ctx.until),
-        byCohort: [...byWeek.keys()].sort().map((cohortWeek) => ({ cohort: cohortWeek, steps: journeySteps(byWeek.get(cohortWeek)!, ctx.until) })),
+        steps: journeySteps(cohort),
+        byCohort: [...byWeek.keys()].sort().map((cohortWeek) => ({ cohort: cohortWeek, steps: journeySteps(byWeek.get(cohortWeek)!) })),
       };
     });
   }
@@ -544,28 +499,31 @@ export class AnalyticsEngine {
       const { until } = ctx;
       const cohort = this.cohort(ctx);
       const dayN = (n: 1 | 7): Ratio => {
-        const eligible = cohort.filter((u) => u.age >= n);
-        return ratio(eligible.filter((u) => (n === 1 ? u.day1 : u.day7) === 1).length, eligible.length);
+        const eligible = cohort.filter((r) => r.age >= n);
+        return ratio(sum(eligible, (r) => (n === 1 ? r.day1 : r.day7)), sum(eligible, (r) => r.users));
       };
-      const byWeek = groupBy(cohort.filter((u) => u.signupWeek !== null), (u) => u.signupWeek!);
+      const byWeek = groupBy(cohort.filter((r) => r.signupWeek !== null), (r) => r.signupWeek!);
       let weeks = 0;
       const cohorts = [...byWeek.keys()].sort().map((week) => {
         const members = byWeek.get(week)!;
+        const size = sum(members, (r) => r.users);
         const maxK = Math.floor(daysBetween(week, until) / 7);
         weeks = Math.max(weeks, maxK + 1);
         const cells = Array.from({ length: maxK + 1 }, (_, k) => {
-          const eligible = members.filter((u) => u.age >= 7 * k);
-          if (eligible.length === 0) return null;
-          const retained = eligible.filter((u) => activeInWeek(u, k)).length;
-          const partial = eligible.some((u) => u.age < 7 * k + 6) || eligible.length < members.length;
-          return { retained, eligible: eligible.length, rate: retained / eligible.length, partial };
+          const rows = members.filter((r) => r.age >= 7 * k);
+          const eligible = sum(rows, (r) => r.users);
+          if (eligible === 0) return null;
+          // Activity is tracked for the first 53 weeks after signup (bit k of weeks_mask, k ≤ 52).
+          const retained = k <= 52 ? sum(rows, (r) => r.activeInWeek[k] ?? 0) : 0;
+          const partial = rows.some((r) => r.age < 7 * k + 6) || eligible < size;
+          return { retained, eligible, rate: retained / eligible, partial };
         });
-        return { cohort: week, size: members.length, cells };
+        return { cohort: week, size, cells };
       });
       for (const c of cohorts) while (c.cells.length < weeks) c.cells.push(null);
-      const count = <K extends string>(keys: readonly K[], pick: (u: UserState) => K) => {
+      const count = <K extends string>(keys: readonly K[], pick: (r: CubeRow) => K) => {
         const out = Object.fromEntries(keys.map((k) => [k, 0])) as Record<string, number>;
-        for (const u of ctx.users) out[pick(u)]++;
+        for (const r of this.cube(ctx)) out[pick(r)] += r.users;
         return out;
       };
       return {
@@ -573,8 +531,8 @@ export class AnalyticsEngine {
         day7: dayN(7),
         cohorts,
         weeks,
-        retentionCohorts: count(RETENTION_COHORTS, (u) => u.retentionCohort),
-        activationStatuses: count(ACTIVATION_STATUSES, (u) => u.activationStatus),
+        retentionCohorts: count(RETENTION_COHORTS, (r) => r.retentionCohort),
+        activationStatuses: count(ACTIVATION_STATUSES, (r) => r.activationStatus),
       };
     });
   }
@@ -635,15 +593,37 @@ export class AnalyticsEngine {
         .prepare(
           `SELECT u.user_id AS userId, u.email, a.credits AS totalCreditsUsed, u.credit_exhaustion_count AS creditExhaustionCount,
              a.exhaustion AS exhaustionEvents, u.last_active_at AS lastActiveAt
-           FROM (${ctx.rollups.users && !ctx.since
-             ? `SELECT user_id, credits, exhaustion_events AS exhaustion FROM user_totals WHERE credits >= ${HIGH_USAGE_CREDITS} AND ${ctx.seg('user_id')}`
-             : `SELECT user_id, SUM(credits) AS credits, SUM(exhaustion_events) AS exhaustion FROM agg_user_day
-                WHERE ${ctx.inRange('day')} AND ${ctx.seg('user_id')} GROUP BY user_id HAVING SUM(credits) >= ${HIGH_USAGE_CREDITS}`}) a
-           JOIN users u ON u.user_id = a.user_id
+           FROM ${this.highUsage(ctx)} a JOIN users u ON u.user_id = a.user_id
            ORDER BY u.credit_exhaustion_count IS NOT NULL, u.credit_exhaustion_count DESC, a.exhaustion DESC, a.credits DESC, u.user_id`,
         )
         .all(ctx.params) as CreditExhaustionRow[];
       return rows;
+    });
+  }
+
+  /** Users (in the segment) whose credits used in the range reach HIGH_USAGE_CREDITS: user_id, credits, exhaustion (events). */
+  private highUsage(ctx: Context): string {
+    return ctx.rollups.users && !ctx.since
+      ? `(SELECT user_id, credits, exhaustion_events AS exhaustion FROM user_totals WHERE credits >= ${HIGH_USAGE_CREDITS} AND ${ctx.seg('user_id')})`
+      : `(SELECT user_id, SUM(credits) AS credits, SUM(exhaustion_events) AS exhaustion FROM agg_user_day
+          WHERE ${ctx.inRange('day')} AND ${ctx.seg('user_id')} GROUP BY user_id HAVING SUM(credits) >= ${HIGH_USAGE_CREDITS})`;
+  }
+
+  /**
+   * One week of the trends (filters narrowed to it by the caller): tool calls per tool, active users, and users of the
+   * credit exhaustion list with an exhaustion event in it. The dashboard's own definitions, without the rest of it.
+   */
+  weekTrend(filters: Filters = {}): WeekTrend {
+    return this.scoped(() => {
+      const key = JSON.stringify(Filters.parse(filters));
+      const cached = this.trendCache.get(key);
+      if (cached) return cached;
+      const ctx = this.context(filters);
+      const exhaustedUsers = this.db
+        .prepare(`SELECT COUNT(*) FROM ${this.highUsage(ctx)} a JOIN users u ON u.user_id = a.user_id WHERE a.exhaustion > 0`)
+        .pluck()
+        .get(ctx.params) as number;
+      return remember(this.trendCache, key, deepFreeze({ tools: this.toolCalls(ctx), activeUsers: this.activeUsers(ctx), exhaustedUsers }), DASHBOARD_CACHE_ENTRIES);
     });
   }
 
@@ -670,23 +650,23 @@ export class AnalyticsEngine {
       const single = this.db
         .prepare(`SELECT COUNT(*) AS users, SUM(n = 1) AS single FROM ${this.conversationUsers(ctx)} WHERE inRange = 1`)
         .get(ctx.params) as { users: number; single: number | null };
-      const tools = ctx.filters.tools?.length ? 'AND tool_name IN (SELECT value FROM json_each(@tools))' : '';
-      const byTool = this.db
-        .prepare(
-          `SELECT tool_name AS tool, SUM(calls) AS calls, SUM(failed) AS errors FROM ${this.toolCallDays(ctx)}
-           WHERE ${ctx.inRange('day')} ${tools} GROUP BY tool_name ORDER BY calls DESC, tool_name`,
-        )
-        .all({ ...ctx.params, tools: JSON.stringify(ctx.filters.tools ?? []) }) as Array<{ tool: string; calls: number; errors: number }>;
+      const byTool = this.toolCalls(ctx);
       const calls = byTool.reduce((s, r) => s + r.calls, 0);
       const errors = byTool.reduce((s, r) => s + r.errors, 0);
-      const cohort = this.cohort(ctx);
-      const untilEnd = ctx.until + 'T23:59:59.999Z';
-      const dist = (pick: (u: UserState) => string | null) => {
-        const hours = cohort
-          .filter((u) => u.createdAt && pick(u) && pick(u)! <= untilEnd)
-          .map((u) => Math.max(0, hoursBetween(u.createdAt!, pick(u)!)))
-          .sort((a, b) => a - b);
-        return { users: hours.length, medianHours: round(percentile(hours, 0.5), 2), p90Hours: round(percentile(hours, 0.9), 2) };
+      // Milliseconds from signup to the first creation / the credit exhaustion, for users signed up in the range (one
+      // pass for both; sorted here: typed arrays sort numbers faster than SQLite orders rows).
+      const since = (column: string) => `CASE WHEN ${column} <= @untilEnd THEN MAX(0, CAST(ROUND((julianday(${column}) - julianday(created_at)) * 86400000.0) AS INTEGER)) END`;
+      const times = this.db
+        .prepare(
+          `SELECT ${since('first_creation_at')}, ${since('exhausted_at')} FROM ${this.states(ctx)}
+           WHERE ${AnalyticsEngine.IN_COHORT} AND created_at IS NOT NULL AND (first_creation_at <= @untilEnd OR exhausted_at <= @untilEnd)`,
+        )
+        .raw()
+        .all(ctx.params) as Array<[number | null, number | null]>;
+      const dist = (i: 0 | 1) => {
+        const hours = Float64Array.from(times.filter((t) => t[i] !== null), (t) => t[i]! / 3_600_000).sort();
+        const at = (rank: number) => hours[rank];
+        return { users: hours.length, medianHours: round(percentile(hours.length, 0.5, at), 2), p90Hours: round(percentile(hours.length, 0.9, at), 2) };
       };
       return {
         conversationsPerUser: single.users ? round(conv.conversations / single.users, 3) : null,
@@ -696,20 +676,41 @@ export class AnalyticsEngine {
         completionByStatus: byStatus,
         errorRateByTool: byTool.map((r) => ({ ...r, rate: r.calls ? r.errors / r.calls : null })),
         overallErrorRate: ratio(errors, calls),
-        timeToFirstCreation: dist((u) => u.firstCreationAt),
-        timeToCreditExhaustion: dist((u) => u.exhaustedAt),
+        timeToFirstCreation: dist(0),
+        timeToCreditExhaustion: dist(1),
       };
     });
   }
 
-  /** Users (in the segment) with a user message carrying this signal inside the range. */
-  private usersWithSignal(ctx: Context, signal: MessageSignal): string[] {
+  /** Tool calls and failures per tool in the range (the segment's users; the tool filter's tools only). */
+  private toolCalls(ctx: Context): Array<{ tool: string; calls: number; errors: number }> {
+    const tools = ctx.filters.tools?.length ? 'AND tool_name IN (SELECT value FROM json_each(@tools))' : '';
     return this.db
+      .prepare(
+        `SELECT tool_name AS tool, SUM(calls) AS calls, SUM(failed) AS errors FROM ${this.toolCallDays(ctx)}
+         WHERE ${ctx.inRange('day')} ${tools} GROUP BY tool_name ORDER BY calls DESC, tool_name`,
+      )
+      .all({ ...ctx.params, tools: JSON.stringify(ctx.filters.tools ?? []) }) as Array<{ tool: string; calls: number; errors: number }>;
+  }
+
+  /** Users (in the segment) with a user message carrying this signal inside the range: how many, and the first ids. */
+  private usersWithSignal(ctx: Context, signal: MessageSignal): { kind: 'users'; ids: string[]; total: number } {
+    const params = { ...ctx.params, bit: MESSAGE_SIGNAL_BITS[signal] };
+    if (ctx.rollups.users) {
+      const where = `signal = @bit AND ${this.lastDayInRange(ctx)} AND ${ctx.seg('user_id')}`;
+      return {
+        kind: 'users',
+        ids: this.db.prepare(`SELECT user_id FROM user_signals WHERE ${where} ORDER BY user_id LIMIT ${EVIDENCE_CAP}`).pluck().all(params) as string[],
+        total: this.db.prepare(`SELECT COUNT(*) FROM user_signals WHERE ${where}`).pluck().get(params) as number,
+      };
+    }
+    const ids = this.db
       .prepare(
         `SELECT DISTINCT user_id FROM events INDEXED BY events_signals WHERE flags <> 0 AND (flags & @bit) <> 0 AND ${ctx.inRange('day')} AND ${ctx.seg('user_id')} ORDER BY user_id`,
       )
       .pluck()
-      .all({ ...ctx.params, bit: MESSAGE_SIGNAL_BITS[signal] }) as string[];
+      .all(params) as string[];
+    return { kind: 'users', ids: ids.slice(0, EVIDENCE_CAP), total: ids.length };
   }
 
   pmfSignals(filters: Filters = {}): PmfSignal[] {
@@ -745,9 +746,10 @@ export class AnalyticsEngine {
           evidence: { kind: evidence.kind, ids: evidence.ids.slice(0, EVIDENCE_CAP), total: evidence.total ?? evidence.ids.length },
         };
       };
-      const exhaustedUsers = ctx.users.filter((u) => u.exhausted).map((u) => u.userId).sort();
+      const users = summary.totals.users;
+      const exhausted = { kind: 'users' as const, ids: this.userEvidence(ctx, 'exhausted'), total: summary.creditsExhausted.count };
       const exhaustionRate = summary.creditsExhausted.rate;
-      const day7Users = this.cohort(ctx).filter((u) => u.day7 === 1).map((u) => u.userId).sort();
+      const day7 = { kind: 'users' as const, ids: this.userEvidence(ctx, `${AnalyticsEngine.IN_COHORT} AND day7 = 1`), total: sum(this.cohort(ctx), (r) => r.day7) };
       const sharing = this.usersWithSignal(ctx, 'sharing');
       const praise = this.usersWithSignal(ctx, 'praise');
       const requests = this.usersWithSignal(ctx, 'feature_request');
@@ -767,14 +769,14 @@ export class AnalyticsEngine {
           .pluck()
           .all({ ...ctx.params, ...params }) as string[];
       const shortIds = latestConversations('message_count < @short', { short: t.shortConversationMessages });
-      const failingUsers = this.db
-        .prepare(
-          ctx.rollups.users
-            ? `SELECT DISTINCT user_id FROM user_failures WHERE ${this.lastDayInRange(ctx)} AND ${ctx.seg('user_id')} ORDER BY user_id`
-            : `SELECT DISTINCT user_id FROM agg_failure WHERE ${ctx.inRange('day')} AND ${ctx.seg('user_id')} ORDER BY user_id`,
-        )
-        .pluck()
-        .all(ctx.params) as string[];
+      const failing = ctx.rollups.users
+        ? `FROM user_failures WHERE ${this.lastDayInRange(ctx)} AND ${ctx.seg('user_id')}`
+        : `FROM agg_failure WHERE ${ctx.inRange('day')} AND ${ctx.seg('user_id')}`;
+      const failingUsers = {
+        kind: 'users' as const,
+        ids: this.db.prepare(`SELECT DISTINCT user_id ${failing} ORDER BY user_id LIMIT ${EVIDENCE_CAP}`).pluck().all(ctx.params) as string[],
+        total: this.db.prepare(`SELECT COUNT(DISTINCT user_id) ${failing}`).pluck().get(ctx.params) as number,
+      };
       const blockers = this.blockers(filters);
       const blockedTotal = blockers.reduce((s, b) => s + b.conversations, 0);
       const top = blockers[0];
@@ -790,26 +792,26 @@ export class AnalyticsEngine {
       const shortShare = convStats.n ? (convStats.short ?? 0) / convStats.n : null;
 
       return [
-        check('credit_exhaustion', exhaustionRate, t.creditExhaustionRate, ctx.users.length, (v) => v > t.creditExhaustionRate, { kind: 'users', ids: exhaustedUsers },
-          `${exhaustedUsers.length} of ${ctx.users.length} users exhausted their credits (${pct(exhaustionRate)})`),
-        check('day7_retention', retention.day7.rate, t.day7Retention, retention.day7.total, (v) => v > t.day7Retention, { kind: 'users', ids: day7Users },
+        check('credit_exhaustion', exhaustionRate, t.creditExhaustionRate, users, (v) => v > t.creditExhaustionRate, exhausted,
+          `${exhausted.total} of ${users} users exhausted their credits (${pct(exhaustionRate)})`),
+        check('day7_retention', retention.day7.rate, t.day7Retention, retention.day7.total, (v) => v > t.day7Retention, day7,
           `${retention.day7.count} of ${retention.day7.total} eligible users came back on day 7 (${pct(retention.day7.rate)})`),
-        check('organic_sharing', activeUsers ? sharing.length / activeUsers : null, t.organicSharingRate, activeUsers, (v) => v > t.organicSharingRate, { kind: 'users', ids: sharing },
-          `${sharing.length} of ${activeUsers} active users mention sharing or inviting`),
-        check('praise', activeUsers ? praise.length / activeUsers : null, t.praiseRate, activeUsers, (v) => v > t.praiseRate, { kind: 'users', ids: praise },
-          `${praise.length} of ${activeUsers} active users said something like "I love this"`),
+        check('organic_sharing', activeUsers ? sharing.total / activeUsers : null, t.organicSharingRate, activeUsers, (v) => v > t.organicSharingRate, sharing,
+          `${sharing.total} of ${activeUsers} active users mention sharing or inviting`),
+        check('praise', activeUsers ? praise.total / activeUsers : null, t.praiseRate, activeUsers, (v) => v > t.praiseRate, praise,
+          `${praise.total} of ${activeUsers} active users said something like "I love this"`),
         check('single_session', health.singleSessionUsers.rate, t.singleSessionRate, health.singleSessionUsers.total, (v) => v > t.singleSessionRate, { kind: 'users', ids: singleIds },
           `${health.singleSessionUsers.count} of ${health.singleSessionUsers.total} users had a single conversation (${pct(health.singleSessionUsers.rate)})`),
-        check('no_credit_exhaustion', exhaustionRate, t.noExhaustionRate, ctx.users.length, (v) => v < t.noExhaustionRate, { kind: 'users', ids: exhaustedUsers },
+        check('no_credit_exhaustion', exhaustionRate, t.noExhaustionRate, users, (v) => v < t.noExhaustionRate, exhausted,
           `${pct(exhaustionRate)} of users exhausted credits`),
         check('short_conversations', shortShare, t.shortConversationRate, convStats.n, (v) => v > t.shortConversationRate, { kind: 'conversations', ids: shortIds, total: convStats.short ?? 0 },
           `${convStats.short ?? 0} of ${convStats.n} conversations have fewer than ${t.shortConversationMessages} messages (${pct(shortShare)})`),
-        check('high_error_rate', health.overallErrorRate.rate, t.errorRate, health.overallErrorRate.total, (v) => v > t.errorRate, { kind: 'users', ids: failingUsers },
+        check('high_error_rate', health.overallErrorRate.rate, t.errorRate, health.overallErrorRate.total, (v) => v > t.errorRate, failingUsers,
           `${health.overallErrorRate.count} of ${health.overallErrorRate.total} tool calls failed (${pct(health.overallErrorRate.rate)})`),
         check('repeated_blockers', top && blockedTotal ? top.conversations / blockedTotal : null, t.repeatedBlockerShare, blockedTotal, (v) => v > t.repeatedBlockerShare, { kind: 'conversations', ids: topBlockerIds, total: top?.conversations ?? 0 },
           top ? `"${top.blocker}" blocks ${top.conversations} of ${blockedTotal} blocked conversations` : 'no blocked conversations'),
-        check('feature_requests', activeUsers ? requests.length / activeUsers : null, t.featureRequestUserRate, activeUsers, (v) => v > t.featureRequestUserRate, { kind: 'users', ids: requests },
-          `${requests.length} of ${activeUsers} active users asked for a feature`),
+        check('feature_requests', activeUsers ? requests.total / activeUsers : null, t.featureRequestUserRate, activeUsers, (v) => v > t.featureRequestUserRate, requests,
+          `${requests.total} of ${activeUsers} active users asked for a feature`),
         check('off_vision_use_cases', convStats.n ? offVisionTotal / convStats.n : null, t.offVisionRate, convStats.n, (v) => v > t.offVisionRate, { kind: 'conversations', ids: offVision, total: offVisionTotal },
           `${offVisionTotal} of ${convStats.n} conversations are outside ${t.visionUseCases.join(', ')}`),
       ];
@@ -835,9 +837,9 @@ export class AnalyticsEngine {
         const x = days.get(r.day);
         if (x) x.conversations = r.n;
       }
-      for (const u of ctx.users) {
-        const x = u.signupDay ? days.get(u.signupDay) : undefined;
-        if (x) x.signups++;
+      for (const r of this.cube(ctx)) {
+        const x = r.signupDay ? days.get(r.signupDay) : undefined;
+        if (x) x.signups += r.users;
       }
       return { days: [...days.values()] };
     });
@@ -849,10 +851,10 @@ export class AnalyticsEngine {
       return this.db
         .prepare(
           `SELECT MIN(message) AS text, COUNT(DISTINCT user_id) AS users, COUNT(*) AS mentions, MIN(conversation_id) AS exampleConversationId
-           FROM events INDEXED BY events_signals WHERE flags <> 0 AND (flags & @bit) <> 0 AND ${ctx.inRange('day')} AND ${ctx.seg('user_id')}
+           FROM events INDEXED BY events_requests WHERE ${FEATURE_REQUEST} AND ${ctx.inRange('day')} AND ${ctx.seg('user_id')}
            GROUP BY lower(trim(message)) ORDER BY users DESC, mentions DESC, text LIMIT 100`,
         )
-        .all({ ...ctx.params, bit: MESSAGE_SIGNAL_BITS.feature_request }) as Dashboard['featureRequests'];
+        .all(ctx.params) as Dashboard['featureRequests'];
     });
   }
 
@@ -945,7 +947,12 @@ export class AnalyticsEngine {
     const key = JSON.stringify([q.filters ?? {}, q.search ?? '', q.sort ?? null]);
     const cached = this.userListCache.get(key);
     if (cached) return cached;
-    let users = this.context(q.filters ?? {}).users;
+    const ctx = this.context(q.filters ?? {});
+    let users = this.userStates(ctx.until, ctx.rollups.users);
+    if (ctx.segment) {
+      const members = this.idSet(`SELECT user_id FROM temp.${ctx.segment}`, {});
+      users = users.filter((u) => members.has(u.userId));
+    }
     if (q.search) {
       const s = q.search.toLowerCase();
       users = users.filter((u) => u.userId.toLowerCase().includes(s) || (u.email ?? '').toLowerCase().includes(s));
@@ -992,7 +999,7 @@ export class AnalyticsEngine {
   userDetail(userId: string, opts: { conversations?: number } = {}): UserDetail | null {
     return this.scoped(() => {
       const ctx = this.context({});
-      const u = ctx.users.find((x) => x.userId === userId);
+      const [u] = this.computeUserStates(ctx.until, ctx.rollups.users, [userId]);
       if (!u) return null;
       const profile = this.db.prepare('SELECT preferences, preferred_tools, context_summary, frequently_used_prompts FROM users WHERE user_id = ?').get(userId) as {
         preferences: string | null;
@@ -1107,19 +1114,20 @@ function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
   return out;
 }
 
-function activeInWeek(u: UserState, k: number): boolean {
-  return k <= 52 && Math.floor(u.weeksMask / 2 ** k) % 2 === 1;
+function sum(rows: CubeRow[], pick: (r: CubeRow) => number): number {
+  let total = 0;
+  for (const r of rows) total += pick(r);
+  return total;
 }
 
-function journeySteps(users: UserState[], until: string): JourneyStep[] {
-  const end = until + 'T23:59:59.999Z';
-  const by = (at: (u: UserState) => string | null) => users.filter((u) => at(u) !== null && at(u)! <= end).length;
+function journeySteps(rows: CubeRow[]): JourneyStep[] {
+  const users = sum(rows, (r) => r.users);
   const counts: Record<string, number> = {
-    signed_up: users.length,
-    first_chat: by((u) => u.firstConversationAt),
-    used_tool: by((u) => u.firstToolAt),
-    created_content: by((u) => u.firstCreationAt),
-    exhausted_credits: users.filter((u) => u.exhausted).length,
+    signed_up: users,
+    first_chat: sum(rows, (r) => r.firstChat),
+    used_tool: sum(rows, (r) => r.usedTool),
+    created_content: sum(rows, (r) => r.created),
+    exhausted_credits: sum(rows, (r) => r.exhausted * r.users),
   };
   return JOURNEY_STEPS.map((s, i) => {
     const count = counts[s.id];
@@ -1129,7 +1137,7 @@ function journeySteps(users: UserState[], until: string): JourneyStep[] {
       label: s.label,
       count,
       stepConversion: i === 0 ? (count ? 1 : null) : prev ? count / prev : null,
-      overallConversion: users.length ? count / users.length : null,
+      overallConversion: users ? count / users : null,
     };
   });
 }

@@ -7,7 +7,7 @@ import { activeEngine } from './workspace.js';
 
 const MAX_TREND_WEEKS = 26;
 
-/** Weekly trends from the engine: each week is the engine's own dashboard with the date range narrowed to it. */
+/** Weekly trends from the engine: each week's numbers are the engine's dashboard definitions with the range narrowed to it. */
 function trends(engine: AnalyticsEngine, filters: Filters) {
   const opts = engine.filterOptions();
   const until = filters.until ?? opts.lastDay;
@@ -18,17 +18,8 @@ function trends(engine: AnalyticsEngine, filters: Filters) {
   const truncated = starts.length > MAX_TREND_WEEKS;
   const weeks = starts.slice(-MAX_TREND_WEEKS).map((w) => {
     const range = { since: w < since ? since : w, until: addDays(w, 6) > until ? until : addDays(w, 6) };
-    const d = engine.dashboard({ ...filters, ...range });
-    const exhaustedUsers = d.creditExhaustion.filter((r) => r.exhaustionEvents > 0).length;
-    const activeUsers = d.summary.totals.activeUsers;
-    return {
-      week: w,
-      ...range,
-      tools: d.usageHealth.errorRateByTool.map((t) => ({ tool: t.tool, calls: t.calls, errors: t.errors })),
-      activeUsers,
-      exhaustedUsers,
-      exhaustionRate: activeUsers ? exhaustedUsers / activeUsers : null,
-    };
+    const { tools, activeUsers, exhaustedUsers } = engine.weekTrend({ ...filters, ...range });
+    return { week: w, ...range, tools, activeUsers, exhaustedUsers, exhaustionRate: activeUsers ? exhaustedUsers / activeUsers : null };
   });
   return { weeks, truncated };
 }

@@ -4,7 +4,8 @@
  * - `agg_day`, `agg_conversation_day`, `agg_conversation_length`, `agg_tool_calls_day`, `agg_failure_kind_day`: per day, no
  *   user dimension (a few rows a day at any size). They answer any date range without a segment.
  * - `user_totals`: one row per user with everything up to the snapshot's latest data, and `user_use_cases`,
- *   `user_failures`: one row per user and use case / failure kind, with the last day seen. They answer any range that
+ *   `user_failures`, `user_signals`: one row per user and use case / failure kind / message signal, with the last day
+ *   seen. They answer any range that
  *   ends on or after the latest day (the default "all time" view and the 7/30/90-day presets), segment or not: a user
  *   was active in [since, latest] exactly when their last day is on or after `since`.
  *
@@ -16,9 +17,10 @@
  * compares whole dashboards).
  */
 import type Database from 'better-sqlite3';
+import { MESSAGE_SIGNAL_BITS } from '../../shared/metrics.js';
 
 /** Written to meta `rollups` once every rollup matches the tables; anything else sends the engine to the tables. */
-export const ROLLUPS_VERSION = '1';
+export const ROLLUPS_VERSION = '2';
 
 export const ROLLUPS_DDL = `
 CREATE TABLE IF NOT EXISTS agg_day (
@@ -43,6 +45,13 @@ CREATE TABLE IF NOT EXISTS user_use_cases (user_id TEXT NOT NULL, use_case TEXT,
 CREATE INDEX IF NOT EXISTS user_use_cases_user ON user_use_cases (user_id);
 CREATE TABLE IF NOT EXISTS user_failures (user_id TEXT NOT NULL, tool_name TEXT, error_type TEXT, failures INTEGER NOT NULL, last_day TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS user_failures_user ON user_failures (user_id);
+-- Failure points read in index order (grouped without a sort, no table row).
+CREATE INDEX IF NOT EXISTS user_failures_kind ON user_failures (tool_name, error_type, last_day, failures, user_id);
+-- Users whose messages carry a signal (MESSAGE_SIGNAL_BITS), with the last day one did.
+CREATE TABLE IF NOT EXISTS user_signals (
+  signal INTEGER NOT NULL, user_id TEXT NOT NULL, last_day TEXT NOT NULL, PRIMARY KEY (signal, user_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS user_signals_user ON user_signals (user_id);
 CREATE TABLE IF NOT EXISTS user_totals (
   user_id TEXT PRIMARY KEY,
   -- agg_user_day, offsets from the signup day (see USER_ACTIVITY)
@@ -87,6 +96,12 @@ export const userUseCases = (where: string) => `
 export const userFailures = (where: string) => `
   SELECT user_id, tool_name, error_type, SUM(failures) AS failures, MAX(day) AS last_day
   FROM agg_failure WHERE ${where} GROUP BY user_id, tool_name, error_type`;
+
+/** Users per message signal, with the last day their messages carried it (events matching `where`, alias e). */
+export const userSignals = (where: string) => `
+  SELECT b.value AS signal, e.user_id, MAX(e.day) AS last_day
+  FROM events e JOIN json_each('${JSON.stringify(Object.values(MESSAGE_SIGNAL_BITS))}') b ON (e.flags & b.value) <> 0
+  WHERE e.flags <> 0 AND ${where} GROUP BY b.value, e.user_id`;
 
 /** Failed tool calls per day, tool and error. */
 export const failureDays = (where: string) => `
@@ -160,6 +175,8 @@ export function refreshUserRollups(db: Database.Database, touched: Touched): voi
   db.exec(`INSERT INTO user_use_cases ${userUseCases(users('user_id'))}`);
   db.exec(`DELETE FROM user_failures WHERE ${users('user_id')}`);
   db.exec(`INSERT INTO user_failures ${userFailures(users('user_id'))}`);
+  db.exec(`DELETE FROM user_signals WHERE ${users('user_id')}`);
+  db.exec(`INSERT INTO user_signals ${userSignals(users('e.user_id'))}`);
 }
 
 /** Builds the per-day rollups from the tables (after a bulk load, or where they may not match them). */

@@ -4,7 +4,11 @@
  * kept current as rows arrive (apply.ts) so the dashboard never scans events.
  */
 import type Database from 'better-sqlite3';
+import { MESSAGE_SIGNAL_BITS } from '../../shared/metrics.js';
 import { ROLLUPS_DDL } from './rollups.js';
+
+/** A user message asking for a feature (a literal: the partial index events_requests applies to queries that say so). */
+export const FEATURE_REQUEST = `(flags & ${MESSAGE_SIGNAL_BITS.feature_request}) <> 0`;
 
 // 2: events.id unique through the events_id index instead of the table's PRIMARY KEY (a first sync builds it once at
 // the end instead of inserting 10M random ids into a B-tree one by one). Version 1 snapshots keep their PRIMARY KEY.
@@ -65,6 +69,10 @@ CREATE INDEX IF NOT EXISTS events_user ON events (user_id, ts);
 CREATE INDEX IF NOT EXISTS events_conversation ON events (conversation_id, ts);
 -- Only the few flagged user messages (signals): PMF evidence without scanning events.
 CREATE INDEX IF NOT EXISTS events_signals ON events (flags, day, user_id) WHERE flags <> 0;
+-- A user's signals (the per-user rollup user_signals, recomputed for the users a sync touched).
+CREATE INDEX IF NOT EXISTS events_user_signals ON events (user_id, flags, day) WHERE flags <> 0;
+-- Feature requests grouped by their text, read from the index alone (no sort, no table row).
+CREATE INDEX IF NOT EXISTS events_requests ON events (lower(trim(message)), day, user_id, conversation_id, message) WHERE ${FEATURE_REQUEST};
 
 -- One row per user and active day: DAU, retention, per-user state at any end date.
 CREATE TABLE IF NOT EXISTS agg_user_day (
