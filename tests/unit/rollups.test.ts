@@ -112,6 +112,9 @@ describe('rollups', () => {
       const after = fast.dashboard(all);
       expect(after.summary.totals.events).toBe(before.summary.totals.events + 1000);
       expect(after.creditExhaustion.length).toBe(before.creditExhaustion.length + 1);
+      // The user-level metrics sum agg_user_cube (here: seven more users in one group of it).
+      snapshot.db.exec(`UPDATE agg_user_cube SET users = users + 7 WHERE signup_day = (SELECT MAX(signup_day) FROM agg_user_cube)`);
+      expect(fast.dashboard(all).summary.totals.users).toBeGreaterThanOrEqual(before.summary.totals.users + 7);
     } finally {
       snapshot.db.exec(`UPDATE agg_day SET events = events - 1000 WHERE day = (SELECT MAX(day) FROM agg_day)`);
     }

@@ -35,10 +35,10 @@ import {
   type UserRow,
 } from '../../shared/metrics.js';
 import type Database from 'better-sqlite3';
-import { ROLLUPS_VERSION, SIGNUP_DAY as SD, conversationDays, conversationLengths, dayActivity, toolDays, userActivity } from '../snapshot/rollups.js';
+import { ROLLUPS_VERSION, SIGNUP_DAY as SD, TRACKED_WEEKS, conversationDays, conversationLengths, dayActivity, toolDays, userActivity } from '../snapshot/rollups.js';
 import { FEATURE_REQUEST } from '../snapshot/schema.js';
 import { snapshotAgeSeconds, type Snapshot } from '../snapshot/snapshot.js';
-import { cubeSql, parseCube, parseUserStates, stateParams, userStatesJsonSql, userStatesSql, type CubeRow, type UserState } from './user-states.js';
+import { cubeFromRollupSql, cubeSql, parseCube, parseUserStates, stateParams, userStatesJsonSql, userStatesSql, type CubeRow, type UserState } from './user-states.js';
 
 interface Context {
   filters: Filters;
@@ -206,10 +206,15 @@ export class AnalyticsEngine {
 
   private cube(ctx: Context): CubeRow[] {
     if (ctx.cube) return ctx.cube;
-    const first = ctx.since ?? (this.db.prepare(`SELECT MIN(${SD}) FROM users u`).pluck().get() as string | null);
+    // A range up to the latest data without a segment: the maintained cube (rollups.ts), else grouped from the states.
+    const maintained = ctx.rollups.users && !ctx.segment;
+    const first =
+      ctx.since ??
+      (this.db.prepare(maintained ? `SELECT MIN(NULLIF(signup_day, '')) FROM agg_user_cube` : `SELECT MIN(${SD}) FROM users u`).pluck().get() as string | null);
     // Weeks after signup the retention triangle can reach (bit k of weeks_mask, k ≤ 52).
-    const weeks = first && first <= ctx.until ? Math.min(53, Math.floor(daysBetween(weekStart(first), ctx.until) / 7) + 1) : 0;
-    const rows = this.db.prepare(cubeSql(this.states(ctx), weeks, this.options.rollups === false)).all(ctx.params) as Array<Record<string, unknown>>;
+    const weeks = first && first <= ctx.until ? Math.min(TRACKED_WEEKS, Math.floor(daysBetween(weekStart(first), ctx.until) / 7) + 1) : 0;
+    const sql = maintained ? cubeFromRollupSql(weeks) : cubeSql(this.states(ctx), weeks, this.options.rollups === false);
+    const rows = this.db.prepare(sql).all(ctx.params) as Array<Record<string, unknown>>;
     ctx.cube = parseCube(rows);
     return ctx.cube;
   }

@@ -4,8 +4,8 @@
  * few hundred "cube" rows (every user-level metric is a sum over them), so a dashboard of 100k users never builds
  * 100k objects.
  */
-import { DORMANT_AFTER_DAYS, HIGH_USAGE_CREDITS, addDays, type ActivationStatus, type RetentionCohort } from '../../shared/metrics.js';
-import { SIGNUP_DAY as SD } from '../snapshot/rollups.js';
+import { DORMANT_AFTER_DAYS, addDays, type ActivationStatus, type RetentionCohort } from '../../shared/metrics.js';
+import { SIGNUP_DAY as SD, SIGNUP_WEEK, TRACKED_WEEKS, USER_FACTS } from '../snapshot/rollups.js';
 
 /** One user as of the end of the range: what the users table and the drill-down show. */
 export interface UserState {
@@ -48,33 +48,39 @@ export function stateParams(until: string) {
  *   retention_cohort   churned / week_2 / week_1 / day_1
  */
 export function userStatesSql(activity: string, where = '1'): string {
-  const quiet = `(last_day IS NULL OR last_day < @dormantBefore)`;
-  const dormant = `(${quiet} AND age >= ${DORMANT_AFTER_DAYS})`;
   return `
-    SELECT *,
-      CASE WHEN ${dormant} THEN 'dormant'
-           WHEN (creations >= 5 AND active_days >= 3) OR exhausted THEN 'power_user'
-           WHEN creations >= 1 THEN 'first_creation'
-           ELSE 'signed_up' END AS activation_status,
-      CASE WHEN ${dormant} OR (max_offset <= 0 AND age >= 2) THEN 'churned'
-           WHEN max_offset >= 7 THEN 'week_2'
-           WHEN max_offset >= 2 THEN 'week_1'
-           ELSE 'day_1' END AS retention_cohort
+    SELECT *, ${stateRules('(last_day IS NULL OR last_day < @dormantBefore)')}
     FROM (
-      SELECT u.user_id, u.email, u.created_at, ${SD} AS signup_day,
-        -- the Monday on or before the signup day
-        COALESCE(u.signup_week, date(${SD}, '-6 days', 'weekday 1')) AS signup_week,
+      SELECT u.user_id, u.email, u.created_at, ${SD} AS signup_day, ${SIGNUP_WEEK} AS signup_week,
         u.first_conversation_at, u.first_tool_at, u.first_creation_at, u.exhausted_at, u.last_active_at,
         COALESCE(u.total_conversations, 0) AS total_conversations, u.credit_exhaustion_count, u.primary_use_case,
         COALESCE(s.active_days, 0) AS active_days, COALESCE(s.creations, 0) AS creations, COALESCE(s.credits, 0) AS credits,
         COALESCE(s.messages, 0) AS messages, COALESCE(s.exhaustion_events, 0) AS exhaustion_events, s.last_day,
-        COALESCE(s.max_offset, -1) AS max_offset, COALESCE(s.day1, 0) AS day1, COALESCE(s.day7, 0) AS day7,
-        COALESCE(s.week1, 0) AS week1, COALESCE(s.weeks_mask, 0) AS weeks_mask,
-        COALESCE(CAST(julianday(@until) - julianday(${SD}) AS INTEGER), -1) AS age,
-        (COALESCE(s.credits, 0) >= ${HIGH_USAGE_CREDITS} OR COALESCE(s.exhaustion_events, 0) > 0) AS exhausted
+        COALESCE(s.day1, 0) AS day1, COALESCE(s.day7, 0) AS day7, COALESCE(s.week1, 0) AS week1, COALESCE(s.weeks_mask, 0) AS weeks_mask,
+        ${AGE(SD)} AS age, ${USER_FACTS}
       FROM users u LEFT JOIN ${activity} s ON s.user_id = u.user_id
       WHERE COALESCE(${SD}, @until) <= @until AND ${where}
     )`;
+}
+
+/** Days from a signup day to @until (-1 without one). */
+const AGE = (day: string) => `COALESCE(CAST(julianday(@until) - julianday(${day}) AS INTEGER), -1)`;
+
+/**
+ * The activation and retention rules (docs/metrics.md) over a user's facts (rollups.USER_FACTS: exhausted, power,
+ * created_any, off), their age and `quiet` (no activity since @dormantBefore).
+ */
+function stateRules(quiet: string): string {
+  const dormant = `(${quiet} AND age >= ${DORMANT_AFTER_DAYS})`;
+  return `
+      CASE WHEN ${dormant} THEN 'dormant'
+           WHEN power OR exhausted THEN 'power_user'
+           WHEN created_any THEN 'first_creation'
+           ELSE 'signed_up' END AS activation_status,
+      CASE WHEN ${dormant} OR (off <= 0 AND age >= 2) THEN 'churned'
+           WHEN off >= 7 THEN 'week_2'
+           WHEN off >= 2 THEN 'week_1'
+           ELSE 'day_1' END AS retention_cohort`;
 }
 
 /** Every user's state (userStatesSql's rows) as objects, in user-id order, read as one JSON document. */
@@ -128,6 +134,21 @@ export interface CubeRow {
   created: number;
   /** activeInWeek[k]: users active during days 7k..7k+6 after signup. */
   activeInWeek: number[];
+}
+
+/** The cube of the users of a range up to the latest data, read from the maintained agg_user_cube. */
+export function cubeFromRollupSql(weeks: number): string {
+  const bits = Array.from({ length: Math.min(weeks, TRACKED_WEEKS) }, (_, k) => `SUM(w${k})`);
+  return `SELECT signup_day, signup_week, age, activation_status, retention_cohort, exhausted, active_last,
+      SUM(users) AS users, SUM(day1) AS day1, SUM(day7) AS day7, SUM(week1) AS week1,
+      SUM(first_chat) AS first_chat, SUM(used_tool) AS used_tool, SUM(created) AS created, json_array(${bits.join(', ')}) AS weeks
+    FROM (
+      SELECT NULLIF(c.signup_day, '') AS signup_day, NULLIF(c.signup_week, '') AS signup_week, age, c.last_day = @until AS active_last,
+        ${stateRules(`(c.last_day = '' OR c.last_day < @dormantBefore)`)}, exhausted, users, day1, day7, week1, first_chat, used_tool, created,
+        ${Array.from({ length: TRACKED_WEEKS }, (_, k) => `w${k}`).join(', ')}
+      FROM (SELECT *, CASE WHEN signup_day = '' THEN -1 ELSE ${AGE('signup_day')} END AS age FROM agg_user_cube
+            WHERE signup_day = '' OR signup_day <= @until) c)
+    GROUP BY signup_day, signup_week, age, activation_status, retention_cohort, exhausted, active_last`;
 }
 
 export function cubeSql(states: string, weeks: number, perUser: boolean): string {

@@ -3,6 +3,8 @@
  *
  * - `agg_day`, `agg_conversation_day`, `agg_conversation_length`, `agg_tool_calls_day`, `agg_failure_kind_day`: per day, no
  *   user dimension (a few rows a day at any size). They answer any date range without a segment.
+ * - `agg_user_cube`: users grouped by signup day, last active day and the facts the activation and retention rules
+ *   read (kept from `user_cube`, each user's facts): the user-level metrics of a range up to the latest data.
  * - `user_totals`: one row per user with everything up to the snapshot's latest data, and `user_use_cases`,
  *   `user_failures`, `user_signals`: one row per user and use case / failure kind / message signal, with the last day
  *   seen. They answer any range that
@@ -17,10 +19,18 @@
  * compares whole dashboards).
  */
 import type Database from 'better-sqlite3';
-import { MESSAGE_SIGNAL_BITS } from '../../shared/metrics.js';
+import { HIGH_USAGE_CREDITS, MESSAGE_SIGNAL_BITS } from '../../shared/metrics.js';
 
 /** Written to meta `rollups` once every rollup matches the tables; anything else sends the engine to the tables. */
-export const ROLLUPS_VERSION = '2';
+export const ROLLUPS_VERSION = '3';
+
+/** Weeks after signup whose activity is tracked (bit k of weeks_mask, k ≤ 52). */
+export const TRACKED_WEEKS = 53;
+const WEEK_COLUMNS = Array.from({ length: TRACKED_WEEKS }, (_, k) => `w${k}`);
+/** The user cube's key: every fact of a user the user-level metrics group by (see userCubeFacts). */
+const CUBE_KEY = 'signup_day, signup_week, last_day, exhausted, power, created_any, off';
+const CUBE_KEY_DDL = 'signup_day TEXT NOT NULL, signup_week TEXT NOT NULL, last_day TEXT NOT NULL, exhausted INTEGER NOT NULL, power INTEGER NOT NULL, created_any INTEGER NOT NULL, off INTEGER NOT NULL';
+const CUBE_SUMS = ['users', 'day1', 'day7', 'week1', 'first_chat', 'used_tool', 'created', ...WEEK_COLUMNS];
 
 export const ROLLUPS_DDL = `
 CREATE TABLE IF NOT EXISTS agg_day (
@@ -52,6 +62,18 @@ CREATE TABLE IF NOT EXISTS user_signals (
   signal INTEGER NOT NULL, user_id TEXT NOT NULL, last_day TEXT NOT NULL, PRIMARY KEY (signal, user_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS user_signals_user ON user_signals (user_id);
+-- Every user's facts for the user-level metrics ('' where a day is unknown), and the users grouped by them (the
+-- summary, journey, retention and signups of a range up to the latest data sum a few thousand rows, not every user).
+CREATE TABLE IF NOT EXISTS user_cube (
+  user_id TEXT PRIMARY KEY, ${CUBE_KEY_DDL},
+  day1 INTEGER NOT NULL, day7 INTEGER NOT NULL, week1 INTEGER NOT NULL,
+  first_chat INTEGER NOT NULL, used_tool INTEGER NOT NULL, created INTEGER NOT NULL, weeks_mask INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS agg_user_cube (
+  ${CUBE_KEY_DDL},
+  ${CUBE_SUMS.map((c) => `${c} INTEGER NOT NULL`).join(', ')},
+  PRIMARY KEY (${CUBE_KEY})
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS user_totals (
   user_id TEXT PRIMARY KEY,
   -- agg_user_day, offsets from the signup day (see USER_ACTIVITY)
@@ -65,6 +87,20 @@ CREATE TABLE IF NOT EXISTS user_totals (
 
 /** Signup day (users without a recorded signup: their first conversation's day). */
 export const SIGNUP_DAY = 'COALESCE(u.signup_day, substr(u.first_conversation_at, 1, 10))';
+/** The Monday of the signup week. */
+export const SIGNUP_WEEK = `COALESCE(u.signup_week, date(${SIGNUP_DAY}, '-6 days', 'weekday 1'))`;
+
+/**
+ * What the activation and retention rules read of a user's activity (user_totals' columns; NULL for no activity):
+ * exhausted (≥ HIGH_USAGE_CREDITS credits or an exhaustion event), power (≥ 5 creations on ≥ 3 days), created_any,
+ * and off: the latest day offset after signup reduced to what the rules compare it with (≤ 0, 1, 2–6, ≥ 7 → 0, 1, 2, 7).
+ */
+export const USER_FACTS = `
+  (COALESCE(credits, 0) >= ${HIGH_USAGE_CREDITS} OR COALESCE(exhaustion_events, 0) > 0) AS exhausted,
+  (COALESCE(creations, 0) >= 5 AND COALESCE(active_days, 0) >= 3) AS power,
+  (COALESCE(creations, 0) >= 1) AS created_any,
+  CASE WHEN COALESCE(max_offset, -1) <= 0 THEN 0 WHEN max_offset < 2 THEN 1 WHEN max_offset < 7 THEN 2 ELSE 7 END AS off`;
+
 /** Days from the signup day to an agg_user_day row's day. */
 const OFFSET = `CAST(julianday(a.day) - julianday(${SIGNUP_DAY}) AS INTEGER)`;
 
@@ -177,6 +213,32 @@ export function refreshUserRollups(db: Database.Database, touched: Touched): voi
   db.exec(`INSERT INTO user_failures ${userFailures(users('user_id'))}`);
   db.exec(`DELETE FROM user_signals WHERE ${users('user_id')}`);
   db.exec(`INSERT INTO user_signals ${userSignals(users('e.user_id'))}`);
+  refreshUserCube(db, touched, users);
+}
+
+/**
+ * The touched users' cube facts (after user_totals): their old share of agg_user_cube taken out, the facts recomputed
+ * from users and user_totals, the new share added. On the latest data, first_* set means "by the end of the range".
+ */
+function refreshUserCube(db: Database.Database, touched: Touched, users: (column: string) => string): void {
+  const share = (sign: 1 | -1) =>
+    db.exec(`INSERT INTO agg_user_cube (${CUBE_KEY}, ${CUBE_SUMS.join(', ')})
+      SELECT ${CUBE_KEY}, ${sign} * COUNT(*), ${['day1', 'day7', 'week1', 'first_chat', 'used_tool', 'created'].map((c) => `${sign} * SUM(${c})`).join(', ')},
+        ${WEEK_COLUMNS.map((_, k) => `${sign} * SUM((weeks_mask >> ${k}) & 1)`).join(', ')}
+      FROM user_cube WHERE ${users('user_id')} GROUP BY ${CUBE_KEY}
+      ON CONFLICT (${CUBE_KEY}) DO UPDATE SET ${CUBE_SUMS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`);
+  if (touched === 'all') db.exec('DELETE FROM agg_user_cube');
+  else share(-1);
+  db.exec(`DELETE FROM user_cube WHERE ${users('user_id')}`);
+  db.exec(`INSERT INTO user_cube (user_id, ${CUBE_KEY}, day1, day7, week1, first_chat, used_tool, created, weeks_mask)
+    SELECT user_id, signup_day, signup_week, last_day, exhausted, power, created_any, off, day1, day7, week1, first_chat, used_tool, created, weeks_mask
+    FROM (SELECT u.user_id, COALESCE(${SIGNUP_DAY}, '') AS signup_day, COALESCE(${SIGNUP_WEEK}, '') AS signup_week, COALESCE(t.last_day, '') AS last_day,
+        ${USER_FACTS}, COALESCE(t.day1, 0) AS day1, COALESCE(t.day7, 0) AS day7, COALESCE(t.week1, 0) AS week1,
+        u.first_conversation_at IS NOT NULL AS first_chat, u.first_tool_at IS NOT NULL AS used_tool, u.first_creation_at IS NOT NULL AS created,
+        COALESCE(t.weeks_mask, 0) AS weeks_mask
+      FROM users u LEFT JOIN user_totals t ON t.user_id = u.user_id WHERE ${users('u.user_id')})`);
+  share(1);
+  db.exec('DELETE FROM agg_user_cube WHERE users = 0');
 }
 
 /** Builds the per-day rollups from the tables (after a bulk load, or where they may not match them). */
