@@ -35,7 +35,7 @@ import {
   type UserRow,
 } from '../../shared/metrics.js';
 import type Database from 'better-sqlite3';
-import { ROLLUPS_VERSION, SIGNUP_DAY as SD, TRACKED_WEEKS, conversationDays, conversationLengths, dayActivity, toolDays, userActivity } from '../snapshot/rollups.js';
+import { ROLLUPS_VERSION, SIGNUP_DAY as SD, TRACKED_WEEKS, msFromSignup, conversationDays, conversationLengths, dayActivity, toolDays, userActivity } from '../snapshot/rollups.js';
 import { FEATURE_REQUEST } from '../snapshot/schema.js';
 import { snapshotAgeSeconds, type Snapshot } from '../snapshot/snapshot.js';
 import { cubeFromRollupSql, cubeSql, parseCube, parseUserStates, stateParams, userStatesJsonSql, userStatesSql, type CubeRow, type UserState } from './user-states.js';
@@ -598,7 +598,8 @@ export class AnalyticsEngine {
         .prepare(
           `SELECT u.user_id AS userId, u.email, a.credits AS totalCreditsUsed, u.credit_exhaustion_count AS creditExhaustionCount,
              a.exhaustion AS exhaustionEvents, u.last_active_at AS lastActiveAt
-           FROM ${this.highUsage(ctx)} a JOIN users u ON u.user_id = a.user_id
+           -- CROSS JOIN: the planner would walk every (wide) users row and look the few heavy users up; this reads them.
+           FROM ${this.highUsage(ctx)} a CROSS JOIN users u ON u.user_id = a.user_id
            ORDER BY u.credit_exhaustion_count IS NOT NULL, u.credit_exhaustion_count DESC, a.exhaustion DESC, a.credits DESC, u.user_id`,
         )
         .all(ctx.params) as CreditExhaustionRow[];
@@ -625,7 +626,7 @@ export class AnalyticsEngine {
       if (cached) return cached;
       const ctx = this.context(filters);
       const exhaustedUsers = this.db
-        .prepare(`SELECT COUNT(*) FROM ${this.highUsage(ctx)} a JOIN users u ON u.user_id = a.user_id WHERE a.exhaustion > 0`)
+        .prepare(`SELECT COUNT(*) FROM ${this.highUsage(ctx)} a CROSS JOIN users u ON u.user_id = a.user_id WHERE a.exhaustion > 0`)
         .pluck()
         .get(ctx.params) as number;
       return remember(this.trendCache, key, deepFreeze({ tools: this.toolCalls(ctx), activeUsers: this.activeUsers(ctx), exhaustedUsers }), DASHBOARD_CACHE_ENTRIES);
@@ -659,12 +660,16 @@ export class AnalyticsEngine {
       const calls = byTool.reduce((s, r) => s + r.calls, 0);
       const errors = byTool.reduce((s, r) => s + r.errors, 0);
       // Milliseconds from signup to the first creation / the credit exhaustion, for users signed up in the range (one
-      // pass for both; sorted here: typed arrays sort numbers faster than SQLite orders rows).
-      const since = (column: string) => `CASE WHEN ${column} <= @untilEnd THEN MAX(0, CAST(ROUND((julianday(${column}) - julianday(created_at)) * 86400000.0) AS INTEGER)) END`;
+      // pass for both; sorted here: typed arrays sort numbers faster than SQLite orders rows). Up to the latest data
+      // without a segment, user_cube holds them (every time is within the range then).
+      const within = (column: string) => `CASE WHEN ${column} <= @untilEnd THEN ${msFromSignup(column)} END`;
       const times = this.db
         .prepare(
-          `SELECT ${since('first_creation_at')}, ${since('exhausted_at')} FROM ${this.states(ctx)}
-           WHERE ${AnalyticsEngine.IN_COHORT} AND created_at IS NOT NULL AND (first_creation_at <= @untilEnd OR exhausted_at <= @untilEnd)`,
+          ctx.rollups.users && !ctx.segment
+            ? `SELECT creation_ms, exhaustion_ms FROM user_cube WHERE signup_day <> '' AND signup_day <= @until AND (@since IS NULL OR signup_day >= @since)
+                 AND (creation_ms IS NOT NULL OR exhaustion_ms IS NOT NULL)`
+            : `SELECT ${within('first_creation_at')}, ${within('exhausted_at')} FROM ${this.states(ctx)}
+               WHERE ${AnalyticsEngine.IN_COHORT} AND created_at IS NOT NULL AND (first_creation_at <= @untilEnd OR exhausted_at <= @untilEnd)`,
         )
         .raw()
         .all(ctx.params) as Array<[number | null, number | null]>;

@@ -22,15 +22,32 @@ import type Database from 'better-sqlite3';
 import { HIGH_USAGE_CREDITS, MESSAGE_SIGNAL_BITS } from '../../shared/metrics.js';
 
 /** Written to meta `rollups` once every rollup matches the tables; anything else sends the engine to the tables. */
-export const ROLLUPS_VERSION = '3';
+export const ROLLUPS_VERSION = '4';
 
 /** Weeks after signup whose activity is tracked (bit k of weeks_mask, k ≤ 52). */
 export const TRACKED_WEEKS = 53;
 const WEEK_COLUMNS = Array.from({ length: TRACKED_WEEKS }, (_, k) => `w${k}`);
-/** The user cube's key: every fact of a user the user-level metrics group by (see userCubeFacts). */
+/** The user cube's key: every fact of a user the user-level metrics group by (see USER_FACTS). */
 const CUBE_KEY = 'signup_day, signup_week, last_day, exhausted, power, created_any, off';
 const CUBE_KEY_DDL = 'signup_day TEXT NOT NULL, signup_week TEXT NOT NULL, last_day TEXT NOT NULL, exhausted INTEGER NOT NULL, power INTEGER NOT NULL, created_any INTEGER NOT NULL, off INTEGER NOT NULL';
 const CUBE_SUMS = ['users', 'day1', 'day7', 'week1', 'first_chat', 'used_tool', 'created', ...WEEK_COLUMNS];
+
+// Re-created whenever the rollups are rebuilt in full (its columns have changed between versions).
+const USER_CUBE_DDL = `
+-- Every user's facts for the user-level metrics ('' where a day is unknown), and the users grouped by them (the
+-- summary, journey, retention and signups of a range up to the latest data sum a few thousand rows, not every user).
+CREATE TABLE IF NOT EXISTS user_cube (
+  user_id TEXT PRIMARY KEY, ${CUBE_KEY_DDL},
+  day1 INTEGER NOT NULL, day7 INTEGER NOT NULL, week1 INTEGER NOT NULL,
+  first_chat INTEGER NOT NULL, used_tool INTEGER NOT NULL, created INTEGER NOT NULL, weeks_mask INTEGER NOT NULL,
+  creation_ms INTEGER, exhaustion_ms INTEGER  -- time from signup (created_at) to the first creation / the exhaustion
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS agg_user_cube (
+  ${CUBE_KEY_DDL},
+  ${CUBE_SUMS.map((c) => `${c} INTEGER NOT NULL`).join(', ')},
+  PRIMARY KEY (${CUBE_KEY})
+) WITHOUT ROWID;
+`;
 
 export const ROLLUPS_DDL = `
 CREATE TABLE IF NOT EXISTS agg_day (
@@ -62,18 +79,7 @@ CREATE TABLE IF NOT EXISTS user_signals (
   signal INTEGER NOT NULL, user_id TEXT NOT NULL, last_day TEXT NOT NULL, PRIMARY KEY (signal, user_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS user_signals_user ON user_signals (user_id);
--- Every user's facts for the user-level metrics ('' where a day is unknown), and the users grouped by them (the
--- summary, journey, retention and signups of a range up to the latest data sum a few thousand rows, not every user).
-CREATE TABLE IF NOT EXISTS user_cube (
-  user_id TEXT PRIMARY KEY, ${CUBE_KEY_DDL},
-  day1 INTEGER NOT NULL, day7 INTEGER NOT NULL, week1 INTEGER NOT NULL,
-  first_chat INTEGER NOT NULL, used_tool INTEGER NOT NULL, created INTEGER NOT NULL, weeks_mask INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS agg_user_cube (
-  ${CUBE_KEY_DDL},
-  ${CUBE_SUMS.map((c) => `${c} INTEGER NOT NULL`).join(', ')},
-  PRIMARY KEY (${CUBE_KEY})
-) WITHOUT ROWID;
+${USER_CUBE_DDL}
 CREATE TABLE IF NOT EXISTS user_totals (
   user_id TEXT PRIMARY KEY,
   -- agg_user_day, offsets from the signup day (see USER_ACTIVITY)
@@ -100,6 +106,9 @@ export const USER_FACTS = `
   (COALESCE(creations, 0) >= 5 AND COALESCE(active_days, 0) >= 3) AS power,
   (COALESCE(creations, 0) >= 1) AS created_any,
   CASE WHEN COALESCE(max_offset, -1) <= 0 THEN 0 WHEN max_offset < 2 THEN 1 WHEN max_offset < 7 THEN 2 ELSE 7 END AS off`;
+
+/** Milliseconds from a user's signup (users.created_at) to a time column of theirs (exact: timestamps are whole ms). */
+export const msFromSignup = (column: string) => `MAX(0, CAST(ROUND((julianday(${column}) - julianday(created_at)) * 86400000.0) AS INTEGER))`;
 
 /** Days from the signup day to an agg_user_day row's day. */
 const OFFSET = `CAST(julianday(a.day) - julianday(${SIGNUP_DAY}) AS INTEGER)`;
@@ -227,15 +236,16 @@ function refreshUserCube(db: Database.Database, touched: Touched, users: (column
         ${WEEK_COLUMNS.map((_, k) => `${sign} * SUM((weeks_mask >> ${k}) & 1)`).join(', ')}
       FROM user_cube WHERE ${users('user_id')} GROUP BY ${CUBE_KEY}
       ON CONFLICT (${CUBE_KEY}) DO UPDATE SET ${CUBE_SUMS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`);
-  if (touched === 'all') db.exec('DELETE FROM agg_user_cube');
+  if (touched === 'all') db.exec(`DROP TABLE IF EXISTS user_cube; DROP TABLE IF EXISTS agg_user_cube; ${USER_CUBE_DDL}`);
   else share(-1);
   db.exec(`DELETE FROM user_cube WHERE ${users('user_id')}`);
-  db.exec(`INSERT INTO user_cube (user_id, ${CUBE_KEY}, day1, day7, week1, first_chat, used_tool, created, weeks_mask)
-    SELECT user_id, signup_day, signup_week, last_day, exhausted, power, created_any, off, day1, day7, week1, first_chat, used_tool, created, weeks_mask
+  db.exec(`INSERT INTO user_cube (user_id, ${CUBE_KEY}, day1, day7, week1, first_chat, used_tool, created, weeks_mask, creation_ms, exhaustion_ms)
+    SELECT user_id, signup_day, signup_week, last_day, exhausted, power, created_any, off, day1, day7, week1, first_chat, used_tool, created, weeks_mask,
+      creation_ms, exhaustion_ms
     FROM (SELECT u.user_id, COALESCE(${SIGNUP_DAY}, '') AS signup_day, COALESCE(${SIGNUP_WEEK}, '') AS signup_week, COALESCE(t.last_day, '') AS last_day,
         ${USER_FACTS}, COALESCE(t.day1, 0) AS day1, COALESCE(t.day7, 0) AS day7, COALESCE(t.week1, 0) AS week1,
         u.first_conversation_at IS NOT NULL AS first_chat, u.first_tool_at IS NOT NULL AS used_tool, u.first_creation_at IS NOT NULL AS created,
-        COALESCE(t.weeks_mask, 0) AS weeks_mask
+        COALESCE(t.weeks_mask, 0) AS weeks_mask, ${msFromSignup('u.first_creation_at')} AS creation_ms, ${msFromSignup('u.exhausted_at')} AS exhaustion_ms
       FROM users u LEFT JOIN user_totals t ON t.user_id = u.user_id WHERE ${users('u.user_id')})`);
   share(1);
   db.exec('DELETE FROM agg_user_cube WHERE users = 0');
