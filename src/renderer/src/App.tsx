@@ -1,4 +1,4 @@
-import { Suspense, useEffect } from 'react';
+import { Suspense, useLayoutEffect } from 'react';
 import { ErrorBoundary } from './components/ErrorBoundary.js';
 import { OfflineBanner, TopBar } from './components/TopBar.js';
 import { EmptyState, Loading } from './components/ui.js';
@@ -12,7 +12,9 @@ function isTyping(target: EventTarget | null): boolean {
 
 /** Keyboard navigation between pages: 1–9 and 0 jump to a page, [ and ] step through the sidebar. */
 function usePageShortcuts() {
-  useEffect(() => {
+  // A layout effect: listening before the first paint, so a key pressed as soon as the sidebar shows is not lost (a
+  // passive effect may run later than that on a busy machine).
+  useLayoutEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
       // The page is read from the URL, not from React state: two fast presses of [ must step twice,
