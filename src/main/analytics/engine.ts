@@ -871,12 +871,15 @@ export class AnalyticsEngine {
   blockers(filters: Filters = {}): Dashboard['blockers'] {
     return this.once('blockers', filters, () => {
       const ctx = this.context(filters);
+      const conversations = `SELECT blocker, COUNT(*) AS conversations FROM conversations
+        WHERE blocker IS NOT NULL AND ${ctx.inRange('start_day')} AND ${ctx.seg('user_id')} GROUP BY blocker`;
+      // Up to the latest data, a blocker's users in the range are those whose last blocked conversation is in it.
+      const users = ctx.rollups.users
+        ? `SELECT blocker, COUNT(*) AS users FROM user_blockers WHERE ${this.lastDayInRange(ctx)} AND ${ctx.seg('user_id')} GROUP BY blocker`
+        : `SELECT blocker, COUNT(DISTINCT user_id) AS users FROM conversations
+           WHERE blocker IS NOT NULL AND ${ctx.inRange('start_day')} AND ${ctx.seg('user_id')} GROUP BY blocker`;
       return this.db
-        .prepare(
-          `SELECT blocker, COUNT(*) AS conversations, COUNT(DISTINCT user_id) AS users FROM conversations
-           WHERE blocker IS NOT NULL AND ${ctx.inRange('start_day')} AND ${ctx.seg('user_id')}
-           GROUP BY blocker ORDER BY conversations DESC, blocker`,
-        )
+        .prepare(`SELECT c.blocker, c.conversations, u.users FROM (${conversations}) c JOIN (${users}) u ON u.blocker = c.blocker ORDER BY c.conversations DESC, c.blocker`)
         .all(ctx.params) as Dashboard['blockers'];
     });
   }

@@ -6,8 +6,8 @@
  * - `agg_user_cube`: users grouped by signup day, last active day and the facts the activation and retention rules
  *   read (kept from `user_cube`, each user's facts): the user-level metrics of a range up to the latest data.
  * - `user_totals`: one row per user with everything up to the snapshot's latest data, and `user_use_cases`,
- *   `user_failures`, `user_signals`: one row per user and use case / failure kind / message signal, with the last day
- *   seen. They answer any range that
+ *   `user_failures`, `user_signals`, `user_blockers`: one row per user and use case / failure kind / message signal /
+ *   blocker, with the last day seen. They answer any range that
  *   ends on or after the latest day (the default "all time" view and the 7/30/90-day presets), segment or not: a user
  *   was active in [since, latest] exactly when their last day is on or after `since`.
  *
@@ -22,7 +22,7 @@ import type Database from 'better-sqlite3';
 import { HIGH_USAGE_CREDITS, MESSAGE_SIGNAL_BITS } from '../../shared/metrics.js';
 
 /** Written to meta `rollups` once every rollup matches the tables; anything else sends the engine to the tables. */
-export const ROLLUPS_VERSION = '4';
+export const ROLLUPS_VERSION = '5';
 
 /** Weeks after signup whose activity is tracked (bit k of weeks_mask, k ≤ 52). */
 export const TRACKED_WEEKS = 53;
@@ -74,6 +74,11 @@ CREATE TABLE IF NOT EXISTS user_failures (user_id TEXT NOT NULL, tool_name TEXT,
 CREATE INDEX IF NOT EXISTS user_failures_user ON user_failures (user_id);
 -- Failure points read in index order (grouped without a sort, no table row).
 CREATE INDEX IF NOT EXISTS user_failures_kind ON user_failures (tool_name, error_type, last_day, failures, user_id);
+-- Users per conversation blocker, with the last start day of a conversation it blocked.
+CREATE TABLE IF NOT EXISTS user_blockers (
+  blocker TEXT NOT NULL, user_id TEXT NOT NULL, last_day TEXT NOT NULL, PRIMARY KEY (blocker, user_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS user_blockers_user ON user_blockers (user_id);
 -- Users whose messages carry a signal (MESSAGE_SIGNAL_BITS), with the last day one did.
 CREATE TABLE IF NOT EXISTS user_signals (
   signal INTEGER NOT NULL, user_id TEXT NOT NULL, last_day TEXT NOT NULL, PRIMARY KEY (signal, user_id)
@@ -136,6 +141,11 @@ const userConversations = (where: string) => `
 export const userUseCases = (where: string) => `
   SELECT user_id, use_case, COUNT(*) AS conversations, MAX(start_day) AS last_day
   FROM conversations WHERE start_day IS NOT NULL AND ${where} GROUP BY user_id, use_case`;
+
+/** Users per conversation blocker, with the last start day of a blocked conversation. */
+export const userBlockers = (where: string) => `
+  SELECT blocker, user_id, MAX(start_day) AS last_day
+  FROM conversations WHERE blocker IS NOT NULL AND start_day IS NOT NULL AND ${where} GROUP BY blocker, user_id`;
 
 /** Failed tool calls per user, tool and error, with the last day seen. */
 export const userFailures = (where: string) => `
@@ -220,6 +230,8 @@ export function refreshUserRollups(db: Database.Database, touched: Touched): voi
   db.exec(`INSERT INTO user_use_cases ${userUseCases(users('user_id'))}`);
   db.exec(`DELETE FROM user_failures WHERE ${users('user_id')}`);
   db.exec(`INSERT INTO user_failures ${userFailures(users('user_id'))}`);
+  db.exec(`DELETE FROM user_blockers WHERE ${users('user_id')}`);
+  db.exec(`INSERT INTO user_blockers ${userBlockers(users('user_id'))}`);
   db.exec(`DELETE FROM user_signals WHERE ${users('user_id')}`);
   db.exec(`INSERT INTO user_signals ${userSignals(users('e.user_id'))}`);
   refreshUserCube(db, touched, users);
