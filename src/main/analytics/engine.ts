@@ -594,7 +594,7 @@ export class AnalyticsEngine {
   creditExhaustion(filters: Filters = {}): CreditExhaustionRow[] {
     return this.scoped(() => {
       const ctx = this.context(filters);
-      const rows = this.db
+      return this.db
         .prepare(
           `SELECT u.user_id AS userId, u.email, a.credits AS totalCreditsUsed, u.credit_exhaustion_count AS creditExhaustionCount,
              a.exhaustion AS exhaustionEvents, u.last_active_at AS lastActiveAt
@@ -603,7 +603,6 @@ export class AnalyticsEngine {
            ORDER BY u.credit_exhaustion_count IS NOT NULL, u.credit_exhaustion_count DESC, a.exhaustion DESC, a.credits DESC, u.user_id`,
         )
         .all(ctx.params) as CreditExhaustionRow[];
-      return rows;
     });
   }
 
@@ -659,22 +658,25 @@ export class AnalyticsEngine {
       const byTool = this.toolCalls(ctx);
       const calls = byTool.reduce((s, r) => s + r.calls, 0);
       const errors = byTool.reduce((s, r) => s + r.errors, 0);
-      // Milliseconds from signup to the first creation / the credit exhaustion, for users signed up in the range (one
-      // pass for both; sorted here: typed arrays sort numbers faster than SQLite orders rows). Up to the latest data
-      // without a segment, user_cube holds them (every time is within the range then).
+      // Milliseconds from signup to the first creation / the credit exhaustion, for users signed up in the range: one
+      // pass for both, read as two JSON arrays (86k users: 15 ms, against 45–100 ms as rows) and sorted here as typed
+      // arrays. Up to the latest data without a segment, user_cube holds them (every time is within the range then).
       const within = (column: string) => `CASE WHEN ${column} <= @untilEnd THEN ${msFromSignup(column)} END`;
-      const times = this.db
+      const [creation, exhaustion] = this.db
         .prepare(
-          ctx.rollups.users && !ctx.segment
-            ? `SELECT creation_ms, exhaustion_ms FROM user_cube WHERE signup_day <> '' AND signup_day <= @until AND (@since IS NULL OR signup_day >= @since)
-                 AND (creation_ms IS NOT NULL OR exhaustion_ms IS NOT NULL)`
-            : `SELECT ${within('first_creation_at')}, ${within('exhausted_at')} FROM ${this.states(ctx)}
-               WHERE ${AnalyticsEngine.IN_COHORT} AND created_at IS NOT NULL AND (first_creation_at <= @untilEnd OR exhausted_at <= @untilEnd)`,
+          `SELECT json_group_array(c), json_group_array(e) FROM (${
+            ctx.rollups.users && !ctx.segment
+              ? `SELECT creation_ms AS c, exhaustion_ms AS e FROM user_cube
+                 WHERE signup_day <> '' AND signup_day <= @until AND (@since IS NULL OR signup_day >= @since) AND (creation_ms IS NOT NULL OR exhaustion_ms IS NOT NULL)`
+              : `SELECT ${within('first_creation_at')} AS c, ${within('exhausted_at')} AS e FROM ${this.states(ctx)}
+                 WHERE ${AnalyticsEngine.IN_COHORT} AND created_at IS NOT NULL AND (first_creation_at <= @untilEnd OR exhausted_at <= @untilEnd)`
+          })`,
         )
         .raw()
-        .all(ctx.params) as Array<[number | null, number | null]>;
-      const dist = (i: 0 | 1) => {
-        const hours = Float64Array.from(times.filter((t) => t[i] !== null), (t) => t[i]! / 3_600_000).sort();
+        .get(ctx.params) as [string, string];
+      const dist = (json: string) => {
+        const ms = (JSON.parse(json) as Array<number | null>).filter((x): x is number => x !== null);
+        const hours = Float64Array.from(ms, (x) => x / 3_600_000).sort();
         const at = (rank: number) => hours[rank];
         return { users: hours.length, medianHours: round(percentile(hours.length, 0.5, at), 2), p90Hours: round(percentile(hours.length, 0.9, at), 2) };
       };
@@ -686,8 +688,8 @@ export class AnalyticsEngine {
         completionByStatus: byStatus,
         errorRateByTool: byTool.map((r) => ({ ...r, rate: r.calls ? r.errors / r.calls : null })),
         overallErrorRate: ratio(errors, calls),
-        timeToFirstCreation: dist(0),
-        timeToCreditExhaustion: dist(1),
+        timeToFirstCreation: dist(creation),
+        timeToCreditExhaustion: dist(exhaustion),
       };
     });
   }
@@ -764,7 +766,7 @@ export class AnalyticsEngine {
       const praise = this.usersWithSignal(ctx, 'praise');
       const requests = this.usersWithSignal(ctx, 'feature_request');
       const singleIds = this.db
-        .prepare(`SELECT user_id FROM ${this.conversationUsers(ctx)} WHERE inRange = 1 AND n = 1 ORDER BY user_id`)
+        .prepare(`SELECT user_id FROM ${this.conversationUsers(ctx)} WHERE inRange = 1 AND n = 1 ORDER BY user_id LIMIT ${EVIDENCE_CAP}`)
         .pluck()
         .all(ctx.params) as string[];
       const convStats = this.db
@@ -810,7 +812,7 @@ export class AnalyticsEngine {
           `${sharing.total} of ${activeUsers} active users mention sharing or inviting`),
         check('praise', activeUsers ? praise.total / activeUsers : null, t.praiseRate, activeUsers, (v) => v > t.praiseRate, praise,
           `${praise.total} of ${activeUsers} active users said something like "I love this"`),
-        check('single_session', health.singleSessionUsers.rate, t.singleSessionRate, health.singleSessionUsers.total, (v) => v > t.singleSessionRate, { kind: 'users', ids: singleIds },
+        check('single_session', health.singleSessionUsers.rate, t.singleSessionRate, health.singleSessionUsers.total, (v) => v > t.singleSessionRate, { kind: 'users', ids: singleIds, total: health.singleSessionUsers.count },
           `${health.singleSessionUsers.count} of ${health.singleSessionUsers.total} users had a single conversation (${pct(health.singleSessionUsers.rate)})`),
         check('no_credit_exhaustion', exhaustionRate, t.noExhaustionRate, users, (v) => v < t.noExhaustionRate, exhausted,
           `${pct(exhaustionRate)} of users exhausted credits`),

@@ -42,6 +42,8 @@ CREATE TABLE IF NOT EXISTS user_cube (
   first_chat INTEGER NOT NULL, used_tool INTEGER NOT NULL, created INTEGER NOT NULL, weeks_mask INTEGER NOT NULL,
   creation_ms INTEGER, exhaustion_ms INTEGER  -- time from signup (created_at) to the first creation / the exhaustion
 ) WITHOUT ROWID;
+-- The times-to of a range's signups, read from the index alone.
+CREATE INDEX IF NOT EXISTS user_cube_times ON user_cube (signup_day, creation_ms, exhaustion_ms) WHERE creation_ms IS NOT NULL OR exhaustion_ms IS NOT NULL;
 CREATE TABLE IF NOT EXISTS agg_user_cube (
   ${CUBE_KEY_DDL},
   ${CUBE_SUMS.map((c) => `${c} INTEGER NOT NULL`).join(', ')},
@@ -70,6 +72,8 @@ CREATE TABLE IF NOT EXISTS agg_failure_kind_day (day TEXT NOT NULL, tool_name TE
 CREATE INDEX IF NOT EXISTS agg_failure_kind_day_day ON agg_failure_kind_day (day);
 CREATE TABLE IF NOT EXISTS user_use_cases (user_id TEXT NOT NULL, use_case TEXT, conversations INTEGER NOT NULL, last_day TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS user_use_cases_user ON user_use_cases (user_id);
+-- Users per use case read in index order (grouped without a sort, no table row).
+CREATE INDEX IF NOT EXISTS user_use_cases_case ON user_use_cases (use_case, last_day, user_id);
 CREATE TABLE IF NOT EXISTS user_failures (user_id TEXT NOT NULL, tool_name TEXT, error_type TEXT, failures INTEGER NOT NULL, last_day TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS user_failures_user ON user_failures (user_id);
 -- Failure points read in index order (grouped without a sort, no table row).
