@@ -615,8 +615,9 @@ export class AnalyticsEngine {
   }
 
   /**
-   * One week of the trends (filters narrowed to it by the caller): tool calls per tool, active users, and users of the
-   * credit exhaustion list with an exhaustion event in it. The dashboard's own definitions, without the rest of it.
+   * One week of the trends (filters narrowed to it by the caller): tool calls per tool and active users (the
+   * dashboard's definitions), and the users who ran out of credits in it (an exhaustion event: a blocked_by_credits
+   * completion or an insufficient_credits error), without the rest of the dashboard.
    */
   weekTrend(filters: Filters = {}): WeekTrend {
     return this.scoped(() => {
@@ -624,8 +625,9 @@ export class AnalyticsEngine {
       const cached = this.trendCache.get(key);
       if (cached) return cached;
       const ctx = this.context(filters);
+      // Not the ≥ 90 credits list: a week rarely holds 90 credits of one user, while running out happens in one day.
       const exhaustedUsers = this.db
-        .prepare(`SELECT COUNT(*) FROM ${this.highUsage(ctx)} a CROSS JOIN users u ON u.user_id = a.user_id WHERE a.exhaustion > 0`)
+        .prepare(`SELECT COUNT(DISTINCT user_id) FROM agg_user_day WHERE exhaustion_events > 0 AND ${ctx.inRange('day')} AND ${ctx.seg('user_id')}`)
         .pluck()
         .get(ctx.params) as number;
       return remember(this.trendCache, key, deepFreeze({ tools: this.toolCalls(ctx), activeUsers: this.activeUsers(ctx), exhaustedUsers }), DASHBOARD_CACHE_ENTRIES);
