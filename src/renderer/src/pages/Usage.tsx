@@ -120,7 +120,7 @@ export default function UsagePage() {
                   </tbody>
                 </table>
               </Card>
-              <Card title="What users ask for" subtitle="Most frequent messages (seed query 2)" actions={<Info text={METRIC_DEFINITIONS.intentFrequency.rule} />}>
+              <Card title="Most frequent messages" subtitle="Per day, every message event as seed query 2 counts them (assistant replies included); what users ask for, clustered: Intelligence" actions={<Info text={METRIC_DEFINITIONS.intentFrequency.rule} />}>
                 <table className="data" data-testid="intents">
                   <thead>
                     <tr>
