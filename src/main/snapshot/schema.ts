@@ -95,6 +95,8 @@ CREATE TABLE IF NOT EXISTS agg_failure (
   k TEXT PRIMARY KEY, tool_name TEXT, error_type TEXT, user_id TEXT NOT NULL, day TEXT NOT NULL, failures INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS agg_failure_day ON agg_failure (day);
+-- A user's failures (the per-user rollup user_failures, recomputed for the users a sync touched; a forgotten user).
+CREATE INDEX IF NOT EXISTS agg_failure_user ON agg_failure (user_id);
 
 -- Tool calls per tool, user and day: error rate by tool, the tool segment filter.
 CREATE TABLE IF NOT EXISTS agg_tool_day (
