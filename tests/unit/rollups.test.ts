@@ -191,6 +191,27 @@ describe('rollups', () => {
     expect(exhaustedWeeks).toBeGreaterThan(3);
   });
 
+  it("a snapshot whose rollups an older version built (another user_cube layout) is read from the tables, then rebuilt by the next writer", () => {
+    const old = openSnapshot(':memory:');
+    try {
+      const w = new SnapshotWriter(old);
+      w.beginBulkLoad();
+      w.apply({ users: rows.users, conversations: rows.conversations, events: early });
+      w.finish();
+      // As a version-3 writer left it: its cube table without the times-to columns, and its version mark.
+      old.db.exec('DROP TABLE user_cube; CREATE TABLE user_cube (user_id TEXT PRIMARY KEY, signup_day TEXT NOT NULL) WITHOUT ROWID');
+      old.setMeta('rollups', '3');
+      const slow = new AnalyticsEngine(old, { minSample: 1 }, NOW, { rollups: false });
+      expect(comparable(new AnalyticsEngine(old, { minSample: 1 }, NOW), {})).toEqual(comparable(slow, {}));
+      new SnapshotWriter(old).finish();
+      expect(old.getMeta('rollups')).toBe(ROLLUPS_VERSION);
+      expect(old.db.prepare(`SELECT COUNT(*) FROM pragma_table_info('user_cube') WHERE name = 'creation_ms'`).pluck().get()).toBe(1);
+      expectSameDashboards(old);
+    } finally {
+      old.close();
+    }
+  });
+
   it('a forgotten user leaves every rollup', () => {
     const engine = new AnalyticsEngine(snapshot, { minSample: 1 }, NOW);
     const before = engine.dashboard({});
