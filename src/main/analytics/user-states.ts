@@ -2,7 +2,8 @@
  * Users as of the end of a range, in SQL: the activation and retention rules of docs/metrics.md written once, read
  * whole by the users table and the drill-down (one JavaScript object per user), and grouped by the dashboard into a
  * few hundred "cube" rows (every user-level metric is a sum over them), so a dashboard of 100k users never builds
- * 100k objects.
+ * 100k objects. Up to the latest data without a segment the cube is read from the rollup agg_user_cube (rollups.ts),
+ * grouped with the same rules.
  */
 import { DORMANT_AFTER_DAYS, addDays, type ActivationStatus, type RetentionCohort } from '../../shared/metrics.js';
 import { SIGNUP_DAY as SD, SIGNUP_WEEK, TRACKED_WEEKS, USER_FACTS } from '../snapshot/rollups.js';
@@ -43,7 +44,7 @@ export function stateParams(until: string) {
  * `where`, with their activity from `activity` (user_totals, or agg_user_day grouped up to @until: same columns).
  * Columns: the users table's, the activity's, and the derived ones:
  *   age                days from the signup day to @until (-1 without a signup day)
- *   exhausted          ≥ HIGH_USAGE_CREDITS credits used or a credit-exhaustion event
+ *   exhausted, power, created_any, off   the facts the rules read (rollups.USER_FACTS)
  *   activation_status  dormant / power_user / first_creation / signed_up
  *   retention_cohort   churned / week_2 / week_1 / day_1
  */
