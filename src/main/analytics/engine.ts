@@ -57,9 +57,10 @@ interface Context {
   params: { since: string | null; until: string } & ReturnType<typeof stateParams>;
   /**
    * Which rollups (src/main/snapshot/rollups.ts) answer for this context: the per-day ones without a segment, the
-   * per-user totals when the range ends on or after the latest data. Both only while they match the tables.
+   * per-user totals when the range ends on or after the latest data, the user cube (agg_user_cube, user_cube) when
+   * both hold. All only while they match the tables.
    */
-  rollups: { days: boolean; users: boolean };
+  rollups: { days: boolean; users: boolean; cube: boolean };
   /** Where the day rollups cannot answer: the segment's own, by kind (see segmentRollup). */
   segmentRollups: Map<string, string>;
 }
@@ -177,7 +178,7 @@ export class AnalyticsEngine {
       const scan = members * 10 > everyone ? '+' : '';
       seg = (col: string) => `${scan}${col} IN (SELECT user_id FROM temp.${segment})`;
     }
-    const ctx: Context = { filters, since, until, activity, segment, cube: null, seg, inRange, params, rollups: { days: fresh && !segment, users: totals }, segmentRollups: new Map() };
+    const ctx: Context = { filters, since, until, activity, segment, cube: null, seg, inRange, params, rollups: { days: fresh && !segment, users: totals, cube: totals && !segment }, segmentRollups: new Map() };
     this.memo?.set(key, ctx);
     return ctx;
   }
@@ -207,7 +208,7 @@ export class AnalyticsEngine {
   private cube(ctx: Context): CubeRow[] {
     if (ctx.cube) return ctx.cube;
     // A range up to the latest data without a segment: the maintained cube (rollups.ts), else grouped from the states.
-    const maintained = ctx.rollups.users && !ctx.segment;
+    const maintained = ctx.rollups.cube;
     const first =
       ctx.since ??
       (this.db.prepare(maintained ? `SELECT MIN(NULLIF(signup_day, '')) FROM agg_user_cube` : `SELECT MIN(${SD}) FROM users u`).pluck().get() as string | null);
@@ -518,8 +519,8 @@ export class AnalyticsEngine {
           const rows = members.filter((r) => r.age >= 7 * k);
           const eligible = sum(rows, (r) => r.users);
           if (eligible === 0) return null;
-          // Activity is tracked for the first 53 weeks after signup (bit k of weeks_mask, k ≤ 52).
-          const retained = k <= 52 ? sum(rows, (r) => r.activeInWeek[k] ?? 0) : 0;
+          // Activity is tracked for the first TRACKED_WEEKS weeks after signup (later weeks: none retained).
+          const retained = sum(rows, (r) => r.activeInWeek[k] ?? 0);
           const partial = rows.some((r) => r.age < 7 * k + 6) || eligible < size;
           return { retained, eligible, rate: retained / eligible, partial };
         });
@@ -667,7 +668,7 @@ export class AnalyticsEngine {
       const [creation, exhaustion] = this.db
         .prepare(
           `SELECT json_group_array(c), json_group_array(e) FROM (${
-            ctx.rollups.users && !ctx.segment
+            ctx.rollups.cube
               ? `SELECT creation_ms AS c, exhaustion_ms AS e FROM user_cube
                  WHERE signup_day <> '' AND signup_day <= @until AND (@since IS NULL OR signup_day >= @since) AND (creation_ms IS NOT NULL OR exhaustion_ms IS NOT NULL)`
               : `SELECT ${within('first_creation_at')} AS c, ${within('exhausted_at')} AS e FROM ${this.states(ctx)}
@@ -720,7 +721,7 @@ export class AnalyticsEngine {
     }
     const ids = this.db
       .prepare(
-        `SELECT DISTINCT user_id FROM events INDEXED BY events_signals WHERE flags <> 0 AND (flags & @bit) <> 0 AND ${ctx.inRange('day')} AND ${ctx.seg('user_id')} ORDER BY user_id`,
+        `SELECT DISTINCT user_id FROM events INDEXED BY events_user_signals WHERE flags <> 0 AND (flags & @bit) <> 0 AND ${ctx.inRange('day')} AND ${ctx.seg('user_id')} ORDER BY user_id`,
       )
       .pluck()
       .all(params) as string[];

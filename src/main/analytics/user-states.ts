@@ -137,29 +137,45 @@ export interface CubeRow {
   activeInWeek: number[];
 }
 
-/** The cube of the users of a range up to the latest data, read from the maintained agg_user_cube. */
-export function cubeFromRollupSql(weeks: number): string {
-  const bits = Array.from({ length: Math.min(weeks, TRACKED_WEEKS) }, (_, k) => `SUM(w${k})`);
-  return `SELECT signup_day, signup_week, age, activation_status, retention_cohort, exhausted, active_last,
-      SUM(users) AS users, SUM(day1) AS day1, SUM(day7) AS day7, SUM(week1) AS week1,
+/** What the cube groups users by. */
+const CUBE_GROUP = 'signup_day, signup_week, age, activation_status, retention_cohort, exhausted, active_last';
+
+/**
+ * The cube: rows of `source` (one per user or per group of users, with the CUBE_GROUP columns, `users` and the flag
+ * counts, w0…w52) grouped by CUBE_GROUP, the first `weeks` (≤ TRACKED_WEEKS) week columns summed into a JSON array.
+ */
+function groupCube(source: string, weeks: number, groupBy = CUBE_GROUP): string {
+  const bits = Array.from({ length: weeks }, (_, k) => `SUM(w${k})`);
+  return `SELECT ${CUBE_GROUP}, SUM(users) AS users, SUM(day1) AS day1, SUM(day7) AS day7, SUM(week1) AS week1,
       SUM(first_chat) AS first_chat, SUM(used_tool) AS used_tool, SUM(created) AS created, json_array(${bits.join(', ')}) AS weeks
-    FROM (
-      SELECT NULLIF(c.signup_day, '') AS signup_day, NULLIF(c.signup_week, '') AS signup_week, age, c.last_day = @until AS active_last,
-        ${stateRules(`(c.last_day = '' OR c.last_day < @dormantBefore)`)}, exhausted, users, day1, day7, week1, first_chat, used_tool, created,
-        ${Array.from({ length: TRACKED_WEEKS }, (_, k) => `w${k}`).join(', ')}
-      FROM (SELECT *, CASE WHEN signup_day = '' THEN -1 ELSE ${AGE('signup_day')} END AS age FROM agg_user_cube
-            WHERE signup_day = '' OR signup_day <= @until) c)
-    GROUP BY signup_day, signup_week, age, activation_status, retention_cohort, exhausted, active_last`;
+    FROM (${source}) GROUP BY ${groupBy}`;
 }
 
+/** The cube of the users of a range up to the latest data, read from the maintained agg_user_cube. */
+export function cubeFromRollupSql(weeks: number): string {
+  return groupCube(
+    `SELECT NULLIF(c.signup_day, '') AS signup_day, NULLIF(c.signup_week, '') AS signup_week, age, c.last_day = @until AS active_last,
+       ${stateRules(`(c.last_day = '' OR c.last_day < @dormantBefore)`)}, exhausted, users, day1, day7, week1, first_chat, used_tool, created,
+       ${Array.from({ length: TRACKED_WEEKS }, (_, k) => `w${k}`).join(', ')}
+     FROM (SELECT *, CASE WHEN signup_day = '' THEN -1 ELSE ${AGE('signup_day')} END AS age FROM agg_user_cube
+           WHERE signup_day = '' OR signup_day <= @until) c`,
+    weeks,
+  );
+}
+
+/** The cube of the users in `states` (userStatesSql's rows); grouped per user too when `perUser` (the tests' reference). */
 export function cubeSql(states: string, weeks: number, perUser: boolean): string {
-  const bits = Array.from({ length: weeks }, (_, k) => `SUM((weeks_mask >> ${k}) & 1)`);
-  return `SELECT signup_day, signup_week, age, activation_status, retention_cohort, exhausted, last_day IS @until AS active_last,
-      COUNT(*) AS users, SUM(day1) AS day1, SUM(day7) AS day7, SUM(week1) AS week1,
-      SUM(first_conversation_at <= @untilEnd) AS first_chat, SUM(first_tool_at <= @untilEnd) AS used_tool,
-      SUM(first_creation_at <= @untilEnd) AS created, json_array(${bits.join(', ') || ''}) AS weeks
-    FROM ${states}
-    GROUP BY ${perUser ? 'user_id, ' : ''}signup_day, signup_week, age, activation_status, retention_cohort, exhausted, active_last`;
+  const columns = [
+    'user_id, signup_day, signup_week, age, activation_status, retention_cohort, exhausted, last_day IS @until AS active_last',
+    '1 AS users, day1, day7, week1, first_conversation_at <= @untilEnd AS first_chat, first_tool_at <= @untilEnd AS used_tool',
+    'first_creation_at <= @untilEnd AS created',
+    ...Array.from({ length: weeks }, (_, k) => `(weeks_mask >> ${k}) & 1 AS w${k}`),
+  ];
+  return groupCube(
+    `SELECT ${columns.join(', ')} FROM ${states}`,
+    weeks,
+    perUser ? `user_id, ${CUBE_GROUP}` : CUBE_GROUP,
+  );
 }
 
 export function parseCube(rows: Array<Record<string, unknown>>): CubeRow[] {

@@ -30,16 +30,16 @@ const WEEK_COLUMNS = Array.from({ length: TRACKED_WEEKS }, (_, k) => `w${k}`);
 /** The user cube's key: every fact of a user the user-level metrics group by (see USER_FACTS). */
 const CUBE_KEY = 'signup_day, signup_week, last_day, exhausted, power, created_any, off';
 const CUBE_KEY_DDL = 'signup_day TEXT NOT NULL, signup_week TEXT NOT NULL, last_day TEXT NOT NULL, exhausted INTEGER NOT NULL, power INTEGER NOT NULL, created_any INTEGER NOT NULL, off INTEGER NOT NULL';
-const CUBE_SUMS = ['users', 'day1', 'day7', 'week1', 'first_chat', 'used_tool', 'created', ...WEEK_COLUMNS];
+/** Per-user 0/1 flags the cube counts (with `users` and the week columns). */
+const CUBE_FLAGS = ['day1', 'day7', 'week1', 'first_chat', 'used_tool', 'created'];
+const CUBE_SUMS = ['users', ...CUBE_FLAGS, ...WEEK_COLUMNS];
 
 // Re-created whenever the rollups are rebuilt in full (its columns have changed between versions).
 const USER_CUBE_DDL = `
 -- Every user's facts for the user-level metrics ('' where a day is unknown), and the users grouped by them (the
 -- summary, journey, retention and signups of a range up to the latest data sum a few thousand rows, not every user).
 CREATE TABLE IF NOT EXISTS user_cube (
-  user_id TEXT PRIMARY KEY, ${CUBE_KEY_DDL},
-  day1 INTEGER NOT NULL, day7 INTEGER NOT NULL, week1 INTEGER NOT NULL,
-  first_chat INTEGER NOT NULL, used_tool INTEGER NOT NULL, created INTEGER NOT NULL, weeks_mask INTEGER NOT NULL,
+  user_id TEXT PRIMARY KEY, ${CUBE_KEY_DDL}, ${CUBE_FLAGS.map((c) => `${c} INTEGER NOT NULL`).join(', ')}, weeks_mask INTEGER NOT NULL,
   creation_ms INTEGER, exhaustion_ms INTEGER  -- time from signup (created_at) to the first creation / the exhaustion
 ) WITHOUT ROWID;
 -- The times-to of a range's signups, read from the index alone.
@@ -248,16 +248,15 @@ export function refreshUserRollups(db: Database.Database, touched: Touched): voi
 function refreshUserCube(db: Database.Database, touched: Touched, users: (column: string) => string): void {
   const share = (sign: 1 | -1) =>
     db.exec(`INSERT INTO agg_user_cube (${CUBE_KEY}, ${CUBE_SUMS.join(', ')})
-      SELECT ${CUBE_KEY}, ${sign} * COUNT(*), ${['day1', 'day7', 'week1', 'first_chat', 'used_tool', 'created'].map((c) => `${sign} * SUM(${c})`).join(', ')},
+      SELECT ${CUBE_KEY}, ${sign} * COUNT(*), ${CUBE_FLAGS.map((c) => `${sign} * SUM(${c})`).join(', ')},
         ${WEEK_COLUMNS.map((_, k) => `${sign} * SUM((weeks_mask >> ${k}) & 1)`).join(', ')}
       FROM user_cube WHERE ${users('user_id')} GROUP BY ${CUBE_KEY}
       ON CONFLICT (${CUBE_KEY}) DO UPDATE SET ${CUBE_SUMS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`);
   if (touched === 'all') db.exec(`DROP TABLE IF EXISTS user_cube; DROP TABLE IF EXISTS agg_user_cube; ${USER_CUBE_DDL}`);
   else share(-1);
   db.exec(`DELETE FROM user_cube WHERE ${users('user_id')}`);
-  db.exec(`INSERT INTO user_cube (user_id, ${CUBE_KEY}, day1, day7, week1, first_chat, used_tool, created, weeks_mask, creation_ms, exhaustion_ms)
-    SELECT user_id, signup_day, signup_week, last_day, exhausted, power, created_any, off, day1, day7, week1, first_chat, used_tool, created, weeks_mask,
-      creation_ms, exhaustion_ms
+  const columns = `user_id, ${CUBE_KEY}, ${CUBE_FLAGS.join(', ')}, weeks_mask, creation_ms, exhaustion_ms`;
+  db.exec(`INSERT INTO user_cube (${columns}) SELECT ${columns}
     FROM (SELECT u.user_id, COALESCE(${SIGNUP_DAY}, '') AS signup_day, COALESCE(${SIGNUP_WEEK}, '') AS signup_week, COALESCE(t.last_day, '') AS last_day,
         ${USER_FACTS}, COALESCE(t.day1, 0) AS day1, COALESCE(t.day7, 0) AS day7, COALESCE(t.week1, 0) AS week1,
         u.first_conversation_at IS NOT NULL AS first_chat, u.first_tool_at IS NOT NULL AS used_tool, u.first_creation_at IS NOT NULL AS created,

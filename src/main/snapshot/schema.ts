@@ -67,9 +67,8 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_user ON events (user_id, ts);
 CREATE INDEX IF NOT EXISTS events_conversation ON events (conversation_id, ts);
--- Only the few flagged user messages (signals): PMF evidence without scanning events.
-CREATE INDEX IF NOT EXISTS events_signals ON events (flags, day, user_id) WHERE flags <> 0;
--- A user's signals (the per-user rollup user_signals, recomputed for the users a sync touched).
+-- Only the few flagged user messages (signals), by user: PMF evidence without scanning events, and a touched user's
+-- signals (the per-user rollup user_signals).
 CREATE INDEX IF NOT EXISTS events_user_signals ON events (user_id, flags, day) WHERE flags <> 0;
 -- Feature requests grouped by their text, read from the index alone (no sort, no table row).
 CREATE INDEX IF NOT EXISTS events_requests ON events (lower(trim(message)), day, user_id, conversation_id, message) WHERE ${FEATURE_REQUEST};
@@ -110,6 +109,8 @@ ${ROLLUPS_DDL}`;
 /** Creates what is missing: tables, and indexes a bulk load dropped or a crash left unbuilt. */
 export function ensureSnapshotSchema(db: Database.Database): void {
   db.exec(SNAPSHOT_DDL);
+  // Superseded by events_user_signals (the same rows, by user); older snapshots still have it.
+  db.exec('DROP INDEX IF EXISTS events_signals');
   // A version 1 snapshot's events.id is its PRIMARY KEY, unique already: a second index would only cost.
   const legacyKey = db.prepare(`SELECT 1 FROM pragma_table_info('events') WHERE name = 'id' AND pk = 1`).get();
   if (!legacyKey) db.exec('CREATE UNIQUE INDEX IF NOT EXISTS events_id ON events (id)');
