@@ -106,18 +106,36 @@ export class OutboxRelay {
   /** Publishes everything currently in the outbox; returns how many outbox entries it processed. */
   async drainOnce(): Promise<number> {
     let total = 0;
-    let batch = await this.readBatch([]);
-    while (batch.length > 0) {
-      const seqs = batch.map((r) => r.seq);
-      // The next batch is read while this one is published. It leaves out only the rows in flight, not everything
-      // up to their highest seq: a row that committed late with a lower seq must still go out before any later
-      // row of its conversation (per conversation, seq order is commit order).
-      const next = batch.length >= this.batchSize ? this.readBatch(seqs) : Promise.resolve([]);
-      next.catch(() => {}); // awaited below; a failure here must not surface as unhandled while we publish
-      await this.publish(batch);
-      total += batch.length;
-      batch = await next;
+    // Published batches whose outbox rows are still being deleted: their seqs stay out of the next reads, and the
+    // next batch is published without waiting for the DELETE (the in-flight hash already keeps a retry from
+    // publishing them twice). Only Redis publication is strictly one batch after the other, in outbox order.
+    const settling = new Map<Promise<void>, number[]>();
+    const inFlight = (current: number[]) => [...current, ...[...settling.values()].flat()];
+    let settleError: unknown = null;
+    try {
+      let batch = await this.readBatch([]);
+      while (batch.length > 0) {
+        const seqs = batch.map((r) => r.seq);
+        // The next batch is read while this one is published. It leaves out only the rows in flight, not everything
+        // up to their highest seq: a row that committed late with a lower seq must still go out before any later
+        // row of its conversation (per conversation, seq order is commit order).
+        const next = batch.length >= this.batchSize ? this.readBatch(inFlight(seqs)) : Promise.resolve([]);
+        next.catch(() => {}); // awaited below; a failure here must not surface as unhandled while we publish
+        await this.publish(batch);
+        const settled: Promise<void> = this.settle(seqs)
+          .catch((err: unknown) => void (settleError ??= err))
+          .finally(() => settling.delete(settled));
+        settling.set(settled, seqs);
+        total += batch.length;
+        if (settling.size > 2) await Promise.race(settling.keys());
+        if (settleError) break;
+        batch = await next;
+      }
+    } finally {
+      await Promise.all(settling.keys());
     }
+    // A failed DELETE fails the drain: the loop retries, and the in-flight hash keeps those rows from going out twice.
+    if (settleError) throw settleError;
     return total;
   }
 
@@ -135,12 +153,15 @@ export class OutboxRelay {
     }
     const k = this.keys;
     const n = args.length > 1 ? ((await this.withTimeout(this.redis.eval(PUBLISH_SCRIPT, 3, k.stream, k.channel, k.inflight, ...args))) as number) : 0;
-    const seqs = rows.map((r) => r.seq);
-    await this.pool.query('DELETE FROM uis_outbox WHERE seq = ANY($1::bigint[])', [seqs]);
-    // Only after the DELETE: until then a retry must find these seqs in the hash and skip them.
-    await this.withTimeout(this.redis.hdel(k.inflight, ...seqs.map(String)));
     this.published += n;
     if (n > 0) this.opts.onPublished?.(n);
+  }
+
+  /** Removes published rows from the outbox, then their marks from the in-flight hash. */
+  private async settle(seqs: number[]): Promise<void> {
+    await this.pool.query('DELETE FROM uis_outbox WHERE seq = ANY($1::bigint[])', [seqs]);
+    // Only after the DELETE: until then a retry must find these seqs in the hash and skip them.
+    await this.withTimeout(this.redis.hdel(this.keys.inflight, ...seqs.map(String)));
   }
 
   private withTimeout<T>(p: Promise<T>): Promise<T> {
