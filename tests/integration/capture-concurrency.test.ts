@@ -51,8 +51,9 @@ describe('concurrent batches on the same conversations and users', () => {
     // Per conversation, batches never interleave in the outbox (each batch's events are one run, i.e. commit order),
     // and within a batch the events are in timestamp order.
     const outbox = (
-      await db.pool.query(`SELECT o.conversation_id, e.xmin::text AS tx, e.timestamp FROM uis_outbox o
-        JOIN conversation_events e ON e.id = o.event_id ORDER BY o.seq`)
+      await db.pool.query(`SELECT e.conversation_id, e.xmin::text AS tx, e.timestamp
+        FROM uis_outbox o CROSS JOIN LATERAL unnest(o.event_ids) WITH ORDINALITY AS u(id, n)
+        JOIN conversation_events e ON e.id = u.id ORDER BY o.seq, u.n`)
     ).rows as Array<{ conversation_id: string; tx: string; timestamp: string }>;
     expect(outbox.length).toBe(480);
     const byConversation = new Map<string, typeof outbox>();

@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { from as copyFrom } from 'pg-copy-streams';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { forgetUser } from '../../src/main/forget/forget.js';
 import { streamKeys } from '../../src/main/stream/keys.js';
 import { OutboxRelay } from '../../src/main/stream/relay.js';
 import type { StoredEvent } from '../../src/shared/event.js';
@@ -142,5 +143,49 @@ describe('direct SQL door: the platform INSERTs or COPYs rows itself', () => {
         ['0193a300-0000-7000-8000-0000000000b3', true],
       ]);
     expect((await published()).length).toBe(8); // 3 INSERTed + 1 without timestamp + 1 without content + 3 COPYed
+  });
+
+  it('one statement of 2,500 events: outbox rows of at most 1,000 ids in event-time order, each event published once, in order', async () => {
+    await relay.stop();
+    const conv = '0193a300-0000-7000-8000-00000000000c';
+    await db.pool.query(`INSERT INTO conversations (id, user_id, started_at) VALUES ($1, 'finn', '2026-03-12 08:00:00')`, [conv]);
+    // Inserted in reverse time order: the outbox follows event time, not insertion order.
+    await db.pool.query(
+      `INSERT INTO conversation_events (id, conversation_id, user_id, timestamp, event_type, content)
+       SELECT ('0193a300-0000-7000-8000-' || lpad(g::text, 12, '0'))::uuid, $1, 'finn',
+              timestamp '2026-03-12 08:00:00' + g * interval '1 second', 'message', jsonb_build_object('message', 'm' || g)
+       FROM generate_series(2500, 1, -1) g`,
+      [conv],
+    );
+    const rows = (await db.pool.query('SELECT cardinality(event_ids) AS n FROM uis_outbox ORDER BY seq')).rows.map((r) => r.n);
+    expect(rows).toEqual([1000, 1000, 500]);
+    relay.start();
+    await expect.poll(() => db.pool.query('SELECT count(*)::int AS n FROM uis_outbox').then((r) => r.rows[0].n), { timeout: 10_000 }).toBe(0);
+    const messages = (await published()).filter((e) => e.conversation_id === conv).map((e) => e.content.message);
+    expect(messages).toEqual(Array.from({ length: 2500 }, (_, i) => `m${i + 1}`));
+    const conversation = (await db.pool.query('SELECT message_count, first_intent FROM conversations WHERE id = $1', [conv])).rows[0];
+    expect(conversation).toEqual({ message_count: 2500, first_intent: 'm1' });
+  });
+
+  it('a user forgotten while their events wait in a shared outbox row: counted as unpublished, never published; the others go out', async () => {
+    await relay.stop();
+    const conv = '0193a300-0000-7000-8000-00000000000d';
+    const other = '0193a300-0000-7000-8000-00000000000e';
+    await db.pool.query(`INSERT INTO conversations (id, user_id, started_at) VALUES ($1, 'gus', '2026-03-13 08:00:00'), ($2, 'hal', '2026-03-13 08:00:00')`, [conv, other]);
+    await db.pool.query(
+      `INSERT INTO conversation_events (id, conversation_id, user_id, timestamp, event_type, content)
+       SELECT gen_random_uuid(), CASE WHEN g % 2 = 0 THEN $1::uuid ELSE $2::uuid END, CASE WHEN g % 2 = 0 THEN 'gus' ELSE 'hal' END,
+              timestamp '2026-03-13 08:00:00' + g * interval '1 second', 'message', jsonb_build_object('message', 'm' || g)
+       FROM generate_series(1, 10) g`,
+      [conv, other],
+    );
+    expect((await db.pool.query('SELECT count(*)::int AS n FROM uis_outbox')).rows[0].n).toBe(1); // one row, both users
+    const result = await forgetUser(db.pool, 'gus', { requestedBy: 'test' });
+    expect(result?.removed).toMatchObject({ events: 5, conversations: 1, outbox: 5 });
+    relay.start();
+    await expect.poll(() => db.pool.query('SELECT count(*)::int AS n FROM uis_outbox').then((r) => r.rows[0].n), { timeout: 10_000 }).toBe(0);
+    const events = await published();
+    expect(events.filter((e) => e.user_id === 'gus')).toEqual([]);
+    expect(events.filter((e) => e.user_id === 'hal').map((e) => e.content.message)).toEqual(['m1', 'm3', 'm5', 'm7', 'm9']);
   });
 });

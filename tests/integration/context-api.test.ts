@@ -206,7 +206,7 @@ describe('context API and forget over HTTP (uis serve)', () => {
     // Ledger 6 + observed style 1 + statements 2 (one per conversation) + prompt pattern 1.
     expect(body.removed.memory_rows).toBe(10);
 
-    for (const table of ['conversation_events', 'conversations', 'user_profiles', 'uis_outbox', 'uis_profile_applied', 'uis_preference_evidence', 'uis_preference_statements', 'uis_prompt_patterns']) {
+    for (const table of ['conversation_events', 'conversations', 'user_profiles', 'uis_profile_applied', 'uis_preference_evidence', 'uis_preference_statements', 'uis_prompt_patterns']) {
       const n = (await db.pool.query(`SELECT count(*)::int AS n FROM ${table} WHERE user_id = 'zoe'`)).rows[0].n;
       expect(n, table).toBe(0);
     }

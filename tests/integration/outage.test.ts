@@ -74,6 +74,10 @@ async function readStream(redis: Redis, key: string): Promise<StoredEvent[]> {
   return (await redis.xrange(key, '-', '+')).map(([, f]) => JSON.parse(f[1]) as StoredEvent);
 }
 
+/** Events waiting in the outbox (a row holds one capture statement's event ids). */
+const waitingEvents = (db: TestDatabase) =>
+  db.pool.query('SELECT COALESCE(sum(cardinality(event_ids)), 0)::int AS n FROM uis_outbox').then((r) => r.rows[0].n as number);
+
 /** Each conversation's events in the order PostgreSQL stored them. */
 async function storedOrder(db: TestDatabase): Promise<Map<string, string[]>> {
   const rows = (await db.pool.query('SELECT id, conversation_id FROM conversation_events ORDER BY change_seq')).rows;
@@ -139,7 +143,7 @@ describe('Redis outage: events wait in the outbox and reach the stream exactly o
     let accepted = 0;
     for (let i = 0; i < 10; i++) accepted += await sendBatch();
     await expect.poll(async () => (await readStream(reader, keys.stream)).length, { timeout: 10_000 }).toBe(accepted);
-    await expect.poll(() => db.pool.query('SELECT count(*)::int AS n FROM uis_outbox').then((r) => r.rows[0].n), { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => waitingEvents(db), { timeout: 10_000 }).toBe(0);
 
     await redisServer.stop();
     const health = await fetch(`${service.url}/healthz`).then((r) => r.json());
@@ -150,12 +154,11 @@ describe('Redis outage: events wait in the outbox and reach the stream exactly o
     }
     // Ingest kept answering 202; PostgreSQL has everything, the outbox holds what Redis could not take.
     expect(await db.pool.query('SELECT count(*)::int AS n FROM conversation_events').then((r) => r.rows[0].n)).toBe(accepted);
-    expect(await db.pool.query('SELECT count(*)::int AS n FROM uis_outbox').then((r) => r.rows[0].n)).toBe(100);
+    expect(await waitingEvents(db)).toBe(100);
 
     await redisServer.start();
     for (let i = 0; i < 5; i++) accepted += await sendBatch();
-    const outbox = () => db.pool.query('SELECT count(*)::int AS n FROM uis_outbox').then((r) => r.rows[0].n as number);
-    await expect.poll(outbox, { timeout: 20_000, interval: 200 }).toBe(0);
+    await expect.poll(() => waitingEvents(db), { timeout: 20_000, interval: 200 }).toBe(0);
     expect((await readStream(reader, keys.stream)).length).toBe(accepted);
     expectExactlyOnceInOrder(await readStream(reader, keys.stream), await storedOrder(db));
     expect(relayErrors.some((l) => l.includes('events wait in the outbox'))).toBe(true);
@@ -215,7 +218,7 @@ describe('relay crash between publish and DELETE', () => {
     const crashed = new OutboxRelay(db.pool, redis, { keyPrefix: prefix });
     await expect(crashed.drainOnce()).rejects.toThrow('simulated relay crash');
     expect((await readStream(redis, keys.stream)).length).toBe(30);
-    expect(await redis.hlen(keys.inflight)).toBe(30);
+    expect(await redis.hlen(keys.inflight)).toBe(1); // one mark per outbox row: the statement's 30 events
 
     await db.pool.query('DROP TRIGGER fail_outbox_delete ON uis_outbox');
     const restarted = new OutboxRelay(db.pool, redis, { keyPrefix: prefix });
@@ -239,9 +242,9 @@ describe('relay crash between publish and DELETE', () => {
         content: { message: `b${b} e${i}` },
       }));
     // A copy of every outbox row as written (the relay deletes them): the order the stream must follow.
-    await db.pool.query('CREATE TABLE outbox_audit AS SELECT seq, event_id, conversation_id FROM uis_outbox WITH NO DATA');
+    await db.pool.query('CREATE TABLE outbox_audit AS SELECT seq, event_ids FROM uis_outbox WITH NO DATA');
     await db.pool.query(`CREATE FUNCTION audit_outbox() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN INSERT INTO outbox_audit SELECT seq, event_id, conversation_id FROM new_rows; RETURN NULL; END $$`);
+      BEGIN INSERT INTO outbox_audit SELECT seq, event_ids FROM new_rows; RETURN NULL; END $$`);
     await db.pool.query('CREATE TRIGGER audit_outbox AFTER INSERT ON uis_outbox REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_outbox()');
     await Promise.all([0, 1, 2, 3].map((b) => trackEvents(db.pool, batch(b))));
     // Drain while four more batches commit concurrently.
@@ -253,7 +256,13 @@ describe('relay crash between publish and DELETE', () => {
     expect(new Set(published.map((e) => e.id)).size).toBe(240);
     // Per conversation, stream order = outbox order (commit order; within a batch, event time).
     for (const conv of convs) {
-      const stored = (await db.pool.query('SELECT event_id FROM outbox_audit WHERE conversation_id = $1 ORDER BY seq', [conv])).rows.map((r) => r.event_id);
+      const stored = (
+        await db.pool.query(
+          `SELECT u.id FROM outbox_audit a CROSS JOIN LATERAL unnest(a.event_ids) WITH ORDINALITY AS u(id, n)
+           JOIN conversation_events e ON e.id = u.id WHERE e.conversation_id = $1 ORDER BY a.seq, u.n`,
+          [conv],
+        )
+      ).rows.map((r) => r.id);
       expect(stored.length).toBe(80);
       expect(published.filter((e) => e.conversation_id === conv).map((e) => e.id)).toEqual(stored);
     }

@@ -60,7 +60,7 @@ async function deleteStreamEntries(redis: Redis, stream: string, userId: string)
 }
 
 /**
- * Forgets a user everywhere the system keeps them: events, conversations, profile, unpublished outbox rows, the
+ * Forgets a user everywhere the system keeps them: events, conversations, profile (so unpublished events never go out), the
  * builder's memory (one PostgreSQL transaction, under the user's profile lock so the builder cannot re-create it),
  * then the stream entries and cached context. Writes uis_forget_audit (who, when, counts), which the snapshot sync
  * reads to delete the user's snapshot rows. Returns null when nothing was stored for the user.
@@ -72,7 +72,13 @@ export async function forgetUser(pool: pg.Pool, userId: string, opts: ForgetOpti
   const deleteAll = () => withTransaction(pool, async (client) => {
     await client.query(USER_LOCK_SQL, [userId]);
     const del = async (sql: string) => (await client.query(sql, [userId])).rowCount ?? 0;
-    const outbox = await del('DELETE FROM uis_outbox WHERE user_id = $1');
+    // The user's events still waiting for publication. Their ids stay in the outbox rows (a row holds a whole
+    // batch, other users' events too); the relay finds the events gone and publishes nothing for them.
+    const outbox = (await client.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM uis_outbox o CROSS JOIN LATERAL unnest(o.event_ids) AS u(id)
+       WHERE u.id IN (SELECT id FROM conversation_events WHERE user_id = $1 OR conversation_id IN (SELECT id FROM conversations WHERE user_id = $1))`,
+      [userId],
+    )).rows[0].n;
     const events = await del('DELETE FROM conversation_events WHERE user_id = $1 OR conversation_id IN (SELECT id FROM conversations WHERE user_id = $1)');
     const conversations = await del('DELETE FROM conversations WHERE user_id = $1');
     const profiles = await del('DELETE FROM user_profiles WHERE user_id = $1');

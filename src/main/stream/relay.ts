@@ -3,23 +3,31 @@ import type pg from 'pg';
 import { toUserContextMessage, type StoredEvent } from '../../shared/event.js';
 import { streamKeys, type StreamKeys } from './keys.js';
 
-// Publishes a batch in one atomic script. An outbox seq already in the in-flight hash was published by an earlier
-// attempt whose DELETE in PostgreSQL did not happen, so it is skipped (exactly once in the stream). The hash is read
-// and written once per batch (HMGET / HSET), not once per event; the stream is trimmed once per batch.
-// ARGV: maxlen, then triples (seq, event json, user_context json).
+// Publishes a batch in one atomic script. An outbox row (one capture statement's events) whose seq is already in the
+// in-flight hash was published by an earlier attempt whose DELETE in PostgreSQL did not happen, so it is skipped
+// (exactly once in the stream). The hash is read and written once per batch (HMGET / HSET); the stream is trimmed
+// once per batch. ARGV: maxlen, then per outbox row: seq, its event count k, then k pairs (event json, user_context json).
 const PUBLISH_SCRIPT = `
 local maxlen = ARGV[1]
-local seqs = {}
-for i = 2, #ARGV, 3 do seqs[#seqs + 1] = ARGV[i] end
+local seqs, firsts, counts = {}, {}, {}
+local i = 2
+while i <= #ARGV do
+  local k = tonumber(ARGV[i + 1])
+  seqs[#seqs + 1] = ARGV[i]
+  firsts[#firsts + 1] = i + 2
+  counts[#counts + 1] = k
+  i = i + 2 + 2 * k
+end
 local seen = redis.call('HMGET', KEYS[3], unpack(seqs))
 local published = 0
 local marks = {}
 for j = 1, #seqs do
   if not seen[j] then
-    local i = 2 + (j - 1) * 3
-    redis.call('XADD', KEYS[1], '*', 'event', ARGV[i + 1])
-    redis.call('PUBLISH', KEYS[2], ARGV[i + 2])
-    published = published + 1
+    for a = firsts[j], firsts[j] + 2 * counts[j] - 1, 2 do
+      redis.call('XADD', KEYS[1], '*', 'event', ARGV[a])
+      redis.call('PUBLISH', KEYS[2], ARGV[a + 1])
+      published = published + 1
+    end
   end
   marks[#marks + 1] = seqs[j]
   marks[#marks + 1] = 1
@@ -30,19 +38,27 @@ redis.call('EXPIRE', KEYS[3], 86400)
 return published
 `;
 
-// The outbox holds ids only; the event is read here, in outbox order, in the StoredEvent shape (UTC ISO timestamp).
-// LATERAL with LIMIT 1 (which the planner cannot flatten into a join): each event is fetched by primary key, never
-// by a hash join over a full scan of conversation_events (it chose that at 20k rows: 30 ms a batch). In-flight seqs
-// are left out with NOT IN over a subquery: one hashed lookup per row, not a comparison with every in-flight seq.
+// Whole outbox rows in seq order, as many as hold about $1 events (the row that reaches $1 is the last one), each
+// expanded into its events in the row's order, in the StoredEvent shape (UTC ISO timestamp). The outbox holds ids
+// only: each event is read here with LATERAL + LIMIT 1 (which the planner cannot flatten into a join), i.e. through
+// the primary key, never by a hash join over a full scan of conversation_events (it chose that at 20k rows: 30 ms
+// a batch). An id whose event is gone (forgotten) comes back with a null id. In-flight seqs are left out with NOT IN
+// over a subquery: one hashed lookup per row, not a comparison with every in-flight seq.
 const OUTBOX_BATCH = `
   SELECT o.seq, e.id, e.conversation_id, e.user_id, e.timestamp, e.event_type, e.content, e.tool_name, e.success, e.credits_consumed
-  FROM (SELECT seq, event_id FROM uis_outbox WHERE seq NOT IN (SELECT unnest($2::bigint[])) ORDER BY seq LIMIT $1) o
+  FROM (
+    SELECT seq, event_ids FROM (
+      SELECT seq, event_ids, sum(cardinality(event_ids)) OVER (ORDER BY seq) - cardinality(event_ids) AS before
+      FROM (SELECT seq, event_ids FROM uis_outbox WHERE seq NOT IN (SELECT unnest($2::bigint[])) ORDER BY seq LIMIT $1) f
+    ) w WHERE before < $1
+  ) o
+  CROSS JOIN LATERAL unnest(o.event_ids) WITH ORDINALITY AS u(event_id, n)
   LEFT JOIN LATERAL (
     SELECT id, conversation_id, user_id, to_char(timestamp, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS timestamp,
            event_type, COALESCE(content, '{}'::jsonb) AS content, tool_name, success, credits_consumed
-    FROM conversation_events WHERE id = o.event_id LIMIT 1
+    FROM conversation_events WHERE id = u.event_id LIMIT 1
   ) e ON true
-  ORDER BY o.seq`;
+  ORDER BY o.seq, u.n`;
 
 type OutboxRow = { seq: number } & Partial<StoredEvent>;
 
@@ -50,7 +66,8 @@ export interface RelayOptions {
   keyPrefix?: string;
   /** Approximate cap on the stream's length (XTRIM MAXLEN ~ after each batch); 0 keeps everything. */
   maxLen?: number;
-  /** Outbox rows per publish (default 1,000, at most 2,000: Lua's unpack() limits the script's HSET to ~8,000 args). */
+  /** Events per publish (default 1,000, at most 2,000; whole outbox rows, so a batch can hold up to 999 more). Lua's
+   * unpack() limits the script's HMGET/HSET to ~8,000 args, i.e. outbox rows per batch, which this bounds too. */
   batchSize?: number;
   /** Poll interval when no NOTIFY arrives (and the retry delay after a failure). */
   pollMs?: number;
@@ -103,7 +120,7 @@ export class OutboxRelay {
     await this.releaseListener();
   }
 
-  /** Publishes everything currently in the outbox; returns how many outbox entries it processed. */
+  /** Publishes everything currently in the outbox; returns how many event ids it processed (forgotten ones included). */
   async drainOnce(): Promise<number> {
     let total = 0;
     // Published batches whose outbox rows are still being deleted: their seqs stay out of the next reads, and the
@@ -115,11 +132,12 @@ export class OutboxRelay {
     try {
       let batch = await this.readBatch([]);
       while (batch.length > 0) {
-        const seqs = batch.map((r) => r.seq);
+        const seqs = [...new Set(batch.map((r) => r.seq))];
         // The next batch is read while this one is published. It leaves out only the rows in flight, not everything
         // up to their highest seq: a row that committed late with a lower seq must still go out before any later
         // row of its conversation (per conversation, seq order is commit order).
-        const next = batch.length >= this.batchSize ? this.readBatch(inFlight(seqs)) : Promise.resolve([]);
+        const full = batch.length >= this.batchSize || seqs.length >= this.batchSize;
+        const next = full ? this.readBatch(inFlight(seqs)) : Promise.resolve([]);
         next.catch(() => {}); // awaited below; a failure here must not surface as unhandled while we publish
         await this.publish(batch);
         const settled: Promise<void> = this.settle(seqs)
@@ -145,12 +163,28 @@ export class OutboxRelay {
 
   private async publish(rows: OutboxRow[]): Promise<void> {
     const args: string[] = [String(this.opts.maxLen ?? 1_000_000)];
+    // Per outbox row: seq, event count, then the events (see PUBLISH_SCRIPT).
+    let lastSeq: number | null = null;
+    let countAt = -1;
+    let count = 0;
+    const closeRow = () => {
+      if (countAt >= 0) args[countAt] = String(count);
+    };
     for (const { seq, ...row } of rows) {
-      // An event deleted since (forgotten) has no row any more: its outbox entry is dropped, nothing published.
+      // An event deleted since (forgotten) has no row any more: nothing is published for it.
       if (row.id === null || row.id === undefined) continue;
+      if (seq !== lastSeq) {
+        closeRow();
+        lastSeq = seq;
+        args.push(String(seq), '');
+        countAt = args.length - 1;
+        count = 0;
+      }
       const event = row as StoredEvent;
-      args.push(String(seq), JSON.stringify(event), JSON.stringify(toUserContextMessage(event)));
+      args.push(JSON.stringify(event), JSON.stringify(toUserContextMessage(event)));
+      count++;
     }
+    closeRow();
     const k = this.keys;
     const n = args.length > 1 ? ((await this.withTimeout(this.redis.eval(PUBLISH_SCRIPT, 3, k.stream, k.channel, k.inflight, ...args))) as number) : 0;
     this.published += n;
