@@ -12,6 +12,7 @@
  * `--preload 10000000`). It creates its own database and Redis key prefix and drops both at the end.
  */
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
@@ -95,7 +96,7 @@ function chunks<T>(items: T[], size: number): T[][] {
 }
 
 /** Runs the batches with `clients` concurrent workers; returns each batch's latency in ms. */
-async function runConcurrently(batches: EventInput[][], clients: number, send: (batch: EventInput[]) => Promise<void>): Promise<number[]> {
+async function runConcurrently<B>(batches: B[], clients: number, send: (batch: B) => Promise<void>): Promise<number[]> {
   const latencies: number[] = [];
   let next = 0;
   await Promise.all(
@@ -117,6 +118,29 @@ async function waitForOutboxEmpty(pool: pg.Pool): Promise<void> {
     if (n === 0) return;
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+// The load generator shares the cores with the system it measures, so it is kept light: node:http with keep-alive
+// connections rather than fetch() (WHATWG streams and Response objects for every request).
+const agent = new http.Agent({ keepAlive: true });
+
+function post(url: string, token: string, body: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, {
+      method: 'POST',
+      agent,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}` },
+    });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      res.on('error', reject);
+    });
+    req.end(body);
+  });
 }
 
 const tsv = (v: unknown) => (v === null || v === undefined ? '\\N' : String(v).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n'));
@@ -202,12 +226,16 @@ async function phase(label: string, opts: IngestBenchOptions, service: RunningSe
   const copyRate = opts.events / copySeconds;
   const doors: DoorResult[] = [{ door: 'raw COPY', events: opts.events, seconds: copySeconds, eventsPerSecond: copyRate, storedPerSecond: copyRate, p50Ms: null, p99Ms: null, ratio: 1 }];
 
-  const timed = async (door: 'HTTP' | 'library', send: (batch: EventInput[]) => Promise<void>) => {
-    await runConcurrently(chunks(generate(warmup, `${door}warm${storedBefore}`, start - warmup), opts.batch), opts.clients, send);
+  // Like the COPY's lines, each door's request payloads are prepared before its clock starts (for HTTP the JSON
+  // bodies a client would send): what is timed is the system taking them in, not the load generator building them.
+  const timed = async <P>(door: 'HTTP' | 'library', prepare: (batch: EventInput[]) => P, send: (payload: P, events: number) => Promise<void>) => {
+    const run = (payloads: Array<[P, number]>) => runConcurrently(payloads, opts.clients, ([p, n]) => send(p, n));
+    const prepared = (events: EventInput[]) => chunks(events, opts.batch).map((b): [P, number] => [prepare(b), b.length]);
+    await run(prepared(generate(warmup, `${door}warm${storedBefore}`, start - warmup)));
     await waitForOutboxEmpty(pool);
-    const batches = chunks(generate(opts.events, `${door}${storedBefore}`, start + opts.events), opts.batch);
+    const payloads = prepared(generate(opts.events, `${door}${storedBefore}`, start + opts.events));
     const t = performance.now();
-    const latencies = await runConcurrently(batches, opts.clients, send);
+    const latencies = await run(payloads);
     const storedSeconds = (performance.now() - t) / 1000;
     await waitForOutboxEmpty(pool); // end to end: published to Redis, not only stored
     const seconds = (performance.now() - t) / 1000;
@@ -215,19 +243,23 @@ async function phase(label: string, opts: IngestBenchOptions, service: RunningSe
     doors.push({ door, events: opts.events, seconds, eventsPerSecond, storedPerSecond: opts.events / storedSeconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), ratio: eventsPerSecond / copyRate });
   };
 
-  await timed('HTTP', async (events) => {
-    const res = await fetch(`${service.url}/v1/events`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ events }),
-    });
-    const body = (await res.json()) as { accepted?: number; message?: string };
-    if (res.status !== 202 || body.accepted !== events.length) throw new Error(`HTTP ingest answered ${res.status}: ${JSON.stringify(body)}`);
-  });
-  await timed('library', async (events) => {
-    const r = await client.track(events);
-    if (r.accepted !== events.length) throw new Error(`library stored ${r.accepted} of ${events.length}`);
-  });
+  await timed(
+    'HTTP',
+    (events) => JSON.stringify({ events }),
+    async (body, n) => {
+      const res = await post(`${service.url}/v1/events`, token, body);
+      const answer = JSON.parse(res.body) as { accepted?: number; message?: string };
+      if (res.status !== 202 || answer.accepted !== n) throw new Error(`HTTP ingest answered ${res.status}: ${res.body}`);
+    },
+  );
+  await timed(
+    'library',
+    (events) => events,
+    async (events, n) => {
+      const r = await client.track(events);
+      if (r.accepted !== n) throw new Error(`library stored ${r.accepted} of ${n}`);
+    },
+  );
 
   for (const d of doors) {
     const ms = (v: number | null) => (v === null ? '—' : `${v.toFixed(1)} ms`);
@@ -296,6 +328,7 @@ export async function main(args: string[], log: (line: string) => void = console
     }
     return results;
   } finally {
+    agent.destroy();
     await client?.close();
     await libraryPool?.end().catch(() => {});
     await service?.close();
