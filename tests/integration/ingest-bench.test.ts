@@ -10,8 +10,9 @@ describe('npm run bench:ingest (small size)', () => {
     const lines: string[] = [];
     const results = await main(['--events', '2000', '--preload', '3000', '--clients', '2', '--database-url', ADMIN_URL, '--redis-url', REDIS_URL], (l) => lines.push(l));
     expect(results.map((r) => r.label)).toEqual(['empty table', 'with 3,000 events preloaded']);
-    // 3 doors × (2,000 timed + 2 clients × 500 warm-up) before the preload of 3,000.
-    expect(results[1].storedBefore).toBe(3 * (2000 + 1000) + 3000);
+    // Raw COPY 3 × 2,000 timed (its median counts), HTTP and library 2,000 each; each door 2 clients × 500 warm-up;
+    // then the preload of 3,000.
+    expect(results[1].storedBefore).toBe(3 * 2000 + 2 * 2000 + 3 * 1000 + 3000);
     for (const phase of results) {
       expect(phase.doors.map((d) => d.door)).toEqual(['raw COPY', 'HTTP', 'library']);
       for (const d of phase.doors) {
