@@ -43,7 +43,7 @@ export const ConnectionTest = z.object({ ok: z.boolean(), postgres: ConnectionCh
 export type ConnectionTest = z.infer<typeof ConnectionTest>;
 
 export const SyncProgress = z.object({
-  phase: z.enum(['connecting', 'users', 'conversations', 'events', 'forgotten', 'derive', 'done']),
+  phase: z.enum(['connecting', 'users', 'conversations', 'events', 'forgotten', 'derive', 'write', 'done']),
   rows: z.number(),
   /** Estimated rows to pull in this phase (null when unknown). */
   totalRows: z.number().nullable(),

@@ -45,9 +45,17 @@ describe('uis sync: incremental, read-only, never misses a late commit', () => {
     expect(progress.filter((p) => p.phase === 'events').map((p) => p.rows)).toEqual([0, 7, 14, 21, 28, 30]);
     expect(progress.find((p) => p.phase === 'events')!.totalRows).toBe(30);
     expect(progress.at(-1)!.phase).toBe('done');
+    // A first sync returns once its data is in the snapshot's file: its last checkpoint has copied the whole WAL.
+    expect(progress.slice(-3).map((p) => p.phase)).toEqual(['derive', 'write', 'done']);
+    const firstCheckpoint = await Promise.race([snapshot.checkpointing, new Promise<'pending'>((r) => setImmediate(() => r('pending')))]);
+    expect(firstCheckpoint).not.toBe('pending');
+    expect(firstCheckpoint).toMatchObject({ busy: 0 });
+    expect((firstCheckpoint as { checkpointed: number; log: number }).checkpointed).toBe((firstCheckpoint as { log: number }).log);
 
     await trackEvents(db.pool, [message(100, 'u0', 0), message(101, 'u9', 50)]);
-    const second = await syncFromPostgres(snapshot, db.url);
+    const secondProgress: SyncProgress[] = [];
+    const second = await syncFromPostgres(snapshot, db.url, { onProgress: (p) => secondProgress.push(p) });
+    expect(secondProgress.some((p) => p.phase === 'write')).toBe(false); // an incremental sync checkpoints in the background
     // Two new events; their conversations and profiles changed (trigger updates) and are pulled again too.
     expect(second).toMatchObject({ full: false, events: 2, conversations: 2, users: 2 });
     expect(snapshot.info().counts).toEqual({ users: 4, conversations: 7, events: 32 });

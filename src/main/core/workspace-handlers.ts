@@ -6,7 +6,7 @@ import { CoreError } from './errors.js';
 import type { HandlersFor } from './types.js';
 import { activeWorkspace, asCoreError, reopenActive, workspaceStore } from './workspace.js';
 
-const SYNC_PHASES: SyncProgress['phase'][] = ['connecting', 'users', 'conversations', 'events', 'forgotten', 'derive', 'done'];
+const SYNC_PHASES: SyncProgress['phase'][] = ['connecting', 'users', 'conversations', 'events', 'forgotten', 'derive', 'write', 'done'];
 const PHASE_LABEL: Record<SyncProgress['phase'], string> = {
   connecting: 'Connecting to PostgreSQL',
   users: 'Users',
@@ -14,6 +14,7 @@ const PHASE_LABEL: Record<SyncProgress['phase'], string> = {
   events: 'Events',
   forgotten: 'Applying deletions',
   derive: 'Computing aggregates',
+  write: 'Writing the snapshot to disk',
   done: 'Done',
 };
 

@@ -65,14 +65,16 @@ export class Snapshot {
   /**
    * Stops SQLite from checkpointing inside this connection's commits (a sync's writes then cost only their WAL
    * append; the sync calls requestCheckpoint() as it goes); resume() restores the setting and checkpoints once more on
-   * the worker thread. A no-op in memory.
+   * the worker thread (calling it again does nothing). A no-op in memory.
    */
   pauseAutoCheckpoint(): () => void {
     if (this.file === ':memory:' || !this.db.open) return () => {};
     const previous = this.db.pragma('wal_autocheckpoint', { simple: true }) as number;
     this.db.pragma('wal_autocheckpoint = 0');
+    let resumed = false;
     return () => {
-      if (!this.db.open) return;
+      if (resumed || !this.db.open) return;
+      resumed = true;
       this.db.pragma(`wal_autocheckpoint = ${previous}`);
       this.requestCheckpoint();
     };

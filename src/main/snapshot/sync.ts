@@ -158,6 +158,14 @@ export async function syncFromPostgres(snapshot: Snapshot, pgUrl: string, opts: 
       snapshot.setMeta('last_sync_at', lastSyncAt);
       snapshot.setMeta('source', 'postgres');
     })();
+    if (since === 0) {
+      // A first sync is done when its data is in the snapshot's file, not only in its WAL: it builds the indexes and
+      // rollups at the end (gigabytes at 10M events), and a sync started while a checkpoint still copies them
+      // competes with it (10k events at 10M: 1.3 s instead of 0.5 s).
+      progress('write', 0, null);
+      resumeCheckpoints();
+      await snapshot.checkpointing;
+    }
     const done: SyncResult = { ...result, durationMs: Date.now() - started, full: since === 0, lastSyncAt };
     progress('done', result.users + result.conversations + result.events, null);
     return done;
