@@ -59,6 +59,9 @@ async function deleteStreamEntries(redis: Redis, stream: string, userId: string)
   }
 }
 
+// The user's events, and any event in the user's conversations.
+const USER_EVENTS = 'user_id = $1 OR conversation_id IN (SELECT id FROM conversations WHERE user_id = $1)';
+
 /**
  * Forgets a user everywhere the system keeps them: events, conversations, profile (so unpublished events never go out), the
  * builder's memory (one PostgreSQL transaction, under the user's profile lock so the builder cannot re-create it),
@@ -76,10 +79,10 @@ export async function forgetUser(pool: pg.Pool, userId: string, opts: ForgetOpti
     // batch, other users' events too); the relay finds the events gone and publishes nothing for them.
     const outbox = (await client.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM uis_outbox o CROSS JOIN LATERAL unnest(o.event_ids) AS u(id)
-       WHERE u.id IN (SELECT id FROM conversation_events WHERE user_id = $1 OR conversation_id IN (SELECT id FROM conversations WHERE user_id = $1))`,
+       WHERE u.id IN (SELECT id FROM conversation_events WHERE ${USER_EVENTS})`,
       [userId],
     )).rows[0].n;
-    const events = await del('DELETE FROM conversation_events WHERE user_id = $1 OR conversation_id IN (SELECT id FROM conversations WHERE user_id = $1)');
+    const events = await del(`DELETE FROM conversation_events WHERE ${USER_EVENTS}`);
     const conversations = await del('DELETE FROM conversations WHERE user_id = $1');
     const profiles = await del('DELETE FROM user_profiles WHERE user_id = $1');
     const memory_rows = await deleteUserMemory(client, userId);

@@ -162,29 +162,20 @@ export class OutboxRelay {
   }
 
   private async publish(rows: OutboxRow[]): Promise<void> {
-    const args: string[] = [String(this.opts.maxLen ?? 1_000_000)];
-    // Per outbox row: seq, event count, then the events (see PUBLISH_SCRIPT).
-    let lastSeq: number | null = null;
-    let countAt = -1;
-    let count = 0;
-    const closeRow = () => {
-      if (countAt >= 0) args[countAt] = String(count);
-    };
+    // Each outbox row's events, in order (rows arrive sorted by seq, then position). An event deleted since
+    // (forgotten) has no row any more: nothing is published for it.
+    const bySeq = new Map<number, StoredEvent[]>();
     for (const { seq, ...row } of rows) {
-      // An event deleted since (forgotten) has no row any more: nothing is published for it.
       if (row.id === null || row.id === undefined) continue;
-      if (seq !== lastSeq) {
-        closeRow();
-        lastSeq = seq;
-        args.push(String(seq), '');
-        countAt = args.length - 1;
-        count = 0;
-      }
-      const event = row as StoredEvent;
-      args.push(JSON.stringify(event), JSON.stringify(toUserContextMessage(event)));
-      count++;
+      const events = bySeq.get(seq) ?? [];
+      events.push(row as StoredEvent);
+      bySeq.set(seq, events);
     }
-    closeRow();
+    const args: string[] = [String(this.opts.maxLen ?? 1_000_000)];
+    for (const [seq, events] of bySeq) {
+      args.push(String(seq), String(events.length)); // see PUBLISH_SCRIPT
+      for (const event of events) args.push(JSON.stringify(event), JSON.stringify(toUserContextMessage(event)));
+    }
     const k = this.keys;
     const n = args.length > 1 ? ((await this.withTimeout(this.redis.eval(PUBLISH_SCRIPT, 3, k.stream, k.channel, k.inflight, ...args))) as number) : 0;
     this.published += n;
