@@ -90,7 +90,7 @@ export function Tile({ label, value, sub, definition, hot, testId }: { label: st
 /** A small ⓘ whose tooltip is the metric's definition (from src/shared/metrics.ts). */
 export function Info({ text }: { text: string }) {
   return (
-    <span className="info" title={text} aria-label={text} role="img">
+    <span className="info-icon" title={text} aria-label={text} role="img">
       i
     </span>
   );
