@@ -75,13 +75,21 @@ export async function forgetUser(pool: pg.Pool, userId: string, opts: ForgetOpti
   const deleteAll = () => withTransaction(pool, async (client) => {
     await client.query(USER_LOCK_SQL, [userId]);
     const del = async (sql: string) => (await client.query(sql, [userId])).rowCount ?? 0;
-    // The user's events still waiting for publication. Their ids stay in the outbox rows (a row holds a whole
-    // batch, other users' events too); the relay finds the events gone and publishes nothing for them.
+    // The user's events still waiting for publication leave their outbox rows (a row holds a whole batch, other
+    // users' events too). The relay publishes only ids an outbox row lists, so the copy of an event that `uis serve`
+    // keeps in memory for its relay (docs/capture.md) never goes out either.
     const outbox = (await client.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM uis_outbox o CROSS JOIN LATERAL unnest(o.event_ids) AS u(id)
-       WHERE u.id IN (SELECT id FROM conversation_events WHERE ${USER_EVENTS})`,
+      `WITH gone AS (SELECT id FROM conversation_events WHERE ${USER_EVENTS}),
+       waiting AS (SELECT seq, cardinality(event_ids) AS before FROM uis_outbox WHERE event_ids && ARRAY(SELECT id FROM gone)),
+       kept AS (
+         UPDATE uis_outbox o SET event_ids = ARRAY(
+           SELECT u.id FROM unnest(o.event_ids) WITH ORDINALITY AS u(id, n) WHERE u.id NOT IN (SELECT id FROM gone) ORDER BY u.n)
+         FROM waiting w WHERE o.seq = w.seq
+         RETURNING w.before - cardinality(o.event_ids) AS removed)
+       SELECT COALESCE(sum(removed), 0)::int AS n FROM kept`,
       [userId],
     )).rows[0].n;
+    await client.query('DELETE FROM uis_outbox WHERE cardinality(event_ids) = 0');
     const events = await del(`DELETE FROM conversation_events WHERE ${USER_EVENTS}`);
     const conversations = await del('DELETE FROM conversations WHERE user_id = $1');
     const profiles = await del('DELETE FROM user_profiles WHERE user_id = $1');

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import pRetry from 'p-retry';
 import { v7 as uuidv7 } from 'uuid';
 import { EventInput, UserInput, type StoredEvent } from '../../shared/event.js';
+import type { CapturedEvents } from '../stream/captured.js';
 
 export interface TrackResult {
   accepted: number;
@@ -84,14 +85,20 @@ export async function trackEvents(pool: pg.Pool, inputs: unknown[]): Promise<Tra
   return storeEvents(pool, validateEvents(inputs));
 }
 
-/** trackEvents() for events already validated by EventInput (the HTTP route validates the whole body first). */
-export async function storeEvents(pool: pg.Pool, events: EventInput[]): Promise<TrackResult> {
+/**
+ * trackEvents() for events already validated by EventInput (the HTTP route validates the whole body first). With
+ * `captured` (`uis serve`, whose relay runs in the same process), each inserted event's JSON is handed to the relay.
+ */
+export async function storeEvents(pool: pg.Pool, events: EventInput[], captured?: CapturedEvents): Promise<TrackResult> {
   const now = new Date();
   const rows = events.map((e) => toRow(e, now));
   if (rows.length === 0) return { accepted: 0, duplicates: 0, ids: [] };
-  const json = JSON.stringify(rows);
+  const handOff = captured?.enabled === true;
+  // Each row serialized once: the statement's parameter, and (handed off) the stream entry of the row.
+  const parts = rows.map((r) => JSON.stringify(r));
+  const json = `[${parts.join(',')}]`;
   // A single statement is its own transaction: conversations, events, aggregates and outbox commit together.
-  const inserted = await pRetry(async () => (await pool.query(INSERT_BATCH, [json])).rowCount ?? 0,
+  const result = await pRetry(async () => pool.query<{ id: string }>(handOff ? `${INSERT_BATCH} RETURNING id` : INSERT_BATCH, [json]),
     {
       retries: 8,
       minTimeout: 5,
@@ -100,7 +107,25 @@ export async function storeEvents(pool: pg.Pool, events: EventInput[]): Promise<
       shouldRetry: ({ error }) => RETRYABLE.has((error as { code?: string }).code ?? ''),
     },
   );
+  const inserted = result.rowCount ?? 0;
+  if (handOff && captured) handOver(captured, rows, parts, result.rows);
   return { accepted: inserted, duplicates: rows.length - inserted, ids: rows.map((r) => r.id) };
+}
+
+/**
+ * Remembers the inserted rows for the relay. Left out (the relay reads those from PostgreSQL): an id sent twice in
+ * the batch (which copy was stored is PostgreSQL's choice) and an id not in PostgreSQL's canonical lower-case form
+ * (the stream must carry the stored id).
+ */
+function handOver(captured: CapturedEvents, rows: Row[], parts: string[], inserted: Array<{ id: string }>): void {
+  const index = new Map<string, number>();
+  const repeated = new Set<string>();
+  rows.forEach((r, i) => (index.has(r.id) ? repeated.add(r.id) : index.set(r.id, i)));
+  for (const { id } of inserted) {
+    const i = index.get(id);
+    if (i === undefined || repeated.has(id)) continue;
+    captured.remember(id, parts[i], rows[i]);
+  }
 }
 
 /** Identifies a user: signup time and e-mail. Existing counters are kept. */

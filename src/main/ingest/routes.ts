@@ -3,19 +3,20 @@ import type pg from 'pg';
 import { z } from 'zod';
 import { EventInput, MAX_BATCH, UserInput } from '../../shared/event.js';
 import { sendValidationError } from '../server/http-errors.js';
+import type { CapturedEvents } from '../stream/captured.js';
 import { identifyUser, storeEvents } from './capture.js';
 
 const Batch = z.object({ events: z.array(EventInput).min(1).max(MAX_BATCH) }).strict();
 
 /** POST /v1/events and POST /v1/users: validate everything first, so bad input writes nothing. */
-export function ingestRoutes(app: FastifyInstance, pool: pg.Pool): void {
+export function ingestRoutes(app: FastifyInstance, pool: pg.Pool, captured?: CapturedEvents): void {
   app.post('/v1/events', async (req, reply) => {
     const body = req.body;
     const isBatch = typeof body === 'object' && body !== null && !Array.isArray(body) && 'events' in body;
     const parsed = isBatch ? Batch.safeParse(body) : EventInput.safeParse(body);
     if (!parsed.success) return sendValidationError(reply, parsed.error);
     const events = 'events' in parsed.data ? parsed.data.events : [parsed.data];
-    const result = await storeEvents(pool, events);
+    const result = await storeEvents(pool, events, captured);
     return reply.code(202).send({ accepted: result.accepted, duplicates: result.duplicates });
   });
 

@@ -4,6 +4,7 @@ import type pg from 'pg';
 import type { Core } from '../core/index.js';
 import { realtimeRoutes } from '../context/routes.js';
 import { ingestRoutes } from '../ingest/routes.js';
+import type { CapturedEvents } from '../stream/captured.js';
 import { bearerAuth } from './auth.js';
 import { installErrorHandler } from './http-errors.js';
 import { registerRpcRoutes } from './rpc.js';
@@ -19,6 +20,8 @@ export interface ServerDeps {
   keyPrefix?: string;
   /** The workbench core: serves the contract on /rpc/* (web mode, `uis serve`). */
   core?: Core;
+  /** Where ingest hands the events it stored to the relay of the same process (`uis serve`). */
+  captured?: CapturedEvents;
 }
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -44,7 +47,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   await app.register(async (api) => {
     api.addHook('onRequest', bearerAuth(deps.token));
-    if (deps.pool) ingestRoutes(api, deps.pool);
+    if (deps.pool) ingestRoutes(api, deps.pool, deps.captured);
     await realtimeRoutes(api, deps);
     if (deps.core) registerRpcRoutes(api, deps.core);
   });

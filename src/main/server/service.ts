@@ -8,6 +8,7 @@ import { checkDigestConfig, startDigestService } from '../digest/service.js';
 import { ProfileBuilder } from '../profiles/builder.js';
 import { createRedis } from '../stream/redis.js';
 import { FileKeySecretStore } from '../workspace/secrets.js';
+import { CapturedEvents } from '../stream/captured.js';
 import { OutboxRelay } from '../stream/relay.js';
 import { buildServer } from './app.js';
 import { builtRendererDir, registerRenderer } from './web.js';
@@ -18,6 +19,8 @@ export interface RunningService {
   pool: pg.Pool;
   redis: Redis;
   relay: OutboxRelay;
+  /** Events HTTP ingest handed to the relay in memory. */
+  captured: CapturedEvents;
   builder: ProfileBuilder;
   close(): Promise<void>;
 }
@@ -31,7 +34,10 @@ export async function startService(env: Env, opts: { port?: number; host?: strin
   if (process.env.SMTP_URL) checkDigestConfig(); // before anything starts: a bad digest setting names its variable
   const pool = createPool(env.DATABASE_URL, { applicationName: 'uis-serve', max: 20 });
   const redis = createRedis(env.REDIS_URL);
+  // HTTP ingest hands the events it stored to this relay: published without being read back (docs/capture.md).
+  const captured = new CapturedEvents();
   const relay = new OutboxRelay(pool, redis, {
+    captured,
     keyPrefix: env.UIS_REDIS_PREFIX,
     maxLen: env.UIS_STREAM_MAXLEN,
     onError: (e) => log(`relay: ${redactConnectionString(e.message)} (events wait in the outbox)`),
@@ -44,7 +50,7 @@ export async function startService(env: Env, opts: { port?: number; host?: strin
   builder.start();
   // The workbench's handlers on /rpc (same token), and its page at / when built: open http://host:port/#token=<token>.
   const core = createCore({ dataDir: dataDir(env), secretStore: new FileKeySecretStore(`${dataDir(env)}/secret.key`, log), log });
-  const app = await buildServer({ pool, redis, token: env.UIS_API_TOKEN, keyPrefix: env.UIS_REDIS_PREFIX, core });
+  const app = await buildServer({ pool, redis, token: env.UIS_API_TOKEN, keyPrefix: env.UIS_REDIS_PREFIX, core, captured });
   const rendererDir = builtRendererDir();
   if (rendererDir) await registerRenderer(app, rendererDir);
   const address = await app.listen({ port: opts.port ?? env.PORT ?? 8787, host: opts.host ?? env.HOST ?? '127.0.0.1' });
@@ -55,6 +61,7 @@ export async function startService(env: Env, opts: { port?: number; host?: strin
     pool,
     redis,
     relay,
+    captured,
     builder,
     async close() {
       await digest?.stop();

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { toUserContextMessage, type StoredEvent } from '../../shared/event.js';
+import type { CapturedEvents } from './captured.js';
 import { streamKeys, type StreamKeys } from './keys.js';
 
 // Publishes a batch in one atomic script. An outbox row (one capture statement's events) whose seq is already in the
@@ -38,29 +39,51 @@ redis.call('EXPIRE', KEYS[3], 86400)
 return published
 `;
 
-// Whole outbox rows in seq order, as many as hold about $1 events (the row that reaches $1 is the last one), each
-// expanded into its events in the row's order, in the StoredEvent shape (UTC ISO timestamp). The outbox holds ids
-// only: each event is read here with LATERAL + LIMIT 1 (which the planner cannot flatten into a join), i.e. through
-// the primary key, never by a hash join over a full scan of conversation_events (it chose that at 20k rows: 30 ms
-// a batch). An id whose event is gone (forgotten) comes back with a null id. In-flight seqs are left out with NOT IN
-// over a subquery: one hashed lookup per row, not a comparison with every in-flight seq.
-const OUTBOX_BATCH = `
-  SELECT o.seq, e.id, e.conversation_id, e.user_id, e.timestamp, e.event_type, e.content, e.tool_name, e.success, e.credits_consumed
-  FROM (
+// Whole outbox rows in seq order, as many as hold about $1 events (the row that reaches $1 is the last one). In-flight
+// seqs are left out with NOT IN over a subquery: one hashed lookup per row, not a comparison with every in-flight seq.
+const OUTBOX_ROWS = `
     SELECT seq, event_ids FROM (
       SELECT seq, event_ids, sum(cardinality(event_ids)) OVER (ORDER BY seq) - cardinality(event_ids) AS before
       FROM (SELECT seq, event_ids FROM uis_outbox WHERE seq NOT IN (SELECT unnest($2::bigint[])) ORDER BY seq LIMIT $1) f
-    ) w WHERE before < $1
-  ) o
-  CROSS JOIN LATERAL unnest(o.event_ids) WITH ORDINALITY AS u(event_id, n)
+    ) w WHERE before < $1`;
+
+// An event as published (StoredEvent: UTC ISO timestamp), read through the primary key with LATERAL + LIMIT 1 (which
+// the planner cannot flatten into a join), never by a hash join over a full scan of conversation_events (it chose
+// that at 20k rows: 30 ms a batch). An id whose event is gone (forgotten) comes back with a null id.
+const EVENT_BY_ID = `
   LEFT JOIN LATERAL (
     SELECT id, conversation_id, user_id, to_char(timestamp, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS timestamp,
            event_type, COALESCE(content, '{}'::jsonb) AS content, tool_name, success, credits_consumed
     FROM conversation_events WHERE id = u.event_id LIMIT 1
-  ) e ON true
+  ) e ON true`;
+
+// The outbox rows expanded into their events, in one round trip (no event of this batch was handed over in memory).
+const OUTBOX_BATCH = `
+  SELECT o.seq, e.id, e.conversation_id, e.user_id, e.timestamp, e.event_type, e.content, e.tool_name, e.success, e.credits_consumed
+  FROM (${OUTBOX_ROWS}) o
+  CROSS JOIN LATERAL unnest(o.event_ids) WITH ORDINALITY AS u(event_id, n)
+  ${EVENT_BY_ID}
   ORDER BY o.seq, u.n`;
 
+// The events the relay did not find in memory, by id, in the order given.
+const EVENTS_BY_ID = `
+  SELECT u.event_id AS wanted, e.id, e.conversation_id, e.user_id, e.timestamp, e.event_type, e.content, e.tool_name, e.success, e.credits_consumed
+  FROM unnest($1::uuid[]) WITH ORDINALITY AS u(event_id, n)
+  ${EVENT_BY_ID}
+  ORDER BY u.n`;
+
+/** A batch ready to publish: per outbox row, its seq and its events' stream entries (forgotten events left out). */
+interface Batch {
+  rows: Array<{ seq: number; entries: string[] }>;
+  /** Event ids the outbox rows listed, forgotten ones included. */
+  ids: number;
+}
+
 type OutboxRow = { seq: number } & Partial<StoredEvent>;
+type EventRow = { wanted: string } & Partial<StoredEvent>;
+
+/** The stream entry and the seed's user_context message of an event, in PUBLISH_SCRIPT's argument order. */
+const entries = (json: string, event: StoredEvent) => [json, JSON.stringify(toUserContextMessage(event))];
 
 export interface RelayOptions {
   keyPrefix?: string;
@@ -75,6 +98,8 @@ export interface RelayOptions {
   redisTimeoutMs?: number;
   onError?: (err: Error) => void;
   onPublished?: (count: number) => void;
+  /** Events the same process just stored (`uis serve`): published from memory instead of read back. */
+  captured?: CapturedEvents;
 }
 
 /**
@@ -131,20 +156,20 @@ export class OutboxRelay {
     let settleError: unknown = null;
     try {
       let batch = await this.readBatch([]);
-      while (batch.length > 0) {
-        const seqs = [...new Set(batch.map((r) => r.seq))];
+      while (batch.rows.length > 0) {
+        const seqs = batch.rows.map((r) => r.seq);
         // The next batch is read while this one is published. It leaves out only the rows in flight, not everything
         // up to their highest seq: a row that committed late with a lower seq must still go out before any later
         // row of its conversation (per conversation, seq order is commit order).
-        const full = batch.length >= this.batchSize || seqs.length >= this.batchSize;
-        const next = full ? this.readBatch(inFlight(seqs)) : Promise.resolve([]);
+        const full = batch.ids >= this.batchSize || seqs.length >= this.batchSize;
+        const next: Promise<Batch> = full ? this.readBatch(inFlight(seqs)) : Promise.resolve({ rows: [], ids: 0 });
         next.catch(() => {}); // awaited below; a failure here must not surface as unhandled while we publish
         await this.publish(batch);
         const settled: Promise<void> = this.settle(seqs)
           .catch((err: unknown) => void (settleError ??= err))
           .finally(() => settling.delete(settled));
         settling.set(settled, seqs);
-        total += batch.length;
+        total += batch.ids;
         if (settling.size > 2) await Promise.race(settling.keys());
         if (settleError) break;
         batch = await next;
@@ -157,25 +182,46 @@ export class OutboxRelay {
     return total;
   }
 
-  private async readBatch(inFlight: number[]): Promise<OutboxRow[]> {
-    return (await this.pool.query<OutboxRow>(OUTBOX_BATCH, [this.batchSize, inFlight])).rows;
+  private async readBatch(inFlight: number[]): Promise<Batch> {
+    const captured = this.opts.captured;
+    if (!captured?.size) return this.readWithEvents(inFlight);
+    const outbox = (await this.pool.query<{ seq: number; event_ids: string[] }>(`${OUTBOX_ROWS} ORDER BY seq`, [this.batchSize, inFlight])).rows;
+    // Events handed over by this process's capture are taken from memory; the others are read from PostgreSQL.
+    const found = new Map<string, string[]>();
+    const missing: string[] = [];
+    let ids = 0;
+    for (const row of outbox) {
+      ids += row.event_ids.length;
+      for (const id of row.event_ids) {
+        const e = captured.take(id);
+        if (e) found.set(id, entries(e.json, e.event));
+        else missing.push(id);
+      }
+    }
+    if (missing.length > 0) {
+      for (const { wanted, ...e } of (await this.pool.query<EventRow>(EVENTS_BY_ID, [missing])).rows) {
+        if (e.id) found.set(wanted, entries(JSON.stringify(e), e as StoredEvent));
+      }
+    }
+    // An id found neither in memory nor in PostgreSQL was forgotten: nothing is published for it.
+    return { rows: outbox.map((r) => ({ seq: r.seq, entries: r.event_ids.flatMap((id) => found.get(id) ?? []) })), ids };
   }
 
-  private async publish(rows: OutboxRow[]): Promise<void> {
-    // Each outbox row's events, in order (rows arrive sorted by seq, then position). An event deleted since
-    // (forgotten) has no row any more: nothing is published for it.
-    const bySeq = new Map<number, StoredEvent[]>();
+  private async readWithEvents(inFlight: number[]): Promise<Batch> {
+    const rows = (await this.pool.query<OutboxRow>(OUTBOX_BATCH, [this.batchSize, inFlight])).rows;
+    // Rows arrive sorted by seq, then position. An event deleted since (forgotten) comes back without an id.
+    const bySeq = new Map<number, string[]>();
     for (const { seq, ...row } of rows) {
-      if (row.id === null || row.id === undefined) continue;
-      const events = bySeq.get(seq) ?? [];
-      events.push(row as StoredEvent);
-      bySeq.set(seq, events);
+      let list = bySeq.get(seq);
+      if (!list) bySeq.set(seq, (list = []));
+      if (row.id !== null && row.id !== undefined) list.push(...entries(JSON.stringify(row), row as StoredEvent));
     }
+    return { rows: [...bySeq].map(([seq, list]) => ({ seq, entries: list })), ids: rows.length };
+  }
+
+  private async publish(batch: Batch): Promise<void> {
     const args: string[] = [String(this.opts.maxLen ?? 1_000_000)];
-    for (const [seq, events] of bySeq) {
-      args.push(String(seq), String(events.length)); // see PUBLISH_SCRIPT
-      for (const event of events) args.push(JSON.stringify(event), JSON.stringify(toUserContextMessage(event)));
-    }
+    for (const { seq, entries: list } of batch.rows) args.push(String(seq), String(list.length / 2), ...list); // see PUBLISH_SCRIPT
     const k = this.keys;
     const n = args.length > 1 ? ((await this.withTimeout(this.redis.eval(PUBLISH_SCRIPT, 3, k.stream, k.channel, k.inflight, ...args))) as number) : 0;
     this.published += n;
@@ -220,6 +266,7 @@ export class OutboxRelay {
         this.wake?.();
       });
       this.listener = client;
+      this.opts.captured?.setEnabled(true);
       return true;
     } catch (err) {
       client.release(true);
@@ -230,6 +277,7 @@ export class OutboxRelay {
   private async releaseListener(destroy = false): Promise<void> {
     const l = this.listener;
     this.listener = null;
+    this.opts.captured?.setEnabled(false);
     if (!l) return;
     try {
       if (!destroy) await l.query("SELECT pg_advisory_unlock(hashtext('uis_outbox_relay')); UNLISTEN *");
