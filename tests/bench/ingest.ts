@@ -21,6 +21,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
+import { cpuPerUnit, cpuSnapshot } from './cpu.js';
 import { parseOption } from '../../src/main/cli/options.js';
 import { readEnv } from '../../src/main/config.js';
 import { migrate } from '../../src/main/db/migrate.js';
@@ -50,6 +51,10 @@ export interface DoorResult {
   p99Ms: number | null;
   /** eventsPerSecond / raw COPY's eventsPerSecond, measured in the same phase. */
   ratio: number;
+  /** CPU µs per event by process group while the door ran (Linux), e.g. "Node 14.1, PostgreSQL 22.3, …". */
+  cpu: string;
+  /** Events the relay published from memory (handed over by HTTP ingest in the same process), not read back. */
+  fromMemory: number;
 }
 
 export interface PhaseResult {
@@ -147,7 +152,7 @@ function post(url: string, token: string, body: string): Promise<{ status: numbe
 const tsv = (v: unknown) => (v === null || v === undefined ? '\\N' : String(v).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n'));
 
 /** The raw floor: COPY the rows into conversation_events with indexes and foreign key, the capture trigger off. */
-async function rawCopy(pool: pg.Pool, events: EventInput[]): Promise<number> {
+async function rawCopy(pool: pg.Pool, events: EventInput[]): Promise<{ seconds: number; cpu: string }> {
   const conversations = new Map<string, { user: string; at: string }>();
   for (const e of events) if (!conversations.has(e.conversation_id)) conversations.set(e.conversation_id, { user: e.user_id, at: e.timestamp! });
   const client = await pool.connect();
@@ -162,12 +167,13 @@ async function rawCopy(pool: pg.Pool, events: EventInput[]): Promise<number> {
           .map(tsv)
           .join('\t') + '\n',
     );
+    const cpu = cpuSnapshot();
     const t = performance.now();
     await pipeline(
       Readable.from(chunks(lines, 1000).map((c) => c.join(''))),
       client.query(copyFrom('COPY conversation_events (id, conversation_id, user_id, timestamp, event_type, content, tool_name, success, credits_consumed) FROM STDIN')),
     );
-    return (performance.now() - t) / 1000;
+    return { seconds: (performance.now() - t) / 1000, cpu: cpuPerUnit(cpu, cpuSnapshot(), events.length) };
   } finally {
     await client.query('ALTER TABLE conversation_events ENABLE TRIGGER uis_events_inserted').catch(() => {});
     client.release();
@@ -224,11 +230,11 @@ async function phase(label: string, opts: IngestBenchOptions, service: RunningSe
   const warmup = opts.batch * opts.clients;
   await rawCopy(pool, generate(warmup, `copywarm${storedBefore}`, start - warmup));
   // The COPY is short and this machine's speed wanders from second to second: its rate is the median of 3 runs.
-  const copyRuns: number[] = [];
+  const copyRuns: Array<{ seconds: number; cpu: string }> = [];
   for (let run = 0; run < COPY_RUNS; run++) copyRuns.push(await rawCopy(pool, generate(opts.events, `copy${run}-${storedBefore}`, start + run * opts.events)));
-  const copySeconds = copyRuns.sort((a, b) => a - b)[Math.floor(COPY_RUNS / 2)];
-  const copyRate = opts.events / copySeconds;
-  const doors: DoorResult[] = [{ door: 'raw COPY', events: opts.events, seconds: copySeconds, eventsPerSecond: copyRate, storedPerSecond: copyRate, p50Ms: null, p99Ms: null, ratio: 1 }];
+  const median = [...copyRuns].sort((a, b) => a.seconds - b.seconds)[Math.floor(COPY_RUNS / 2)];
+  const copyRate = opts.events / median.seconds;
+  const doors: DoorResult[] = [{ door: 'raw COPY', events: opts.events, seconds: median.seconds, eventsPerSecond: copyRate, storedPerSecond: copyRate, p50Ms: null, p99Ms: null, ratio: 1, cpu: median.cpu, fromMemory: 0 }];
 
   // Like the COPY's lines, each door's request payloads are prepared before its clock starts (for HTTP the JSON
   // bodies a client would send): what is timed is the system taking them in, not the load generator building them.
@@ -238,13 +244,15 @@ async function phase(label: string, opts: IngestBenchOptions, service: RunningSe
     await run(prepared(generate(warmup, `${door}warm${storedBefore}`, start - warmup)));
     await waitForOutboxEmpty(pool);
     const payloads = prepared(generate(opts.events, `${door}${storedBefore}`, start + opts.events));
+    const cpu = cpuSnapshot();
+    const takenBefore = service.captured.stats.taken;
     const t = performance.now();
     const latencies = await run(payloads);
     const storedSeconds = (performance.now() - t) / 1000;
     await waitForOutboxEmpty(pool); // end to end: published to Redis, not only stored
     const seconds = (performance.now() - t) / 1000;
     const eventsPerSecond = opts.events / seconds;
-    doors.push({ door, events: opts.events, seconds, eventsPerSecond, storedPerSecond: opts.events / storedSeconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), ratio: eventsPerSecond / copyRate });
+    doors.push({ door, events: opts.events, seconds, eventsPerSecond, storedPerSecond: opts.events / storedSeconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), ratio: eventsPerSecond / copyRate, cpu: cpuPerUnit(cpu, cpuSnapshot(), opts.events), fromMemory: service.captured.stats.taken - takenBefore });
   };
 
   await timed(
@@ -271,9 +279,10 @@ async function phase(label: string, opts: IngestBenchOptions, service: RunningSe
       `  ${d.door.padEnd(9)} ${Math.round(d.eventsPerSecond).toLocaleString('en-US').padStart(9)} events/s` +
         `   p50 ${ms(d.p50Ms).padStart(9)}   p99 ${ms(d.p99Ms).padStart(9)}   ${(d.ratio * 100).toFixed(0).padStart(4)}% of raw COPY` +
         (d.door === 'raw COPY'
-          ? `   (median of ${COPY_RUNS} runs: ${copyRuns.map((sec) => Math.round(opts.events / sec).toLocaleString('en-US')).join(' / ')} events/s)`
+          ? `   (median of ${COPY_RUNS} runs: ${copyRuns.map((r) => Math.round(opts.events / r.seconds).toLocaleString('en-US')).join(' / ')} events/s)`
           : `   (stored: ${Math.round(d.storedPerSecond).toLocaleString('en-US')} events/s before publication caught up)`),
     );
+    if (d.cpu) log(`            CPU µs per event: ${d.cpu}${d.door === 'raw COPY' ? '' : `; published from memory: ${d.fromMemory.toLocaleString('en-US')}`}`);
   }
   return { label, storedBefore, doors };
 }

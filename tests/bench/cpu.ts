@@ -1,0 +1,75 @@
+/**
+ * CPU time spent by this Node process, the local PostgreSQL and Redis server processes and the whole machine between
+ * two snapshots (Linux /proc; elsewhere only this process is measured). A benchmark that shares the machine's cores
+ * with the system it measures reads its own limits from this: which process the cycles went to, per unit of work.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+export interface CpuSnapshot {
+  /** Seconds, since boot (processes) or process start (node). */
+  node: number;
+  postgres: number | null;
+  redis: number | null;
+  machineBusy: number | null;
+}
+
+const TICK = 100; // USER_HZ on Linux
+
+function readSafe(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** utime + stime of every process whose command name starts with `prefix` (a process that exited is lost). */
+function processSeconds(prefix: string): number | null {
+  let dirs: string[];
+  try {
+    dirs = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return null;
+  }
+  let ticks = 0;
+  for (const pid of dirs) {
+    const stat = readSafe(`/proc/${pid}/stat`);
+    if (!stat) continue;
+    const close = stat.lastIndexOf(')');
+    const comm = stat.slice(stat.indexOf('(') + 1, close);
+    if (!comm.startsWith(prefix)) continue;
+    const fields = stat.slice(close + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15 of stat)
+  }
+  return ticks / TICK;
+}
+
+function machineBusySeconds(): number | null {
+  const stat = readSafe('/proc/stat');
+  if (!stat) return null;
+  const [, user, nice, system, , , irq, softirq, steal] = stat.split('\n')[0].trim().split(/\s+/).map(Number);
+  return (user + nice + system + irq + softirq + steal) / TICK;
+}
+
+export function cpuSnapshot(): CpuSnapshot {
+  const u = process.cpuUsage();
+  return {
+    node: (u.user + u.system) / 1e6,
+    postgres: processSeconds('postgres'),
+    redis: processSeconds('redis-server'),
+    machineBusy: machineBusySeconds(),
+  };
+}
+
+/** CPU microseconds per unit of work between two snapshots, per process group, e.g. "node 14.1, PostgreSQL 22.3 …". */
+export function cpuPerUnit(before: CpuSnapshot, after: CpuSnapshot, units: number): string {
+  const part = (label: string, a: number | null, b: number | null) => (a === null || b === null ? null : `${label} ${(((b - a) / units) * 1e6).toFixed(1)}`);
+  return [
+    part('Node', before.node, after.node),
+    part('PostgreSQL', before.postgres, after.postgres),
+    part('Redis', before.redis, after.redis),
+    part('machine', before.machineBusy, after.machineBusy),
+  ]
+    .filter(Boolean)
+    .join(', ');
+}
