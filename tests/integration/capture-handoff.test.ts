@@ -66,6 +66,15 @@ describe('events handed from ingest to the relay in memory', () => {
     expect(await db.pool.query('SELECT count(*)::int AS n FROM uis_outbox').then((r) => r.rows[0].n)).toBe(0);
   });
 
+  it('upper-case ids are published from memory in the form PostgreSQL stored', async () => {
+    const r = await storeEvents(db.pool, [{ id: '0193B000-0000-7000-8000-0000000000AA', conversation_id: '0193B000-0000-7000-8000-0000000000BB', user_id: 'hal', timestamp: '2026-04-07T09:00:00Z', event_type: 'message', content: { message: 'caps' } }], captured);
+    expect(r.ids).toEqual(['0193b000-0000-7000-8000-0000000000aa']);
+    await relay.drainOnce();
+    expect(captured.stats.taken).toBe(1);
+    expect(await published()).toEqual(await stored(r.ids));
+    expect((await published())[0].conversation_id).toBe('0193b000-0000-7000-8000-0000000000bb');
+  });
+
   it('a later duplicate with other content never replaces the stored event, even before publication', async () => {
     const conv = '0193b000-0000-7000-8000-000000000002';
     const id = '0193b000-0000-7000-8000-0000000000b1';

@@ -20,13 +20,16 @@ export class InvalidEventError extends Error {
 
 type Row = Omit<StoredEvent, 'content'> & { content: Record<string, unknown> };
 
-/** Normalizes a validated event into the stored row: id and timestamp assigned, completion_status inside content. */
+/**
+ * Normalizes a validated event into the stored row: id and timestamp assigned, completion_status inside content, ids
+ * in PostgreSQL's lower-case form (what is stored, what the stream carries, and what the caller gets back).
+ */
 export function toRow(e: EventInput & { content?: Record<string, unknown> }, now = new Date()): Row {
   const content: Record<string, unknown> = { ...e.content };
   if (e.completion_status) content.completion_status = e.completion_status;
   return {
-    id: e.id ?? uuidv7(),
-    conversation_id: e.conversation_id,
+    id: e.id?.toLowerCase() ?? uuidv7(),
+    conversation_id: e.conversation_id.toLowerCase(),
     user_id: e.user_id,
     timestamp: new Date(e.timestamp ?? now).toISOString(),
     event_type: e.event_type,
@@ -113,9 +116,8 @@ export async function storeEvents(pool: pg.Pool, events: EventInput[], captured?
 }
 
 /**
- * Remembers the inserted rows for the relay. Left out (the relay reads those from PostgreSQL): an id sent twice in
- * the batch (which copy was stored is PostgreSQL's choice) and an id not in PostgreSQL's canonical lower-case form
- * (the stream must carry the stored id).
+ * Remembers the inserted rows for the relay. Left out (the relay reads it from PostgreSQL): an id sent twice in the
+ * batch, since which copy was stored is PostgreSQL's choice.
  */
 function handOver(captured: CapturedEvents, rows: Row[], parts: string[], inserted: Array<{ id: string }>): void {
   const index = new Map<string, number>();
