@@ -61,11 +61,15 @@ export function cpuSnapshot(): CpuSnapshot {
   };
 }
 
-/** CPU microseconds per unit of work between two snapshots, per process group, e.g. "node 14.1, PostgreSQL 22.3 …". */
-export function cpuPerUnit(before: CpuSnapshot, after: CpuSnapshot, units: number): string {
+/**
+ * CPU microseconds per unit of work between two snapshots, per process group, e.g. "Node 14.1, PostgreSQL 22.3 …";
+ * `extra` adds CPU seconds measured elsewhere (another process reporting its own), by label.
+ */
+export function cpuPerUnit(before: CpuSnapshot, after: CpuSnapshot, units: number, extra: Record<string, number> = {}): string {
   const part = (label: string, a: number | null, b: number | null) => (a === null || b === null ? null : `${label} ${(((b - a) / units) * 1e6).toFixed(1)}`);
   return [
     part('Node', before.node, after.node),
+    ...Object.entries(extra).map(([label, seconds]) => part(label, 0, seconds)),
     part('PostgreSQL', before.postgres, after.postgres),
     part('Redis', before.redis, after.redis),
     part('machine', before.machineBusy, after.machineBusy),

@@ -11,10 +11,11 @@
  * Each phase runs at an empty table and again after --preload events are stored (default small; 10M with
  * `--preload 10000000`). It creates its own database and Redis key prefix and drops both at the end.
  */
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -22,11 +23,10 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
 import { cpuPerUnit, cpuSnapshot } from './cpu.js';
+import { chunks, EVENTS_PER_CONVERSATION, generate, type PlatformJob, type PlatformMessage } from './ingest-platform.js';
 import { parseOption } from '../../src/main/cli/options.js';
 import { readEnv } from '../../src/main/config.js';
 import { migrate } from '../../src/main/db/migrate.js';
-import { createPool } from '../../src/main/db/pg.js';
-import { UisClient } from '../../src/main/ingest/client.js';
 import { startService, type RunningService } from '../../src/main/server/service.js';
 import type { EventInput } from '../../src/shared/event.js';
 
@@ -63,59 +63,52 @@ export interface PhaseResult {
   doors: DoorResult[];
 }
 
-const TOOLS = ['video_gen', 'image_gen', 'search', 'translate', 'audio_edit'];
-const EVENTS_PER_CONVERSATION = 10;
 const COPY_RUNS = 3;
-
-/** Realistic batches: 10-event conversations (user message, tool call, reply, ... completion), 50 events per user. */
-function generate(count: number, tag: string, startMs: number): EventInput[] {
-  const events: EventInput[] = [];
-  let conversation = '';
-  for (let i = 0; i < count; i++) {
-    const step = i % EVENTS_PER_CONVERSATION;
-    if (step === 0) conversation = uuidv7();
-    const user_id = `${tag}-user-${Math.floor(i / 50)}`;
-    const timestamp = new Date(startMs + i).toISOString();
-    const base = { conversation_id: conversation, user_id, timestamp };
-    if (step === EVENTS_PER_CONVERSATION - 1) {
-      events.push({ ...base, event_type: 'completion', completion_status: i % 3 === 0 ? 'abandoned' : 'completed' });
-    } else if (step % 3 === 1) {
-      const tool = TOOLS[i % TOOLS.length];
-      events.push({ ...base, event_type: 'tool_call', tool_name: tool, success: i % 7 !== 0, credits_consumed: 1 + (i % 5), content: { tool, params: { prompt: `prompt ${i}` } } });
-    } else {
-      const role = step % 3 === 0 ? 'user' : 'assistant';
-      events.push({ ...base, event_type: 'message', content: { role, message: `${role} message number ${i} about making a short product video` } });
-    }
-  }
-  return events;
-}
 
 function percentile(sorted: number[], p: number): number | null {
   if (sorted.length === 0) return null;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-/** Runs the batches with `clients` concurrent workers; returns each batch's latency in ms. */
-async function runConcurrently<B>(batches: B[], clients: number, send: (batch: B) => Promise<void>): Promise<number[]> {
-  const latencies: number[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (next < batches.length) {
-        const batch = batches[next++];
-        const t = performance.now();
-        await send(batch);
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
-  return latencies.sort((a, b) => a - b);
+/** Forks the platform process, has it prepare and warm up; go() runs the timed sending and returns its report. */
+async function startPlatform(job: PlatformJob): Promise<{ go(): Promise<{ latencies: number[]; cpuSeconds: number }>; close(): Promise<void> }> {
+  const child = fork(fileURLToPath(new URL('./ingest-platform.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const next = () =>
+    new Promise<PlatformMessage>((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`the platform process exited (${code}) before answering`));
+      child.once('exit', onExit);
+      child.once('message', (m: PlatformMessage) => {
+        child.off('exit', onExit);
+        if (m.type === 'error') reject(new Error(`platform (${job.door}): ${m.message}`));
+        else resolve(m);
+      });
+    });
+  const close = async () => {
+    if (child.connected) child.send({ type: 'close' });
+    const timer = setTimeout(() => child.kill(), 5000);
+    await exited;
+    clearTimeout(timer);
+  };
+  try {
+    const ready = next();
+    child.send({ type: 'prepare', job });
+    await ready;
+  } catch (err) {
+    child.kill();
+    await exited;
+    throw err;
+  }
+  return {
+    async go() {
+      const done = next();
+      child.send({ type: 'go' });
+      const m = await done;
+      if (m.type !== 'done') throw new Error(`platform (${job.door}) answered ${m.type}`);
+      return { latencies: m.latencies, cpuSeconds: m.cpuSeconds };
+    },
+    close,
+  };
 }
 
 async function waitForOutboxEmpty(pool: pg.Pool): Promise<void> {
@@ -124,29 +117,6 @@ async function waitForOutboxEmpty(pool: pg.Pool): Promise<void> {
     if (n === 0) return;
     await new Promise((r) => setTimeout(r, 20));
   }
-}
-
-// The load generator shares the cores with the system it measures, so it is kept light: node:http with keep-alive
-// connections rather than fetch() (WHATWG streams and Response objects for every request).
-const agent = new http.Agent({ keepAlive: true });
-
-function post(url: string, token: string, body: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, {
-      method: 'POST',
-      agent,
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}` },
-    });
-    req.on('error', reject);
-    req.on('response', (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      res.on('error', reject);
-    });
-    req.end(body);
-  });
 }
 
 const tsv = (v: unknown) => (v === null || v === undefined ? '\\N' : String(v).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n'));
@@ -220,7 +190,7 @@ async function preload(pool: pg.Pool, count: number, log: (l: string) => void): 
   await pool.query('ANALYZE conversations; ANALYZE conversation_events; ANALYZE user_profiles');
 }
 
-async function phase(label: string, opts: IngestBenchOptions, service: RunningService, token: string, client: UisClient, log: (l: string) => void): Promise<PhaseResult> {
+async function phase(label: string, opts: IngestBenchOptions, service: RunningService, token: string, databaseUrl: string, log: (l: string) => void): Promise<PhaseResult> {
   const pool = service.pool;
   const storedBefore = (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM conversation_events')).rows[0].n;
   const start = Date.UTC(2026, 0, 1) + storedBefore;
@@ -236,42 +206,48 @@ async function phase(label: string, opts: IngestBenchOptions, service: RunningSe
   const copyRate = opts.events / median.seconds;
   const doors: DoorResult[] = [{ door: 'raw COPY', events: opts.events, seconds: median.seconds, eventsPerSecond: copyRate, storedPerSecond: copyRate, p50Ms: null, p99Ms: null, ratio: 1, cpu: median.cpu, fromMemory: 0 }];
 
-  // Like the COPY's lines, each door's request payloads are prepared before its clock starts (for HTTP the JSON
-  // bodies a client would send): what is timed is the system taking them in, not the load generator building them.
-  const timed = async <P>(door: 'HTTP' | 'library', prepare: (batch: EventInput[]) => P, send: (payload: P, events: number) => Promise<void>) => {
-    const run = (payloads: Array<[P, number]>) => runConcurrently(payloads, opts.clients, ([p, n]) => send(p, n));
-    const prepared = (events: EventInput[]) => chunks(events, opts.batch).map((b): [P, number] => [prepare(b), b.length]);
-    await run(prepared(generate(warmup, `${door}warm${storedBefore}`, start - warmup)));
-    await waitForOutboxEmpty(pool);
-    const payloads = prepared(generate(opts.events, `${door}${storedBefore}`, start + opts.events));
-    const cpu = cpuSnapshot();
-    const takenBefore = service.captured.stats.taken;
-    const t = performance.now();
-    const latencies = await run(payloads);
-    const storedSeconds = (performance.now() - t) / 1000;
-    await waitForOutboxEmpty(pool); // end to end: published to Redis, not only stored
-    const seconds = (performance.now() - t) / 1000;
-    const eventsPerSecond = opts.events / seconds;
-    doors.push({ door, events: opts.events, seconds, eventsPerSecond, storedPerSecond: opts.events / storedSeconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), ratio: eventsPerSecond / copyRate, cpu: cpuPerUnit(cpu, cpuSnapshot(), opts.events), fromMemory: service.captured.stats.taken - takenBefore });
+  // Each door runs in a process of its own, as the chat platform does (tests/bench/ingest-platform.ts): it prepares
+  // its payloads before the clock (for HTTP the JSON bodies a client would send), like the COPY's lines, so what is
+  // timed is the system taking them in; `uis serve` (HTTP server, relay) runs in this process.
+  const timed = async (door: 'HTTP' | 'library') => {
+    const platform = await startPlatform({
+      door,
+      url: service.url,
+      token,
+      databaseUrl,
+      clients: opts.clients,
+      batch: opts.batch,
+      warmup: { count: warmup, tag: `${door}warm${storedBefore}`, startMs: start - warmup },
+      timed: { count: opts.events, tag: `${door}${storedBefore}`, startMs: start + opts.events },
+    });
+    try {
+      await waitForOutboxEmpty(pool);
+      const cpu = cpuSnapshot();
+      const takenBefore = service.captured.stats.taken;
+      const t = performance.now();
+      const { latencies, cpuSeconds } = await platform.go();
+      const storedSeconds = (performance.now() - t) / 1000;
+      await waitForOutboxEmpty(pool); // end to end: published to Redis, not only stored
+      const seconds = (performance.now() - t) / 1000;
+      const eventsPerSecond = opts.events / seconds;
+      doors.push({
+        door,
+        events: opts.events,
+        seconds,
+        eventsPerSecond,
+        storedPerSecond: opts.events / storedSeconds,
+        p50Ms: percentile(latencies, 50),
+        p99Ms: percentile(latencies, 99),
+        ratio: eventsPerSecond / copyRate,
+        cpu: cpuPerUnit(cpu, cpuSnapshot(), opts.events, { 'platform process': cpuSeconds }),
+        fromMemory: service.captured.stats.taken - takenBefore,
+      });
+    } finally {
+      await platform.close();
+    }
   };
-
-  await timed(
-    'HTTP',
-    (events) => JSON.stringify({ events }),
-    async (body, n) => {
-      const res = await post(`${service.url}/v1/events`, token, body);
-      const answer = JSON.parse(res.body) as { accepted?: number; message?: string };
-      if (res.status !== 202 || answer.accepted !== n) throw new Error(`HTTP ingest answered ${res.status}: ${res.body}`);
-    },
-  );
-  await timed(
-    'library',
-    (events) => events,
-    async (events, n) => {
-      const r = await client.track(events);
-      if (r.accepted !== n) throw new Error(`library stored ${r.accepted} of ${n}`);
-    },
-  );
+  await timed('HTTP');
+  await timed('library');
 
   for (const d of doors) {
     const ms = (v: number | null) => (v === null ? '—' : `${v.toFixed(1)} ms`);
@@ -324,28 +300,21 @@ export async function main(args: string[], log: (line: string) => void = console
   const prefix = `uisbench:${name}:`;
   const token = randomBytes(16).toString('hex');
   let service: RunningService | undefined;
-  let client: UisClient | undefined;
-  let libraryPool: pg.Pool | undefined;
   try {
     await migrate(url.toString());
     service = await startService(readEnv({ DATABASE_URL: url.toString(), REDIS_URL: opts.redisUrl, UIS_API_TOKEN: token, UIS_REDIS_PREFIX: prefix }), { port: 0 });
     // Capture is measured (store, aggregates, publication); the profile builder that `uis serve` also runs is a
     // consumer of the stream with its own benchmark (bench:context), so it does not compete for the cores here.
     await service.builder.stop();
-    libraryPool = createPool(url.toString(), { applicationName: 'uis-bench-library', max: opts.clients + 1 });
-    client = new UisClient({ pool: libraryPool });
     log(`ingest bench: batches of ${opts.batch}, ${opts.clients} concurrent clients, PostgreSQL + Redis on this machine (${name})`);
-    const results = [await phase('empty table', opts, service, token, client, log)];
+    const results = [await phase('empty table', opts, service, token, url.toString(), log)];
     if (opts.preload > 0) {
       log(`\npreloading ${opts.preload.toLocaleString('en-US')} events …`);
       await preload(service.pool, opts.preload, log);
-      results.push(await phase(`with ${opts.preload.toLocaleString('en-US')} events preloaded`, opts, service, token, client, log));
+      results.push(await phase(`with ${opts.preload.toLocaleString('en-US')} events preloaded`, opts, service, token, url.toString(), log));
     }
     return results;
   } finally {
-    agent.destroy();
-    await client?.close();
-    await libraryPool?.end().catch(() => {});
     await service?.close();
     const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: 1 });
     redis.on('error', () => {});

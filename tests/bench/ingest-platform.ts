@@ -1,0 +1,161 @@
+/**
+ * The chat platform's side of bench:ingest, run in a process of its own (forked by tests/bench/ingest.ts), as the
+ * platform runs apart from `uis serve`: it generates the events, prepares each door's payloads before the clock, sends
+ * them with --clients concurrent clients (HTTP: POST /v1/events; library: UisClient.track() on its own pool) and
+ * reports every batch's latency and its own CPU time. Messages: prepare -> ready, go -> done (or error).
+ */
+import http from 'node:http';
+import pg from 'pg';
+import { v7 as uuidv7 } from 'uuid';
+import { createPool } from '../../src/main/db/pg.js';
+import { UisClient } from '../../src/main/ingest/client.js';
+import type { EventInput } from '../../src/shared/event.js';
+
+export interface PlatformJob {
+  door: 'HTTP' | 'library';
+  url: string;
+  token: string;
+  databaseUrl: string;
+  clients: number;
+  batch: number;
+  /** Untimed warm-up events (one batch per client), then the timed ones. */
+  warmup: { count: number; tag: string; startMs: number };
+  timed: { count: number; tag: string; startMs: number };
+}
+
+export type PlatformMessage =
+  | { type: 'ready' }
+  | { type: 'done'; latencies: number[]; cpuSeconds: number }
+  | { type: 'error'; message: string };
+
+const TOOLS = ['video_gen', 'image_gen', 'search', 'translate', 'audio_edit'];
+export const EVENTS_PER_CONVERSATION = 10;
+
+/** Realistic batches: 10-event conversations (user message, tool call, reply, ... completion), 50 events per user. */
+export function generate(count: number, tag: string, startMs: number): EventInput[] {
+  const events: EventInput[] = [];
+  let conversation = '';
+  for (let i = 0; i < count; i++) {
+    const step = i % EVENTS_PER_CONVERSATION;
+    if (step === 0) conversation = uuidv7();
+    const user_id = `${tag}-user-${Math.floor(i / 50)}`;
+    const timestamp = new Date(startMs + i).toISOString();
+    const base = { conversation_id: conversation, user_id, timestamp };
+    if (step === EVENTS_PER_CONVERSATION - 1) {
+      events.push({ ...base, event_type: 'completion', completion_status: i % 3 === 0 ? 'abandoned' : 'completed' });
+    } else if (step % 3 === 1) {
+      const tool = TOOLS[i % TOOLS.length];
+      events.push({ ...base, event_type: 'tool_call', tool_name: tool, success: i % 7 !== 0, credits_consumed: 1 + (i % 5), content: { tool, params: { prompt: `prompt ${i}` } } });
+    } else {
+      const role = step % 3 === 0 ? 'user' : 'assistant';
+      events.push({ ...base, event_type: 'message', content: { role, message: `${role} message number ${i} about making a short product video` } });
+    }
+  }
+  return events;
+}
+
+export function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Runs the batches with `clients` concurrent workers; returns each batch's latency in ms. */
+async function runConcurrently<B>(batches: B[], clients: number, send: (batch: B) => Promise<void>): Promise<number[]> {
+  const latencies: number[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (next < batches.length) {
+        const batch = batches[next++];
+        const t = performance.now();
+        await send(batch);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  return latencies.sort((a, b) => a - b);
+}
+
+// The load generator shares the cores with the system it measures, so it is kept light: node:http with keep-alive
+// connections rather than fetch() (WHATWG streams and Response objects for every request).
+const agent = new http.Agent({ keepAlive: true });
+
+function post(url: string, token: string, body: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, {
+      method: 'POST',
+      agent,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}` },
+    });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      res.on('error', reject);
+    });
+    req.end(body);
+  });
+}
+
+
+type Send = (payload: string | EventInput[], events: number) => Promise<void>;
+
+/** The door's client, and its payloads prepared as the platform would hold them before sending. */
+function door(job: PlatformJob): { prepare: (events: EventInput[]) => string | EventInput[]; send: Send; close: () => Promise<void> } {
+  if (job.door === 'HTTP') {
+    return {
+      prepare: (events) => JSON.stringify({ events }),
+      send: async (body, n) => {
+        const res = await post(`${job.url}/v1/events`, job.token, body as string);
+        const answer = JSON.parse(res.body) as { accepted?: number };
+        if (res.status !== 202 || answer.accepted !== n) throw new Error(`HTTP ingest answered ${res.status}: ${res.body}`);
+      },
+      close: async () => agent.destroy(),
+    };
+  }
+  const pool: pg.Pool = createPool(job.databaseUrl, { applicationName: 'uis-bench-library', max: job.clients + 1 });
+  const client = new UisClient({ pool });
+  return {
+    prepare: (events) => events,
+    send: async (events, n) => {
+      const r = await client.track(events as EventInput[]);
+      if (r.accepted !== n) throw new Error(`library stored ${r.accepted} of ${n}`);
+    },
+    close: () => pool.end(),
+  };
+}
+
+if (process.send) {
+  let job: PlatformJob | null = null;
+  let payloads: Array<[string | EventInput[], number]> = [];
+  let client: ReturnType<typeof door> | null = null;
+  const reply = (m: PlatformMessage) => process.send!(m);
+  const prepared = (spec: PlatformJob['timed']) =>
+    chunks(generate(spec.count, spec.tag, spec.startMs), job!.batch).map((b): [string | EventInput[], number] => [client!.prepare(b), b.length]);
+  process.on('message', (m: { type: 'prepare'; job: PlatformJob } | { type: 'go' } | { type: 'close' }) => {
+    void (async () => {
+      try {
+        if (m.type === 'prepare') {
+          job = m.job;
+          client = door(job);
+          await runConcurrently(prepared(job.warmup), job.clients, ([p, n]) => client!.send(p, n));
+          payloads = prepared(job.timed);
+          reply({ type: 'ready' });
+        } else if (m.type === 'go') {
+          const cpu = process.cpuUsage();
+          const latencies = await runConcurrently(payloads, job!.clients, ([p, n]) => client!.send(p, n));
+          const used = process.cpuUsage(cpu);
+          reply({ type: 'done', latencies, cpuSeconds: (used.user + used.system) / 1e6 });
+        } else {
+          await client?.close();
+          process.disconnect();
+        }
+      } catch (err) {
+        reply({ type: 'error', message: (err as Error).message });
+      }
+    })();
+  });
+}
