@@ -128,7 +128,8 @@ function door(job: PlatformJob): { prepare: (events: EventInput[]) => string | E
   };
 }
 
-if (process.send) {
+// Only when forked as the platform (a test runner's worker has an IPC channel too, and its messages are not ours).
+if (process.env.UIS_BENCH_PLATFORM === '1' && process.send) {
   let job: PlatformJob | null = null;
   let payloads: Array<[string | EventInput[], number]> = [];
   let client: ReturnType<typeof door> | null = null;

@@ -72,7 +72,11 @@ function percentile(sorted: number[], p: number): number | null {
 
 /** Forks the platform process, has it prepare and warm up; go() runs the timed sending and returns its report. */
 async function startPlatform(job: PlatformJob): Promise<{ go(): Promise<{ latencies: number[]; cpuSeconds: number }>; close(): Promise<void> }> {
-  const child = fork(fileURLToPath(new URL('./ingest-platform.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(new URL('./ingest-platform.ts', import.meta.url)), [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, UIS_BENCH_PLATFORM: '1' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const next = () =>
     new Promise<PlatformMessage>((resolve, reject) => {
