@@ -95,6 +95,27 @@ export function toUserContextMessage(e: StoredEvent): UserContextMessage {
   return { userId: e.user_id, event: 'new_interaction', data: { message, toolCalls } };
 }
 
+// The relay writes each event's stream entry and user_context message from the event's fields and its content as
+// JSON text (read from PostgreSQL as text, or the JSON ingest sent): content is never parsed and serialized again.
+// Both equal JSON.stringify of the StoredEvent and of toUserContextMessage(event) (tests/unit/event.test.ts).
+
+/** JSON.stringify(event), given `content` = the JSON text of event.content. */
+export function storedEventJson(e: Omit<StoredEvent, 'content'>, content: string): string {
+  const j = JSON.stringify;
+  return `{"id":${j(e.id)},"conversation_id":${j(e.conversation_id)},"user_id":${j(e.user_id)},"timestamp":${j(e.timestamp)},` +
+    `"event_type":${j(e.event_type)},"content":${content},"tool_name":${j(e.tool_name)},"success":${j(e.success)},"credits_consumed":${j(e.credits_consumed)}}`;
+}
+
+/**
+ * JSON.stringify(toUserContextMessage(event)), given content's `message` when it is a string (else null) and the JSON
+ * text of content's `params` (null when content has no params).
+ */
+export function userContextJson(e: Pick<StoredEvent, 'user_id' | 'event_type' | 'tool_name' | 'success'>, message: string | null, params: string | null): string {
+  const j = JSON.stringify;
+  const toolCalls = e.event_type === 'tool_call' && e.tool_name ? `[{"tool":${j(e.tool_name)},${params === null ? '' : `"params":${params},`}"success":${j(e.success)}}]` : '[]';
+  return `{"userId":${j(e.user_id)},"event":"new_interaction","data":{"message":${j(message)},"toolCalls":${toolCalls}}}`;
+}
+
 /** Turns a zod error into one readable line naming the field, e.g. "events.3.event_type: Invalid option ...". */
 export function describeIssues(error: z.ZodError): string {
   return error.issues

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidEventError, toRow, validateEvents } from '../../src/main/ingest/capture.js';
-import { EventInput, describeIssues, toUserContextMessage, type StoredEvent } from '../../src/shared/event.js';
+import { EventInput, describeIssues, storedEventJson, toUserContextMessage, userContextJson, type StoredEvent } from '../../src/shared/event.js';
 
 const base = { conversation_id: '0193a100-0000-7000-8000-000000000001', user_id: 'u1' };
 
@@ -57,5 +57,24 @@ describe('event schema and normalization', () => {
     const e: StoredEvent = { id: 'e1', conversation_id: 'c1', user_id: 'u1', timestamp: '2026-03-01T10:00:00.000Z', event_type: 'tool_call', content: { params: { n: 1 } }, tool_name: 'image_gen', success: false, credits_consumed: 2 };
     expect(toUserContextMessage(e)).toEqual({ userId: 'u1', event: 'new_interaction', data: { message: null, toolCalls: [{ tool: 'image_gen', params: { n: 1 }, success: false }] } });
     expect(toUserContextMessage({ ...e, event_type: 'message', tool_name: null, content: { message: 'hi' } })).toEqual({ userId: 'u1', event: 'new_interaction', data: { message: 'hi', toolCalls: [] } });
+  });
+
+  it('writes the stream entry and the user_context message from content as JSON text, as JSON.stringify would', () => {
+    const base: StoredEvent = { id: 'e1', conversation_id: 'c1', user_id: 'u "1"\n', timestamp: '2026-03-01T10:00:00.000Z', event_type: 'tool_call', content: {}, tool_name: 'image_gen', success: true, credits_consumed: 2 };
+    const cases: StoredEvent[] = [
+      { ...base, content: { params: { n: 1, s: 'a\tb' } } },
+      { ...base, content: { params: null, message: 42 } }, // params present but null; a message that is not a string
+      { ...base, content: { message: 'hi ünï 🎬', role: 'user' }, event_type: 'message', tool_name: null, success: null },
+      { ...base, tool_name: null, content: { params: { n: 1 } } }, // a tool call without its tool: no toolCalls
+      { ...base, conversation_id: null as unknown as string, credits_consumed: null, success: false, content: { nested: [1, { a: null }] } },
+    ];
+    for (const e of cases) {
+      const { content, ...fields } = e;
+      const message = typeof content.message === 'string' ? content.message : null;
+      const params = content.params === undefined ? null : JSON.stringify(content.params);
+      expect(storedEventJson(fields, JSON.stringify(content))).toBe(JSON.stringify(e));
+      expect(JSON.parse(userContextJson(e, message, params))).toEqual(toUserContextMessage(e));
+      expect(userContextJson(e, message, params)).toBe(JSON.stringify(toUserContextMessage(e)));
+    }
   });
 });

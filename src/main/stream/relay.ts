@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { toUserContextMessage, type StoredEvent } from '../../shared/event.js';
-import type { CapturedEvents } from './captured.js';
+import { storedEventJson, userContextJson, type StoredEvent } from '../../shared/event.js';
+import type { CapturedEvent, CapturedEvents } from './captured.js';
 import { streamKeys, type StreamKeys } from './keys.js';
 
 // Publishes a batch in one atomic script. An outbox row (one capture statement's events) whose seq is already in the
@@ -53,13 +53,15 @@ const OUTBOX_ROWS = `
 const EVENT_BY_ID = `
   LEFT JOIN LATERAL (
     SELECT id, conversation_id, user_id, to_char(timestamp, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS timestamp,
-           event_type, COALESCE(content, '{}'::jsonb) AS content, tool_name, success, credits_consumed
+           event_type, COALESCE(content, '{}'::jsonb)::text AS content, tool_name, success, credits_consumed,
+           CASE WHEN jsonb_typeof(content->'message') = 'string' THEN content->>'message' END AS message,
+           (content->'params')::text AS params
     FROM conversation_events WHERE id = u.event_id LIMIT 1
   ) e ON true`;
 
 // The outbox rows expanded into their events, in one round trip (no event of this batch was handed over in memory).
 const OUTBOX_BATCH = `
-  SELECT o.seq, e.id, e.conversation_id, e.user_id, e.timestamp, e.event_type, e.content, e.tool_name, e.success, e.credits_consumed
+  SELECT o.seq, e.*
   FROM (${OUTBOX_ROWS}) o
   CROSS JOIN LATERAL unnest(o.event_ids) WITH ORDINALITY AS u(event_id, n)
   ${EVENT_BY_ID}
@@ -67,7 +69,7 @@ const OUTBOX_BATCH = `
 
 // The events the relay did not find in memory, by id, in the order given.
 const EVENTS_BY_ID = `
-  SELECT u.event_id AS wanted, e.id, e.conversation_id, e.user_id, e.timestamp, e.event_type, e.content, e.tool_name, e.success, e.credits_consumed
+  SELECT u.event_id AS wanted, e.*
   FROM unnest($1::uuid[]) WITH ORDINALITY AS u(event_id, n)
   ${EVENT_BY_ID}
   ORDER BY u.n`;
@@ -79,11 +81,19 @@ interface Batch {
   ids: number;
 }
 
-type OutboxRow = { seq: number } & Partial<StoredEvent>;
-type EventRow = { wanted: string } & Partial<StoredEvent>;
+/** An event as EVENT_BY_ID reads it: content as JSON text, with its message (if a string) and params (JSON text). */
+type EventText = Omit<StoredEvent, 'content'> & { content: string; message: string | null; params: string | null };
+type OutboxRow = { seq: number } & (EventText | { [K in keyof EventText]: null });
+type EventRow = { wanted: string } & (EventText | { [K in keyof EventText]: null });
 
-/** The stream entry and the seed's user_context message of an event, in PUBLISH_SCRIPT's argument order. */
-const entries = (json: string, event: StoredEvent) => [json, JSON.stringify(toUserContextMessage(event))];
+/** The stream entry and the seed's user_context message of an event read from PostgreSQL (PUBLISH_SCRIPT's order). */
+const fromText = (e: EventText) => [storedEventJson(e, e.content), userContextJson(e, e.message, e.params)];
+
+/** The same for an event ingest handed over in memory, with the JSON it sent to PostgreSQL. */
+const fromMemory = ({ json, event }: CapturedEvent) => {
+  const { message, params } = event.content;
+  return [json, userContextJson(event, typeof message === 'string' ? message : null, params === undefined ? null : JSON.stringify(params))];
+};
 
 export interface RelayOptions {
   keyPrefix?: string;
@@ -185,7 +195,10 @@ export class OutboxRelay {
   private async readBatch(inFlight: number[]): Promise<Batch> {
     const captured = this.opts.captured;
     if (!captured?.size) return this.readWithEvents(inFlight);
-    const outbox = (await this.pool.query<{ seq: number; event_ids: string[] }>(`${OUTBOX_ROWS} ORDER BY seq`, [this.batchSize, inFlight])).rows;
+    // The ids as one string each row (splitting it costs far less than parsing a uuid[] literal).
+    const outbox = (
+      await this.pool.query<{ seq: number; ids: string }>(`SELECT seq, array_to_string(event_ids, ',') AS ids FROM (${OUTBOX_ROWS}) o ORDER BY seq`, [this.batchSize, inFlight])
+    ).rows.map((r) => ({ seq: r.seq, event_ids: r.ids === '' ? [] : r.ids.split(',') }));
     // Events handed over by this process's capture are taken from memory; the others are read from PostgreSQL.
     const found = new Map<string, string[]>();
     const missing: string[] = [];
@@ -194,13 +207,13 @@ export class OutboxRelay {
       ids += row.event_ids.length;
       for (const id of row.event_ids) {
         const e = captured.take(id);
-        if (e) found.set(id, entries(e.json, e.event));
+        if (e) found.set(id, fromMemory(e));
         else missing.push(id);
       }
     }
     if (missing.length > 0) {
       for (const { wanted, ...e } of (await this.pool.query<EventRow>(EVENTS_BY_ID, [missing])).rows) {
-        if (e.id) found.set(wanted, entries(JSON.stringify(e), e as StoredEvent));
+        if (e.id !== null) found.set(wanted, fromText(e));
       }
     }
     // An id found neither in memory nor in PostgreSQL was forgotten: nothing is published for it.
@@ -214,7 +227,7 @@ export class OutboxRelay {
     for (const { seq, ...row } of rows) {
       let list = bySeq.get(seq);
       if (!list) bySeq.set(seq, (list = []));
-      if (row.id !== null && row.id !== undefined) list.push(...entries(JSON.stringify(row), row as StoredEvent));
+      if (row.id !== null) list.push(...fromText(row));
     }
     return { rows: [...bySeq].map(([seq, list]) => ({ seq, entries: list })), ids: rows.length };
   }
