@@ -16,6 +16,13 @@ describe('event schema and normalization', () => {
     const row = toRow(EventInput.parse({ ...base, event_type: 'tool_call', timestamp: '2026-03-01T12:00:00+02:00', content: { tool: 'search' } }));
     expect(row.timestamp).toBe('2026-03-01T10:00:00.000Z');
     expect(row.tool_name).toBe('search');
+    const at = (timestamp: string) => toRow(EventInput.parse({ ...base, event_type: 'message', timestamp })).timestamp;
+    expect([at('2026-03-01T10:00:00.250Z'), at('2026-03-01T10:00:00Z'), at('2026-03-01T10:00:00.123456Z'), at('2024-02-29T23:59:59.5-01:00')]).toEqual([
+      '2026-03-01T10:00:00.250Z',
+      '2026-03-01T10:00:00.000Z',
+      '2026-03-01T10:00:00.123Z',
+      '2024-03-01T00:59:59.500Z',
+    ]);
   });
 
   it('rejects bad input with messages naming the field', () => {

@@ -20,18 +20,22 @@ export class InvalidEventError extends Error {
 
 type Row = Omit<StoredEvent, 'content'> & { content: Record<string, unknown> };
 
+// A timestamp already in UTC with milliseconds (what clients and this system usually send) is kept as it is: the schema
+// accepted it as a real calendar date, so Date would only write the same string again.
+const CANONICAL_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
 /**
  * Normalizes a validated event into the stored row: id and timestamp assigned, completion_status inside content, ids
  * in PostgreSQL's lower-case form (what is stored, what the stream carries, and what the caller gets back).
  */
 export function toRow(e: EventInput & { content?: Record<string, unknown> }, now = new Date()): Row {
-  const content: Record<string, unknown> = { ...e.content };
-  if (e.completion_status) content.completion_status = e.completion_status;
+  const content: Record<string, unknown> = e.completion_status ? { ...e.content, completion_status: e.completion_status } : (e.content ?? {});
+  const ts = e.timestamp;
   return {
     id: e.id?.toLowerCase() ?? uuidv7(),
     conversation_id: e.conversation_id.toLowerCase(),
     user_id: e.user_id,
-    timestamp: new Date(e.timestamp ?? now).toISOString(),
+    timestamp: ts !== undefined && CANONICAL_UTC.test(ts) ? ts : new Date(ts ?? now).toISOString(),
     event_type: e.event_type,
     content,
     tool_name: e.tool_name ?? (typeof content.tool === 'string' ? content.tool : null),
