@@ -52,7 +52,7 @@ describe('events handed from ingest to the relay in memory', () => {
   it('publishes each stored event once, from memory, identical to the row PostgreSQL holds', async () => {
     const conv = '0193b000-0000-7000-8000-000000000001';
     const events: EventInput[] = [
-      { id: '0193b000-0000-7000-8000-0000000000a1', conversation_id: conv, user_id: 'ana', timestamp: '2026-04-01T10:00:00.123Z', event_type: 'message', content: { role: 'user', message: 'Schnitt für «Café» 🎬 — 30 s', params: { nested: [1, 2.5, null, { ok: true }] } } },
+      { id: '0193b000-0000-7000-8000-0000000000a1', conversation_id: conv, user_id: 'ana', timestamp: '2026-04-01T10:00:00.123Z', event_type: 'message', content: { role: 'user', message: 'Schnitt für «Café» 🎬 — 30 s\nzweite Zeile\r\n\ttab', params: { nested: [1, 2.5, null, { ok: true }] } } },
       { id: '0193b000-0000-7000-8000-0000000000a2', conversation_id: conv, user_id: 'ana', timestamp: '2026-04-01T10:00:01Z', event_type: 'tool_call', tool_name: 'video_gen', success: false, credits_consumed: 4, content: { tool: 'video_gen', error: 'timeout' } },
       { id: '0193b000-0000-7000-8000-0000000000a3', conversation_id: conv, user_id: 'ana', timestamp: '2026-04-01T10:00:02Z', event_type: 'completion', completion_status: 'abandoned' },
     ];
@@ -92,7 +92,7 @@ describe('events handed from ingest to the relay in memory', () => {
     const conv = '0193b000-0000-7000-8000-000000000003';
     const id = '0193b000-0000-7000-8000-0000000000c1';
     const base = { id, conversation_id: conv, user_id: 'cleo', timestamp: '2026-04-03T09:00:00Z', event_type: 'message' as const };
-    const r = await storeEvents(db.pool, [{ ...base, content: { message: 'one' } }, { ...base, content: { message: 'two' } }], captured);
+    const r = await storeEvents(db.pool, [{ ...base, content: { message: 'one\nline' } }, { ...base, content: { message: 'two\nline' } }], captured);
     expect(r).toMatchObject({ accepted: 1, duplicates: 1 });
     expect(captured.size).toBe(0);
 
