@@ -64,4 +64,25 @@ describe('concurrent batches on the same conversations and users', () => {
       for (let i = 1; i < rows.length; i++) if (rows[i - 1].tx === rows[i].tx) expect(Date.parse(rows[i - 1].timestamp)).toBeLessThanOrEqual(Date.parse(rows[i].timestamp));
     }
   });
+
+  it('the same ids sent by several batches at once are stored once, counted once, and reported as duplicates', async () => {
+    // A platform retrying a batch while the first attempt is still in flight: 6 copies of 60 events, sent together.
+    const events: EventInput[] = Array.from({ length: 60 }, (_, i) => ({
+      id: `0193a700-0000-7000-8000-0000000b${String(i).padStart(4, '0')}`,
+      conversation_id: conv(500 + (i % 3)),
+      user_id: 'retrying-user',
+      timestamp: new Date(Date.UTC(2026, 4, 1) + i).toISOString(),
+      event_type: 'tool_call',
+      tool_name: 'search',
+      credits_consumed: 2,
+    }));
+    const results = await Promise.all(Array.from({ length: 6 }, (_, k) => trackEvents(db.pool, k % 2 ? [...events].reverse() : events)));
+    expect(results.reduce((n, r) => n + r.accepted, 0)).toBe(60);
+    expect(results.reduce((n, r) => n + r.duplicates, 0)).toBe(5 * 60);
+    const conversations = (await db.pool.query(`SELECT sum(credits_used)::int AS credits, sum((tools_used->>'search')::int)::int AS searches FROM conversations WHERE user_id = 'retrying-user'`)).rows[0];
+    expect(conversations).toEqual({ credits: 120, searches: 60 });
+    expect((await db.pool.query(`SELECT total_credits_used FROM user_profiles WHERE user_id = 'retrying-user'`)).rows[0].total_credits_used).toBe(120);
+    const listed = (await db.pool.query(`SELECT count(*)::int AS n FROM uis_outbox o CROSS JOIN LATERAL unnest(o.event_ids) AS u(id) WHERE u.id::text LIKE '0193a700-0000-7000-8000-0000000b%'`)).rows[0].n;
+    expect(listed).toBe(60);
+  });
 });
