@@ -88,6 +88,19 @@ describe('events handed from ingest to the relay in memory', () => {
     expect(events.map((e) => [e.id, e.content.message])).toEqual([[id, 'first']]);
   });
 
+  it('a batch holding an id stored before is read back whole: the stored content goes out, once', async () => {
+    const conv = '0193b000-0000-7000-8000-000000000008';
+    const a: EventInput = { id: '0193b000-0000-7000-8000-000000000ab1', conversation_id: conv, user_id: 'ivy', timestamp: '2026-04-08T09:00:00Z', event_type: 'message', content: { message: 'original' } };
+    const b: EventInput = { ...a, id: '0193b000-0000-7000-8000-000000000ab2', timestamp: '2026-04-08T09:00:05Z', content: { message: 'new' } };
+    await storeEvents(db.pool, [a], captured);
+    expect(await storeEvents(db.pool, [{ ...a, content: { message: 'changed' } }, b], captured)).toMatchObject({ accepted: 1, duplicates: 1 });
+    expect(captured.size).toBe(1); // only the first batch's event
+
+    expect(await relay.drainOnce()).toBe(2);
+    expect((await published()).map((e) => e.content.message)).toEqual(['original', 'new']);
+    expect(await published()).toEqual(await stored([a.id!, b.id!]));
+  });
+
   it('an id sent twice in one batch: the first copy is stored, published once, the other counted a duplicate', async () => {
     const conv = '0193b000-0000-7000-8000-000000000003';
     const id = '0193b000-0000-7000-8000-0000000000c1';

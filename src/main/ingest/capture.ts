@@ -105,29 +105,21 @@ export async function storeEvents(pool: pg.Pool, events: EventInput[], captured?
   // An id sent twice in the batch: the first copy is the one stored, the others are duplicates.
   const seen = new Set<string>();
   const rows = all.filter((r) => !seen.has(r.id) && seen.add(r.id));
-  const handOff = captured?.enabled === true;
   // Each row serialized once: the statement's parameter, and (handed off) the stream entry of the row.
   const parts = rows.map((r) => JSON.stringify(r));
   const json = `[${parts.join(',')}]`;
   // A single statement is its own transaction: conversations, events, aggregates and outbox commit together.
-  const result = await pRetry(async () => pool.query<{ id: string }>(handOff ? `${INSERT_BATCH} RETURNING id` : INSERT_BATCH, [json]),
-    {
-      retries: 8,
-      minTimeout: 5,
-      maxTimeout: 200,
-      randomize: true,
-      shouldRetry: ({ error }) => RETRYABLE.has((error as { code?: string }).code ?? ''),
-    },
-  );
+  const result = await pRetry(async () => pool.query(INSERT_BATCH, [json]), {
+    retries: 8,
+    minTimeout: 5,
+    maxTimeout: 200,
+    randomize: true,
+    shouldRetry: ({ error }) => RETRYABLE.has((error as { code?: string }).code ?? ''),
+  });
   const inserted = result.rowCount ?? 0;
-  if (handOff && captured) {
-    // Only what PostgreSQL reports inserted: a duplicate's content never replaces the stored event's.
-    const index = new Map(rows.map((r, i) => [r.id, i]));
-    for (const { id } of result.rows) {
-      const i = index.get(id);
-      if (i !== undefined) captured.remember(id, parts[i], rows[i]);
-    }
-  }
+  // Handed to the relay only when every row was inserted (the usual batch): a duplicate's content must never replace
+  // the stored event's, so a batch with duplicates leaves all its events to be read back.
+  if (captured?.enabled && inserted === rows.length) rows.forEach((r, i) => captured.remember(r.id, parts[i], r));
   return { accepted: inserted, duplicates: all.length - inserted, ids: all.map((r) => r.id) };
 }
 

@@ -11,9 +11,9 @@ export interface CapturedEvent {
  * Events this process has just stored, serialized once, kept for the relay of the same process so it need not read
  * them back from PostgreSQL and serialize them again. Publication is still decided by the outbox alone: the relay
  * publishes an event only when an outbox row lists its id (committed, and not removed by `uis forget`), and takes its
- * bytes from here when they are here. Only ids PostgreSQL reported as inserted are remembered, so a duplicate's
- * content never replaces the stored event's. Entries leave when published, after `maxAgeMs`, or oldest first beyond
- * `maxEntries`; a miss simply means the relay reads the event from PostgreSQL.
+ * bytes from here when they are here. Only batches PostgreSQL stored whole are remembered (storeEvents()), so a
+ * duplicate's content never replaces the stored event's. Entries leave when published, after `maxAgeMs`, or oldest
+ * first beyond `maxEntries`; a miss simply means the relay reads the event from PostgreSQL.
  */
 export class CapturedEvents {
   private readonly entries = new Map<string, CapturedEvent>();
