@@ -22,9 +22,11 @@ export class CapturedEvents {
   /** Counters since start, for benchmarks: events remembered, and taken by the relay. */
   readonly stats = { remembered: 0, taken: 0 };
 
+  // The relay takes an entry within milliseconds of its commit; what it never takes (it read the outbox row before
+  // ingest's answer arrived, or Redis is down) is read back from PostgreSQL later anyway, so it is not kept long.
   constructor(
     private readonly maxEntries = 100_000,
-    private readonly maxAgeMs = 60_000,
+    private readonly maxAgeMs = 10_000,
   ) {}
 
   get size(): number {
