@@ -49,6 +49,8 @@ export interface DoorResult {
   storedPerSecond: number;
   p50Ms: number | null;
   p99Ms: number | null;
+  /** The slowest batch. */
+  maxMs: number | null;
   /** eventsPerSecond / raw COPY's eventsPerSecond, measured in the same phase. */
   ratio: number;
   /** CPU µs per event by process group while the door ran (Linux), e.g. "Node 14.1, PostgreSQL 22.3, …". */
@@ -208,7 +210,7 @@ async function phase(label: string, opts: IngestBenchOptions, service: RunningSe
   for (let run = 0; run < COPY_RUNS; run++) copyRuns.push(await rawCopy(pool, generate(opts.events, `copy${run}-${storedBefore}`, start + run * opts.events)));
   const median = [...copyRuns].sort((a, b) => a.seconds - b.seconds)[Math.floor(COPY_RUNS / 2)];
   const copyRate = opts.events / median.seconds;
-  const doors: DoorResult[] = [{ door: 'raw COPY', events: opts.events, seconds: median.seconds, eventsPerSecond: copyRate, storedPerSecond: copyRate, p50Ms: null, p99Ms: null, ratio: 1, cpu: median.cpu, fromMemory: 0 }];
+  const doors: DoorResult[] = [{ door: 'raw COPY', events: opts.events, seconds: median.seconds, eventsPerSecond: copyRate, storedPerSecond: copyRate, p50Ms: null, p99Ms: null, maxMs: null, ratio: 1, cpu: median.cpu, fromMemory: 0 }];
 
   // Each door runs in a process of its own, as the chat platform does (tests/bench/ingest-platform.ts): it prepares
   // its payloads before the clock (for HTTP the JSON bodies a client would send), like the COPY's lines, so what is
@@ -242,6 +244,7 @@ async function phase(label: string, opts: IngestBenchOptions, service: RunningSe
         storedPerSecond: opts.events / storedSeconds,
         p50Ms: percentile(latencies, 50),
         p99Ms: percentile(latencies, 99),
+        maxMs: percentile(latencies, 100),
         ratio: eventsPerSecond / copyRate,
         cpu: cpuPerUnit(cpu, cpuSnapshot(), opts.events, { 'platform process': cpuSeconds }),
         fromMemory: service.captured.stats.taken - takenBefore,
@@ -257,7 +260,7 @@ async function phase(label: string, opts: IngestBenchOptions, service: RunningSe
     const ms = (v: number | null) => (v === null ? '—' : `${v.toFixed(1)} ms`);
     log(
       `  ${d.door.padEnd(9)} ${Math.round(d.eventsPerSecond).toLocaleString('en-US').padStart(9)} events/s` +
-        `   p50 ${ms(d.p50Ms).padStart(9)}   p99 ${ms(d.p99Ms).padStart(9)}   ${(d.ratio * 100).toFixed(0).padStart(4)}% of raw COPY` +
+        `   p50 ${ms(d.p50Ms).padStart(9)}   p99 ${ms(d.p99Ms).padStart(9)}   max ${ms(d.maxMs).padStart(9)}   ${(d.ratio * 100).toFixed(0).padStart(4)}% of raw COPY` +
         (d.door === 'raw COPY'
           ? `   (median of ${COPY_RUNS} runs: ${copyRuns.map((r) => Math.round(opts.events / r.seconds).toLocaleString('en-US')).join(' / ')} events/s)`
           : `   (stored: ${Math.round(d.storedPerSecond).toLocaleString('en-US')} events/s before publication caught up)`),

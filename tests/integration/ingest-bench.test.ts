@@ -21,6 +21,10 @@ describe('npm run bench:ingest (small size)', () => {
         expect(d.ratio).toBeCloseTo(d.eventsPerSecond / phase.doors[0].eventsPerSecond, 6);
       }
       expect(phase.doors[1].p99Ms).toBeGreaterThanOrEqual(phase.doors[1].p50Ms!);
+      expect(phase.doors[1].maxMs).toBeGreaterThanOrEqual(phase.doors[1].p99Ms!);
+      // CPU per event by process (Linux /proc): the doors' clients run in a process of their own.
+      expect(phase.doors[1].cpu).toMatch(/^Node [\d.]+, platform process [\d.]+, PostgreSQL [\d.]+, Redis [\d.]+, machine [\d.]+$/);
+      expect(phase.doors[2].fromMemory).toBe(0); // the library's events are read back: its process is not the relay's
     }
     expect(lines.some((l) => l.includes('% of raw COPY'))).toBe(true);
   });
