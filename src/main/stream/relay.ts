@@ -213,8 +213,8 @@ export class OutboxRelay {
       }
     }
     if (missing.length > 0) {
-      for (const { wanted, ...e } of (await this.pool.query<EventRow>(EVENTS_BY_ID, [missing])).rows) {
-        if (e.id !== null) found.set(wanted, fromText(e));
+      for (const e of (await this.pool.query<EventRow>(EVENTS_BY_ID, [missing])).rows) {
+        if (e.id !== null) found.set(e.wanted, fromText(e));
       }
     }
     // An id found neither in memory nor in PostgreSQL was forgotten: nothing is published for it.
@@ -225,9 +225,9 @@ export class OutboxRelay {
     const rows = (await this.pool.query<OutboxRow>(OUTBOX_BATCH, [this.batchSize, inFlight])).rows;
     // Rows arrive sorted by seq, then position. An event deleted since (forgotten) comes back without an id.
     const bySeq = new Map<number, string[]>();
-    for (const { seq, ...row } of rows) {
-      let list = bySeq.get(seq);
-      if (!list) bySeq.set(seq, (list = []));
+    for (const row of rows) {
+      let list = bySeq.get(row.seq);
+      if (!list) bySeq.set(row.seq, (list = []));
       if (row.id !== null) list.push(...fromText(row));
     }
     return { rows: [...bySeq].map(([seq, list]) => ({ seq, entries: list })), ids: rows.length };
