@@ -3,7 +3,8 @@
  * beside a raw COPY of the same kind of rows into the same table, measured in the same run.
  *
  *   raw COPY   conversation_events with its indexes and foreign key, the capture trigger disabled: the floor cost
- *              of storing rows, nothing else.
+ *              of storing rows, nothing else. Twice: with time-ordered ids (UUIDv7, the strict floor) and with
+ *              random ids (v4, a platform's own COPY: the baseline the issue describes).
  *   HTTP       POST /v1/events, batches of --batch, --clients concurrent clients, against `uis serve` in this process
  *              (ingest + outbox relay to Redis); the clock stops when every event is stored AND published.
  *   library    UisClient.track() with the same batches and concurrency, relay running, same stop condition.
@@ -12,7 +13,7 @@
  * `--preload 10000000`). It creates its own database and Redis key prefix and drops both at the end.
  */
 import { fork } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
@@ -41,7 +42,7 @@ const Options = z.object({
 export type IngestBenchOptions = z.infer<typeof Options>;
 
 export interface DoorResult {
-  door: 'raw COPY' | 'HTTP' | 'library';
+  door: 'raw COPY' | 'raw COPY, random ids' | 'HTTP' | 'library';
   events: number;
   seconds: number;
   eventsPerSecond: number;
@@ -51,8 +52,10 @@ export interface DoorResult {
   p99Ms: number | null;
   /** The slowest batch. */
   maxMs: number | null;
-  /** eventsPerSecond / raw COPY's eventsPerSecond, measured in the same phase. */
+  /** eventsPerSecond / raw COPY's eventsPerSecond (time-ordered ids), measured in the same phase. */
   ratio: number;
+  /** eventsPerSecond / the random-id raw COPY's eventsPerSecond, measured in the same phase. */
+  ratioRandomIds: number;
   /** CPU µs per event by process group while the door ran (Linux), e.g. "Node 14.1, PostgreSQL 22.3, …". */
   cpu: string;
   /** Events the relay published from memory (handed over by HTTP ingest in the same process), not read back. */
@@ -127,8 +130,15 @@ async function waitForOutboxEmpty(pool: pg.Pool): Promise<void> {
 
 const tsv = (v: unknown) => (v === null || v === undefined ? '\\N' : String(v).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n'));
 
+/**
+ * Ids of the raw COPY's rows. `time-ordered` (UUIDv7, what the system assigns an event sent without id): the strict
+ * floor, every index written at its right edge. `random` (v4, what a platform's own COPY or gen_random_uuid() writes):
+ * the baseline the issue measured (~15–25k rows/s here), whose primary-key writes scatter over the index.
+ */
+type CopyIds = 'time-ordered' | 'random';
+
 /** The raw floor: COPY the rows into conversation_events with indexes and foreign key, the capture trigger off. */
-async function rawCopy(pool: pg.Pool, events: EventInput[]): Promise<{ seconds: number; cpu: string }> {
+async function rawCopy(pool: pg.Pool, events: EventInput[], ids: CopyIds): Promise<{ seconds: number; cpu: string }> {
   const conversations = new Map<string, { user: string; at: string }>();
   for (const e of events) if (!conversations.has(e.conversation_id)) conversations.set(e.conversation_id, { user: e.user_id, at: e.timestamp! });
   const client = await pool.connect();
@@ -139,7 +149,7 @@ async function rawCopy(pool: pg.Pool, events: EventInput[]): Promise<{ seconds: 
     ]);
     const lines = events.map(
       (e) =>
-        [uuidv7(), e.conversation_id, e.user_id, e.timestamp!.slice(0, -1), e.event_type, JSON.stringify({ ...e.content, ...(e.completion_status ? { completion_status: e.completion_status } : {}) }), e.tool_name, e.success, e.credits_consumed ?? 0]
+        [ids === 'random' ? randomUUID() : uuidv7(), e.conversation_id, e.user_id, e.timestamp!.slice(0, -1), e.event_type, JSON.stringify({ ...e.content, ...(e.completion_status ? { completion_status: e.completion_status } : {}) }), e.tool_name, e.success, e.credits_consumed ?? 0]
           .map(tsv)
           .join('\t') + '\n',
     );
@@ -204,13 +214,22 @@ async function phase(label: string, opts: IngestBenchOptions, service: RunningSe
 
   // Each door first stores one untimed batch per client (connections, plan caches and JIT warm), then the timed run.
   const warmup = opts.batch * opts.clients;
-  await rawCopy(pool, generate(warmup, `copywarm${storedBefore}`, start - warmup));
   // The COPY is short and this machine's speed wanders from second to second: its rate is the median of 3 runs.
-  const copyRuns: Array<{ seconds: number; cpu: string }> = [];
-  for (let run = 0; run < COPY_RUNS; run++) copyRuns.push(await rawCopy(pool, generate(opts.events, `copy${run}-${storedBefore}`, start + run * opts.events)));
-  const median = [...copyRuns].sort((a, b) => a.seconds - b.seconds)[Math.floor(COPY_RUNS / 2)];
-  const copyRate = opts.events / median.seconds;
-  const doors: DoorResult[] = [{ door: 'raw COPY', events: opts.events, seconds: median.seconds, eventsPerSecond: copyRate, storedPerSecond: copyRate, p50Ms: null, p99Ms: null, maxMs: null, ratio: 1, cpu: median.cpu, fromMemory: 0 }];
+  const copyRuns = new Map<CopyIds, Array<{ seconds: number; cpu: string }>>();
+  const copyDoor = async (ids: CopyIds): Promise<DoorResult> => {
+    await rawCopy(pool, generate(warmup, `copywarm-${ids}-${storedBefore}`, start - warmup), ids);
+    const runs: Array<{ seconds: number; cpu: string }> = [];
+    for (let run = 0; run < COPY_RUNS; run++) runs.push(await rawCopy(pool, generate(opts.events, `copy${run}-${ids}-${storedBefore}`, start + run * opts.events), ids));
+    copyRuns.set(ids, runs);
+    const median = [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor(COPY_RUNS / 2)];
+    const rate = opts.events / median.seconds;
+    const door = ids === 'random' ? 'raw COPY, random ids' : 'raw COPY';
+    return { door, events: opts.events, seconds: median.seconds, eventsPerSecond: rate, storedPerSecond: rate, p50Ms: null, p99Ms: null, maxMs: null, ratio: 0, ratioRandomIds: 0, cpu: median.cpu, fromMemory: 0 };
+  };
+  const strict = await copyDoor('time-ordered');
+  const random = await copyDoor('random');
+  const copyRate = strict.eventsPerSecond;
+  const doors: DoorResult[] = [strict, random].map((d) => ({ ...d, ratio: d.eventsPerSecond / copyRate, ratioRandomIds: d.eventsPerSecond / random.eventsPerSecond }));
 
   // Each door runs in a process of its own, as the chat platform does (tests/bench/ingest-platform.ts): it prepares
   // its payloads before the clock (for HTTP the JSON bodies a client would send), like the COPY's lines, so what is
@@ -246,6 +265,7 @@ async function phase(label: string, opts: IngestBenchOptions, service: RunningSe
         p99Ms: percentile(latencies, 99),
         maxMs: percentile(latencies, 100),
         ratio: eventsPerSecond / copyRate,
+        ratioRandomIds: eventsPerSecond / random.eventsPerSecond,
         cpu: cpuPerUnit(cpu, cpuSnapshot(), opts.events, { 'platform process': cpuSeconds }),
         fromMemory: service.captured.stats.taken - takenBefore,
       });
@@ -258,14 +278,16 @@ async function phase(label: string, opts: IngestBenchOptions, service: RunningSe
 
   for (const d of doors) {
     const ms = (v: number | null) => (v === null ? '—' : `${v.toFixed(1)} ms`);
+    const runs = copyRuns.get(d.door === 'raw COPY' ? 'time-ordered' : 'random');
     log(
-      `  ${d.door.padEnd(9)} ${Math.round(d.eventsPerSecond).toLocaleString('en-US').padStart(9)} events/s` +
-        `   p50 ${ms(d.p50Ms).padStart(9)}   p99 ${ms(d.p99Ms).padStart(9)}   max ${ms(d.maxMs).padStart(9)}   ${(d.ratio * 100).toFixed(0).padStart(4)}% of raw COPY` +
-        (d.door === 'raw COPY'
-          ? `   (median of ${COPY_RUNS} runs: ${copyRuns.map((r) => Math.round(opts.events / r.seconds).toLocaleString('en-US')).join(' / ')} events/s)`
+      `  ${d.door.padEnd(20)} ${Math.round(d.eventsPerSecond).toLocaleString('en-US').padStart(9)} events/s` +
+        `   p50 ${ms(d.p50Ms).padStart(9)}   p99 ${ms(d.p99Ms).padStart(9)}   max ${ms(d.maxMs).padStart(9)}` +
+        `   ${(d.ratio * 100).toFixed(0).padStart(4)}% of raw COPY, ${(d.ratioRandomIds * 100).toFixed(0).padStart(4)}% of random-id COPY` +
+        (d.door.startsWith('raw COPY') && runs
+          ? `   (median of ${COPY_RUNS} runs: ${runs.map((r) => Math.round(opts.events / r.seconds).toLocaleString('en-US')).join(' / ')} events/s)`
           : `   (stored: ${Math.round(d.storedPerSecond).toLocaleString('en-US')} events/s before publication caught up)`),
     );
-    if (d.cpu) log(`            CPU µs per event: ${d.cpu}${d.door === 'raw COPY' ? '' : `; published from memory: ${d.fromMemory.toLocaleString('en-US')}`}`);
+    if (d.cpu) log(`                       CPU µs per event: ${d.cpu}${d.door.startsWith('raw COPY') ? '' : `; published from memory: ${d.fromMemory.toLocaleString('en-US')}`}`);
   }
   return { label, storedBefore, doors };
 }

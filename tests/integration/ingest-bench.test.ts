@@ -10,21 +10,22 @@ describe('npm run bench:ingest (small size)', () => {
     const lines: string[] = [];
     const results = await main(['--events', '2000', '--preload', '3000', '--clients', '2', '--database-url', ADMIN_URL, '--redis-url', REDIS_URL], (l) => lines.push(l));
     expect(results.map((r) => r.label)).toEqual(['empty table', 'with 3,000 events preloaded']);
-    // Raw COPY 3 × 2,000 timed (its median counts), HTTP and library 2,000 each; each door 2 clients × 500 warm-up;
-    // then the preload of 3,000.
-    expect(results[1].storedBefore).toBe(3 * 2000 + 2 * 2000 + 3 * 1000 + 3000);
+    // Raw COPY with time-ordered and with random ids, 3 × 2,000 timed each (the median counts), HTTP and library
+    // 2,000 each; each of the four 2 clients × 500 warm-up; then the preload of 3,000.
+    expect(results[1].storedBefore).toBe(6 * 2000 + 2 * 2000 + 4 * 1000 + 3000);
     for (const phase of results) {
-      expect(phase.doors.map((d) => d.door)).toEqual(['raw COPY', 'HTTP', 'library']);
+      expect(phase.doors.map((d) => d.door)).toEqual(['raw COPY', 'raw COPY, random ids', 'HTTP', 'library']);
       for (const d of phase.doors) {
         expect(d.events).toBe(2000);
         expect(d.eventsPerSecond).toBeGreaterThan(0);
         expect(d.ratio).toBeCloseTo(d.eventsPerSecond / phase.doors[0].eventsPerSecond, 6);
+        expect(d.ratioRandomIds).toBeCloseTo(d.eventsPerSecond / phase.doors[1].eventsPerSecond, 6);
       }
-      expect(phase.doors[1].p99Ms).toBeGreaterThanOrEqual(phase.doors[1].p50Ms!);
-      expect(phase.doors[1].maxMs).toBeGreaterThanOrEqual(phase.doors[1].p99Ms!);
+      expect(phase.doors[2].p99Ms).toBeGreaterThanOrEqual(phase.doors[2].p50Ms!);
+      expect(phase.doors[2].maxMs).toBeGreaterThanOrEqual(phase.doors[2].p99Ms!);
       // CPU per event by process (Linux /proc): the doors' clients run in a process of their own.
-      expect(phase.doors[1].cpu).toMatch(/^Node [\d.]+, platform process [\d.]+, PostgreSQL [\d.]+, Redis [\d.]+, machine [\d.]+$/);
-      expect(phase.doors[2].fromMemory).toBe(0); // the library's events are read back: its process is not the relay's
+      expect(phase.doors[2].cpu).toMatch(/^Node [\d.]+, platform process [\d.]+, PostgreSQL [\d.]+, Redis [\d.]+, machine [\d.]+$/);
+      expect(phase.doors[3].fromMemory).toBe(0); // the library's events are read back: its process is not the relay's
     }
     expect(lines.some((l) => l.includes('% of raw COPY'))).toBe(true);
   });
