@@ -76,24 +76,28 @@ export async function forgetUser(pool: pg.Pool, userId: string, opts: ForgetOpti
     await client.query(USER_LOCK_SQL, [userId]);
     const del = async (sql: string) => (await client.query(sql, [userId])).rowCount ?? 0;
     // The user's events still waiting for publication leave their outbox rows (a row holds a whole batch, other
-    // users' events too). The relay publishes only ids an outbox row lists, so the copy of an event that `uis serve`
-    // keeps in memory for its relay (docs/capture.md) never goes out either.
+    // users' events too): a row that held only theirs is deleted, the others keep the rest of their ids. The relay
+    // publishes only ids an outbox row lists, so the copy of an event that `uis serve` keeps in memory for its relay
+    // (docs/capture.md) never goes out either.
     const outbox = (await client.query<{ n: number }>(
       `WITH gone AS MATERIALIZED (SELECT id FROM conversation_events WHERE ${USER_EVENTS}),
        -- The rows holding them, found by one hash join over the waiting ids (a per-row semi-join rescanned the
        -- user's ids for every row: 12 s for 1M waiting events and a 50k-event user, now 0.7 s).
        hit AS MATERIALIZED (
-         SELECT o.seq, count(*) AS removed FROM uis_outbox o CROSS JOIN LATERAL unnest(o.event_ids) AS u(id)
+         SELECT o.seq, count(*) AS removed, cardinality(o.event_ids) AS held
+         FROM uis_outbox o CROSS JOIN LATERAL unnest(o.event_ids) AS u(id)
          WHERE u.id IN (SELECT id FROM gone) GROUP BY o.seq),
+       emptied AS (
+         DELETE FROM uis_outbox o USING hit WHERE o.seq = hit.seq AND hit.removed = hit.held
+         RETURNING hit.removed),
        kept AS (
          UPDATE uis_outbox o SET event_ids = ARRAY(
            SELECT u.id FROM unnest(o.event_ids) WITH ORDINALITY AS u(id, n) WHERE u.id NOT IN (SELECT id FROM gone) ORDER BY u.n)
-         FROM hit WHERE o.seq = hit.seq
+         FROM hit WHERE o.seq = hit.seq AND hit.removed < hit.held
          RETURNING hit.removed)
-       SELECT COALESCE(sum(removed), 0)::int AS n FROM kept`,
+       SELECT COALESCE(sum(removed), 0)::int AS n FROM (SELECT removed FROM emptied UNION ALL SELECT removed FROM kept) r`,
       [userId],
     )).rows[0].n;
-    await client.query('DELETE FROM uis_outbox WHERE cardinality(event_ids) = 0');
     const events = await del(`DELETE FROM conversation_events WHERE ${USER_EVENTS}`);
     const conversations = await del('DELETE FROM conversations WHERE user_id = $1');
     const profiles = await del('DELETE FROM user_profiles WHERE user_id = $1');
