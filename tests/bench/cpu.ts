@@ -23,7 +23,12 @@ function readSafe(path: string): string | null {
   }
 }
 
-/** utime + stime of every process whose command name starts with `prefix` (a process that exited is lost). */
+/**
+ * CPU of every process whose command name starts with `prefix`: its own (utime + stime) and that of its children it
+ * has reaped (cutime + cstime). A PostgreSQL backend that exits between two snapshots moves its CPU from its own
+ * counters into the postmaster's children counters, so the sum never drops (counting only live processes made a door
+ * that closed its pool read negative).
+ */
 function processSeconds(prefix: string): number | null {
   let dirs: string[];
   try {
@@ -39,7 +44,8 @@ function processSeconds(prefix: string): number | null {
     const comm = stat.slice(stat.indexOf('(') + 1, close);
     if (!comm.startsWith(prefix)) continue;
     const fields = stat.slice(close + 2).split(' ');
-    ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15 of stat)
+    // utime, stime, cutime, cstime: fields 14-17 of stat
+    ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
   }
   return ticks / TICK;
 }
