@@ -3,6 +3,7 @@ import pRetry from 'p-retry';
 import { v7 as uuidv7 } from 'uuid';
 import { EventInput, UserInput, type StoredEvent } from '../../shared/event.js';
 import type { CapturedEvents } from '../stream/captured.js';
+import { joinUtf8 } from '../utf8-join.js';
 
 export interface TrackResult {
   accepted: number;
@@ -107,9 +108,10 @@ export async function storeEvents(pool: pg.Pool, events: EventInput[], captured?
   const rows = all.filter((r) => !seen.has(r.id) && seen.add(r.id));
   // Each row serialized once: the statement's parameter, and (handed off) the stream entry of the row.
   const parts = rows.map((r) => JSON.stringify(r));
-  const json = `[${parts.join(',')}]`;
+  // Binary jsonb: its version byte (1), then the JSON text.
+  const param = joinUtf8(parts, 0x2c /* , */, [1, 0x5b /* [ */], [0x5d /* ] */]);
   // A single statement is its own transaction: conversations, events, aggregates and outbox commit together.
-  const result = await pRetry(async () => pool.query(INSERT_BATCH, [json]), {
+  const result = await pRetry(async () => pool.query(INSERT_BATCH, [param]), {
     retries: 8,
     minTimeout: 5,
     maxTimeout: 200,

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { storedEventJson, userContextJson, type StoredEvent } from '../../shared/event.js';
 import type { CapturedEvent, CapturedEvents } from './captured.js';
 import { streamKeys, type StreamKeys } from './keys.js';
+import { joinUtf8 } from '../utf8-join.js';
 
 // Publishes a batch in one atomic script. An outbox row (one capture statement's events) whose seq is already in the
 // in-flight hash was published by an earlier attempt whose DELETE in PostgreSQL did not happen, so it is skipped
@@ -234,8 +235,8 @@ export class OutboxRelay {
   }
 
   private async publish(batch: Batch): Promise<void> {
-    const args: string[] = [String(this.opts.maxLen ?? 1_000_000)];
-    for (const { seq, entries: list } of batch.rows) args.push(String(seq), list.join('\n')); // see PUBLISH_SCRIPT
+    const args: Array<string | Buffer> = [String(this.opts.maxLen ?? 1_000_000)];
+    for (const { seq, entries: list } of batch.rows) args.push(String(seq), joinUtf8(list, 0x0a /* \n */)); // see PUBLISH_SCRIPT
     const k = this.keys;
     const n = args.length > 1 ? ((await this.withTimeout(this.redis.eval(PUBLISH_SCRIPT, 3, k.stream, k.channel, k.inflight, ...args))) as number) : 0;
     this.published += n;
