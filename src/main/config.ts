@@ -13,6 +13,7 @@ const Env = z.object({
   UIS_DATA_DIR: z.string().optional(),
   UIS_REDIS_PREFIX: z.string().default(''),
   UIS_STREAM_MAXLEN: z.coerce.number().int().min(0).default(1_000_000),
+  UIS_CAPTURE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: z.string().url().optional(),
   UIS_MODEL: z.string().default('gpt-4o-mini'),

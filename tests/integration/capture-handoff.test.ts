@@ -56,7 +56,7 @@ describe('events handed from ingest to the relay in memory', () => {
       { id: '0193b000-0000-7000-8000-0000000000a2', conversation_id: conv, user_id: 'ana', timestamp: '2026-04-01T10:00:01Z', event_type: 'tool_call', tool_name: 'video_gen', success: false, credits_consumed: 4, content: { tool: 'video_gen', error: 'timeout' } },
       { id: '0193b000-0000-7000-8000-0000000000a3', conversation_id: conv, user_id: 'ana', timestamp: '2026-04-01T10:00:02Z', event_type: 'completion', completion_status: 'abandoned' },
     ];
-    expect(await storeEvents(db.pool, events, captured)).toMatchObject({ accepted: 3, duplicates: 0 });
+    expect(await storeEvents(db.pool, events, { captured })).toMatchObject({ accepted: 3, duplicates: 0 });
     expect(captured.size).toBe(3);
 
     expect(await relay.drainOnce()).toBe(3);
@@ -67,7 +67,7 @@ describe('events handed from ingest to the relay in memory', () => {
   });
 
   it('upper-case ids are published from memory in the form PostgreSQL stored', async () => {
-    const r = await storeEvents(db.pool, [{ id: '0193B000-0000-7000-8000-0000000000AA', conversation_id: '0193B000-0000-7000-8000-0000000000BB', user_id: 'hal', timestamp: '2026-04-07T09:00:00Z', event_type: 'message', content: { message: 'caps' } }], captured);
+    const r = await storeEvents(db.pool, [{ id: '0193B000-0000-7000-8000-0000000000AA', conversation_id: '0193B000-0000-7000-8000-0000000000BB', user_id: 'hal', timestamp: '2026-04-07T09:00:00Z', event_type: 'message', content: { message: 'caps' } }], { captured });
     expect(r.ids).toEqual(['0193b000-0000-7000-8000-0000000000aa']);
     await relay.drainOnce();
     expect(captured.stats.taken).toBe(1);
@@ -79,9 +79,9 @@ describe('events handed from ingest to the relay in memory', () => {
     const conv = '0193b000-0000-7000-8000-000000000002';
     const id = '0193b000-0000-7000-8000-0000000000b1';
     const first: EventInput = { id, conversation_id: conv, user_id: 'ben', timestamp: '2026-04-02T09:00:00Z', event_type: 'message', content: { role: 'user', message: 'first' } };
-    expect(await storeEvents(db.pool, [first], captured)).toMatchObject({ accepted: 1, duplicates: 0 });
+    expect(await storeEvents(db.pool, [first], { captured })).toMatchObject({ accepted: 1, duplicates: 0 });
     // A retry of the same id with changed content (a platform bug): reported as a duplicate, stores nothing.
-    expect(await storeEvents(db.pool, [{ ...first, content: { role: 'user', message: 'second' } }], captured)).toMatchObject({ accepted: 0, duplicates: 1 });
+    expect(await storeEvents(db.pool, [{ ...first, content: { role: 'user', message: 'second' } }], { captured })).toMatchObject({ accepted: 0, duplicates: 1 });
 
     await relay.drainOnce();
     const events = await published();
@@ -92,8 +92,8 @@ describe('events handed from ingest to the relay in memory', () => {
     const conv = '0193b000-0000-7000-8000-000000000008';
     const a: EventInput = { id: '0193b000-0000-7000-8000-000000000ab1', conversation_id: conv, user_id: 'ivy', timestamp: '2026-04-08T09:00:00Z', event_type: 'message', content: { message: 'original' } };
     const b: EventInput = { ...a, id: '0193b000-0000-7000-8000-000000000ab2', timestamp: '2026-04-08T09:00:05Z', content: { message: 'new' } };
-    await storeEvents(db.pool, [a], captured);
-    expect(await storeEvents(db.pool, [{ ...a, content: { message: 'changed' } }, b], captured)).toMatchObject({ accepted: 1, duplicates: 1 });
+    await storeEvents(db.pool, [a], { captured });
+    expect(await storeEvents(db.pool, [{ ...a, content: { message: 'changed' } }, b], { captured })).toMatchObject({ accepted: 1, duplicates: 1 });
     expect(captured.size).toBe(1); // only the first batch's event
 
     expect(await relay.drainOnce()).toBe(2);
@@ -105,7 +105,7 @@ describe('events handed from ingest to the relay in memory', () => {
     const conv = '0193b000-0000-7000-8000-000000000003';
     const id = '0193b000-0000-7000-8000-0000000000c1';
     const base = { id, conversation_id: conv, user_id: 'cleo', timestamp: '2026-04-03T09:00:00Z', event_type: 'message' as const };
-    const r = await storeEvents(db.pool, [{ ...base, content: { message: 'one\nline' } }, { ...base, content: { message: 'two\nline' } }], captured);
+    const r = await storeEvents(db.pool, [{ ...base, content: { message: 'one\nline' } }, { ...base, content: { message: 'two\nline' } }], { captured });
     expect(r).toMatchObject({ accepted: 1, duplicates: 1 });
 
     await relay.drainOnce();
@@ -122,7 +122,7 @@ describe('events handed from ingest to the relay in memory', () => {
       { id: '0193b000-0000-7000-8000-0000000000e1', conversation_id: convEva, user_id: 'eva', timestamp: '2026-04-04T09:00:01Z', event_type: 'message', content: { role: 'user', message: 'hello' } },
       { id: '0193b000-0000-7000-8000-0000000000d2', conversation_id: convDan, user_id: 'dan', timestamp: '2026-04-04T09:00:02Z', event_type: 'message', content: { role: 'assistant', message: 'noted' } },
     ];
-    await storeEvents(db.pool, batch, captured);
+    await storeEvents(db.pool, batch, { captured });
     expect(captured.size).toBe(3);
     // One statement, one outbox row shared by both users.
     expect((await db.pool.query('SELECT cardinality(event_ids) AS n FROM uis_outbox')).rows).toEqual([{ n: 3 }]);
@@ -140,7 +140,7 @@ describe('events handed from ingest to the relay in memory', () => {
 
   it('a forgotten user whose whole outbox row was theirs leaves no row behind', async () => {
     const conv = '0193b000-0000-7000-8000-000000000006';
-    await storeEvents(db.pool, [{ id: '0193b000-0000-7000-8000-0000000000f1', conversation_id: conv, user_id: 'fay', timestamp: '2026-04-05T09:00:00Z', event_type: 'message', content: { message: 'x' } }], captured);
+    await storeEvents(db.pool, [{ id: '0193b000-0000-7000-8000-0000000000f1', conversation_id: conv, user_id: 'fay', timestamp: '2026-04-05T09:00:00Z', event_type: 'message', content: { message: 'x' } }], { captured });
     const result = await forgetUser(db.pool, 'fay', { requestedBy: 'test', redis, keyPrefix: prefix });
     expect(result?.removed.outbox).toBe(1);
     expect(await db.pool.query('SELECT count(*)::int AS n FROM uis_outbox').then((r) => r.rows[0].n)).toBe(0);

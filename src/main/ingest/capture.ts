@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import pLimit, { type LimitFunction } from 'p-limit';
 import pRetry from 'p-retry';
 import { v7 as uuidv7 } from 'uuid';
 import { EventInput, UserInput, type StoredEvent } from '../../shared/event.js';
@@ -86,20 +87,38 @@ const INSERT_BATCH = `
 // the failed attempt was committed, so no aggregate counts twice, and the retry skips the id the other batch stored.
 const RETRYABLE = new Set(['40P01', '40001', '23505']);
 
+/** Capture statements a process runs at once by default (`UIS_CAPTURE_CONCURRENCY`; the library's option). */
+export const DEFAULT_CAPTURE_CONCURRENCY = 2;
+
+/**
+ * A limit on the capture statements in flight at once; the rest wait their turn (Node goes on parsing and validating
+ * them meanwhile). Batches of time-ordered events all insert at the right edge of the same index pages, so statements
+ * beyond two only wait on each other's page locks: 4 at once cost PostgreSQL 36-46 µs per event here, 2 at once 31-37
+ * (docs/capture.md, Throughput). One 500-event statement takes ~12 ms, so 2 in flight still carry ~80k events/s,
+ * more than one process's Node can validate.
+ */
+export function captureSlots(concurrency = DEFAULT_CAPTURE_CONCURRENCY): LimitFunction {
+  return pLimit(concurrency);
+}
+
+export interface StoreOptions {
+  /** `uis serve`, whose relay runs in the same process: each inserted event's JSON is handed to the relay. */
+  captured?: CapturedEvents;
+  /** Shared by the caller's batches (captureSlots()); without it every batch's statement runs at once. */
+  slots?: LimitFunction;
+}
+
 /**
  * Stores events: one transaction for the whole batch. An event whose id is already stored (in an earlier batch
  * or earlier in the same batch) changes nothing and is counted as a duplicate. Invalid input throws
  * InvalidEventError before any write.
  */
-export async function trackEvents(pool: pg.Pool, inputs: unknown[]): Promise<TrackResult> {
-  return storeEvents(pool, validateEvents(inputs));
+export async function trackEvents(pool: pg.Pool, inputs: unknown[], opts: StoreOptions = {}): Promise<TrackResult> {
+  return storeEvents(pool, validateEvents(inputs), opts);
 }
 
-/**
- * trackEvents() for events already validated by EventInput (the HTTP route validates the whole body first). With
- * `captured` (`uis serve`, whose relay runs in the same process), each inserted event's JSON is handed to the relay.
- */
-export async function storeEvents(pool: pg.Pool, events: EventInput[], captured?: CapturedEvents): Promise<TrackResult> {
+/** trackEvents() for events already validated by EventInput (the HTTP route validates the whole body first). */
+export async function storeEvents(pool: pg.Pool, events: EventInput[], { captured, slots }: StoreOptions = {}): Promise<TrackResult> {
   const now = new Date();
   const all = events.map((e) => toRow(e, now));
   if (all.length === 0) return { accepted: 0, duplicates: 0, ids: [] };
@@ -111,7 +130,8 @@ export async function storeEvents(pool: pg.Pool, events: EventInput[], captured?
   // Binary jsonb: its version byte (1), then the JSON text.
   const param = joinUtf8(parts, 0x2c /* , */, [1, 0x5b /* [ */], [0x5d /* ] */]);
   // A single statement is its own transaction: conversations, events, aggregates and outbox commit together.
-  const result = await pRetry(async () => pool.query(INSERT_BATCH, [param]), {
+  const run = () => pool.query(INSERT_BATCH, [param]);
+  const result = await pRetry(() => (slots ? slots(run) : run()), {
     retries: 8,
     minTimeout: 5,
     maxTimeout: 200,

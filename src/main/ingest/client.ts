@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
 import type { EventInput, UserInput } from '../../shared/event.js';
 import { createPool } from '../db/pg.js';
-import { identifyUser, trackEvents, type TrackResult } from './capture.js';
+import { captureSlots, identifyUser, trackEvents, type StoreOptions, type TrackResult } from './capture.js';
 
 export interface ToolCall {
   tool: string;
@@ -38,14 +38,17 @@ const DERIVED_IDS = 'a3f1c0de-5b7e-4c1a-9e55-2d8f6b0c7e11';
 export class UisClient {
   private readonly pool: pg.Pool;
   private readonly ownsPool: boolean;
+  private readonly store: StoreOptions;
 
-  constructor(opts: { databaseUrl: string } | { pool: pg.Pool }) {
+  /** `captureConcurrency`: batches stored at once by this client (default 2; more wait their turn, see captureSlots()). */
+  constructor(opts: ({ databaseUrl: string } | { pool: pg.Pool }) & { captureConcurrency?: number }) {
     this.ownsPool = 'databaseUrl' in opts;
     this.pool = 'pool' in opts ? opts.pool : createPool(opts.databaseUrl, { applicationName: 'uis-client' });
+    this.store = { slots: captureSlots(opts.captureConcurrency) };
   }
 
   track(events: EventInput | EventInput[]): Promise<TrackResult> {
-    return trackEvents(this.pool, Array.isArray(events) ? events : [events]);
+    return trackEvents(this.pool, Array.isArray(events) ? events : [events], this.store);
   }
 
   identify(user: UserInput): Promise<void> {

@@ -4,19 +4,20 @@ import { z } from 'zod';
 import { EventInput, MAX_BATCH, UserInput } from '../../shared/event.js';
 import { sendValidationError } from '../server/http-errors.js';
 import type { CapturedEvents } from '../stream/captured.js';
-import { identifyUser, storeEvents } from './capture.js';
+import { captureSlots, identifyUser, storeEvents } from './capture.js';
 
 const Batch = z.object({ events: z.array(EventInput).min(1).max(MAX_BATCH) }).strict();
 
 /** POST /v1/events and POST /v1/users: validate everything first, so bad input writes nothing. */
-export function ingestRoutes(app: FastifyInstance, pool: pg.Pool, captured?: CapturedEvents): void {
+export function ingestRoutes(app: FastifyInstance, pool: pg.Pool, opts: { captured?: CapturedEvents; captureConcurrency?: number } = {}): void {
+  const store = { captured: opts.captured, slots: captureSlots(opts.captureConcurrency) };
   app.post('/v1/events', async (req, reply) => {
     const body = req.body;
     const isBatch = typeof body === 'object' && body !== null && !Array.isArray(body) && 'events' in body;
     const parsed = isBatch ? Batch.safeParse(body) : EventInput.safeParse(body);
     if (!parsed.success) return sendValidationError(reply, parsed.error);
     const events = 'events' in parsed.data ? parsed.data.events : [parsed.data];
-    const result = await storeEvents(pool, events, captured);
+    const result = await storeEvents(pool, events, store);
     return reply.code(202).send({ accepted: result.accepted, duplicates: result.duplicates });
   });
 

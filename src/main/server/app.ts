@@ -22,6 +22,8 @@ export interface ServerDeps {
   core?: Core;
   /** Where ingest hands the events it stored to the relay of the same process (`uis serve`). */
   captured?: CapturedEvents;
+  /** UIS_CAPTURE_CONCURRENCY: capture statements in flight at once (default 2, see captureSlots()). */
+  captureConcurrency?: number;
 }
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -47,7 +49,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   await app.register(async (api) => {
     api.addHook('onRequest', bearerAuth(deps.token));
-    if (deps.pool) ingestRoutes(api, deps.pool, deps.captured);
+    if (deps.pool) ingestRoutes(api, deps.pool, { captured: deps.captured, captureConcurrency: deps.captureConcurrency });
     await realtimeRoutes(api, deps);
     if (deps.core) registerRpcRoutes(api, deps.core);
   });
