@@ -18,6 +18,8 @@ export interface PlatformJob {
   databaseUrl: string;
   clients: number;
   batch: number;
+  /** The library client's captureConcurrency (uis serve gets the same through UIS_CAPTURE_CONCURRENCY). */
+  captureConcurrency: number;
   /** Untimed warm-up events (one batch per client), then the timed ones. */
   warmup: { count: number; tag: string; startMs: number };
   timed: { count: number; tag: string; startMs: number };
@@ -81,12 +83,12 @@ async function runConcurrently<B>(batches: B[], clients: number, send: (batch: B
 // connections rather than fetch() (WHATWG streams and Response objects for every request).
 const agent = new http.Agent({ keepAlive: true });
 
-function post(url: string, token: string, body: string): Promise<{ status: number; body: string }> {
+function post(url: string, token: string, body: Buffer): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, {
       method: 'POST',
       agent,
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}` },
+      headers: { 'content-type': 'application/json', 'content-length': body.length, authorization: `Bearer ${token}` },
     });
     req.on('error', reject);
     req.on('response', (res) => {
@@ -101,15 +103,16 @@ function post(url: string, token: string, body: string): Promise<{ status: numbe
 }
 
 
-type Send = (payload: string | EventInput[], events: number) => Promise<void>;
+type Send = (payload: Buffer | EventInput[], events: number) => Promise<void>;
 
 /** The door's client, and its payloads prepared as the platform would hold them before sending. */
-function door(job: PlatformJob): { prepare: (events: EventInput[]) => string | EventInput[]; send: Send; close: () => Promise<void> } {
+function door(job: PlatformJob): { prepare: (events: EventInput[]) => Buffer | EventInput[]; send: Send; close: () => Promise<void> } {
   if (job.door === 'HTTP') {
     return {
-      prepare: (events) => JSON.stringify({ events }),
+      // The request bodies as bytes, as a platform holds what it is about to send.
+      prepare: (events) => Buffer.from(JSON.stringify({ events })),
       send: async (body, n) => {
-        const res = await post(`${job.url}/v1/events`, job.token, body as string);
+        const res = await post(`${job.url}/v1/events`, job.token, body as Buffer);
         const answer = JSON.parse(res.body) as { accepted?: number };
         if (res.status !== 202 || answer.accepted !== n) throw new Error(`HTTP ingest answered ${res.status}: ${res.body}`);
       },
@@ -117,7 +120,7 @@ function door(job: PlatformJob): { prepare: (events: EventInput[]) => string | E
     };
   }
   const pool: pg.Pool = createPool(job.databaseUrl, { applicationName: 'uis-bench-library', max: job.clients + 1 });
-  const client = new UisClient({ pool });
+  const client = new UisClient({ pool, captureConcurrency: job.captureConcurrency });
   return {
     prepare: (events) => events,
     send: async (events, n) => {
@@ -131,11 +134,11 @@ function door(job: PlatformJob): { prepare: (events: EventInput[]) => string | E
 // Only when forked as the platform (a test runner's worker has an IPC channel too, and its messages are not ours).
 if (process.env.UIS_BENCH_PLATFORM === '1' && process.send) {
   let job: PlatformJob | null = null;
-  let payloads: Array<[string | EventInput[], number]> = [];
+  let payloads: Array<[Buffer | EventInput[], number]> = [];
   let client: ReturnType<typeof door> | null = null;
   const reply = (m: PlatformMessage) => process.send!(m);
   const prepared = (spec: PlatformJob['timed']) =>
-    chunks(generate(spec.count, spec.tag, spec.startMs), job!.batch).map((b): [string | EventInput[], number] => [client!.prepare(b), b.length]);
+    chunks(generate(spec.count, spec.tag, spec.startMs), job!.batch).map((b): [Buffer | EventInput[], number] => [client!.prepare(b), b.length]);
   process.on('message', (m: { type: 'prepare'; job: PlatformJob } | { type: 'go' } | { type: 'close' }) => {
     void (async () => {
       try {

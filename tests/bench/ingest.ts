@@ -28,6 +28,7 @@ import { chunks, EVENTS_PER_CONVERSATION, generate, type PlatformJob, type Platf
 import { parseOption } from '../../src/main/cli/options.js';
 import { readEnv } from '../../src/main/config.js';
 import { migrate } from '../../src/main/db/migrate.js';
+import { DEFAULT_CAPTURE_CONCURRENCY } from '../../src/main/ingest/capture.js';
 import { startService, type RunningService } from '../../src/main/server/service.js';
 import type { EventInput } from '../../src/shared/event.js';
 
@@ -38,6 +39,7 @@ const Options = z.object({
   redisUrl: z.string().url().default(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'),
   clients: z.coerce.number().int().min(1).max(64).default(4),
   batch: z.coerce.number().int().min(1).max(1000).default(500),
+  captureConcurrency: z.coerce.number().int().min(1).max(64).default(DEFAULT_CAPTURE_CONCURRENCY),
 });
 export type IngestBenchOptions = z.infer<typeof Options>;
 
@@ -242,6 +244,7 @@ async function phase(label: string, opts: IngestBenchOptions, service: RunningSe
       databaseUrl,
       clients: opts.clients,
       batch: opts.batch,
+      captureConcurrency: opts.captureConcurrency,
       warmup: { count: warmup, tag: `${door}warm${storedBefore}`, startMs: start - warmup },
       timed: { count: opts.events, tag: `${door}${storedBefore}`, startMs: start + opts.events },
     });
@@ -295,7 +298,8 @@ async function phase(label: string, opts: IngestBenchOptions, service: RunningSe
 export async function main(args: string[], log: (line: string) => void = console.log): Promise<PhaseResult[]> {
   if (args.includes('--help') || args.includes('-h')) {
     log(`usage: npm run bench:ingest -- [--events N (10000)] [--preload N (50000; 10000000 for the 10M case)] [--clients N (4)]
-       [--batch N (500)] [--database-url URL (server to create the bench database on)] [--redis-url URL]`);
+       [--batch N (500)] [--capture-concurrency N (${DEFAULT_CAPTURE_CONCURRENCY}: capture statements in flight, uis serve and library)]
+       [--database-url URL (server to create the bench database on)] [--redis-url URL]`);
     return [];
   }
   const { values } = parseArgs({
@@ -307,6 +311,7 @@ export async function main(args: string[], log: (line: string) => void = console
       'redis-url': { type: 'string' },
       clients: { type: 'string' },
       batch: { type: 'string' },
+      'capture-concurrency': { type: 'string' },
     },
     strict: true,
   });
@@ -317,6 +322,7 @@ export async function main(args: string[], log: (line: string) => void = console
     redisUrl: values['redis-url'],
     clients: values.clients,
     batch: values.batch,
+    captureConcurrency: values['capture-concurrency'],
   });
 
   const name = `uis_bench_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
@@ -331,11 +337,11 @@ export async function main(args: string[], log: (line: string) => void = console
   let service: RunningService | undefined;
   try {
     await migrate(url.toString());
-    service = await startService(readEnv({ DATABASE_URL: url.toString(), REDIS_URL: opts.redisUrl, UIS_API_TOKEN: token, UIS_REDIS_PREFIX: prefix }), { port: 0 });
+    service = await startService(readEnv({ DATABASE_URL: url.toString(), REDIS_URL: opts.redisUrl, UIS_API_TOKEN: token, UIS_REDIS_PREFIX: prefix, UIS_CAPTURE_CONCURRENCY: String(opts.captureConcurrency) }), { port: 0 });
     // Capture is measured (store, aggregates, publication); the profile builder that `uis serve` also runs is a
     // consumer of the stream with its own benchmark (bench:context), so it does not compete for the cores here.
     await service.builder.stop();
-    log(`ingest bench: batches of ${opts.batch}, ${opts.clients} concurrent clients, PostgreSQL + Redis on this machine (${name})`);
+    log(`ingest bench: batches of ${opts.batch}, ${opts.clients} concurrent clients, ${opts.captureConcurrency} capture statements in flight at most, PostgreSQL + Redis on this machine (${name})`);
     const results = [await phase('empty table', opts, service, token, url.toString(), log)];
     if (opts.preload > 0) {
       log(`\npreloading ${opts.preload.toLocaleString('en-US')} events …`);
