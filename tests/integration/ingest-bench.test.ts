@@ -36,6 +36,7 @@ describe('npm run bench:ingest (small size)', () => {
     await expect(main(['--events', 'many'])).rejects.toThrow('--events');
     await expect(main(['--preload', '-5'])).rejects.toThrow('--preload');
     await expect(main(['--database-url', 'not a url'])).rejects.toThrow('--database-url');
+    await expect(main(['--capture-concurrency', '0'])).rejects.toThrow('--capture-concurrency');
     await expect(main(['--colour', 'red'])).rejects.toThrow('--colour');
   });
 });
