@@ -137,30 +137,39 @@ const tsv = (v: unknown) => (v === null || v === undefined ? '\\N' : String(v).r
  * floor, every index written at its right edge. `random` (v4, what a platform's own COPY or gen_random_uuid() writes):
  * the baseline the issue measured (~15–25k rows/s here), whose primary-key writes scatter over the index.
  */
-type CopyIds = 'time-ordered' | 'random';
+export type CopyIds = 'time-ordered' | 'random';
+
+export const COPY_EVENTS = 'COPY conversation_events (id, conversation_id, user_id, timestamp, event_type, content, tool_name, success, credits_consumed) FROM STDIN';
+
+/** The rows of `events` as COPY text lines, with ids of the given kind (the events' own ids are not used). */
+export function copyLines(events: EventInput[], ids: CopyIds): string[] {
+  return events.map(
+    (e) =>
+      [ids === 'random' ? randomUUID() : uuidv7(), e.conversation_id, e.user_id, e.timestamp!.slice(0, -1), e.event_type, JSON.stringify({ ...e.content, ...(e.completion_status ? { completion_status: e.completion_status } : {}) }), e.tool_name, e.success, e.credits_consumed ?? 0]
+        .map(tsv)
+        .join('\t') + '\n',
+  );
+}
+
+/** Creates the conversations of `events` (the COPY's foreign key needs them; capture creates its own). */
+export async function createConversations(db: pg.Pool | pg.PoolClient, events: EventInput[]): Promise<void> {
+  const conversations = new Map<string, { user: string; at: string }>();
+  for (const e of events) if (!conversations.has(e.conversation_id)) conversations.set(e.conversation_id, { user: e.user_id, at: e.timestamp! });
+  await db.query(`INSERT INTO conversations (id, user_id, started_at) SELECT * FROM json_to_recordset($1::json) AS x(id uuid, user_id text, started_at timestamp)`, [
+    JSON.stringify([...conversations].map(([id, c]) => ({ id, user_id: c.user, started_at: c.at.slice(0, -1) }))),
+  ]);
+}
 
 /** The raw floor: COPY the rows into conversation_events with indexes and foreign key, the capture trigger off. */
 async function rawCopy(pool: pg.Pool, events: EventInput[], ids: CopyIds): Promise<{ seconds: number; cpu: string }> {
-  const conversations = new Map<string, { user: string; at: string }>();
-  for (const e of events) if (!conversations.has(e.conversation_id)) conversations.set(e.conversation_id, { user: e.user_id, at: e.timestamp! });
   const client = await pool.connect();
   try {
     await client.query('ALTER TABLE conversation_events DISABLE TRIGGER uis_events_inserted');
-    await client.query(`INSERT INTO conversations (id, user_id, started_at) SELECT * FROM json_to_recordset($1::json) AS x(id uuid, user_id text, started_at timestamp)`, [
-      JSON.stringify([...conversations].map(([id, c]) => ({ id, user_id: c.user, started_at: c.at.slice(0, -1) }))),
-    ]);
-    const lines = events.map(
-      (e) =>
-        [ids === 'random' ? randomUUID() : uuidv7(), e.conversation_id, e.user_id, e.timestamp!.slice(0, -1), e.event_type, JSON.stringify({ ...e.content, ...(e.completion_status ? { completion_status: e.completion_status } : {}) }), e.tool_name, e.success, e.credits_consumed ?? 0]
-          .map(tsv)
-          .join('\t') + '\n',
-    );
+    await createConversations(client, events);
+    const lines = copyLines(events, ids);
     const cpu = cpuSnapshot();
     const t = performance.now();
-    await pipeline(
-      Readable.from(chunks(lines, 1000).map((c) => c.join(''))),
-      client.query(copyFrom('COPY conversation_events (id, conversation_id, user_id, timestamp, event_type, content, tool_name, success, credits_consumed) FROM STDIN')),
-    );
+    await pipeline(Readable.from(chunks(lines, 1000).map((c) => c.join(''))), client.query(copyFrom(COPY_EVENTS)));
     return { seconds: (performance.now() - t) / 1000, cpu: cpuPerUnit(cpu, cpuSnapshot(), events.length) };
   } finally {
     await client.query('ALTER TABLE conversation_events ENABLE TRIGGER uis_events_inserted').catch(() => {});

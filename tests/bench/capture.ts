@@ -1,0 +1,145 @@
+/**
+ * `npm run bench:capture` (= `uis bench capture`): what the capture statement costs PostgreSQL per event, beside a raw
+ * COPY of the same rows, on one connection with nothing else running: the CPU of that one backend (Linux /proc), so the
+ * figure is not blurred by the relay, Redis, the clients or the other connections that bench:ingest runs at once.
+ *
+ *   raw COPY          one COPY per batch (each its own transaction, as every ingest batch is), capture trigger off
+ *   statement alone   storeEvents()' INSERT statement, capture trigger off: JSON parameter, conversations, NOT EXISTS
+ *   capture           storeEvents() as ingest runs it: the statement and its trigger (aggregates, profiles, outbox)
+ *
+ * The three run interleaved, --rounds times, each on fresh events appended to the same table. It creates and drops its
+ * own database; PostgreSQL must run on this machine (its backend's CPU is read from /proc).
+ */
+import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { z } from 'zod';
+import { COPY_EVENTS, copyLines, createConversations } from './ingest.js';
+import { chunks, generate } from './ingest-platform.js';
+import { parseOption } from '../../src/main/cli/options.js';
+import { migrate } from '../../src/main/db/migrate.js';
+import { storeEvents } from '../../src/main/ingest/capture.js';
+
+const Options = z.object({
+  events: z.coerce.number().int().min(100).max(1_000_000).default(20_000),
+  batch: z.coerce.number().int().min(1).max(1000).default(500),
+  rounds: z.coerce.number().int().min(1).max(20).default(3),
+  databaseUrl: z.string().url().default(process.env.UIS_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'),
+});
+
+const VARIANTS = ['raw COPY', 'statement alone', 'capture'] as const;
+type Variant = (typeof VARIANTS)[number];
+
+export interface CaptureCostResult {
+  variant: Variant;
+  /** PostgreSQL backend CPU µs per event, one figure per round. */
+  postgres: number[];
+  /** This process's CPU µs per event (building the COPY lines or the JSON parameter, the driver), per round. */
+  node: number[];
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+export async function main(args: string[], log: (line: string) => void = console.log): Promise<CaptureCostResult[]> {
+  if (args.includes('--help') || args.includes('-h')) {
+    log('usage: npm run bench:capture -- [--events N (20000 per variant and round)] [--batch N (500)] [--rounds N (3)] [--database-url URL]');
+    return [];
+  }
+  const { values } = parseArgs({
+    args,
+    options: { events: { type: 'string' }, batch: { type: 'string' }, rounds: { type: 'string' }, 'database-url': { type: 'string' } },
+    strict: true,
+  });
+  const opts = parseOption(Options, { events: values.events, batch: values.batch, rounds: values.rounds, databaseUrl: values['database-url'] });
+
+  const name = `uis_bench_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: opts.databaseUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(opts.databaseUrl);
+  url.pathname = `/${name}`;
+  // One connection: every statement below runs on the backend whose CPU is read.
+  const pool = new pg.Pool({ connectionString: url.toString(), max: 1 });
+  try {
+    await migrate(url.toString());
+    const pid = (await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+    const backendSeconds = () => {
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        throw new Error(`cannot read the CPU of PostgreSQL backend ${pid}: bench:capture needs PostgreSQL on this machine (Linux /proc)`);
+      }
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(f[11]) + Number(f[12])) / 100;
+    };
+    backendSeconds();
+    log(`capture cost: PostgreSQL backend CPU per event, batches of ${opts.batch}, ${opts.events.toLocaleString('en-US')} events per variant and round, ${opts.rounds} interleaved rounds (${name})`);
+
+    const results = VARIANTS.map((variant): CaptureCostResult => ({ variant, postgres: [], node: [] }));
+    let start = Date.UTC(2026, 0, 1);
+    const run = async (variant: Variant, warmup: boolean) => {
+      const events = generate(warmup ? opts.batch : opts.events, `${variant}-${start}`, start);
+      start += events.length;
+      const batches = chunks(events, opts.batch);
+      const triggerOff = variant !== 'capture';
+      if (triggerOff) await pool.query('ALTER TABLE conversation_events DISABLE TRIGGER uis_events_inserted');
+      try {
+        let work: () => Promise<void>;
+        if (variant === 'raw COPY') {
+          await createConversations(pool, events);
+          const texts = batches.map((b) => copyLines(b, 'time-ordered').join(''));
+          work = async () => {
+            for (const text of texts) {
+              const client = await pool.connect();
+              try {
+                await pipeline(Readable.from([text]), client.query(copyFrom(COPY_EVENTS)));
+              } finally {
+                client.release();
+              }
+            }
+          };
+        } else {
+          work = async () => {
+            for (const b of batches) {
+              const r = await storeEvents(pool, b);
+              if (r.accepted !== b.length) throw new Error(`${variant}: stored ${r.accepted} of ${b.length}`);
+            }
+          };
+        }
+        const pg0 = backendSeconds();
+        const node0 = process.cpuUsage();
+        await work();
+        const node = process.cpuUsage(node0);
+        if (!warmup) {
+          const r = results.find((x) => x.variant === variant)!;
+          r.postgres.push(((backendSeconds() - pg0) / events.length) * 1e6);
+          r.node.push((node.user + node.system) / events.length);
+        }
+      } finally {
+        if (triggerOff) await pool.query('ALTER TABLE conversation_events ENABLE TRIGGER uis_events_inserted');
+      }
+    };
+    for (const v of VARIANTS) await run(v, true); // plan caches, connection, JIT of this process
+    for (let round = 0; round < opts.rounds; round++) for (const v of VARIANTS) await run(v, false);
+
+    const copy = median(results[0].postgres);
+    for (const r of results) {
+      const pgMedian = median(r.postgres);
+      log(
+        `  ${r.variant.padEnd(16)} PostgreSQL ${pgMedian.toFixed(1).padStart(5)} µs/event (rounds: ${r.postgres.map((x) => x.toFixed(1)).join(' / ')})` +
+          `   ${r.variant === 'raw COPY' ? '' : `${(pgMedian / copy).toFixed(2)}× the COPY, +${(pgMedian - copy).toFixed(1)} µs   `}` +
+          `this process ${median(r.node).toFixed(1)} µs/event`,
+      );
+    }
+    return results;
+  } finally {
+    await pool.end();
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
