@@ -85,7 +85,9 @@ describe('capture slots: at most N capture statements at once per uis serve / pe
     expect(results.map((r) => r.accepted)).toEqual([2, 2, 2]);
   });
 
-  it('refuses a capture concurrency that is not a positive whole number, naming the variable', () => {
+  it('refuses a capture concurrency that is not a positive whole number, naming the variable or option', () => {
+    expect(() => new UisClient({ pool: db.pool, captureConcurrency: 0 })).toThrow('captureConcurrency must be a whole number of at least 1 (got 0)');
+    expect(() => new UisClient({ pool: db.pool, captureConcurrency: 1.5 })).toThrow('captureConcurrency');
     expect(() => readEnv({ UIS_CAPTURE_CONCURRENCY: '0' })).toThrow('UIS_CAPTURE_CONCURRENCY');
     expect(() => readEnv({ UIS_CAPTURE_CONCURRENCY: 'many' })).toThrow('UIS_CAPTURE_CONCURRENCY');
   });

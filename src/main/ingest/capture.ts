@@ -93,11 +93,12 @@ export const DEFAULT_CAPTURE_CONCURRENCY = 2;
 /**
  * A limit on the capture statements in flight at once; the rest wait their turn (Node goes on parsing and validating
  * them meanwhile). Batches of time-ordered events all insert at the right edge of the same index pages, so statements
- * beyond two only wait on each other's page locks: 4 at once cost PostgreSQL 36-46 µs per event here, 2 at once 31-37
+ * beyond two only wait on each other's page locks: 4 at once cost PostgreSQL 36-45 µs per event here, 2 at once 33-36
  * (docs/capture.md, Throughput). One 500-event statement takes ~12 ms, so 2 in flight still carry ~80k events/s,
  * more than one process's Node can validate.
  */
 export function captureSlots(concurrency = DEFAULT_CAPTURE_CONCURRENCY): LimitFunction {
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`captureConcurrency must be a whole number of at least 1 (got ${concurrency})`);
   return pLimit(concurrency);
 }
 
