@@ -240,6 +240,12 @@ test.describe('Live page on the demo workspace', () => {
     await expect(page.getByTestId('tile-events')).not.toContainText(/^Events \/ min0/);
     // Pub/sub needs Redis: the demo offers no channel form.
     await expect(page.getByText('Pub/sub channels')).toHaveCount(0);
+    // A filter that hides every event says so, with how many arrived; clearing it brings the rows back.
+    await page.getByLabel('Filter by user').fill('nobody_by_this_name');
+    await expect(page.getByTestId('live-empty')).toContainText(/No event matches the filters \([\d,.k]+ received\)/);
+    await expect(page.getByTestId('live-row')).toHaveCount(0);
+    await page.getByLabel('Filter by user').fill('');
+    await expect(page.getByTestId('live-empty')).toHaveCount(0);
     const first = page.getByTestId('live-row').first();
     const user = (await first.locator('.live-user').innerText()).trim();
     expect(user).toMatch(/^user_\d+$/);

@@ -17,6 +17,15 @@ function capped(list: LiveItem[], add: LiveItem[]): LiveItem[] {
   return next.length > LIVE_CAPACITY ? next.slice(next.length - LIVE_CAPACITY) : next;
 }
 
+/** The feed's words while it shows no row: why, and what will fill it. */
+function emptyFeed(received: number, status: LiveSourceStatus | null): string {
+  if (received > 0) return `No event matches the filters (${fmt(received)} received). Clear a filter to see them.`;
+  if (!status) return 'Connecting to the live feed…';
+  if (status.mode === 'demo') return 'Waiting for the demo simulator’s first event…';
+  if (status.mode === 'redis') return 'Waiting for events. Everything the chat platform sends through POST /v1/events, the library or SQL appears here as it is stored.';
+  return 'No live source: connect this workspace to Redis in Settings to see events as they arrive.';
+}
+
 export default function LivePage() {
   const [items, setItems] = useState<LiveItem[]>([]);
   const [stats, setStats] = useState<LiveStats | null>(null);
@@ -216,7 +225,7 @@ export default function LivePage() {
             {follow ? 'Following' : 'Follow'}
           </button>
         </div>
-        <LiveList items={visible} follow={follow && !paused} onFollowChange={setFollow} onOpenUser={openUser} />
+        <LiveList items={visible} follow={follow && !paused} onFollowChange={setFollow} onOpenUser={openUser} empty={emptyFeed(items.length, status)} />
         <div className="live-foot">
           <span data-testid="live-count">
             {fmt(visible.length)} shown{visible.length !== items.length ? ` of ${fmt(items.length)}` : ''} · keeps the newest {fmt(LIVE_CAPACITY)}

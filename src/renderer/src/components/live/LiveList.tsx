@@ -45,7 +45,20 @@ function text(item: LiveItem): string {
  * The feed, newest at the bottom, virtualized (only the visible rows are in the DOM). In follow mode it sticks to the
  * bottom; scrolling up turns follow off (onFollowChange), scrolling back to the bottom turns it on again.
  */
-export function LiveList({ items, follow, onFollowChange, onOpenUser }: { items: LiveItem[]; follow: boolean; onFollowChange: (f: boolean) => void; onOpenUser: (userId: string) => void }) {
+export function LiveList({
+  items,
+  follow,
+  onFollowChange,
+  onOpenUser,
+  empty,
+}: {
+  items: LiveItem[];
+  follow: boolean;
+  onFollowChange: (f: boolean) => void;
+  onOpenUser: (userId: string) => void;
+  /** What the feed says while it shows no row (nothing arrived yet, or the filters hide everything). */
+  empty: string;
+}) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const programmatic = useRef(false);
   const virtualizer = useVirtualizer({ count: items.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 8 });
@@ -74,6 +87,11 @@ export function LiveList({ items, follow, onFollowChange, onOpenUser }: { items:
 
   return (
     <div ref={scrollRef} className="live-scroll" data-testid="live-list" tabIndex={0} aria-label="Live events">
+      {items.length === 0 && (
+        <div className="live-empty" data-testid="live-empty">
+          {empty}
+        </div>
+      )}
       <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
         {virtualizer.getVirtualItems().map((v) => {
           const item = items[v.index];
