@@ -1,9 +1,10 @@
-import type { StoredEvent } from '../../shared/event.js';
+import { userContextJson, type StoredEvent } from '../../shared/event.js';
 
 export interface CapturedEvent {
   /** The event exactly as this process sent it to PostgreSQL in the capture statement (the stream entry). */
   json: string;
-  event: StoredEvent;
+  /** Its user_context message (the seed's shape), written when remembered. */
+  context: string;
   at: number;
 }
 
@@ -49,7 +50,11 @@ export class CapturedEvents {
       if (this.entries.size < this.maxEntries && now - e.at <= this.maxAgeMs) break;
       this.entries.delete(key);
     }
-    this.entries.set(id, { json, event, at: now });
+    // Two strings, not the event's objects: what waits here for the relay survives young-generation collections, and
+    // strings are the cheapest thing for V8 to copy and the least memory to hold.
+    const { message, params } = event.content;
+    const context = userContextJson(event, typeof message === 'string' ? message : null, params === undefined ? null : JSON.stringify(params));
+    this.entries.set(id, { json, context, at: now });
     this.stats.remembered++;
   }
 

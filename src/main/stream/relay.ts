@@ -91,11 +91,8 @@ type EventRow = { wanted: string } & (EventText | { [K in keyof EventText]: null
 /** The stream entry and the seed's user_context message of an event read from PostgreSQL (PUBLISH_SCRIPT's order). */
 const fromText = (e: EventText) => [storedEventJson(e, e.content), userContextJson(e, e.message, e.params)];
 
-/** The same for an event ingest handed over in memory, with the JSON it sent to PostgreSQL. */
-const fromMemory = ({ json, event }: CapturedEvent) => {
-  const { message, params } = event.content;
-  return [json, userContextJson(event, typeof message === 'string' ? message : null, params === undefined ? null : JSON.stringify(params))];
-};
+/** The same for an event ingest handed over in memory: the JSON it sent to PostgreSQL and its message. */
+const fromMemory = ({ json, context }: CapturedEvent) => [json, context];
 
 export interface RelayOptions {
   keyPrefix?: string;
