@@ -6,6 +6,8 @@
  *   raw COPY          one COPY per batch (each its own transaction, as every ingest batch is), capture trigger off
  *   statement alone   storeEvents()' INSERT statement, capture trigger off: JSON parameter, conversations, NOT EXISTS
  *   capture           storeEvents() as ingest runs it: the statement and its trigger (aggregates, profiles, outbox)
+ *   capture, spread   the same events reordered so that a batch holds one event of each of 500 conversations that go
+ *                     on across batches (live chat traffic), not 10 events of each of 50 (bench:ingest's shape)
  *
  * The three run interleaved, --rounds times, each on fresh events appended to the same table. It creates and drops its
  * own database; PostgreSQL must run on this machine (its backend's CPU is read from /proc).
@@ -19,10 +21,11 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { z } from 'zod';
 import { COPY_EVENTS, copyLines, createConversations } from './ingest.js';
-import { chunks, generate } from './ingest-platform.js';
+import { chunks, EVENTS_PER_CONVERSATION, generate } from './ingest-platform.js';
 import { parseOption } from '../../src/main/cli/options.js';
 import { migrate } from '../../src/main/db/migrate.js';
 import { storeEvents } from '../../src/main/ingest/capture.js';
+import type { EventInput } from '../../src/shared/event.js';
 
 const Options = z.object({
   events: z.coerce.number().int().min(100).max(1_000_000).default(20_000),
@@ -31,7 +34,7 @@ const Options = z.object({
   databaseUrl: z.string().url().default(process.env.UIS_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'),
 });
 
-const VARIANTS = ['raw COPY', 'statement alone', 'capture'] as const;
+const VARIANTS = ['raw COPY', 'statement alone', 'capture', 'capture, spread'] as const;
 type Variant = (typeof VARIANTS)[number];
 
 export interface CaptureCostResult {
@@ -40,6 +43,15 @@ export interface CaptureCostResult {
   postgres: number[];
   /** This process's CPU µs per event (building the COPY lines or the JSON parameter, the driver), per round. */
   node: number[];
+}
+
+/**
+ * The events in the order live traffic interleaves them: the first event of every conversation, then the second of
+ * every one, and so on (each conversation's own order kept), timestamps rewritten to follow that order.
+ */
+function spread(events: EventInput[], startMs: number): EventInput[] {
+  const order = [...events.keys()].sort((a, b) => (a % EVENTS_PER_CONVERSATION) - (b % EVENTS_PER_CONVERSATION) || a - b);
+  return order.map((i, n) => ({ ...events[i], timestamp: new Date(startMs + n).toISOString() }));
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -83,10 +95,11 @@ export async function main(args: string[], log: (line: string) => void = console
     const results = VARIANTS.map((variant): CaptureCostResult => ({ variant, postgres: [], node: [] }));
     let start = Date.UTC(2026, 0, 1);
     const run = async (variant: Variant, warmup: boolean) => {
-      const events = generate(warmup ? opts.batch : opts.events, `${variant}-${start}`, start);
+      let events = generate(warmup ? opts.batch : opts.events, `${variant}-${start}`, start);
+      if (variant === 'capture, spread') events = spread(events, start);
       start += events.length;
       const batches = chunks(events, opts.batch);
-      const triggerOff = variant !== 'capture';
+      const triggerOff = variant === 'raw COPY' || variant === 'statement alone';
       if (triggerOff) await pool.query('ALTER TABLE conversation_events DISABLE TRIGGER uis_events_inserted');
       try {
         let work: () => Promise<void>;
@@ -126,6 +139,11 @@ export async function main(args: string[], log: (line: string) => void = console
     };
     for (const v of VARIANTS) await run(v, true); // plan caches, connection, JIT of this process
     for (let round = 0; round < opts.rounds; round++) for (const v of VARIANTS) await run(v, false);
+    // The aggregates ran for the two capture variants' events and for no other: every conversation they stored
+    // counts its messages, those of the COPY and of the statement alone (trigger off) count none.
+    const counted = (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM conversations WHERE message_count > 0')).rows[0].n;
+    const expected = (2 * (opts.batch + opts.rounds * opts.events)) / EVENTS_PER_CONVERSATION;
+    if (counted !== expected) throw new Error(`the capture trigger ran for ${counted} conversations, expected ${expected}`);
 
     const copy = median(results[0].postgres);
     for (const r of results) {
