@@ -12,7 +12,6 @@
  * The three run interleaved, --rounds times, each on fresh events appended to the same table. It creates and drops its
  * own database; PostgreSQL must run on this machine (its backend's CPU is read from /proc).
  */
-import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
@@ -20,6 +19,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { z } from 'zod';
+import { processStat } from './cpu.js';
 import { COPY_EVENTS, copyLines, createConversations } from './ingest.js';
 import { chunks, EVENTS_PER_CONVERSATION, generate } from './ingest-platform.js';
 import { parseOption } from '../../src/main/cli/options.js';
@@ -80,14 +80,9 @@ export async function main(args: string[], log: (line: string) => void = console
     await migrate(url.toString());
     const pid = (await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
     const backendSeconds = () => {
-      let stat: string;
-      try {
-        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      } catch {
-        throw new Error(`cannot read the CPU of PostgreSQL backend ${pid}: bench:capture needs PostgreSQL on this machine (Linux /proc)`);
-      }
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return (Number(f[11]) + Number(f[12])) / 100;
+      const p = processStat(pid);
+      if (!p) throw new Error(`cannot read the CPU of PostgreSQL backend ${pid}: bench:capture needs PostgreSQL on this machine (Linux /proc)`);
+      return p.seconds;
     };
     backendSeconds();
     log(`capture cost: PostgreSQL backend CPU per event, batches of ${opts.batch}, ${opts.events.toLocaleString('en-US')} events per variant and round, ${opts.rounds} interleaved rounds (${name})`);

@@ -23,11 +23,20 @@ function readSafe(path: string): string | null {
   }
 }
 
+/** A process's command name and CPU seconds from /proc/<pid>/stat: its own, and its reaped children's; null if gone. */
+export function processStat(pid: number | string): { comm: string; seconds: number; childrenSeconds: number } | null {
+  const stat = readSafe(`/proc/${pid}/stat`);
+  if (!stat) return null;
+  const close = stat.lastIndexOf(')');
+  const f = stat.slice(close + 2).split(' '); // utime, stime, cutime, cstime: fields 14-17 of stat
+  return { comm: stat.slice(stat.indexOf('(') + 1, close), seconds: (Number(f[11]) + Number(f[12])) / TICK, childrenSeconds: (Number(f[13]) + Number(f[14])) / TICK };
+}
+
 /**
- * CPU of every process whose command name starts with `prefix`: its own (utime + stime) and that of its children it
- * has reaped (cutime + cstime). A PostgreSQL backend that exits between two snapshots moves its CPU from its own
- * counters into the postmaster's children counters, so the sum never drops (counting only live processes made a door
- * that closed its pool read negative).
+ * CPU of every process whose command name starts with `prefix`: its own and that of its children it has reaped. A
+ * PostgreSQL backend that exits between two snapshots moves its CPU from its own counters into the postmaster's
+ * children counters, so the sum never drops (counting only live processes made a door that closed its pool read
+ * negative).
  */
 function processSeconds(prefix: string): number | null {
   let dirs: string[];
@@ -36,18 +45,12 @@ function processSeconds(prefix: string): number | null {
   } catch {
     return null;
   }
-  let ticks = 0;
+  let seconds = 0;
   for (const pid of dirs) {
-    const stat = readSafe(`/proc/${pid}/stat`);
-    if (!stat) continue;
-    const close = stat.lastIndexOf(')');
-    const comm = stat.slice(stat.indexOf('(') + 1, close);
-    if (!comm.startsWith(prefix)) continue;
-    const fields = stat.slice(close + 2).split(' ');
-    // utime, stime, cutime, cstime: fields 14-17 of stat
-    ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    const p = processStat(pid);
+    if (p?.comm.startsWith(prefix)) seconds += p.seconds + p.childrenSeconds;
   }
-  return ticks / TICK;
+  return seconds;
 }
 
 function machineBusySeconds(): number | null {

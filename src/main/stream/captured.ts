@@ -1,4 +1,4 @@
-import { userContextJson, type StoredEvent } from '../../shared/event.js';
+import { toUserContextMessage, type StoredEvent } from '../../shared/event.js';
 
 export interface CapturedEvent {
   /** The event exactly as this process sent it to PostgreSQL in the capture statement (the stream entry). */
@@ -52,9 +52,7 @@ export class CapturedEvents {
     }
     // Two strings, not the event's objects: what waits here for the relay survives young-generation collections, and
     // strings are the cheapest thing for V8 to copy and the least memory to hold.
-    const { message, params } = event.content;
-    const context = userContextJson(event, typeof message === 'string' ? message : null, params === undefined ? null : JSON.stringify(params));
-    this.entries.set(id, { json, context, at: now });
+    this.entries.set(id, { json, context: JSON.stringify(toUserContextMessage(event)), at: now });
     this.stats.remembered++;
   }
 

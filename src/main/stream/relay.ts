@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { storedEventJson, userContextJson, type StoredEvent } from '../../shared/event.js';
-import type { CapturedEvent, CapturedEvents } from './captured.js';
+import type { CapturedEvents } from './captured.js';
 import { streamKeys, type StreamKeys } from './keys.js';
 import { joinUtf8 } from '../utf8-join.js';
 
@@ -90,9 +90,6 @@ type EventRow = { wanted: string } & (EventText | { [K in keyof EventText]: null
 
 /** The stream entry and the seed's user_context message of an event read from PostgreSQL (PUBLISH_SCRIPT's order). */
 const fromText = (e: EventText) => [storedEventJson(e, e.content), userContextJson(e, e.message, e.params)];
-
-/** The same for an event ingest handed over in memory: the JSON it sent to PostgreSQL and its message. */
-const fromMemory = ({ json, context }: CapturedEvent) => [json, context];
 
 export interface RelayOptions {
   keyPrefix?: string;
@@ -206,7 +203,7 @@ export class OutboxRelay {
       ids += row.event_ids.length;
       for (const id of row.event_ids) {
         const e = captured.take(id);
-        if (e) found.set(id, fromMemory(e));
+        if (e) found.set(id, [e.json, e.context]);
         else missing.push(id);
       }
     }
