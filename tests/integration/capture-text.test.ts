@@ -67,14 +67,14 @@ describe('capture stores exactly what was sent', () => {
     expect(outboxIds.filter((id) => id.startsWith('0193c000-0000-7000-8000-0000000000b')).sort()).toEqual([ev(1, 0).id, ev(2, 0).id, ev(3, 0).id]);
   });
 
-  it('a conversation whose first events name two users belongs to the one PostgreSQL orders first, as before', async () => {
+  it('a conversation whose first events name two users belongs to the user of the earliest event (docs/schema.md)', async () => {
     const conv = '0193c000-0000-7000-8000-000000000003';
     const base = { conversation_id: conv, event_type: 'message' as const, content: { message: 'x' } };
     await storeEvents(db.pool, [
       { ...base, user_id: 'zed', timestamp: '2026-05-03T08:00:00Z' },
       { ...base, user_id: 'amy', timestamp: '2026-05-03T08:00:05Z' },
     ]);
-    expect((await db.pool.query('SELECT user_id, started_at FROM conversations WHERE id = $1', [conv])).rows[0]).toEqual({ user_id: 'amy', started_at: '2026-05-03T08:00:00.000Z' });
+    expect((await db.pool.query('SELECT user_id, started_at FROM conversations WHERE id = $1', [conv])).rows[0]).toEqual({ user_id: 'zed', started_at: '2026-05-03T08:00:00.000Z' });
   });
 
   it('upper-case ids are stored and reported in PostgreSQL form', async () => {

@@ -63,7 +63,9 @@ export function validateEvents(inputs: unknown[]): EventInput[] {
 // once as jsonb into typed records (json_to_recordset re-parsed each content object, ~30 % slower; one `->>` per
 // field cost ~0.7 µs per event more). Timestamps travel as UTC ISO strings with their Z, which a TIMESTAMP column
 // ignores. The conversation rows are created first in the same statement (the events reference them; the
-// foreign-key check runs at the end of the statement and sees them). The statement trigger on conversation_events
+// foreign-key check runs at the end of the statement and sees them), each for the user of its earliest event in the
+// batch, (timestamp, id) order: a conversation belongs to the user who started it (docs/schema.md; the trigger moves
+// it should an earlier event of another user arrive later, migrations/1764288000007). The statement trigger on conversation_events
 // then updates the conversation, the user's profile and the outbox (migrations/1764288000002_capture-pipeline.sql,
 // 1764288000005, 1764288000006). An id already stored is skipped by NOT EXISTS, not ON CONFLICT: the speculative
 // insertion ON CONFLICT needs for every row cost ~1 µs per event more; the batch holds each id once (storeEvents), and
@@ -74,8 +76,8 @@ const INSERT_BATCH = `
       event_type text, content jsonb, tool_name text, success boolean, credits_consumed int)
   ), new_conversations AS (
     INSERT INTO conversations (id, user_id, started_at)
-    SELECT conversation_id, MIN(user_id), MIN(timestamp) FROM x
-    GROUP BY conversation_id ORDER BY conversation_id
+    SELECT DISTINCT ON (conversation_id) conversation_id, user_id, timestamp FROM x
+    ORDER BY conversation_id, timestamp, id
     ON CONFLICT (id) DO NOTHING
   )
   INSERT INTO conversation_events (id, conversation_id, user_id, timestamp, event_type, content, tool_name, success, credits_consumed)

@@ -1,0 +1,238 @@
+-- A conversation belongs to the user who started it: the user of its earliest event, by (timestamp, id) (docs/schema.md,
+-- "Who owns a conversation"), whichever door the events came through. Before, the library and HTTP created the row for
+-- the alphabetically smallest user id of the conversation's first batch, a platform's own INSERT kept whatever user it
+-- wrote, and first_intent was the first user message of anyone in the conversation: a participant's words sat in the
+-- owner's row (and, through it, in the owner's profile), where forgetting the participant did not reach them.
+--   * uis_owner_first_intent(conversation, owner): the owner's first user message, one definition for the trigger,
+--     this migration's backfill and `uis forget` (which takes it again after deleting a participant's events).
+--   * The capture trigger moves a conversation to the user of an earlier event it stores, and takes first_intent only
+--     from the owner's messages.
+--   * Existing conversations are given the owner the rule names, their counts in total_conversations follow, and
+--     first_intent is taken again where the conversation holds another user's events. (The down migration restores
+--     006's function; it does not move conversations back.)
+
+-- Up Migration
+CREATE FUNCTION uis_owner_first_intent(conversation UUID, owner TEXT) RETURNS TEXT LANGUAGE sql STABLE AS $$
+    SELECT e.content->>'message' FROM conversation_events e
+    WHERE e.conversation_id = conversation AND e.user_id = owner AND e.event_type = 'message'
+      AND COALESCE(e.content->>'role', 'user') = 'user' AND e.content->>'message' IS NOT NULL
+    ORDER BY e.timestamp, e.id LIMIT 1
+$$;
+
+-- 1764288000006's function with the owner rule added (the step after the lock, and first_intent).
+CREATE OR REPLACE FUNCTION uis_on_events_inserted() RETURNS trigger LANGUAGE plpgsql
+SET enable_hashjoin = off SET enable_mergejoin = off AS $$
+BEGIN
+    -- Lock the touched conversations in id order so outbox order equals commit order within a conversation.
+    -- NO KEY UPDATE, not UPDATE: the foreign-key check already holds KEY SHARE on these rows, and two batches
+    -- upgrading KEY SHARE to UPDATE on the same conversation would deadlock each other.
+    PERFORM 1 FROM conversations c
+    WHERE c.id IN (SELECT DISTINCT conversation_id FROM new_rows)
+    ORDER BY c.id FOR NO KEY UPDATE;
+
+    -- The owner (docs/schema.md, "Who owns a conversation"): the user of its earliest event, (timestamp, id) order.
+    -- The conversation row's user_id is whoever created it (capture.ts: the batch's earliest event; a platform's own
+    -- INSERT: whatever it wrote), so it changes here when this batch holds an event earlier than every stored one
+    -- and that event's user is another: a direct-SQL row written for the wrong user, or an earlier event arriving
+    -- late. Usually the batch's earliest event is the owner's and nothing is probed. Read after the lock above, so a
+    -- batch of the same conversation committed meanwhile is seen. The conversation moves between the two users'
+    -- total_conversations, and its first_intent is taken again from the new owner's messages.
+    WITH firsts AS (
+        SELECT DISTINCT ON (conversation_id) conversation_id, user_id, timestamp, id
+        FROM new_rows ORDER BY conversation_id, timestamp, id
+    ), moved AS (
+        SELECT c.id, c.user_id AS old_owner, f.user_id AS new_owner, f.timestamp AS started_at
+        FROM firsts f JOIN conversations c ON c.id = f.conversation_id
+        WHERE c.user_id IS DISTINCT FROM f.user_id
+          AND NOT EXISTS (SELECT 1 FROM conversation_events e
+                          WHERE e.conversation_id = f.conversation_id AND e.timestamp <= f.timestamp
+                            AND (e.timestamp < f.timestamp OR e.id < f.id))
+    ), owned AS (
+        UPDATE conversations c SET user_id = m.new_owner, first_intent = uis_owner_first_intent(m.id, m.new_owner)
+        FROM moved m WHERE c.id = m.id
+    ), lost AS (
+        UPDATE user_profiles p SET total_conversations = GREATEST(COALESCE(p.total_conversations, 0) - l.n, 0)
+        FROM (SELECT old_owner, COUNT(*) AS n FROM moved GROUP BY old_owner) l WHERE p.user_id = l.old_owner
+    )
+    INSERT INTO user_profiles AS p (user_id, created_at, total_conversations, last_active_at)
+    SELECT new_owner, MIN(started_at), COUNT(*), MAX(started_at) FROM moved GROUP BY new_owner ORDER BY new_owner
+    ON CONFLICT (user_id) DO UPDATE SET
+        total_conversations = COALESCE(p.total_conversations, 0) + EXCLUDED.total_conversations,
+        created_at = LEAST(p.created_at, EXCLUDED.created_at),
+        last_active_at = GREATEST(p.last_active_at, EXCLUDED.last_active_at);
+
+    UPDATE conversations c SET
+        last_message_at = GREATEST(c.last_message_at, agg.last_at),
+        started_at = LEAST(c.started_at, agg.first_at),
+        message_count = COALESCE(c.message_count, 0) + agg.messages,
+        credits_used = COALESCE(c.credits_used, 0) + agg.credits,
+        -- The batch's counts added to the stored ones: `||` keeps the tools the batch did not use.
+        tools_used = CASE WHEN tc.tools IS NULL THEN c.tools_used
+                          WHEN c.tools_used IS NULL THEN tc.tools
+                          ELSE c.tools_used || (SELECT jsonb_object_agg(t.key, t.value::int + COALESCE((c.tools_used->>t.key)::int, 0))
+                                                FROM jsonb_each_text(tc.tools) t) END,
+        -- The owner's first user message: from this batch while the conversation has none; taken again from every
+        -- stored event when an owner message of this batch is not later than the last stored event (it arrived
+        -- late, and may be the earlier one). Another user's message never becomes the first_intent.
+        first_intent = CASE
+            WHEN array_position(agg.intent_users, c.user_id) IS NULL THEN c.first_intent
+            WHEN c.first_intent IS NULL THEN agg.intents[array_position(agg.intent_users, c.user_id)]
+            WHEN agg.intent_ats[array_position(agg.intent_users, c.user_id)] <= c.last_message_at
+                THEN uis_owner_first_intent(c.id, c.user_id)
+            ELSE c.first_intent END,
+        completion_status = COALESCE(agg.completion_status, c.completion_status)
+    FROM (
+        SELECT
+            e.conversation_id,
+            MIN(e.timestamp) AS first_at,
+            MAX(e.timestamp) AS last_at,
+            COUNT(*) FILTER (WHERE e.event_type = 'message') AS messages,
+            COALESCE(SUM(e.credits_consumed), 0) AS credits,
+            -- The user messages of the batch in order, with their users and times; the SET above picks the owner's.
+            ARRAY_AGG(e.content->>'message' ORDER BY e.timestamp, e.id) FILTER (WHERE e.event_type = 'message'
+                AND COALESCE(e.content->>'role', 'user') = 'user' AND e.content->>'message' IS NOT NULL) AS intents,
+            ARRAY_AGG(e.user_id ORDER BY e.timestamp, e.id) FILTER (WHERE e.event_type = 'message'
+                AND COALESCE(e.content->>'role', 'user') = 'user' AND e.content->>'message' IS NOT NULL) AS intent_users,
+            ARRAY_AGG(e.timestamp ORDER BY e.timestamp, e.id) FILTER (WHERE e.event_type = 'message'
+                AND COALESCE(e.content->>'role', 'user') = 'user' AND e.content->>'message' IS NOT NULL) AS intent_ats,
+            (ARRAY_AGG(e.content->>'completion_status' ORDER BY e.timestamp DESC, e.id DESC)
+                FILTER (WHERE e.event_type = 'completion' AND e.content->>'completion_status' IS NOT NULL))[1]
+                AS completion_status
+        FROM new_rows e
+        GROUP BY e.conversation_id
+    ) agg
+    -- Tool counts of each conversation in the batch, grouped once (not a subquery over the batch per conversation).
+    LEFT JOIN (
+        SELECT t.conversation_id, jsonb_object_agg(t.tool_name, t.n) AS tools
+        FROM (SELECT conversation_id, tool_name, COUNT(*) AS n FROM new_rows
+              WHERE event_type = 'tool_call' AND tool_name IS NOT NULL GROUP BY conversation_id, tool_name) t
+        GROUP BY t.conversation_id
+    ) tc ON tc.conversation_id = agg.conversation_id
+    WHERE c.id = agg.conversation_id;
+
+    INSERT INTO user_profiles AS p (user_id, created_at, total_messages, total_credits_used, last_active_at)
+    SELECT user_id, MIN(timestamp), COUNT(*) FILTER (WHERE event_type = 'message'),
+           COALESCE(SUM(credits_consumed), 0), MAX(timestamp)
+    FROM new_rows GROUP BY user_id ORDER BY user_id
+    ON CONFLICT (user_id) DO UPDATE SET
+        total_messages = COALESCE(p.total_messages, 0) + EXCLUDED.total_messages,
+        total_credits_used = COALESCE(p.total_credits_used, 0) + EXCLUDED.total_credits_used,
+        last_active_at = GREATEST(p.last_active_at, EXCLUDED.last_active_at),
+        created_at = COALESCE(p.created_at, EXCLUDED.created_at);
+
+    -- Ids in event-time order, one outbox row per statement. A batch of up to 1,000 (every batch of the HTTP API and
+    -- the library) is one array_agg over one sort; a larger statement (a platform's COPY of a million rows) is cut
+    -- into rows of 1,000, the seq default drawn after the ORDER BY so seqs follow that order too.
+    IF (SELECT count(*) FROM new_rows) <= 1000 THEN
+        INSERT INTO uis_outbox (event_ids) SELECT array_agg(id ORDER BY timestamp, id) FROM new_rows HAVING count(*) > 0;
+    ELSE
+        INSERT INTO uis_outbox (event_ids)
+        SELECT array_agg(id ORDER BY n) FROM (
+            SELECT id, row_number() OVER (ORDER BY timestamp, id) - 1 AS n FROM new_rows
+        ) r
+        GROUP BY n / 1000 ORDER BY n / 1000;
+    END IF;
+
+    PERFORM pg_notify('uis_outbox', '');
+    RETURN NULL;
+END $$;
+
+-- Existing conversations: the owner the rule names (those without events keep theirs), then the counts and first_intent.
+CREATE TEMP TABLE uis_owner_moves ON COMMIT DROP AS
+SELECT c.id, c.user_id AS old_owner, f.user_id AS new_owner, c.started_at
+FROM conversations c
+CROSS JOIN LATERAL (SELECT e.user_id FROM conversation_events e WHERE e.conversation_id = c.id
+                    ORDER BY e.timestamp, e.id LIMIT 1) f
+WHERE f.user_id IS DISTINCT FROM c.user_id;
+
+UPDATE conversations c SET user_id = m.new_owner FROM uis_owner_moves m WHERE c.id = m.id;
+
+UPDATE user_profiles p SET total_conversations = GREATEST(COALESCE(p.total_conversations, 0) - l.n, 0)
+FROM (SELECT old_owner, COUNT(*) AS n FROM uis_owner_moves GROUP BY old_owner) l WHERE p.user_id = l.old_owner;
+
+INSERT INTO user_profiles AS p (user_id, created_at, total_conversations, last_active_at)
+SELECT new_owner, MIN(started_at), COUNT(*), MAX(started_at) FROM uis_owner_moves GROUP BY new_owner ORDER BY new_owner
+ON CONFLICT (user_id) DO UPDATE SET total_conversations = COALESCE(p.total_conversations, 0) + EXCLUDED.total_conversations;
+
+UPDATE conversations c SET first_intent = uis_owner_first_intent(c.id, c.user_id)
+WHERE (c.id IN (SELECT id FROM uis_owner_moves)
+       OR EXISTS (SELECT 1 FROM conversation_events e WHERE e.conversation_id = c.id AND e.user_id <> c.user_id))
+  AND c.first_intent IS DISTINCT FROM uis_owner_first_intent(c.id, c.user_id);
+
+-- Down Migration
+-- 1764288000006's function, as it was.
+CREATE OR REPLACE FUNCTION uis_on_events_inserted() RETURNS trigger LANGUAGE plpgsql
+SET enable_hashjoin = off SET enable_mergejoin = off AS $$
+BEGIN
+    -- Lock the touched conversations in id order so outbox order equals commit order within a conversation.
+    -- NO KEY UPDATE, not UPDATE: the foreign-key check already holds KEY SHARE on these rows, and two batches
+    -- upgrading KEY SHARE to UPDATE on the same conversation would deadlock each other.
+    PERFORM 1 FROM conversations c
+    WHERE c.id IN (SELECT DISTINCT conversation_id FROM new_rows)
+    ORDER BY c.id FOR NO KEY UPDATE;
+
+    UPDATE conversations c SET
+        last_message_at = GREATEST(c.last_message_at, agg.last_at),
+        started_at = LEAST(c.started_at, agg.first_at),
+        message_count = COALESCE(c.message_count, 0) + agg.messages,
+        credits_used = COALESCE(c.credits_used, 0) + agg.credits,
+        -- The batch's counts added to the stored ones: `||` keeps the tools the batch did not use.
+        tools_used = CASE WHEN tc.tools IS NULL THEN c.tools_used
+                          WHEN c.tools_used IS NULL THEN tc.tools
+                          ELSE c.tools_used || (SELECT jsonb_object_agg(t.key, t.value::int + COALESCE((c.tools_used->>t.key)::int, 0))
+                                                FROM jsonb_each_text(tc.tools) t) END,
+        first_intent = COALESCE(c.first_intent, agg.first_intent),
+        completion_status = COALESCE(agg.completion_status, c.completion_status)
+    FROM (
+        SELECT
+            e.conversation_id,
+            MIN(e.timestamp) AS first_at,
+            MAX(e.timestamp) AS last_at,
+            COUNT(*) FILTER (WHERE e.event_type = 'message') AS messages,
+            COALESCE(SUM(e.credits_consumed), 0) AS credits,
+            (ARRAY_AGG(e.content->>'message' ORDER BY e.timestamp, e.id)
+                FILTER (WHERE e.event_type = 'message' AND COALESCE(e.content->>'role', 'user') = 'user'
+                        AND e.content->>'message' IS NOT NULL))[1] AS first_intent,
+            (ARRAY_AGG(e.content->>'completion_status' ORDER BY e.timestamp DESC, e.id DESC)
+                FILTER (WHERE e.event_type = 'completion' AND e.content->>'completion_status' IS NOT NULL))[1]
+                AS completion_status
+        FROM new_rows e
+        GROUP BY e.conversation_id
+    ) agg
+    -- Tool counts of each conversation in the batch, grouped once (not a subquery over the batch per conversation).
+    LEFT JOIN (
+        SELECT t.conversation_id, jsonb_object_agg(t.tool_name, t.n) AS tools
+        FROM (SELECT conversation_id, tool_name, COUNT(*) AS n FROM new_rows
+              WHERE event_type = 'tool_call' AND tool_name IS NOT NULL GROUP BY conversation_id, tool_name) t
+        GROUP BY t.conversation_id
+    ) tc ON tc.conversation_id = agg.conversation_id
+    WHERE c.id = agg.conversation_id;
+
+    INSERT INTO user_profiles AS p (user_id, created_at, total_messages, total_credits_used, last_active_at)
+    SELECT user_id, MIN(timestamp), COUNT(*) FILTER (WHERE event_type = 'message'),
+           COALESCE(SUM(credits_consumed), 0), MAX(timestamp)
+    FROM new_rows GROUP BY user_id ORDER BY user_id
+    ON CONFLICT (user_id) DO UPDATE SET
+        total_messages = COALESCE(p.total_messages, 0) + EXCLUDED.total_messages,
+        total_credits_used = COALESCE(p.total_credits_used, 0) + EXCLUDED.total_credits_used,
+        last_active_at = GREATEST(p.last_active_at, EXCLUDED.last_active_at),
+        created_at = COALESCE(p.created_at, EXCLUDED.created_at);
+
+    -- Ids in event-time order, one outbox row per statement. A batch of up to 1,000 (every batch of the HTTP API and
+    -- the library) is one array_agg over one sort; a larger statement (a platform's COPY of a million rows) is cut
+    -- into rows of 1,000, the seq default drawn after the ORDER BY so seqs follow that order too.
+    IF (SELECT count(*) FROM new_rows) <= 1000 THEN
+        INSERT INTO uis_outbox (event_ids) SELECT array_agg(id ORDER BY timestamp, id) FROM new_rows HAVING count(*) > 0;
+    ELSE
+        INSERT INTO uis_outbox (event_ids)
+        SELECT array_agg(id ORDER BY n) FROM (
+            SELECT id, row_number() OVER (ORDER BY timestamp, id) - 1 AS n FROM new_rows
+        ) r
+        GROUP BY n / 1000 ORDER BY n / 1000;
+    END IF;
+
+    PERFORM pg_notify('uis_outbox', '');
+    RETURN NULL;
+END $$;
+
+DROP FUNCTION IF EXISTS uis_owner_first_intent(UUID, TEXT);
