@@ -49,7 +49,8 @@ describe('uis tail', () => {
     };
     // Resuming from 0-0 reads the stream from its start: what is published while the CLI boots is not missed.
     const r = await tail(['--from', '0-0', '--user', 'u1', '--tool', 'video_gen', '--limit', '2'], env, publish);
-    expect(r.stderr).toBe('');
+    // It says what it reads and waits on before the first event arrives.
+    expect(r.stderr.trim()).toBe(`Tailing stream ${stream} on ${new URL(REDIS_URL).host} (after id 0-0); filters user=u1 tool=video_gen. Waiting for events; Ctrl-C stops.`);
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n').filter(Boolean)).toEqual([
       '10:00:02.000  u1            tool_call   video_gen   ok     12cr',

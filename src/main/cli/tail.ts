@@ -4,6 +4,7 @@ import { EVENT_TYPES } from '../../shared/event.js';
 import { formatLiveLine, matchesLive, type LiveFilter } from '../../shared/live.js';
 import { readEnv } from '../config.js';
 import { LiveService } from '../live/service.js';
+import { streamKeys } from '../stream/keys.js';
 import { createRedis } from '../stream/redis.js';
 import { parseOption } from './options.js';
 
@@ -25,6 +26,24 @@ const TailOptions = z
     demo: z.boolean().optional(),
   })
   .strict();
+
+/** Where the URL points, without its credentials. */
+function redisHost(url: string): string {
+  try {
+    return new URL(url).host || url;
+  } catch {
+    return 'Redis';
+  }
+}
+
+/** The first line on stderr: what the tail reads and waits on, so an empty screen is never a mystery. */
+function startLine(o: z.infer<typeof TailOptions>, filter: LiveFilter, redis: { host: string; stream: string } | null): string {
+  const source = redis ? `stream ${redis.stream} on ${redis.host}` : 'the demo simulator';
+  const from = !redis ? '' : o.from === 'now' ? ` (new entries${o.backlog ? `, after the last ${o.backlog}` : ''})` : ` (after id ${o.from})`;
+  const subs = [...(o.channel ?? []).map((c) => `channel ${c}`), ...(o.pattern ?? []).map((p) => `pattern ${p}`)];
+  const filters = Object.entries(filter).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${String(v)}`);
+  return `Tailing ${source}${from}${subs.length ? ` and ${subs.join(', ')}` : ''}${filters.length ? `; filters ${filters.join(' ')}` : ''}. Waiting for events; Ctrl-C stops.`;
+}
 
 export function registerTailCommand(program: Command): void {
   program
@@ -72,6 +91,7 @@ export function registerTailCommand(program: Command): void {
       live.start();
       for (const c of o.channel ?? []) await live.subscribe('channel', c);
       for (const p of o.pattern ?? []) await live.subscribe('pattern', p);
+      process.stderr.write(startLine(o, filter, useDemo ? null : { host: redisHost(env.REDIS_URL!), stream: streamKeys(env.UIS_REDIS_PREFIX).stream }) + '\n');
       process.once('SIGINT', done);
       process.once('SIGTERM', done);
       await finished;
