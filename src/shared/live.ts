@@ -106,7 +106,7 @@ export function formatLiveLine(item: LiveItem): string {
   const time = new Date(e ? Date.parse(e.timestamp) || item.receivedAt : item.receivedAt).toISOString().slice(11, 23);
   // A raw item is labelled by where it came from: its pub/sub channel, else its source (a stream entry that is not an event).
   if (!e) return `${time}  [${(item.channel ?? item.source).replace(CONTROL, ' ')}]  ${(item.raw ?? '').replace(CONTROL, ' ').replace(/\s+/g, ' ').slice(0, 200)}`;
-  const outcome = e.event_type === 'completion' ? (e.completion_status ?? '-') : e.success === true ? 'ok' : e.success === false ? 'FAIL' : '-';
+  const outcome = e.event_type === 'completion' ? (typeof e.content.completion_status === 'string' ? e.content.completion_status : '-') : e.success === true ? 'ok' : e.success === false ? 'FAIL' : '-';
   const text = typeof e.content.message === 'string' ? e.content.message : typeof e.content.error === 'string' ? e.content.error : '';
   const credits = e.credits_consumed ? `${e.credits_consumed}cr` : '';
   const clean = (s: string) => s.replace(CONTROL, ' ');

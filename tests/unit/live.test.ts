@@ -36,7 +36,7 @@ describe('live filters', () => {
     expect(entryToItem('2-0', ['foo', 'bar'], 5)).toMatchObject({ event: null, raw: 'foo bar', userId: null });
     expect(formatLiveLine(item(ev({})))).toBe('10:00:00.000  u1            tool_call   video_gen   ok     10cr');
     // A completion shows its status; a stream entry that is not an event is labelled as the stream's, not pub/sub's.
-    expect(formatLiveLine(item(ev({ event_type: 'completion', tool_name: null, success: null, credits_consumed: 0, completion_status: 'blocked_by_credits' })))).toMatch(/completion\s+blocked_by_credits$/);
+    expect(formatLiveLine(item(ev({ event_type: 'completion', tool_name: null, success: null, credits_consumed: 0, content: { completion_status: 'blocked_by_credits' } })))).toMatch(/completion\s+blocked_by_credits$/);
     expect(formatLiveLine(item(null, { raw: 'foo bar' }))).toContain('[stream]  foo bar');
     expect(formatLiveLine(item(null, { source: 'pubsub', channel: 'user_context', raw: 'x' }))).toContain('[user_context]  x');
     // A message carrying terminal escapes prints as plain text.

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { IsoDate, ReportFormat } from '../../shared/report.js';
@@ -63,7 +62,7 @@ export function registerReportCommand(program: Command): void {
           onProgress: (f, msg) => process.stderr.write(`[${String(Math.round(f * 100)).padStart(3)}%] ${msg}\n`),
         });
         for (const w of result.warnings) process.stderr.write(`note: ${w}\n`);
-        console.log(`${result.format.toUpperCase()} report for ${result.period.since} – ${result.period.until} (workspace ${source.workspace}) written to ${path.relative(process.cwd(), result.path) || result.path} (${result.bytes} bytes)`);
+        console.log(`${result.format.toUpperCase()} report for ${result.period.since} – ${result.period.until} (workspace ${source.workspace}) written to ${result.path} (${result.bytes} bytes)`);
       } catch (err) {
         if (controller.signal.aborted) {
           process.stderr.write('Export cancelled; no file was written.\n');
