@@ -1,14 +1,38 @@
+import { useEffect, useRef } from 'react';
 import { useRpc } from '../api/hooks.js';
 import { label } from '../format.js';
 import { addDays } from '../../../shared/metric-definitions.js';
 import type { Filters } from '../../../shared/metrics.js';
+import { useRoute } from '../router.js';
 import { useFilters } from '../state/filters.js';
 import { useWorkspace } from '../state/workspace.js';
 
 function MultiSelect({ name, options, selected, onChange, render = label }: { name: string; options: string[]; selected: string[] | undefined; onChange(v: string[]): void; render?: (v: string) => string }) {
   const chosen = selected ?? [];
+  const ref = useRef<HTMLDetailsElement>(null);
+  const route = useRoute();
+  // A menu closes like any menu: on Escape, on a click outside it, and when the page changes.
+  useEffect(() => {
+    const onPointer = (e: PointerEvent) => {
+      if (ref.current?.open && !ref.current.contains(e.target as Node)) ref.current.open = false;
+    };
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape' || !ref.current?.open) return;
+      ref.current.open = false;
+      ref.current.querySelector('summary')?.focus();
+    };
+    document.addEventListener('pointerdown', onPointer);
+    document.addEventListener('keydown', onKey);
+    return () => {
+      document.removeEventListener('pointerdown', onPointer);
+      document.removeEventListener('keydown', onKey);
+    };
+  }, []);
+  useEffect(() => {
+    if (ref.current) ref.current.open = false;
+  }, [route.page]);
   return (
-    <details className="multi" data-testid={`filter-${name.toLowerCase().replace(/\s+/g, '-')}`}>
+    <details ref={ref} className="multi" data-testid={`filter-${name.toLowerCase().replace(/\s+/g, '-')}`}>
       <summary className={`btn ${chosen.length ? 'active' : ''}`}>
         {name}
         {chosen.length > 0 && <span className="count">{chosen.length}</span>}
