@@ -103,7 +103,10 @@ test.describe('Live page', () => {
     await page.getByRole('button', { name: 'Subscribe' }).click();
     await expect(page.locator('.live-chip')).toContainText('user_context');
     await redisCli('PUBLISH', `${prefix}user_context`, JSON.stringify({ userId: 'carol', event: 'new_interaction', data: { message: 'make me a logo', toolCalls: [] } }));
-    await expect(page.locator('[data-testid="live-row"]', { hasText: 'make me a logo' })).toContainText('carol');
+    const logo = page.locator('[data-testid="live-row"]', { hasText: 'make me a logo' });
+    await expect(logo).toContainText('carol');
+    // The channel's badge shows its whole name (it was cut off in a narrow column).
+    expect(await logo.locator('.live-type .badge').evaluate((b) => b.scrollWidth <= b.clientWidth && b.getBoundingClientRect().right <= b.parentElement!.getBoundingClientRect().right + 0.5)).toBe(true);
 
     // Filters: user, then type.
     await page.getByLabel('Filter by user').fill('alice');

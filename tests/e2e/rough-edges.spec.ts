@@ -24,4 +24,9 @@ test.describe('workbench rough edges', () => {
     await go(page, 'usage');
     await expect(menu).toBeHidden();
   });
+
+  test('the live feed has column headers', async ({ page, workbench }) => {
+    await openWorkbench(page, workbench, 'live');
+    await expect(page.getByTestId('live-head').getByRole('columnheader')).toHaveText(['Time (UTC)', 'User', 'Type / channel', 'Tool', 'Outcome', 'Credits', 'Message']);
+  });
 });

@@ -3,6 +3,8 @@ import { useEffect, useLayoutEffect, useRef } from 'react';
 import type { LiveItem } from '../../../../shared/live.js';
 
 const ROW_HEIGHT = 30;
+/** The feed's columns, in the order every row lays them out (live.css's grid). */
+const LIVE_COLUMNS = ['Time (UTC)', 'User', 'Type / channel', 'Tool', 'Outcome', 'Credits', 'Message'];
 
 function time(item: LiveItem): string {
   const t = item.event ? Date.parse(item.event.timestamp) || item.receivedAt : item.receivedAt;
@@ -86,38 +88,45 @@ export function LiveList({
   }, [onFollowChange]);
 
   return (
-    <div ref={scrollRef} className="live-scroll" data-testid="live-list" tabIndex={0} aria-label="Live events">
-      {items.length === 0 && (
-        <div className="live-empty" data-testid="live-empty">
-          {empty}
+    <div className="live-frame">
+      <div className="live-row live-head" role="row" data-testid="live-head">
+        {LIVE_COLUMNS.map((c) => (
+          <span key={c} role="columnheader">{c}</span>
+        ))}
+      </div>
+      <div ref={scrollRef} className="live-scroll" data-testid="live-list" tabIndex={0} aria-label="Live events">
+        {items.length === 0 && (
+          <div className="live-empty" data-testid="live-empty">
+            {empty}
+          </div>
+        )}
+        <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+          {virtualizer.getVirtualItems().map((v) => {
+            const item = items[v.index];
+            const e = item.event;
+            const o = outcome(item);
+            return (
+              <div
+                key={item.key}
+                className={`live-row${item.userId ? ' clickable' : ''}`}
+                data-testid="live-row"
+                data-key={item.key}
+                data-event-id={e?.id}
+                style={{ transform: `translateY(${v.start}px)`, height: ROW_HEIGHT }}
+                onClick={() => item.userId && onOpenUser(item.userId)}
+                title={item.userId ? `Open ${item.userId}` : undefined}
+              >
+                <span className="live-time">{time(item)}</span>
+                <span className="live-user">{item.userId ?? '—'}</span>
+                <span className="live-type">{e ? e.event_type.replace('_', ' ') : <span className="badge accent" title={item.channel ?? item.source}>{item.channel ?? item.source}</span>}</span>
+                <span className="live-tool">{e?.tool_name ?? ''}</span>
+                <span className="live-outcome">{o && <span className={`badge ${o.cls}`}>{o.label}</span>}</span>
+                <span className="live-credits">{e?.credits_consumed ? `${e.credits_consumed} cr` : ''}</span>
+                <span className="live-text">{text(item)}</span>
+              </div>
+            );
+          })}
         </div>
-      )}
-      <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-        {virtualizer.getVirtualItems().map((v) => {
-          const item = items[v.index];
-          const e = item.event;
-          const o = outcome(item);
-          return (
-            <div
-              key={item.key}
-              className={`live-row${item.userId ? ' clickable' : ''}`}
-              data-testid="live-row"
-              data-key={item.key}
-              data-event-id={e?.id}
-              style={{ transform: `translateY(${v.start}px)`, height: ROW_HEIGHT }}
-              onClick={() => item.userId && onOpenUser(item.userId)}
-              title={item.userId ? `Open ${item.userId}` : undefined}
-            >
-              <span className="live-time">{time(item)}</span>
-              <span className="live-user">{item.userId ?? '—'}</span>
-              <span className="live-type">{e ? e.event_type.replace('_', ' ') : <span className="badge accent">{item.channel ?? item.source}</span>}</span>
-              <span className="live-tool">{e?.tool_name ?? ''}</span>
-              <span className="live-outcome">{o && <span className={`badge ${o.cls}`}>{o.label}</span>}</span>
-              <span className="live-credits">{e?.credits_consumed ? `${e.credits_consumed} cr` : ''}</span>
-              <span className="live-text">{text(item)}</span>
-            </div>
-          );
-        })}
       </div>
     </div>
   );
