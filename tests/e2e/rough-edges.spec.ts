@@ -30,3 +30,26 @@ test.describe('workbench rough edges', () => {
     await expect(page.getByTestId('live-head').getByRole('columnheader')).toHaveText(['Time (UTC)', 'User', 'Type / channel', 'Tool', 'Outcome', 'Credits', 'Message']);
   });
 });
+
+test('a one-day range still draws its single point', async ({ page, workbench }) => {
+  const last = workbench.engine.filterOptions().lastDay!;
+  await openWorkbench(page, workbench, 'credits');
+  await dashboardReady(page);
+  await page.getByRole('textbox', { name: 'From' }).fill(last);
+  await page.getByRole('textbox', { name: 'To' }).fill(last);
+  await dashboardReady(page);
+  const chart = page.getByRole('img', { name: 'Credits used per day' }).locator('canvas');
+  await expect(chart).toBeVisible();
+  // The series colour (#f59e0b) must appear in the plot (above the legend, whose swatch has it too): a lone value
+  // without a point drew nothing there.
+  await expect
+    .poll(() =>
+      chart.evaluate((c: HTMLCanvasElement) => {
+        const d = c.getContext('2d')!.getImageData(0, 0, c.width, Math.floor(c.height * 0.7)).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - 245) < 12 && Math.abs(d[i + 1] - 158) < 12 && Math.abs(d[i + 2] - 11) < 12 && d[i + 3] > 200) n++;
+        return n;
+      }),
+    )
+    .toBeGreaterThan(10);
+});

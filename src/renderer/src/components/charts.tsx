@@ -74,8 +74,10 @@ function toData(labels: string[], series: Series[], kind: 'line' | 'bar'): Chart
         fill: s.fill ?? false,
         tension: 0.25,
         cubicInterpolationMode: 'monotone' as const,
-        pointRadius: 0,
+        // Lines hide their points, except a lone value (a one-day range): with no neighbour there is no line to draw.
+        pointRadius: kind === 'line' && s.data.filter((v) => v !== null && v !== undefined).length === 1 ? 4 : 0,
         pointHoverRadius: 4,
+        pointBackgroundColor: color,
         borderWidth: kind === 'line' ? 2 : 0,
         borderRadius: kind === 'bar' ? 4 : 0,
         maxBarThickness: 28,
@@ -90,9 +92,11 @@ export function LineChart({ labels, series, percent, height = 260, label }: { la
   const y2 = series.find((s) => s.axis === 'y2');
   // With two axes, each is titled by its series so nobody reads signups on the active-users scale.
   const options = useBaseOptions({ percent, y2: !!y2, titles: y2 ? [series.find((s) => s.axis !== 'y2')?.label ?? '', y2.label] : undefined });
+  // One day on the axis: centre it instead of pinning its point to the left edge.
+  const lineOptions = useMemo(() => (labels.length === 1 ? { ...options, scales: { ...options.scales, x: { ...options.scales?.x, offset: true } } } : options), [options, labels.length]);
   return (
     <div className="chart-box" style={{ height }} role="img" aria-label={label}>
-      <Line data={toData(labels, series, 'line') as ChartData<'line'>} options={options as ChartOptions<'line'>} />
+      <Line data={toData(labels, series, 'line') as ChartData<'line'>} options={lineOptions as ChartOptions<'line'>} />
     </div>
   );
 }
