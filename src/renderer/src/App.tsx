@@ -4,6 +4,7 @@ import { OfflineBanner, TopBar } from './components/TopBar.js';
 import { EmptyState, Loading } from './components/ui.js';
 import { pages } from './pages.js';
 import { hrefTo, navigate, parseRoute, useRoute } from './router.js';
+import { THEME_PREFERENCES, setThemePreference, themePreference, useColorScheme, type ThemePreference } from './theme.js';
 
 function isTyping(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
@@ -32,6 +33,25 @@ function usePageShortcuts() {
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, []);
+}
+
+const THEME_LABELS: Record<ThemePreference, string> = { system: 'System', light: 'Light', dark: 'Dark' };
+
+/** System / Light / Dark, at the foot of the sidebar; the choice is kept across restarts. */
+function ThemeSwitch() {
+  useColorScheme(); // re-renders on every change, from here or from the OS
+  const current = themePreference();
+  return (
+    <div className="sidebar-foot">
+      <div className="seg theme-switch" role="radiogroup" aria-label="Theme">
+        {THEME_PREFERENCES.map((p) => (
+          <button key={p} role="radio" aria-checked={p === current} className={`seg-btn ${p === current ? 'on' : ''}`} onClick={() => setThemePreference(p)}>
+            {THEME_LABELS[p]}
+          </button>
+        ))}
+      </div>
+    </div>
+  );
 }
 
 export function App() {
@@ -72,6 +92,7 @@ export function App() {
               ))}
           </div>
         ))}
+        <ThemeSwitch />
       </nav>
       <main className="content" id="main">
         <TopBar showFilters={!!page?.filters} />
