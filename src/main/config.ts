@@ -11,6 +11,7 @@ const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).optional(),
   HOST: z.string().optional(),
   UIS_DATA_DIR: z.string().optional(),
+  UIS_WEB_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   UIS_REDIS_PREFIX: z.string().default(''),
   UIS_STREAM_MAXLEN: z.coerce.number().int().min(0).default(1_000_000),
   UIS_CAPTURE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),

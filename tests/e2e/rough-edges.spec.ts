@@ -78,3 +78,12 @@ test('the theme switch: system follows the OS, light and dark are kept across a 
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
   expect(await background()).toBe(light);
 });
+
+test('the bare address reopens the workbench once a link with the token was opened (a bookmark keeps working)', async ({ page, workbench }) => {
+  await openWorkbench(page, workbench);
+  await dashboardReady(page);
+  const again = await page.context().newPage();
+  await again.goto(`${workbench.origin}/#/retention`);
+  await expect(again.getByTestId('tile-day1-value')).toBeVisible();
+  await again.close();
+});

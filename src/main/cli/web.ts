@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
@@ -11,7 +11,8 @@ import { newestMtime, startWebServer, type RunningWebServer } from '../server/we
 import { parseOption } from './options.js';
 
 const WebOptions = z.object({
-  port: z.coerce.number().int().min(0).max(65535).default(0),
+  port: z.coerce.number().int().min(0).max(65535).optional(),
+  newToken: z.boolean().optional(),
   host: z.string().default('127.0.0.1'),
   openBrowser: z.enum(['yes', 'no']).default('yes'),
   build: z.enum(['auto', 'always', 'never']).default('auto'),
@@ -83,6 +84,43 @@ export async function startWebWorkbench(opts: {
   }
 }
 
+/**
+ * What `uis web` keeps between runs (<data dir>/web.json, mode 0600): its port and token, so the printed address and a
+ * bookmark of it keep working across restarts.
+ */
+const WebState = z.object({ port: z.number().int().min(1).max(65535), token: z.string().min(16) });
+type WebState = z.infer<typeof WebState>;
+
+function readWebState(file: string): WebState | null {
+  try {
+    const r = WebState.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    return r.success ? r.data : null;
+  } catch {
+    return null; // first run, or a damaged file: start afresh
+  }
+}
+
+/** `uis web` with a stable address: --port, else UIS_WEB_PORT, else the last run's port (a free one if it is taken). */
+async function startRemembered(opts: z.infer<typeof WebOptions>, log: (l: string) => void): Promise<WebWorkbench> {
+  const env = readEnv();
+  const dir = dataDir(env);
+  const file = path.join(dir, 'web.json');
+  const saved = readWebState(file);
+  const token = !opts.newToken && saved ? saved.token : randomBytes(24).toString('base64url');
+  const asked = opts.port ?? env.UIS_WEB_PORT;
+  const start = (port: number) => startWebWorkbench({ port, host: opts.host, build: opts.build, dataDir: dir, token, log });
+  let workbench: WebWorkbench;
+  try {
+    workbench = await start(asked ?? saved?.port ?? 0);
+  } catch (err) {
+    if (asked !== undefined || !saved || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    log(`Port ${saved.port} (the last run's) is taken; using a free one.`);
+    workbench = await start(0);
+  }
+  writeFileSync(file, JSON.stringify({ port: Number(new URL(workbench.server.origin).port), token } satisfies WebState), { mode: 0o600 });
+  return workbench;
+}
+
 function openBrowser(url: string): void {
   const cmd = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
   const child = spawn(cmd, [url], { stdio: 'ignore', detached: true });
@@ -94,13 +132,14 @@ export function registerWebCommand(program: Command): void {
   program
     .command('web')
     .description('serve the workbench on http://127.0.0.1:<port> (same UI as the desktop app; demo data when nothing is configured)')
-    .option('--port <port>', 'port to listen on (default: a free port)')
+    .option('--port <port>', 'port to listen on (default: UIS_WEB_PORT, else the last run\'s port, else a free one)')
+    .option('--new-token', 'replace the remembered access token (links and bookmarks with the old one stop working)')
     .option('--host <host>', 'address to bind (default 127.0.0.1)')
     .option('--open-browser <yes|no>', 'open the system browser (default yes)')
     .option('--build <auto|always|never>', 'rebuild the renderer bundle (default auto: when sources are newer)')
-    .action(async (raw: Record<string, string | undefined>) => {
+    .action(async (raw: Record<string, string | boolean | undefined>) => {
       const opts = parseOption(WebOptions, raw);
-      const workbench = await startWebWorkbench(opts);
+      const workbench = await startRemembered(opts, (l) => process.stderr.write(l + '\n'));
       console.log(`Workbench: ${workbench.server.url}`);
       if (opts.openBrowser === 'yes' && (process.platform !== 'linux' || process.env.DISPLAY || process.env.WAYLAND_DISPLAY)) {
         openBrowser(workbench.server.url);

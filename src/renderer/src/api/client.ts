@@ -34,19 +34,20 @@ const TOKEN_KEY = 'uis.token';
 export const OFFLINE_EVENT = 'uis:offline';
 
 /**
- * Web mode: the token arrives in the URL fragment (#token=… or #/page&token=…), is kept for this tab only and removed
- * from the address bar, leaving the route.
+ * Web mode: the token arrives in the URL fragment (#token=… or #/page&token=…), is kept for this origin (uis web keeps
+ * its port and token across runs, so a bookmark of the bare address reopens the workbench) and removed from the address
+ * bar, leaving the route.
  */
 function takeToken(): string {
   const match = /(?:^#|&)token=([^&]+)/.exec(window.location.hash);
   if (match) {
     const token = decodeURIComponent(match[1]);
-    sessionStorage.setItem(TOKEN_KEY, token);
+    localStorage.setItem(TOKEN_KEY, token);
     const route = window.location.hash.replace(/(^#|&)token=[^&]*/, '').replace(/^#/, '');
     history.replaceState(null, '', window.location.pathname + window.location.search + '#' + (route || '/overview'));
     return token;
   }
-  return sessionStorage.getItem(TOKEN_KEY) ?? '';
+  return localStorage.getItem(TOKEN_KEY) ?? '';
 }
 
 function ipcTransport(bridge: UisBridge): Transport {
