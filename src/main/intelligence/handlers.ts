@@ -67,7 +67,10 @@ export const intelligenceHandlers: HandlersFor<typeof intelligenceChannels> = {
   },
   'intelligence.ask': async ({ question }, ctx) => {
     const { workspace } = await activeWorkspace(ctx);
-    return ask({ snapshotPath: workspace.snapshotPath, question, llm: llmConfig() });
+    const llm = llmConfig();
+    // A job: the page follows it on jobs.update and can cancel it (jobs.cancel kills the statement's process).
+    const jobId = ctx.jobs.start('ask', ({ signal, progress }) => ask({ snapshotPath: workspace.snapshotPath, question, llm, signal, progress: (m) => progress(null, m) }));
+    return { jobId };
   },
   'intelligence.sent': async ({ limit }, ctx) => {
     const { snapshot } = await activeWorkspace(ctx);
