@@ -40,7 +40,7 @@ export function formatAsk(result: AskResult): string {
   const lines = [result.answer, ''];
   if (!result.verified) lines.push(`warning: ${result.unsupportedNumbers.length ? `numbers not found in the query results: ${result.unsupportedNumbers.join(', ')}` : 'no query succeeded'}`, '');
   result.queries.forEach((q, i) => {
-    lines.push(`-- query ${i + 1}${q.error ? ` (refused: ${q.error})` : ''}`, q.sql);
+    lines.push(`-- query ${i + 1}${q.timedOut ? ` (${q.error})` : q.error ? ` (refused: ${q.error})` : ''}`, q.sql);
     if (!q.error) {
       lines.push(q.columns.join('\t'));
       for (const row of q.rows.slice(0, 20)) lines.push(row.map((v) => (v === null ? '' : String(v))).join('\t'));
