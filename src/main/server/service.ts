@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { ConfigError, dataDir, type Env } from '../config.js';
-import { createCore } from '../core/index.js';
+import { createCore, type Core } from '../core/index.js';
 import { createPool, redactConnectionString } from '../db/pg.js';
 import { checkDigestConfig, startDigestService } from '../digest/service.js';
 import { ProfileBuilder } from '../profiles/builder.js';
@@ -22,6 +22,8 @@ export interface RunningService {
   /** Events HTTP ingest handed to the relay in memory. */
   captured: CapturedEvents;
   builder: ProfileBuilder;
+  /** The workbench's handlers (served on /rpc). */
+  core: Core;
   close(): Promise<void>;
 }
 
@@ -63,6 +65,7 @@ export async function startService(env: Env, opts: { port?: number; host?: strin
     relay,
     captured,
     builder,
+    core,
     async close() {
       await digest?.stop();
       await app.close();
