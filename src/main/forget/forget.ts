@@ -97,13 +97,15 @@ const DELETE_EVENTS = `
          (SELECT count(*)::int FROM fixed) AS fixed`;
 
 // Other owners' conversations without the user's events: every aggregate the capture trigger keeps, taken again from
-// the events left (first_intent: the owner's first message, uis_owner_first_intent). Their change_seq moves, so a
-// snapshot sync pulls them again.
+// the events left (first_intent: the owner's first message, uis_owner_first_intent); what Intelligence wrote back from
+// an analysis of the whole conversation, the user's messages included (use case, blocker, satisfaction), is cleared
+// until it runs again. Their change_seq moves, so a snapshot sync pulls them again.
 const RECOMPUTE_SHARED = `
   UPDATE conversations c SET
     started_at = COALESCE(a.first_at, c.started_at), last_message_at = a.last_at, message_count = a.messages,
     credits_used = a.credits, tools_used = a.tools, completion_status = COALESCE(a.completion_status, c.completion_status),
-    first_intent = uis_owner_first_intent(c.id, c.user_id)
+    first_intent = uis_owner_first_intent(c.id, c.user_id),
+    extracted_use_case = NULL, blocker_reason = NULL, user_satisfaction_signal = NULL
   FROM (
     SELECT s.id, MIN(e.timestamp) AS first_at, MAX(e.timestamp) AS last_at,
       COUNT(e.id) FILTER (WHERE e.event_type = 'message')::int AS messages, COALESCE(SUM(e.credits_consumed), 0)::int AS credits,
