@@ -570,6 +570,8 @@ export class SnapshotWriter {
       const conversations = db
         .prepare('SELECT id FROM conversations WHERE user_id = @u UNION SELECT DISTINCT conversation_id FROM events WHERE user_id = @u AND conversation_id IS NOT NULL')
         .pluck();
+      const ownerOf = db.prepare('SELECT user_id FROM conversations WHERE id = ?').pluck();
+      const dropConversation = db.prepare('DELETE FROM conversations WHERE id = ?');
       for (const id of userIds) {
         this.touchedUsers.add(id);
         const doomed = events.all({ u: id }) as FlatEvent[];
@@ -580,9 +582,9 @@ export class SnapshotWriter {
           this.touchedUsers.add(e.user_id);
         }
         for (const cid of touched) {
-          const c = this.s.conversation.get(cid) as (ConversationContribution & { user_id?: string }) | undefined;
+          const c = this.s.conversation.get(cid) as ConversationContribution | undefined;
           deltas.addConversation(c, -1);
-          const owner = db.prepare('SELECT user_id FROM conversations WHERE id = ?').pluck().get(cid) as string | undefined;
+          const owner = ownerOf.get(cid) as string | undefined;
           if (owner) this.touchedUsers.add(owner);
         }
         this.flush(deltas);
@@ -592,8 +594,7 @@ export class SnapshotWriter {
         db.prepare('DELETE FROM agg_tool_day WHERE user_id = ?').run(id);
         db.prepare('DELETE FROM agg_failure WHERE user_id = ?').run(id);
         db.prepare(`DELETE FROM events WHERE ${USER_EVENTS}`).run({ u: id });
-        const drop = db.prepare('DELETE FROM conversations WHERE id = ?');
-        for (const cid of touched) drop.run(cid);
+        for (const cid of touched) dropConversation.run(cid);
         removed += db.prepare('DELETE FROM users WHERE user_id = ?').run(id).changes;
       }
     })();
