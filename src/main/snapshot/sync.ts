@@ -193,11 +193,16 @@ export async function syncFromPostgres(snapshot: Snapshot, pgUrl: string, opts: 
       resumeCheckpoints();
       await snapshot.checkpointing;
     }
-    if (forgetsApplied) {
-      // No trace of the forgotten rows in the file's free pages nor in its WAL (forget/snapshot.ts).
+    if (forgetsApplied || snapshot.getMeta('scrub_pending') === '1') {
+      // No trace of the forgotten rows in the file's free pages nor in its WAL (forget/snapshot.ts). A reader that
+      // kept the WAL from being truncated: the next sync tries again.
       resumeCheckpoints();
       await snapshot.checkpointing;
-      scrubSnapshotFile(snapshot);
+      snapshot.setMeta('scrub_pending', '1');
+      if (scrubSnapshotFile(snapshot)) {
+        snapshot.setMeta('scrub_pending', '0');
+        scrubSnapshotFile(snapshot); // the WAL empty again after that one page
+      }
     }
     const done: SyncResult = { ...result, durationMs: Date.now() - started, full: since === 0, lastSyncAt };
     progress('done', result.users + result.conversations + result.events, null);
