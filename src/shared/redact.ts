@@ -68,7 +68,7 @@ const REFERENCE_BEFORE =
 
 /** Words that say a number is a version, release or build, so "1.2.3.4" is not an IPv4 address. */
 const VERSION_BEFORE =
-  /(?:\b(?:v|ver|version\w*|versi[óo]n|versão|versione|versie|release\w*|rel|build|firmware|fw|sdk|api|app|updat\w*|upgrad\w*|patch\w*|bump\w*|downgrad\w*|instal\w*|chrome|firefox|safari|android|ios|node|python|java|kernel|chapter|chapitre|kapitel|cap[íi]tulo|capitolo|section|secci[óo]n|sezione|§|mise à jour|aktualisier\w*|aggiorn\w*|atualiz\w*|actualiz\w*|actualic\w*|bijgewerkt|geüpdatet)\b|バージョン)(?:[\s:=#-]+[\p{L}]{1,5}){0,2}[\s:=#-]*v?$/iu;
+  /(?:\b(?:v|ver|version\p{L}*|versi[óo]n|versão|versione|versie|release\p{L}*|rel|build|firmware|fw|sdk|api|app|updat\p{L}*|upgrad\p{L}*|patch\p{L}*|bump\p{L}*|downgrad\p{L}*|instal\p{L}*|chrome|firefox|safari|android|ios|node|python|java|kernel|chapter|chapitre|kapitel|cap[íi]tulo|capitolo|section|secci[óo]n|sezione|§|mise à jour|aktualisier\p{L}*|aggiorn\p{L}*|atualiz\p{L}*|actualiz\p{L}*|actualic\p{L}*|bijgewerkt|geüpdatet)(?![\p{L}\p{N}])|バージョン)(?:[\s:=#-]+[\p{L}]{1,5}){0,2}[\s:=#-]*v?$/iu;
 
 const CARD_WORDS = /\b(?:card|cc|visa|mastercard|master card|amex|american express|discover|diners|jcb|maestro|carte|karte|kreditkarte|tarjeta|cartão|cartao|carta|kaart|creditcard|カード)\b/i;
 
@@ -80,6 +80,8 @@ function before(text: string, start: number, n = 40): string {
 // Secrets
 
 const SECRET_REGEXES = SECRET_RULES.map((r) => ({ ...r, regex: new RegExp(r.pattern, `g${r.flags ?? ''}`) }));
+/** Every rule's keywords in one scan: the rules whose keyword is in the text run, the others cost nothing. */
+const SECRET_KEYWORDS = new RegExp([...new Set(SECRET_RULES.flatMap((r) => r.keywords))].sort((x, y) => y.length - x.length).map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
 
 /**
  * A labelled secret: the label stays, the value goes. Separators ":" and "=" take any value; "is"/"est"/"ist"… take a
@@ -94,8 +96,8 @@ const LABELLED_SOFT = new RegExp(
   String.raw`(?<![\w-])${SECRET_LABEL}\s+(?:is|was|est|ist|es|è|é|is now|is still|now)\s+(?:"([^"\n]{3,200})"|'([^'\n]{3,200})'|([^\s"',;]{4,200}))`,
   'gi',
 );
-/** Substrings of which one must be in the (lower-cased) text for the labelled-value rules to run. */
-const LABEL_HINTS = ['pass', 'pwd', 'pw', 'secret', 'token', 'key', 'mdp', 'mot de passe', 'kennwort', 'contrase', 'clave', 'senha', 'wachtwoord', 'パスワード', '暗証', 'pin'];
+/** A label followed by a separator somewhere in the text: without one, the labelled-value rules do not run. */
+const LABEL_SCAN = new RegExp(String.raw`${SECRET_LABEL}["'\]]?\s*(?:[:=：]|is|was|est|ist|es|è|é|now)`, 'i');
 const BEARER = /\b(?:bearer|authorization:\s*(?:bearer|token|basic))\s+([A-Za-z0-9._~+/=-]{16,})/gi;
 const PLACEHOLDER_VALUE = /^(?:\*+|x{3,}|\.{3,}|…|<[^>]*>|\$\{?\w+\}?|%\w+%|\{\{.*\}\}|\[[A-Z_]+\]|null|none|nil|undefined|true|false|required|optional|string|example|changeme|redacted|hidden|secret|password|\w*_here|your[\w-]*)$/i;
 
@@ -140,8 +142,9 @@ function highEntropy(token: string): boolean {
 const TOKEN = /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/=_-]{20,}(?![A-Za-z0-9+/=_-])/g;
 
 function findSecrets(text: string, lower: string, add: (s: number, e: number, k: RedactionKind) => void): void {
+  const present = new Set(lower.match(SECRET_KEYWORDS));
   for (const rule of SECRET_REGEXES) {
-    if (!rule.keywords.some((k) => lower.includes(k))) continue;
+    if (!rule.keywords.some((k) => present.has(k))) continue;
     rule.regex.lastIndex = 0;
     for (const m of text.matchAll(rule.regex)) add(m.index, m.index + m[0].length, 'API_KEY');
   }
@@ -158,7 +161,7 @@ function findSecrets(text: string, lower: string, add: (s: number, e: number, k:
       add(start, start + value.length, 'API_KEY');
     }
   };
-  if (LABEL_HINTS.some((h) => lower.includes(h))) {
+  if (LABEL_SCAN.test(text)) {
     labelled(LABELLED_STRICT, false);
     labelled(LABELLED_SOFT, true);
   }
@@ -242,9 +245,9 @@ export function cardValid(raw: string): boolean {
   return false;
 }
 
-function findCards(text: string, add: (s: number, e: number, k: RedactionKind) => void): void {
+function findCards(text: string, add: (s: number, e: number, k: RedactionKind) => void, taken: (s: number, e: number) => boolean): void {
   for (const m of text.matchAll(CARD_CANDIDATE)) {
-    if (!cardValid(m[0])) continue;
+    if (taken(m.index, m.index + m[0].length) || !cardValid(m[0])) continue;
     const ctx = before(text, m.index, 40);
     if (REFERENCE_BEFORE.test(ctx) && !CARD_WORDS.test(ctx)) continue;
     add(m.index, m.index + m[0].length, 'CARD');
@@ -281,10 +284,11 @@ const ID_RULES: IdRule[] = [
   { minDigits: 9, pattern: /(?<![\d.-])\d{4}\.?\d{2}\.?\d{3}(?![\d])/g, valid: ok(stdnum.NL.bsn), context: /\b(?:bsn|burgerservicenummer|sofinummer)\b/i },
 ];
 
-function findNationalIds(text: string, digits: number, add: (s: number, e: number, k: RedactionKind) => void): void {
+function findNationalIds(text: string, digits: number, add: (s: number, e: number, k: RedactionKind) => void, taken: (s: number, e: number) => boolean): void {
   for (const rule of ID_RULES) {
     if (digits < rule.minDigits) continue;
     for (const m of text.matchAll(rule.pattern)) {
+      if (taken(m.index, m.index + m[0].length)) continue;
       if (rule.context && !rule.context.test(before(text, m.index, 40))) continue;
       if (!rule.context && REFERENCE_BEFORE.test(before(text, m.index, 30)) && !/\b(?:ssn|social|nino|national insurance|cpf|aadhaar|pan|dni|nie|nir|sécu|codice fiscale)\b/i.test(before(text, m.index, 40))) continue;
       if (rule.valid(m[0])) add(m.index, m.index + m[0].length, 'NATIONAL_ID');
@@ -302,7 +306,7 @@ function findNationalIds(text: string, digits: number, add: (s: number, e: numbe
 export const PHONE_REGIONS: readonly CountryCode[] = ['US', 'GB', 'FR', 'DE', 'ES', 'IT', 'NL', 'BR', 'IN', 'JP', 'PT', 'BE', 'CH', 'AT', 'AU', 'MX', 'CA', 'IE'];
 
 /** A run of digits with the separators phone numbers are written with, optionally after + or (. */
-const PHONE_CANDIDATE = /(?<![\w+.,/-])(?:\+|\b00)?\(?\+?\d[\d\s().\/‐–-]{5,22}\d(?:\s*(?:ext\.?|x|#)\s*\d{1,5})?(?![\w]|[.,/-]\d)/g;
+const PHONE_CANDIDATE = /(?<![\w+.,/-])(?:\+|\b00)?\(?\+?\d[\d\s()./‐–-]{5,22}\d(?:\s*(?:ext\.?|x|#)\s*\d{1,5})?(?![\w]|[.,/-]\d)/g;
 
 const DATE_LIKE = /^(?:\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}\s?-\s?\d{4}|\d{1,2}[./-]\d{4}|\d{1,2}\.\d{1,2}\.\d{2,4}\s+\d{1,2}[.:]\d{2})(?:\s+\d{1,2}[:.]\d{2}(?::\d{2})?)?$/;
 
@@ -326,34 +330,24 @@ function findPhones(text: string, add: (s: number, e: number, k: RedactionKind) 
     // Dates and times are not numbers someone dials.
     if (DATE_LIKE.test(raw.trim())) continue;
     // Plain digit runs of 8 or fewer digits with no separator are counts, codes and amounts.
-    if (!/[\s().+\/‐–-]/.test(raw) && digits < 9) continue;
+    if (!/[\s().+/‐–-]/.test(raw) && digits < 9) continue;
     const international = /^(?:\+|00|\(\+)/.test(raw);
     // Short numbers (local numbers without an area code) are taken with a trunk prefix or a word that names a phone.
     if (!international && digits < 9 && !raw.startsWith('0') && !phoneWords) continue;
-    const regions = international ? [undefined] : PHONE_REGIONS.filter((r) => (raw.startsWith('0') ? TRUNK_ZERO.has(r) : !TRUNK_ZERO_ONLY.has(r)));
-    let found = false;
+    const body = raw.replace(/\s*(?:ext\.?|x|#)\s*\d{1,5}$/, '').trim();
     if (!international) {
-      // National format: libphonenumber's parser and its per-region validity ('max' metadata: number patterns, not
-      // only lengths), one region after the other; cheaper than a matcher per region.
-      const body = raw.replace(/\s*(?:ext\.?|x|#)\s*\d{1,5}$/, '');
+      // National format: libphonenumber's parser and its validity for each region in turn ('max' metadata: the number
+      // patterns of each type, not only lengths); a number starting with 0 is tried where 0 is the trunk prefix.
+      const regions = PHONE_REGIONS.filter((r) => (raw.startsWith('0') ? TRUNK_ZERO.has(r) : !TRUNK_ZERO_ONLY.has(r)));
       if (regions.some((region) => parsePhoneNumberFromString(body, region)?.isValid())) add(m.index, m.index + raw.length, 'PHONE');
       continue;
     }
-    for (const region of regions) {
-      const source = international ? raw.replace(/^\(?00/, '+') : raw;
-      // With "+" and a country code the writer says it is a phone: a possible length for that country is enough
-      // (fictional ranges such as the UK's 07700 900xxx are not "valid"); without, the number must be valid there.
-      const hits = findNumbers(source, region ? { defaultCountry: region, v2: true } : { v2: true, leniency: 'POSSIBLE' });
-      for (const hit of hits) {
-        const span = hit.endsAt - hit.startsAt;
-        // The number must be (nearly) the whole candidate, so a date or count beside it is not dragged in.
-        if (span < source.replace(/\s*(?:ext\.?|x|#)\s*\d{1,5}$/, '').trim().length - 2) continue;
-        add(m.index, m.index + raw.length, 'PHONE');
-        found = true;
-        break;
-      }
-      if (found) break;
-    }
+    // With "+" (or 00) and a country code the writer says it is a phone: findNumbers with a possible length for that
+    // country is enough (fictional ranges such as the UK's 07700 900xxx are not "valid"). The number must be (nearly)
+    // the whole candidate, so a date or a count beside it is not dragged in.
+    const source = body.replace(/^\(?00/, '+');
+    const hits = findNumbers(source, { v2: true, leniency: 'POSSIBLE' } as { v2: true });
+    if (hits.some((hit) => hit.endsAt - hit.startsAt >= source.length - 2)) add(m.index, m.index + raw.length, 'PHONE');
   }
 }
 
@@ -407,7 +401,7 @@ const ADDRESS_PATTERNS: Array<{ re: RegExp; guard?: RegExp; accept?: (m: string)
       String.raw`(?<![\p{L}])(?:Calle|C\/|Avda\.?|Avenida|Av\.|Paseo|Plaza|Pl\.|Carrer|Camino|Ronda|Travesía|Via|Viale|V\.le|Piazza|P\.zza|Corso|Largo|Vicolo|Piazzale|Strada|Rua|R\.|Travessa|Alameda|Praça|Rodovia|Estrada|Largo)\s+(?:(?:de|del|dels|de la|da|do|dos|das|di|della|dello|dei|delle|degli|la|el|l')\s*)?[\p{Lu}\d][\p{L}'’.-]*(?:\s+(?:de|del|da|do|dos|das|di|della|dei|delle|e|y|[\p{Lu}\d][\p{L}'’.-]*)){0,4},?\s*(?:n[º°o.]\s*)?\d{1,5}(?:\s?[A-Za-z](?![\p{L}]))?(?:\s*[,-]\s*(?:\d{1,2}º?(?!\d)\s?[A-Za-z]?|(?:piso|andar|apto|apt|sala|int|scala|interno|bloco|bl)\.?\s*\w{1,4}))*(?:\s+-\s+[\p{Lu}][\p{L}'’-]+(?:\s[\p{Lu}][\p{L}'’-]+)*)?(?:,\s*[\p{Lu}][\p{L}'’-]+(?:\s[\p{Lu}][\p{L}'’-]+)*\s*-\s*[A-Z]{2}\b)?(?:,?\s*(?:-\s*)?(?:\d{5}(?:-\d{3})?|CEP\s*\d{5}-?\d{3})(?:\s+[\p{Lu}][\p{L}'’-]+(?:\s[\p{Lu}][\p{L}'’-]+)*(?:\s*\(?[A-Z]{2}\)?)?)?)?`,
       'gu',
     ),
-    guard: /(?:Calle|C\/|Avda|Avenida|Av\.|Paseo|Plaza|Pl\.|Carrer|Camino|Ronda|Travesía|Via|V\.le|Piazza|P\.zza|Corso|Largo|Vicolo|Strada|Rua|R\.|Travessa|Alameda|Praça|Rodovia|Estrada)\s/,
+    guard: /(?:Calle|C\/|Avda|Avenida|Av\.|Paseo|Plaza|Pl\.|Carrer|Camino|Ronda|Travesía|Via|Viale|Piazzale|V\.le|Piazza|P\.zza|Corso|Largo|Vicolo|Strada|Rua|R\.|Travessa|Alameda|Praça|Rodovia|Estrada)\s/,
   },
   // German, Dutch, Swiss, Austrian: Hauptstraße 5; Friedrichstr. 123, 10117 Berlin; Keizersgracht 123, 1015 CJ Amsterdam.
   {
@@ -487,8 +481,8 @@ export function findRedactions(text: string): RedactionSpan[] {
   }
   if (digitCount >= 4) {
     findIbans(text, add);
-    findCards(text, add);
-    findNationalIds(text, digitCount, add);
+    findCards(text, add, taken);
+    findNationalIds(text, digitCount, add, taken);
     findPhones(text, add, taken);
   }
   if (digitCount > 0) findAddresses(text, add);
