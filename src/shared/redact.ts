@@ -300,10 +300,12 @@ function findNationalIds(text: string, digits: number, add: (s: number, e: numbe
 // Phones
 
 /**
- * Regions a number without a country code is tried in, in order: the locales the product is used in. A number with
- * "+" or "00" is checked against its own country whatever this list says.
+ * Regions a number without a country code is tried in: the locales of the product's users (Canada's numbers are
+ * checked under US, the North American plan). A number with "+" or "00" is checked against its own country whatever
+ * this list says. The 'max' metadata (libphonenumber-js/max, ~145 kB against ~80 kB for 'min') is what makes this
+ * list safe to widen: 'min' checks lengths only, so every 10-digit reference would be "valid" somewhere.
  */
-export const PHONE_REGIONS: readonly CountryCode[] = ['US', 'GB', 'FR', 'DE', 'ES', 'IT', 'NL', 'BR', 'IN', 'JP', 'PT', 'BE', 'CH', 'AT', 'AU', 'MX', 'CA', 'IE'];
+export const PHONE_REGIONS: readonly CountryCode[] = ['US', 'GB', 'FR', 'DE', 'ES', 'IT', 'NL', 'BR', 'IN', 'JP', 'PT', 'BE', 'CH', 'AT', 'AU', 'MX', 'IE'];
 
 /** A run of digits with the separators phone numbers are written with, optionally after + or (. */
 const PHONE_CANDIDATE = /(?<![\w+.,/-])(?:\+|\b00)?\(?\+?\d[\d\s()./‐–-]{5,22}\d(?:\s*(?:ext\.?|x|#)\s*\d{1,5})?(?![\w]|[.,/-]\d)/g;
@@ -336,6 +338,8 @@ function findPhones(text: string, add: (s: number, e: number, k: RedactionKind) 
     if (!international && digits < 9 && !raw.startsWith('0') && !phoneWords) continue;
     const body = raw.replace(/\s*(?:ext\.?|x|#)\s*\d{1,5}$/, '').trim();
     if (!international) {
+      // A national number has at most 11 digits, 13 with a trunk 0 (Austria, Germany): longer runs are references.
+      if (body.replace(/\D/g, '').length > (raw.startsWith('0') ? 13 : 11)) continue;
       // National format: libphonenumber's parser and its validity for each region in turn ('max' metadata: the number
       // patterns of each type, not only lengths); a number starting with 0 is tried where 0 is the trunk prefix.
       const regions = PHONE_REGIONS.filter((r) => (raw.startsWith('0') ? TRUNK_ZERO.has(r) : !TRUNK_ZERO_ONLY.has(r)));
