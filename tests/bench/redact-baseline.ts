@@ -3,22 +3,7 @@
  * (nine regular expressions, Luhn and mod-97 checks), frozen here so each run scores it on the same corpus and times
  * it on the same text. Not used by the product.
  */
-import type { RedactionKind } from '../../src/shared/redact.ts';
-
-function luhnValid(digits: string): boolean {
-  let sum = 0;
-  let double = false;
-  for (let i = digits.length - 1; i >= 0; i--) {
-    let d = digits.charCodeAt(i) - 48;
-    if (double) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    double = !double;
-  }
-  return sum % 10 === 0;
-}
+import { luhnValid, type RedactionKind } from '../../src/shared/redact.ts';
 
 function ibanValid(raw: string): boolean {
   const iban = raw.replace(/\s+/g, '').toUpperCase();
