@@ -18,7 +18,7 @@
  */
 import creditCardType from 'credit-card-type';
 import { electronicFormatIBAN, isValidIBAN } from 'ibantools';
-import { findNumbers, parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { Metadata, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { CountryCode } from 'libphonenumber-js/max';
 import { isValid as isUkPostcode } from 'postcode';
 import { stdnum } from 'stdnum';
@@ -316,6 +316,14 @@ const DATE_LIKE = /^(?:\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{
  * whose national numbers always are (so a number without the 0 is not theirs). */
 const TRUNK_ZERO = new Set<CountryCode>(['GB', 'FR', 'DE', 'IT', 'NL', 'BR', 'IN', 'JP', 'BE', 'CH', 'AT', 'AU', 'IE', 'MX']);
 const TRUNK_ZERO_ONLY = new Set<CountryCode>(['GB', 'FR', 'DE', 'NL', 'JP', 'BE', 'CH', 'AT', 'AU', 'IE']);
+/** Lengths of national significant numbers per region, from the same metadata: regions that cannot fit are skipped. */
+const NATIONAL_LENGTHS = new Map<CountryCode, Set<number>>(
+  PHONE_REGIONS.map((r) => {
+    const metadata = new Metadata();
+    metadata.selectNumberingPlan(r);
+    return [r, new Set(metadata.numberingPlan?.possibleLengths() ?? [])];
+  }),
+);
 const PHONE_WORDS = /(?:\b(?:phone|ph|tel|tele|telephone|call|ring|text|sms|mobile|mob|cell|cellphone|landline|fax|whatsapp|whats|zap|wa|contact|téléphone|tél|portable|appelle[rz]?|fixe|telefon|handy|festnetz|anrufen|teléfono|móvil|movil|llámame|fijo|telefono|cellulare|chiamami|fisso|telefoon|mobiel|bel|celular|ligue|liga|fixo)\b|電話|携帯|連絡)/i;
 
 function findPhones(text: string, add: (s: number, e: number, k: RedactionKind) => void, taken: (s: number, e: number) => boolean): void {
@@ -342,16 +350,18 @@ function findPhones(text: string, add: (s: number, e: number, k: RedactionKind) 
       if (body.replace(/\D/g, '').length > (raw.startsWith('0') ? 13 : 11)) continue;
       // National format: libphonenumber's parser and its validity for each region in turn ('max' metadata: the number
       // patterns of each type, not only lengths); a number starting with 0 is tried where 0 is the trunk prefix.
-      const regions = PHONE_REGIONS.filter((r) => (raw.startsWith('0') ? TRUNK_ZERO.has(r) : !TRUNK_ZERO_ONLY.has(r)));
+      // Regions whose numbers can have this many digits, with or without a one-digit prefix (trunk 0, NANP 1).
+      const n = body.replace(/\D/g, '').length;
+      const regions = PHONE_REGIONS.filter(
+        (r) => (raw.startsWith('0') ? TRUNK_ZERO.has(r) : !TRUNK_ZERO_ONLY.has(r)) && (NATIONAL_LENGTHS.get(r)!.has(n) || NATIONAL_LENGTHS.get(r)!.has(n - 1)),
+      );
       if (regions.some((region) => parsePhoneNumberFromString(body, region)?.isValid())) add(m.index, m.index + raw.length, 'PHONE');
       continue;
     }
-    // With "+" (or 00) and a country code the writer says it is a phone: findNumbers with a possible length for that
-    // country is enough (fictional ranges such as the UK's 07700 900xxx are not "valid"). The number must be (nearly)
-    // the whole candidate, so a date or a count beside it is not dragged in.
-    const source = body.replace(/^\(?00/, '+');
-    const hits = findNumbers(source, { v2: true, leniency: 'POSSIBLE' } as { v2: true });
-    if (hits.some((hit) => hit.endsAt - hit.startsAt >= source.length - 2)) add(m.index, m.index + raw.length, 'PHONE');
+    // With "+" (or 00) and a country code the writer says it is a phone: a possible length for that country is enough
+    // (fictional ranges such as the UK's 07700 900xxx are possible, not "valid"). The whole candidate is parsed, so a
+    // date or a count beside the number is not dragged in.
+    if (parsePhoneNumberFromString(body.replace(/^\(?00/, '+').replace(/^\(\+/, '+'))?.isPossible()) add(m.index, m.index + raw.length, 'PHONE');
   }
 }
 
