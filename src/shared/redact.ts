@@ -370,8 +370,10 @@ function findPhones(text: string, add: (s: number, e: number, k: RedactionKind) 
 
 const DIRECTION = String.raw`(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\.?`;
 const US_SUFFIX =
-  'Street|St|Avenue|Ave|Av|Road|Rd|Approach|Parade|Rise|Vale|Circus|Wynd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Way|Court|Ct|Place|Pl|Terrace|Ter|Square|Sq|Parkway|Pkwy|Highway|Hwy|Circle|Cir|Trail|Trl|Loop|Alley|Aly|Crescent|Cres|Close|Row|Mews|Gardens|Gdns|Grove|Walk|Path|Plaza|Plz|Pike|Turnpike|Expressway|Expy|Freeway|Fwy|Crossing|Xing|Point|Pt|Run|Pass|Ridge|Heights|Hts|Hill|Green|Park|Cove|Commons|Bypass|Causeway|Wharf|Quay|Embankment|Broadway|Bowery';
-/** Suffixes that are also everyday words are taken only when the street name before them is capitalised. */
+  'Street|St|Avenue|Ave|Av|Road|Rd|Approach|Parade|Rise|Vale|Circus|Wynd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Way|Court|Ct|Place|Pl|Terrace|Ter|Square|Sq|Parkway|Pkwy|Highway|Hwy|Circle|Cir|Trail|Trl|Loop|Alley|Aly|Crescent|Cres|Close|Row|Mews|Gardens|Gdns|Grove|Walk|Path|Plaza|Plz|Pike|Turnpike|Expressway|Expy|Freeway|Fwy|Crossing|Xing|Bypass|Causeway|Wharf|Quay|Embankment|Broadway|Bowery';
+/** Suffixes that are also everyday words are taken only when the street name before them is capitalised; words that
+ * end street names but also common phrases after a count ("2 Matcha Green", "5 Free Pass": Park, Green, Hill, Point,
+ * Run, Pass, Ridge, Heights, Cove, Commons, Path) are left out. */
 const LOWER_SUFFIX = 'street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|terrace|parkway|highway|crescent';
 const UNIT = String.raw`(?:,?\s*(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Fl|Room|Rm|#)\.?\s*#?[\dA-Z]{1,5}[A-Z]?)`;
 const UNIT_BEFORE = String.raw`(?:\b(?:Flat|Unit|Apartment|Apt|Suite|Studio)\s*\d{1,4}[A-Z]?,?\s+)?`;
@@ -380,7 +382,10 @@ const US_STATE =
 const CITY_TAIL = String.raw`(?:,\s*[A-Z][\p{L}'.-]+(?:\s[A-Z][\p{L}'.-]+){0,2}(?:,?\s*(?:${US_STATE})(?:\s+\d{5}(?:-\d{4})?)?|\s+\d{5}(?:-\d{4})?)?)?`;
 const STOP = /^(?:min|mins|km|kms|mi|miles?|hrs?|to|at|in|on|of|for|and|or|the|a|an|my|your|our|their|his|her|its|this|that|these|those|from|with|per|by|into|about|over|under|more|less|than|times?|minutes?|hours?|days?|weeks?|months?|years?|seconds?|files?|videos?|images?|clips?|credits?|people|users?|pages?|slides?|steps?|items?|tabs?|new|old|is|was|are)$/i;
 
-const ADDRESS_PATTERNS: Array<{ re: RegExp; guard?: RegExp; accept?: (m: string) => boolean }> = [
+const COUNT_BEFORE =
+  /\b(?:made|make|makes|making|bought|buy|buying|have|has|had|get|got|add|added|upload|uploaded|watched|watch|need|needs|needed|want|wants|create|created|generate|generated|render|rendered|export|exported|post|posted|sold|sell|of|the|for|about|only|just|all|top|last|first|next|another|over|under|than|with|these|those|my|our|your|their)\s+$/i;
+
+const ADDRESS_PATTERNS: Array<{ re: RegExp; guard?: RegExp; accept?: (m: string) => boolean; english?: boolean }> = [
   // English: 221B Baker Street, 500 W 5th St, 1600 Pennsylvania Avenue NW, 2500 Broadway, 12 MG Road.
   {
     re: new RegExp(
@@ -388,6 +393,7 @@ const ADDRESS_PATTERNS: Array<{ re: RegExp; guard?: RegExp; accept?: (m: string)
       'gu',
     ),
     guard: new RegExp(String.raw`\b(?:${US_SUFFIX})\b`),
+    english: true,
     // A street has a name: "3 Drive folders" is not an address, "2500 Broadway" is.
     accept: (m) => /(?:Broadway|Bowery)\b/.test(m) || new RegExp(String.raw`\d[A-Za-z]?,?\s+(?:${DIRECTION}\s+)?(?:\d{1,3}(?:st|nd|rd|th)|[A-Z][\p{L}'.-]*)\s+\S`, 'u').test(m),
   },
@@ -399,6 +405,7 @@ const ADDRESS_PATTERNS: Array<{ re: RegExp; guard?: RegExp; accept?: (m: string)
   {
     re: new RegExp(String.raw`(?<![\w.,/-])\d{1,5}[a-z]?\s+(?:(?:[nsew]\.?|north|south|east|west)\s+)?(?:(?:\d{1,3}(?:st|nd|rd|th)|[a-z][\p{L}'-]+)\s+){1,2}(?:${LOWER_SUFFIX})\b\.?(?:,\s*(?:apt|apartment|suite|unit|flat)\.?\s*#?\w{1,5})?`, 'gu'),
     guard: new RegExp(String.raw`\b(?:${LOWER_SUFFIX})\b`),
+    english: true,
     accept: (m) => !m.split(/\s+/).slice(1, -1).some((w) => STOP.test(w)),
   },
   // French: 12 rue de la Paix, 75002 Paris; 5 bis avenue Victor Hugo.
@@ -443,11 +450,13 @@ const UK_AREAS = new Set(
 const UK_POSTCODE = /(?<![A-Za-z0-9])[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}(?![A-Za-z0-9])/g;
 
 function findAddresses(text: string, add: (s: number, e: number, k: RedactionKind) => void): void {
-  for (const { re, guard, accept } of ADDRESS_PATTERNS) {
+  for (const { re, guard, accept, english } of ADDRESS_PATTERNS) {
     if (guard && !guard.test(text)) continue;
     for (const m of text.matchAll(re)) {
       const s = m[0].replace(/[\s,.-]+$/, '');
       if (accept && !accept(s)) continue;
+      // "we made 3 Short Walk videos": a count after a verb or a determiner, not a house number.
+      if (english && COUNT_BEFORE.test(before(text, m.index, 20))) continue;
       add(m.index, m.index + s.length, 'ADDRESS');
     }
   }

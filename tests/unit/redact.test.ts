@@ -74,6 +74,7 @@ describe('redaction: what the independent corpus wrongly redacted', () => {
     ['the meeting is on 2024-05-01 at 14:30, it costs $1,299.00'],
     ['commit 9fceb02d0ae598e95dc970b74767f19372d61af8 fixed it, id 3f2b9c1e-7a4d-4e8b-9c0f-12ab34cd56ef'],
     ['I have 3 Drive folders and it is a 20 min drive'],
+    ['we made 3 Short Walk videos and 2 Matcha Green Tea ads'],
   ])('keeps %s', (text) => {
     expect(redact(text).text).toBe(text);
   });
