@@ -101,6 +101,9 @@ const LABEL_SCAN = new RegExp(String.raw`${SECRET_LABEL}["'\]]?\s*(?:[:=：]|is|
 const BEARER = /\b(?:bearer|authorization:\s*(?:bearer|token|basic))\s+([A-Za-z0-9._~+/=-]{16,})/gi;
 const PLACEHOLDER_VALUE = /^(?:\*+|x{3,}|\.{3,}|…|<[^>]*>|\$\{?\w+\}?|%\w+%|\{\{.*\}\}|\[[A-Z_]+\]|null|none|nil|undefined|true|false|required|optional|string|example|changeme|redacted|hidden|secret|password|\w*_here|your[\w-]*)$/i;
 
+const FUNCTION_WORDS =
+  /^(?:the|a|an|is|it|its|i|you|we|they|he|she|my|your|our|not|no|yes|none|what|how|why|when|where|which|who|this|that|same|forgot|forget|lost|reset|expired|wrong|invalid|missing|please|le|la|les|un|une|der|die|das|ein|eine|el|los|las|il|lo|het|een|o|os|as|um|uma)$/i;
+
 function looksGenerated(v: string): boolean {
   return /\d/.test(v) || /[^\p{L}\p{N}]/u.test(v) || (/\p{Lu}/u.test(v.slice(1)) && /\p{Ll}/u.test(v));
 }
@@ -157,6 +160,8 @@ function findSecrets(text: string, lower: string, add: (s: number, e: number, k:
       const value = quoted ? raw : trimValue(raw);
       if (value.length < (soft ? 4 : 3) || PLACEHOLDER_VALUE.test(value)) continue;
       if (soft && !looksGenerated(value)) continue;
+      // "token: the next one", "password: forgot it": a sentence goes on, no value was given.
+      if (!quoted && FUNCTION_WORDS.test(value)) continue;
       const start = m.index + m[0].length - raw.length - (quoted ? 1 : 0);
       add(start, start + value.length, 'API_KEY');
     }

@@ -69,6 +69,7 @@ describe('redaction: what the independent corpus wrongly redacted', () => {
     ['my order number is 4539148803436467'],
     ['show me the token probabilities'],
     ['what are the password requirements?'],
+    ['token: the next one is cheaper, password: forgot it again'],
     ['rename it to final_export_video_v2_compressed_1080p_Final2.mp4'],
     ['IMG_20240501_143022.jpg is the file'],
     ['the meeting is on 2024-05-01 at 14:30, it costs $1,299.00'],
