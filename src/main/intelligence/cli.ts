@@ -174,7 +174,7 @@ export function registerIntelligenceCommand(program: Command): void {
     .option('--since <YYYY-MM-DD>', 'conversations started on or after this day (UTC)')
     .option('--until <YYYY-MM-DD>', 'conversations started on or before this day (UTC)')
     .option('--source <auto|local|llm>', 'analyzer: the LLM when configured (auto), or force one', 'auto')
-    .option('--no-redact', 'send text without redacting e-mails, phones, cards, IBANs, keys, IPs, addresses (not recommended)')
+    .option('--no-redact', 'send text without redacting e-mails, phones, cards, IBANs, national IDs, keys, IPs, addresses (not recommended)')
     .option('--write-back', 'also write use case, blocker and satisfaction back to PostgreSQL conversations (DATABASE_URL)')
     .option('--estimate', 'print the token and cost estimate only; send nothing')
     .option('--ask <question>', 'answer a question with read-only SQL on the snapshot (needs an LLM)')

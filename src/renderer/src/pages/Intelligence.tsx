@@ -194,7 +194,7 @@ export default function IntelligencePage() {
       <AskPanel llmConfigured={o.llmConfigured} />
 
       {showSent && (
-        <Card title="What was sent to the LLM" subtitle="Exactly what left this machine, after redaction (e-mails, phones, cards, IBANs, keys, IPs, addresses)">
+        <Card title="What was sent to the LLM" subtitle="Exactly what left this machine, after redaction (e-mails, phones, cards, IBANs, national IDs, keys, IPs, addresses)">
           {sent.loading && !sent.data && <Loading />}
           {sent.data && !sent.data.entries.length && <EmptyState title="Nothing has been sent" body={o.llmConfigured ? 'Run the analysis to send conversations.' : 'No LLM is configured: nothing leaves this machine.'} />}
           {sent.data?.entries.map((e, i) => (
