@@ -11,6 +11,7 @@ import { startWebServer, type RunningWebServer } from '../../src/main/server/web
 import { streamKeys } from '../../src/main/stream/keys.js';
 import { createRedis } from '../../src/main/stream/redis.js';
 import { OutboxRelay } from '../../src/main/stream/relay.js';
+import { forgetUser } from '../../src/main/forget/forget.js';
 import { contract } from '../../src/shared/api/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { OwnRedisServer, REDIS_URL, cleanupPrefix, freePort, testPrefix } from '../helpers/redis.js';
@@ -267,6 +268,33 @@ describe('in-flight marks after a database restore', () => {
     expect(await relay.drainOnce()).toBe(1);
     expect(relay.publishedCount).toBe(1);
     expect(await streamIds()).toEqual([first, second]);
+    expect(await redis.hlen(keys.inflight)).toBe(0);
+  });
+
+  it('a row published before a crash, then changed by forget, is still not published twice', async () => {
+    const conv = '0193a400-0000-7000-8000-00000000e002';
+    await db.pool.query(`INSERT INTO conversations (id, user_id, started_at) VALUES ($1, 'keeper', now())`, [conv]);
+    // One statement, one outbox row: the forgotten user's event first, then the keeper's.
+    const ids = (
+      await db.pool.query(
+        `INSERT INTO conversation_events (id, conversation_id, user_id, timestamp, event_type, content)
+         VALUES (gen_random_uuid(), $1, 'leaver', now() - interval '1 second', 'message', '{"message":"first"}'),
+                (gen_random_uuid(), $1, 'keeper', now(), 'message', '{"message":"second"}') RETURNING id, user_id`,
+        [conv],
+      )
+    ).rows as Array<{ id: string; user_id: string }>;
+    const keeper = ids.find((r) => r.user_id === 'keeper')!.id;
+    await db.pool.query('CREATE TRIGGER fail_outbox_delete BEFORE DELETE ON uis_outbox FOR EACH STATEMENT EXECUTE FUNCTION fail_outbox_delete()');
+    await expect(new OutboxRelay(db.pool, redis, { keyPrefix: prefix }).drainOnce()).rejects.toThrow('simulated relay crash');
+    await db.pool.query('DROP TRIGGER fail_outbox_delete ON uis_outbox');
+    expect((await streamIds()).filter((id) => id === keeper)).toHaveLength(1);
+
+    // Forget takes the leaver's id out of the waiting row (which now starts with the keeper's event).
+    await forgetUser(db.pool, 'leaver', { requestedBy: 'test', redis, keyPrefix: prefix });
+    const relay = new OutboxRelay(db.pool, redis, { keyPrefix: prefix });
+    expect(await relay.drainOnce()).toBe(1);
+    expect(relay.publishedCount).toBe(0);
+    expect((await streamIds()).filter((id) => id === keeper)).toHaveLength(1);
     expect(await redis.hlen(keys.inflight)).toBe(0);
   });
 

@@ -7,13 +7,13 @@ import { joinUtf8 } from '../utf8-join.js';
 
 // Publishes a batch in one atomic script. An outbox row (one capture statement's events) whose mark is already in the
 // in-flight hash was published by an earlier attempt whose DELETE in PostgreSQL did not happen, so it is skipped
-// (exactly once in the stream). A mark is the row's seq (field) and its first event id (value): a seq alone can repeat
-// (a database restored from a backup restarts the outbox sequence, and a mark left behind would then hide a new
-// event forever), an event id cannot, as it is the primary key of the event the row was written for. A field whose
-// value differs is a stale mark of another row: the row is published and the mark overwritten. The hash is read and
+// (exactly once in the stream). A mark is the row's seq (field) and the row's created_at in microseconds (value, see
+// ROW_MARK): a seq alone can repeat (a database restored from a backup restarts the outbox sequence, and a mark left
+// behind would then hide a new event forever); seq and the time of the transaction that wrote the row together do not,
+// and neither changes while the row waits (forget rewrites a row's event ids, never these). A field whose value
+// differs is a stale mark of another row: the row is published and the mark overwritten. The hash is read and
 // written once per batch (HMGET / HSET); the stream is trimmed once per batch. ARGV: maxlen, then per outbox row: its
-// seq, its first event id and its events packed in one string, each event as two lines (event json, user_context
-// json). JSON as written here never holds a raw newline (JSON.stringify and PostgreSQL's jsonb output escape it), so a
+// seq, its mark and its events packed in one string, each event as two lines (event json, user_context json). JSON as written here never holds a raw newline (JSON.stringify and PostgreSQL's jsonb output escape it), so a
 // newline separates them; one argument per row instead of two per event spares the client and the server thousands
 // of arguments per batch.
 const PUBLISH_SCRIPT = `
@@ -49,10 +49,13 @@ return published
 // Whole outbox rows in seq order, as many as hold about $1 events (the row that reaches $1 is the last one). In-flight
 // seqs are left out with NOT IN over a subquery: one hashed lookup per row, not a comparison with every in-flight seq.
 const OUTBOX_ROWS = `
-    SELECT seq, event_ids FROM (
-      SELECT seq, event_ids, sum(cardinality(event_ids)) OVER (ORDER BY seq) - cardinality(event_ids) AS before
-      FROM (SELECT seq, event_ids FROM uis_outbox WHERE seq NOT IN (SELECT unnest($2::bigint[])) ORDER BY seq LIMIT $1) f
+    SELECT seq, event_ids, created_at FROM (
+      SELECT seq, event_ids, created_at, sum(cardinality(event_ids)) OVER (ORDER BY seq) - cardinality(event_ids) AS before
+      FROM (SELECT seq, event_ids, created_at FROM uis_outbox WHERE seq NOT IN (SELECT unnest($2::bigint[])) ORDER BY seq LIMIT $1) f
     ) w WHERE before < $1`;
+
+// A row's mark (PUBLISH_SCRIPT): when the transaction that wrote it started, in microseconds since 1970, as text.
+const ROW_MARK = `(extract(epoch FROM o.created_at) * 1000000)::bigint::text`;
 
 // An event as published (StoredEvent: UTC ISO timestamp), read through the primary key with LATERAL + LIMIT 1 (which
 // the planner cannot flatten into a join), never by a hash join over a full scan of conversation_events (it chose
@@ -67,9 +70,9 @@ const EVENT_BY_ID = `
   ) e ON true`;
 
 // The outbox rows expanded into their events, in one round trip (no event of this batch was handed over in memory);
-// a row's first event id (its mark) comes with its first line only.
+// a row's mark comes with its first line only.
 const OUTBOX_BATCH = `
-  SELECT o.seq, CASE WHEN u.n = 1 THEN u.event_id END AS mark, e.*
+  SELECT o.seq, CASE WHEN u.n = 1 THEN ${ROW_MARK} END AS mark, e.*
   FROM (${OUTBOX_ROWS}) o
   CROSS JOIN LATERAL unnest(o.event_ids) WITH ORDINALITY AS u(event_id, n)
   ${EVENT_BY_ID}
@@ -83,7 +86,7 @@ const EVENTS_BY_ID = `
   ORDER BY u.n`;
 
 /**
- * A batch ready to publish: per outbox row, its seq, its mark (its first event id, see PUBLISH_SCRIPT) and its events'
+ * A batch ready to publish: per outbox row, its seq, its mark (ROW_MARK, see PUBLISH_SCRIPT) and its events'
  * stream entries (forgotten events left out).
  */
 interface Batch {
@@ -203,8 +206,11 @@ export class OutboxRelay {
     if (!captured?.size) return this.readWithEvents(inFlight);
     // The ids as one string each row (splitting it costs far less than parsing a uuid[] literal).
     const outbox = (
-      await this.pool.query<{ seq: number; ids: string }>(`SELECT seq, array_to_string(event_ids, ',') AS ids FROM (${OUTBOX_ROWS}) o ORDER BY seq`, [this.batchSize, inFlight])
-    ).rows.map((r) => ({ seq: r.seq, event_ids: r.ids === '' ? [] : r.ids.split(',') }));
+      await this.pool.query<{ seq: number; ids: string; mark: string }>(
+        `SELECT seq, array_to_string(event_ids, ',') AS ids, ${ROW_MARK} AS mark FROM (${OUTBOX_ROWS}) o ORDER BY seq`,
+        [this.batchSize, inFlight],
+      )
+    ).rows.map((r) => ({ seq: r.seq, mark: r.mark, event_ids: r.ids === '' ? [] : r.ids.split(',') }));
     // Events handed over by this process's capture are taken from memory; the others are read from PostgreSQL.
     const found = new Map<string, string[]>();
     const missing: string[] = [];
@@ -223,7 +229,7 @@ export class OutboxRelay {
       }
     }
     // An id found neither in memory nor in PostgreSQL was forgotten: nothing is published for it.
-    return { rows: outbox.map((r) => ({ seq: r.seq, mark: r.event_ids[0] ?? '', entries: r.event_ids.flatMap((id) => found.get(id) ?? []) })), ids };
+    return { rows: outbox.map((r) => ({ seq: r.seq, mark: r.mark, entries: r.event_ids.flatMap((id) => found.get(id) ?? []) })), ids };
   }
 
   private async readWithEvents(inFlight: number[]): Promise<Batch> {
