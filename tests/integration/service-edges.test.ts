@@ -239,6 +239,8 @@ describe('in-flight marks after a database restore', () => {
     db = await createTestDatabase();
     redis = createRedis(REDIS_URL);
     await db.pool.query(`INSERT INTO conversations (id, user_id, started_at) VALUES ($1, 'u', now())`, [CONV]);
+    // The crash between publish and DELETE: a trigger of this name makes the relay's DELETE fail.
+    await db.pool.query(`CREATE FUNCTION fail_outbox_delete() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'simulated relay crash'; END $$`);
   });
   afterAll(async () => {
     await cleanupPrefix(redis, prefix);
@@ -250,7 +252,6 @@ describe('in-flight marks after a database restore', () => {
     const first = await insertEvent('before the backup was restored');
     const [seq] = await outboxSeqs();
     // Published, then the DELETE fails (a crash): the row's mark stays in the in-flight hash.
-    await db.pool.query(`CREATE FUNCTION fail_outbox_delete() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'simulated relay crash'; END $$`);
     await db.pool.query('CREATE TRIGGER fail_outbox_delete BEFORE DELETE ON uis_outbox FOR EACH STATEMENT EXECUTE FUNCTION fail_outbox_delete()');
     await expect(new OutboxRelay(db.pool, redis, { keyPrefix: prefix }).drainOnce()).rejects.toThrow('simulated relay crash');
     expect(await redis.hexists(keys.inflight, String(seq))).toBe(1);
@@ -274,6 +275,13 @@ describe('in-flight marks after a database restore', () => {
   it('a row published before a crash, then changed by forget, is still not published twice', async () => {
     const conv = '0193a400-0000-7000-8000-00000000e002';
     await db.pool.query(`INSERT INTO conversations (id, user_id, started_at) VALUES ($1, 'keeper', now())`, [conv]);
+    // The keeper owns the conversation (its earliest event); forgetting the leaver removes only the leaver's events.
+    await db.pool.query(
+      `INSERT INTO conversation_events (id, conversation_id, user_id, timestamp, event_type, content)
+       VALUES (gen_random_uuid(), $1, 'keeper', now() - interval '1 hour', 'message', '{"message":"opening"}')`,
+      [conv],
+    );
+    await new OutboxRelay(db.pool, redis, { keyPrefix: prefix }).drainOnce();
     // One statement, one outbox row: the forgotten user's event first, then the keeper's.
     const ids = (
       await db.pool.query(
