@@ -22,8 +22,8 @@ export interface RunningService {
   /** Events HTTP ingest handed to the relay in memory. */
   captured: CapturedEvents;
   builder: ProfileBuilder;
-  /** The workbench's handlers (served on /rpc). */
-  core: Core;
+  /** The workbench's handlers (served on /rpc); null without UIS_WORKBENCH_TOKEN (no workbench then). */
+  core: Core | null;
   close(): Promise<void>;
 }
 
