@@ -52,7 +52,7 @@ export async function startService(env: Env, opts: { port?: number; host?: strin
   builder.start();
   // The workbench's handlers on /rpc (same token), and its page at / when built: open http://host:port/#token=<token>.
   const core = createCore({ dataDir: dataDir(env), secretStore: new FileKeySecretStore(`${dataDir(env)}/secret.key`, log), log });
-  const app = await buildServer({ pool, redis, token: env.UIS_API_TOKEN, keyPrefix: env.UIS_REDIS_PREFIX, core, captured, captureConcurrency: env.UIS_CAPTURE_CONCURRENCY });
+  const app = await buildServer({ pool, redis, token: env.UIS_API_TOKEN, keyPrefix: env.UIS_REDIS_PREFIX, core, captured, captureConcurrency: env.UIS_CAPTURE_CONCURRENCY, log });
   const rendererDir = builtRendererDir();
   if (rendererDir) await registerRenderer(app, rendererDir);
   const address = await app.listen({ port: opts.port ?? env.PORT ?? 8787, host: opts.host ?? env.HOST ?? '127.0.0.1' });
