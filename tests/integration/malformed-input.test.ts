@@ -6,6 +6,8 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readEnv } from '../../src/main/config.js';
+import { InvalidEventError } from '../../src/main/ingest/capture.js';
+import { UisClient } from '../../src/main/ingest/client.js';
 import { startService, type RunningService } from '../../src/main/server/service.js';
 import { streamKeys } from '../../src/main/stream/keys.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
@@ -160,6 +162,43 @@ describe('malformed input: every route refuses it with a 4xx naming the field, a
     const stored = await send(base, { method: 'POST', path: '/v1/events', body: JSON.stringify({ events: good }) });
     expect(stored.status).toBe(202);
     expect(JSON.parse(stored.text)).toEqual({ accepted: 3, duplicates: 0 });
+  });
+
+  // The library door takes the same schemas: every corpus body that is JSON and holds events is refused by
+  // UisClient.track too, naming the same field (the batch index without the "events" the HTTP body wraps it in).
+  const libraryCases = CORPUS.flatMap((c) => {
+    if (c.route !== 'POST /v1/events' || c.status !== 400 || typeof c.body !== 'string') return [];
+    let value: unknown;
+    try {
+      value = JSON.parse(c.body);
+    } catch {
+      return [];
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return [];
+    const v = value as { events?: unknown };
+    if ('events' in v) {
+      // Batch-level faults (empty, over 1,000, not an array, extra keys) are HTTP's: track() takes an array as it is.
+      if (!Array.isArray(v.events) || !c.names.startsWith('events[') || Object.keys(v).length !== 1) return [];
+      return [{ name: c.name, events: v.events as unknown[], names: c.names.slice('events'.length) }];
+    }
+    return [{ name: c.name, events: [value], names: c.names }];
+  });
+
+  it(`the library door (UisClient.track) refuses the same ${libraryCases.length} event bodies, naming the same fields`, async () => {
+    expect(libraryCases.length).toBeGreaterThanOrEqual(80);
+    const client = new UisClient({ pool: db.pool });
+    // The mixed-batch test's good events reach the stream first.
+    await waitFor(async () => (await db.pool.query('SELECT count(*)::int AS n FROM uis_outbox')).rows[0].n === 0);
+    const before = await counts();
+    for (const c of libraryCases) {
+      const err = await client.track(c.events as never).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err, c.name).toBeInstanceOf(InvalidEventError);
+      expect((err as Error).message, c.name).toContain(c.names);
+    }
+    expect(await counts()).toEqual(before);
   });
 
   it('no 5xx was logged while the corpus ran', () => {
