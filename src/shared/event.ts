@@ -21,8 +21,9 @@ export const EventContent = z
   })
   .catchall(z.unknown());
 
-/** A user id as ingest, the context API and forget accept it. */
-export const UserId = storableText(z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters'));
+const UserIdText = z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+/** A user id as ingest, the context API and forget accept it (in an event, the storable walk checks its text). */
+export const UserId = storableText(UserIdText);
 
 // What a TIMESTAMP column, the stream's ISO strings and Date can all hold: years 0001-9999 once converted to UTC.
 // (PostgreSQL itself reaches further, but '0000-12-31T10:00:00Z', what 0001-01-01T00:00:00+14:00 is in UTC, has no
@@ -47,7 +48,7 @@ const EventFields = z
   .object({
     id: z.uuid().optional(),
     conversation_id: z.uuid(),
-    user_id: UserId,
+    user_id: UserIdText,
     timestamp: IsoTimestamp.optional(),
     event_type: z.enum(EVENT_TYPES),
     content: EventContent.default({}),
@@ -96,7 +97,7 @@ export type StoredEvent = z.infer<typeof StoredEvent>;
 export const UserInput = storable(
   z
     .object({
-      user_id: UserId,
+      user_id: UserIdText,
       email: z.email().nullish(),
       created_at: IsoTimestamp.optional(),
     })

@@ -18,15 +18,16 @@ export interface StorableIssue {
 
 const MAX_ISSUES = 20;
 
-// With the u flag a surrogate pair is one code point, so \p{Cs} matches only a surrogate that has no partner.
-const LONE_SURROGATE = /\p{Cs}/u;
+// With the u flag a surrogate pair is one code point, so \p{Cs} matches only a surrogate that has no partner. One
+// pass over the string finds either fault (the common case, a clean string, costs one regex test).
+const UNSTORABLE = /[\0\p{Cs}]/u;
 
 /** Why a string cannot be stored as it is (NUL, unpaired surrogate), or null. */
 export function textProblem(s: string): string | null {
+  const found = UNSTORABLE.exec(s);
+  if (!found) return null;
   if (s.includes('\u0000')) return 'contains a NUL character (U+0000), which PostgreSQL cannot store';
-  const lone = LONE_SURROGATE.exec(s);
-  if (lone) return `contains an unpaired surrogate (\\u${lone[0].charCodeAt(0).toString(16).toUpperCase()}), which is not valid Unicode`;
-  return null;
+  return `contains an unpaired surrogate (\\u${found[0].charCodeAt(0).toString(16).toUpperCase()}), which is not valid Unicode`;
 }
 
 function numberProblem(n: number): string | null {
@@ -52,63 +53,62 @@ function keyProblem(key: string, value: unknown): string | null {
  * class instances; a `toJSON` is honoured, as JSON.stringify would), and containers nested deeper than `maxDepth`
  * (the value itself is level 1). Stops after 20 issues. An object property that is undefined is fine (JSON drops it).
  */
+interface WalkNode {
+  value: unknown;
+  parent: WalkNode | null;
+  key: string | number;
+  depth: number;
+}
+
+function pathOf(node: WalkNode): StorablePath {
+  const path: StorablePath = [];
+  for (let n: WalkNode | null = node; n && n.parent; n = n.parent) path.push(n.key);
+  return path.reverse();
+}
+
 export function storableIssues(value: unknown, opts: { maxDepth: number; depthMessage?: string }): StorableIssue[] {
   const issues: StorableIssue[] = [];
-  const stack: Array<{ value: unknown; path: StorablePath; depth: number }> = [{ value, path: [], depth: 1 }];
+  const stack: WalkNode[] = [{ value, parent: null, key: '', depth: 1 }];
+  // This runs for every value of every ingested event: no closure and no path array per value (a path is built
+  // from the parent links only for a value at fault).
   while (stack.length && issues.length < MAX_ISSUES) {
-    const item = stack.pop()!;
-    let v = item.value;
+    const node = stack.pop()!;
+    let v = node.value;
+    let message: string | null = null;
     if (v !== null && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function') {
-      v = (v as { toJSON(key: string): unknown }).toJSON(String(item.path.at(-1) ?? ''));
+      v = (v as { toJSON(key: string): unknown }).toJSON(String(node.key));
     }
-    const problem = (message: string) => issues.push({ path: item.path, message });
-    switch (typeof v) {
-      case 'string': {
-        const p = textProblem(v);
-        if (p) problem(p);
-        continue;
+    const type = typeof v;
+    if (type === 'string') message = textProblem(v as string);
+    else if (type === 'number') message = numberProblem(v as number);
+    // undefined is only reached for the root and array elements: undefined object properties are skipped below.
+    else if (type === 'undefined') message = 'is undefined, which JSON cannot hold';
+    else if (type !== 'boolean' && type !== 'object') message = `is a ${type}, which JSON cannot hold`;
+    else if (type === 'object' && v !== null) {
+      if (node.depth > opts.maxDepth) message = opts.depthMessage ?? `nests objects and arrays deeper than ${opts.maxDepth} levels`;
+      else if (Array.isArray(v)) {
+        for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], parent: node, key: i, depth: node.depth + 1 });
+      } else {
+        const proto = Object.getPrototypeOf(v) as object | null;
+        if (proto !== Object.prototype && proto !== null) {
+          message = `is a ${(v as object).constructor?.name ?? 'non-plain object'}, not a plain JSON object`;
+        } else {
+          const keys = Object.keys(v as object);
+          for (let i = keys.length - 1; i >= 0; i--) {
+            const key = keys[i];
+            const child = (v as Record<string, unknown>)[key];
+            const kp = keyProblem(key, child);
+            if (kp) issues.push({ path: [...pathOf(node), key], message: kp });
+            // A clean string, finite number or boolean needs no node of its own (most values of an event).
+            else if (typeof child === 'string' ? !UNSTORABLE.test(child) : typeof child === 'boolean' || (typeof child === 'number' && numberProblem(child) === null)) continue;
+            else if (child !== undefined) stack.push({ value: child, parent: node, key, depth: node.depth + 1 });
+          }
+        }
       }
-      case 'number': {
-        const p = numberProblem(v);
-        if (p) problem(p);
-        continue;
-      }
-      case 'boolean':
-        continue;
-      case 'undefined':
-        // Only reached for the root and array elements: object properties that are undefined are skipped below.
-        problem('is undefined, which JSON cannot hold');
-        continue;
-      case 'object':
-        break;
-      default:
-        problem(`is a ${typeof v}, which JSON cannot hold`);
-        continue;
     }
-    if (v === null) continue;
-    if (item.depth > opts.maxDepth) {
-      problem(opts.depthMessage ?? `nests objects and arrays deeper than ${opts.maxDepth} levels`);
-      continue;
-    }
-    if (Array.isArray(v)) {
-      for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], path: [...item.path, i], depth: item.depth + 1 });
-      continue;
-    }
-    const proto = Object.getPrototypeOf(v) as object | null;
-    if (proto !== Object.prototype && proto !== null) {
-      problem(`is a ${(v as object).constructor?.name ?? 'non-plain object'}, not a plain JSON object`);
-      continue;
-    }
-    const keys = Object.keys(v);
-    for (let i = keys.length - 1; i >= 0; i--) {
-      const key = keys[i];
-      const child = (v as Record<string, unknown>)[key];
-      const kp = keyProblem(key, child);
-      if (kp) issues.push({ path: [...item.path, key], message: kp });
-      else if (child !== undefined) stack.push({ value: child, path: [...item.path, key], depth: item.depth + 1 });
-    }
+    if (message) issues.push({ path: pathOf(node), message });
   }
-  // The stack pops the last pushed first; children were pushed in reverse, so issues come in document order.
+  // Children are pushed in reverse and popped first, so issues come in document order.
   return issues;
 }
 
