@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type pg from 'pg';
 import { InvalidEventError, validateEvents } from '../../src/main/ingest/capture.js';
+import { UisClient } from '../../src/main/ingest/client.js';
 import { ContextParams } from '../../src/shared/context.js';
 import { EventBatch, EventInput, IsoTimestamp, UserInput, describeIssues } from '../../src/shared/event.js';
 import { MAX_CONTENT_DEPTH, formatPath, storableIssues, textProblem } from '../../src/shared/storable.js';
@@ -116,5 +118,18 @@ describe('the ingest schemas (HTTP and the library take the same ones)', () => {
     }
     expect(err).toBeInstanceOf(InvalidEventError);
     expect((err as InvalidEventError).issues).toEqual([{ path: '[1].content.result[1]', message: 'contains an unpaired surrogate (\\uDC00), which is not valid Unicode' }]);
+  });
+
+  it('UisClient.processMessage and identify refuse before touching the database (the pool here cannot answer)', async () => {
+    const client = new UisClient({ pool: {} as pg.Pool });
+    const msg = { userId: 'u1', conversationId: base.conversation_id, message: 'hi' };
+    const reasons = await Promise.all([
+      client.processMessage({ ...msg, timestamp: 'soon' }).catch((e: unknown) => e),
+      client.processMessage({ ...msg, timestamp: '0001-01-01T00:00:00+14:00' }).catch((e: unknown) => e),
+      client.processMessage({ ...msg, message: 'a\u0000b', toolCalls: [{ tool: 'search', params: { q: '\ud800' } }] }).catch((e: unknown) => e),
+      client.identify({ user_id: 'u\u0000' }).catch((e: unknown) => e),
+    ]);
+    for (const r of reasons) expect(r).toBeInstanceOf(InvalidEventError);
+    expect(reasons.map((r) => (r as InvalidEventError).issues.map((i) => i.path))).toEqual([['timestamp'], ['timestamp'], ['[0].content.message', '[1].content.params.q'], ['user_id']]);
   });
 });
