@@ -14,6 +14,8 @@ import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { REDIS_URL, cleanupPrefix, testPrefix } from '../helpers/redis.js';
 import { CONV, CORPUS, KNOWN_USER, TOKEN, type MalformedCase } from './malformed-input.cases.js';
 
+const WORKBENCH_TOKEN = 'malformed-workbench-token-0123456789';
+
 interface Answer {
   status: number;
   headers: Record<string, string | string[] | undefined>;
@@ -21,8 +23,8 @@ interface Answer {
 }
 
 /** One request with node:http (fetch would normalize or refuse some of the corpus's paths and bodies). */
-function send(base: URL, c: Pick<MalformedCase, 'method' | 'path' | 'body' | 'headers'>): Promise<Answer> {
-  const headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` };
+function send(base: URL, c: Pick<MalformedCase, 'method' | 'path' | 'body' | 'headers'>, token = TOKEN): Promise<Answer> {
+  const headers: Record<string, string> = { authorization: `Bearer ${token}` };
   if (c.body !== undefined) headers['content-type'] = 'application/json';
   for (const [k, v] of Object.entries(c.headers ?? {})) {
     if (v === null) delete headers[k];
@@ -83,6 +85,7 @@ describe('malformed input: every route refuses it with a 4xx naming the field, a
   let service: RunningService;
   let base: URL;
   let dataDir: string;
+  let rpcToken = TOKEN;
   const logs: string[] = [];
   const prefix = testPrefix();
   const keys = streamKeys(prefix);
@@ -101,7 +104,9 @@ describe('malformed input: every route refuses it with a 4xx naming the field, a
     db = await createTestDatabase();
     redis = new Redis(REDIS_URL);
     dataDir = mkdtempSync(path.join(tmpdir(), 'uis-malformed-'));
-    const env = readEnv({ DATABASE_URL: db.url, REDIS_URL, UIS_API_TOKEN: TOKEN, UIS_REDIS_PREFIX: prefix, UIS_DATA_DIR: dataDir });
+    const env = readEnv({ DATABASE_URL: db.url, REDIS_URL, UIS_API_TOKEN: TOKEN, UIS_WORKBENCH_TOKEN: WORKBENCH_TOKEN, UIS_REDIS_PREFIX: prefix, UIS_DATA_DIR: dataDir });
+    // Where /rpc has its own token (UIS_WORKBENCH_TOKEN, one token per door), the /rpc cases carry it.
+    if ('UIS_WORKBENCH_TOKEN' in env) rpcToken = WORKBENCH_TOKEN;
     service = await startService(env, { port: 0, log: (l) => logs.push(l) });
     base = new URL(service.url);
     // One known user with a stored event, published and built into a profile, so context and forget have something to
@@ -134,7 +139,7 @@ describe('malformed input: every route refuses it with a 4xx naming the field, a
 
   it.each(CORPUS.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     const before = await counts();
-    const answer = c.raw !== undefined ? await sendRaw(base, c.raw) : await send(base, c);
+    const answer = c.raw !== undefined ? await sendRaw(base, c.raw) : await send(base, c, c.route === '/rpc' ? rpcToken : TOKEN);
     const message = messageOf(answer);
     expect({ status: answer.status, message }).toMatchObject({ status: c.status });
     expect(message).toContain(c.names);
