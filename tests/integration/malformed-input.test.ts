@@ -100,6 +100,18 @@ describe('malformed input: every route refuses it with a 4xx naming the field, a
     return out;
   }
 
+  /** counts() once the relay and the profile builder are done with what was stored: two reads 300 ms apart agree. */
+  async function settled(): Promise<Record<string, number>> {
+    let last = await counts();
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 300));
+      const now = await counts();
+      if (JSON.stringify(now) === JSON.stringify(last) && now.uis_outbox === 0) return now;
+      last = now;
+    }
+    throw new Error('the relay and the profile builder did not settle');
+  }
+
   beforeAll(async () => {
     db = await createTestDatabase();
     redis = new Redis(REDIS_URL);
@@ -120,6 +132,7 @@ describe('malformed input: every route refuses it with a 4xx naming the field, a
     await waitFor(async () => (await redis.xlen(keys.stream)) === 1);
     await waitFor(async () => (await db.pool.query('SELECT count(*)::int AS n FROM uis_outbox')).rows[0].n === 0);
     await waitFor(async () => (await send(base, { method: 'GET', path: `/v1/users/${KNOWN_USER}/context` })).status === 200);
+    await settled();
   });
   afterAll(async () => {
     await service?.close();
@@ -192,9 +205,8 @@ describe('malformed input: every route refuses it with a 4xx naming the field, a
   it(`the library door (UisClient.track) refuses the same ${libraryCases.length} event bodies, naming the same fields`, async () => {
     expect(libraryCases.length).toBeGreaterThanOrEqual(80);
     const client = new UisClient({ pool: db.pool });
-    // The mixed-batch test's good events reach the stream first.
-    await waitFor(async () => (await db.pool.query('SELECT count(*)::int AS n FROM uis_outbox')).rows[0].n === 0);
-    const before = await counts();
+    // The mixed-batch test's good events reach the stream and the profile builder's ledger first.
+    const before = await settled();
     for (const c of libraryCases) {
       const err = await client.track(c.events as never).then(
         () => null,
