@@ -145,7 +145,7 @@ describe('context API and forget over HTTP (uis serve)', () => {
     expect(bad.status).toBe(400);
     const err = await bad.json();
     expect(err.error).toBe('invalid_request');
-    expect(err.message).toContain('fields.1');
+    expect(err.message).toContain('fields[1]');
     expect(err.message).toContain('profile, preferences, summary');
 
     const unknownParam = await http('/v1/users/alice/context?feilds=credits');

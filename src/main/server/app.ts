@@ -7,7 +7,8 @@ import { realtimeRoutes } from '../context/routes.js';
 import { ingestRoutes } from '../ingest/routes.js';
 import type { CapturedEvents } from '../stream/captured.js';
 import { bearerAuth } from './auth.js';
-import { installErrorHandler } from './http-errors.js';
+import { installJsonBodyParser } from './body.js';
+import { clientErrorHandler, frameworkErrorHandler, installErrorHandler, type ErrorLog } from './http-errors.js';
 import { registerRpcRoutes } from './rpc.js';
 
 export interface ServerDeps {
@@ -31,6 +32,8 @@ export interface ServerDeps {
   captured?: CapturedEvents;
   /** UIS_CAPTURE_CONCURRENCY: capture statements in flight at once (default 2, see captureSlots()). */
   captureConcurrency?: number;
+  /** Where every 5xx is reported, with its route and cause (default: stderr). */
+  log?: ErrorLog;
 }
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -52,8 +55,12 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     // User ids may be up to 200 characters (ingest); the default 100 would answer 414 before validation.
     routerOptions: { maxParamLength: 256 },
+    // A path that is not valid percent-encoded UTF-8, and what Node's HTTP parser refuses: 4xx naming the part.
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   });
-  installErrorHandler(app);
+  installJsonBodyParser(app);
+  installErrorHandler(app, deps.log);
   const allowHost = deps.allowHost;
   if (allowHost) {
     app.addHook('onRequest', async (req, reply) => {

@@ -68,6 +68,7 @@ export async function startService(env: Env, opts: { port?: number; host?: strin
     captured,
     captureConcurrency: env.UIS_CAPTURE_CONCURRENCY,
     timeouts: httpTimeouts(env),
+    log,
   });
   const rendererDir = core ? builtRendererDir() : null;
   if (rendererDir) await registerRenderer(app, rendererDir);
