@@ -103,7 +103,7 @@ describe('AnalyticsEngine on a hand-built data set', () => {
       ['2026-03-01', 'Make an ad for my brand', 1],
     ]);
     expect(engine.failurePoints()).toEqual([{ tool: 'video_gen', errorType: 'timeout', failures: 1, affectedUsers: 1 }]);
-    expect(engine.creditExhaustion().map((r) => [r.userId, r.totalCreditsUsed, r.creditExhaustionCount, r.episodes])).toEqual([['c', 95, null, 0]]);
+    expect(engine.creditExhaustion().map((r) => [r.userId, r.totalCreditsUsed, r.creditExhaustionCount, r.episodes])).toEqual([['c', 95, 0, 0]]);
     expect(engine.ranOutUsers()).toEqual([]);
   });
 
