@@ -215,8 +215,8 @@ async function recompose(client: pg.PoolClient, userId: string, summarizer: Cont
   }
   await client.query(
     `UPDATE user_profiles SET primary_use_case = $2, preferred_tools = $3, average_session_length = $4, completion_rate = $5,
-       retention_cohort = $6, activation_status = $7, credit_exhaustion_count = $8, preferences = $9, context_summary = $10,
-       frequently_used_prompts = $11
+       retention_cohort = $6, activation_status = $7, preferences = $8, context_summary = $9,
+       frequently_used_prompts = $10
      WHERE user_id = $1`,
     [
       userId,
@@ -226,7 +226,8 @@ async function recompose(client: pg.PoolClient, userId: string, summarizer: Cont
       completionRate,
       labels.retention,
       labels.activation,
-      f.episodes,
+      // credit_exhaustion_count is the capture trigger's (1764288000008), like total_messages: written here from a
+      // read made earlier, it could undo an episode the trigger counted meanwhile.
       JSON.stringify(preferencesMap(preferences)),
       summary,
       f.prompts,
