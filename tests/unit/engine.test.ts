@@ -13,7 +13,7 @@ import { Filters } from '../../src/shared/metrics.js';
 // A tiny product worked out by hand (see the expectations for the arithmetic).
 //   a: signs up 03-02 23:59:59Z, first event exactly at midnight 03-03 (day 1), back on 03-09 (day 7); one image.
 //   b: signs up 03-02, never chats.
-//   c: signs up 03-01, two videos (50 + 45 credits = 95 ≥ 90: exhausted), one timeout, "I love this";
+//   c: signs up 03-01, two videos (50 + 45 credits = 95 ≥ 90: high usage, but never ran out), one timeout, "I love this";
 //      a message sent at 01:30 +02:00 on 03-03 is 23:30Z on 03-02 (its UTC day is 03-02, offset 1).
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const CA1 = id(101);
@@ -66,7 +66,7 @@ describe('AnalyticsEngine on a hand-built data set', () => {
       ['first_chat', 2, 2 / 3, 2 / 3],
       ['used_tool', 2, 1, 2 / 3],
       ['created_content', 2, 1, 2 / 3],
-      ['exhausted_credits', 1, 0.5, 1 / 3],
+      ['ran_out', 0, 0, 0],
     ]);
   });
 
@@ -81,14 +81,15 @@ describe('AnalyticsEngine on a hand-built data set', () => {
     expect(r.day1).toEqual({ count: 2, total: 3, rate: 2 / 3 });
     expect(r.day7).toEqual({ count: 1, total: 3, rate: 1 / 3 });
     expect(r.retentionCohorts).toEqual({ day_1: 1, week_1: 0, week_2: 1, churned: 1 });
-    expect(r.activationStatuses).toEqual({ signed_up: 1, first_creation: 1, power_user: 1, dormant: 0 });
+    // c used 95 credits but never ran out: high usage alone does not make a power user.
+    expect(r.activationStatuses).toEqual({ signed_up: 1, first_creation: 2, power_user: 0, dormant: 0 });
     // Cohorts by Monday: 03-01 is a Sunday (week of 02-23), 03-02 a Monday.
     expect(r.cohorts.map((c) => [c.cohort, c.size])).toEqual([['2026-02-23', 1], ['2026-03-02', 2]]);
     const users = engine.listUsers({ sort: { field: 'userId', dir: 'asc' } }).rows;
-    expect(users.map((u) => [u.userId, u.activationStatus, u.retentionCohort, u.creditsUsed, u.exhaustedCredits])).toEqual([
+    expect(users.map((u) => [u.userId, u.activationStatus, u.retentionCohort, u.creditsUsed, u.ranOut])).toEqual([
       ['a', 'first_creation', 'week_2', 2, false],
       ['b', 'signed_up', 'churned', 0, false],
-      ['c', 'power_user', 'day_1', 95, true],
+      ['c', 'first_creation', 'day_1', 95, false],
     ]);
   });
 
@@ -102,7 +103,8 @@ describe('AnalyticsEngine on a hand-built data set', () => {
       ['2026-03-01', 'Make an ad for my brand', 1],
     ]);
     expect(engine.failurePoints()).toEqual([{ tool: 'video_gen', errorType: 'timeout', failures: 1, affectedUsers: 1 }]);
-    expect(engine.creditExhaustion().map((r) => [r.userId, r.totalCreditsUsed, r.creditExhaustionCount, r.exhaustionEvents])).toEqual([['c', 95, null, 0]]);
+    expect(engine.creditExhaustion().map((r) => [r.userId, r.totalCreditsUsed, r.creditExhaustionCount, r.episodes])).toEqual([['c', 95, null, 0]]);
+    expect(engine.ranOutUsers()).toEqual([]);
   });
 
   it('executive summary and usage health', () => {
@@ -110,7 +112,8 @@ describe('AnalyticsEngine on a hand-built data set', () => {
     const s = engine.executiveSummary();
     expect(s.range).toEqual({ since: null, until: '2026-03-09' });
     expect(s.dailyActiveUsers).toEqual({ count: 1, total: 3, rate: 1 / 3, day: '2026-03-09' });
-    expect(s.creditsExhausted).toEqual({ count: 1, total: 3, rate: 1 / 3 });
+    expect(s.ranOut).toEqual({ count: 0, total: 3, rate: 0 });
+    expect(s.highUsage).toEqual({ count: 1, total: 3, rate: 1 / 3 });
     expect(s.totals).toMatchObject({ users: 3, activeUsers: 2, conversations: 4, events: 12, creditsUsed: 97 });
     const h = engine.usageHealth();
     expect(h.singleSessionUsers).toEqual({ count: 0, total: 2, rate: 0 });

@@ -111,7 +111,7 @@ describe('rollups', () => {
     try {
       const after = fast.dashboard(all);
       expect(after.summary.totals.events).toBe(before.summary.totals.events + 1000);
-      expect(after.creditExhaustion.length).toBe(before.creditExhaustion.length + 1);
+      expect(after.highUsageUsers.length).toBe(before.highUsageUsers.length + 1);
       // The user-level metrics sum agg_user_cube (here: seven more users in one group of it).
       snapshot.db.exec(`UPDATE agg_user_cube SET users = users + 7 WHERE signup_day = (SELECT MAX(signup_day) FROM agg_user_cube)`);
       expect(fast.dashboard(all).summary.totals.users).toBeGreaterThanOrEqual(before.summary.totals.users + 7);
@@ -123,7 +123,7 @@ describe('rollups', () => {
     const rebuild = new SnapshotWriter(snapshot);
     rebuild.finish();
     expect(snapshot.getMeta('rollups')).toBe(ROLLUPS_VERSION);
-    expect(fast.dashboard(all).creditExhaustion).toEqual(before.creditExhaustion);
+    expect(fast.dashboard(all).highUsageUsers).toEqual(before.highUsageUsers);
   });
 
   it('while a write is not finished the engine reads the tables; incremental writes keep the rollups right (deltas per day, touched users recomputed)', () => {
@@ -163,14 +163,17 @@ describe('rollups', () => {
 
   it("a week of the trends is the dashboard's numbers for that week, and the users who ran out of credits in it", () => {
     const engine = new AnalyticsEngine(snapshot, { minSample: 1 }, NOW);
-    // Running out, counted from the events themselves: a blocked_by_credits completion or an exhaustion error.
+    // Running out, counted from the events themselves: the users with an episode (a conversation holding a
+    // blocked_by_credits completion or an exhaustion error) whose first exhaustion event falls in the week.
     const ranOut = (f: Filters, members: Set<string>) =>
       new Set(
         (snapshot.db
-          .prepare(`SELECT user_id FROM events WHERE day BETWEEN ? AND ? AND ((event_type = 'completion' AND completion_status = 'blocked_by_credits')
-                    OR error_type IN (SELECT value FROM json_each(?)))`)
+          .prepare(`SELECT user_id FROM (SELECT conversation_id, MIN(user_id) AS user_id, MIN(day) AS day FROM events
+                    WHERE conversation_id IS NOT NULL AND ((event_type = 'completion' AND completion_status = 'blocked_by_credits')
+                      OR error_type IN (SELECT value FROM json_each(?))) GROUP BY conversation_id)
+                    WHERE day BETWEEN ? AND ?`)
           .pluck()
-          .all(f.since, f.until, JSON.stringify(CREDIT_EXHAUSTION_ERRORS)) as string[]).filter((u) => members.has(u)),
+          .all(JSON.stringify(CREDIT_EXHAUSTION_ERRORS), f.since, f.until) as string[]).filter((u) => members.has(u)),
       ).size;
     let exhaustedWeeks = 0;
     for (let week = addDays(END, -41); week <= END; week = addDays(week, 7)) {
@@ -182,10 +185,10 @@ describe('rollups', () => {
         const expected = {
           tools: d.usageHealth.errorRateByTool.map((t) => ({ tool: t.tool, calls: t.calls, errors: t.errors })),
           activeUsers: d.summary.totals.activeUsers,
-          exhaustedUsers: ranOut(f, members),
+          ranOutUsers: ranOut(f, members),
         };
         expect(engine.weekTrend(f), JSON.stringify(f)).toEqual(expected);
-        if (expected.exhaustedUsers > 0) exhaustedWeeks++;
+        if (expected.ranOutUsers > 0) exhaustedWeeks++;
       }
     }
     expect(exhaustedWeeks).toBeGreaterThan(3);
@@ -222,7 +225,8 @@ describe('rollups', () => {
     expect(snapshot.db.prepare('SELECT COUNT(*) FROM user_totals WHERE user_id = ?').pluck().get(victim)).toBe(0);
     const after = engine.dashboard({});
     expect(after.summary.totals.conversations).toBe(before.summary.totals.conversations - theirConversations);
-    expect(after.creditExhaustion.map((r) => r.userId)).not.toContain(victim);
+    expect(after.highUsageUsers.map((r) => r.userId)).not.toContain(victim);
+    expect(after.ranOutUsers.map((r) => r.userId)).not.toContain(victim);
     expectSameDashboards(snapshot);
   });
 });
