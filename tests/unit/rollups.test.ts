@@ -59,17 +59,15 @@ function replayFirsts(events: typeof rows.events, conversations: typeof rows.con
     if (!u.first_conversation_at || at < u.first_conversation_at) u.first_conversation_at = at;
   }
   const sorted = events.map((e) => ({ ...e, ts: new Date(e.timestamp).toISOString() })).sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : a.id! < b.id! ? -1 : 1));
-  const spent = new Map<string, number>();
   for (const e of sorted) {
     const u = get(e.user_id);
     if (e.event_type === 'tool_call') {
       u.first_tool_at ??= e.ts;
       if (e.success === true && (CREATION_TOOLS as readonly string[]).includes(e.tool_name ?? '')) u.first_creation_at ??= e.ts;
     }
-    const total = (spent.get(e.user_id) ?? 0) + (e.credits_consumed ?? 0);
-    spent.set(e.user_id, total);
+    // Ran out: the first exhaustion event of a conversation (high usage alone is not running out).
     const blocked = (e.event_type === 'completion' && e.content?.completion_status === 'blocked_by_credits') || (CREDIT_EXHAUSTION_ERRORS as readonly string[]).includes(String(e.content?.error));
-    if (total >= HIGH_USAGE_CREDITS || blocked) u.exhausted_at ??= e.ts;
+    if (blocked && e.conversation_id) u.exhausted_at ??= e.ts;
   }
   return out;
 }
@@ -155,8 +153,24 @@ describe('rollups', () => {
       event_type: 'tool_call' as const, tool_name: 'video_gen', success: true, credits_consumed: HIGH_USAGE_CREDITS + 5, content: {}, change_seq: null };
     writer.apply({ events: [extra] });
     writer.finish();
-    expect(snapshot.db.prepare('SELECT exhausted_at FROM users WHERE user_id = ?').pluck().get(spender)).toBe(`${END}T10:00:00.000Z`);
-    expectDerivedTimes(snapshot, [...rows.events, extra], rows.conversations);
+    // High usage is not running out.
+    expect(snapshot.db.prepare('SELECT exhausted_at FROM users WHERE user_id = ?').pluck().get(spender)).toBeNull();
+    const engine = new AnalyticsEngine(snapshot, { minSample: 1 }, NOW);
+    expect(engine.creditExhaustion({}).find((r) => r.userId === spender)?.episodes).toBe(0);
+    expect(engine.ranOutUsers({}).map((r) => r.userId)).not.toContain(spender);
+    // Then the limit: an insufficient_credits error and the blocked completion after it, one episode.
+    const hit = (n: number, at: string, rest: object) => ({ ...extra, id: `00000000-0000-4000-8000-00000000e0e${n}`, timestamp: `${END}T${at}.000Z`, tool_name: null, success: null, credits_consumed: 0, ...rest });
+    const limit = [
+      hit(1, '10:01:00', { event_type: 'error' as const, tool_name: 'video_gen', success: false, content: { error: 'insufficient_credits' } }),
+      hit(2, '10:02:00', { event_type: 'completion' as const, content: { completion_status: 'blocked_by_credits' } }),
+    ];
+    writer.apply({ events: limit });
+    writer.finish();
+    expect(snapshot.db.prepare('SELECT exhausted_at FROM users WHERE user_id = ?').pluck().get(spender)).toBe(`${END}T10:01:00.000Z`);
+    const after = new AnalyticsEngine(snapshot, { minSample: 1 }, NOW);
+    expect(after.ranOutUsers({}).find((r) => r.userId === spender)).toMatchObject({ episodes: 1, firstRanOutAt: `${END}T10:01:00.000Z` });
+    expect(after.userDetail(spender)!.pmf.creditExhaustionEpisodes).toBe(1);
+    expectDerivedTimes(snapshot, [...rows.events, extra, ...limit], rows.conversations);
     expectSameDashboards(snapshot);
     // All of the data is in: the default view counts every conversation and event of the demo.
   });
