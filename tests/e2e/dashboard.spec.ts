@@ -44,6 +44,13 @@ test.describe('dashboard pages show the engine\'s numbers', () => {
     await expect(row).toContainText(firstFailure.errorType ?? 'unknown');
     await expect(row.locator('td').nth(2)).toHaveText(int(firstFailure.failures));
     await expect(row.locator('td').nth(3)).toHaveText(int(firstFailure.affectedUsers));
+    // Most frequent messages: the users' own by default, the seed's query 2 (replies included) one click away.
+    const intentRows = page.getByTestId('intents').locator('tbody tr');
+    const messages = (rows: typeof d.intents.rows) => rows.slice(0, 12).map((r) => r.userMessage ?? '—');
+    await expect(intentRows.locator('td:nth-child(2)')).toHaveText(messages(d.userIntents.rows));
+    await page.getByTestId('intents-seed').click();
+    await expect(intentRows.locator('td:nth-child(2)')).toHaveText(messages(d.intents.rows));
+    expect(messages(d.intents.rows)).not.toEqual(messages(d.userIntents.rows));
 
     await go(page, 'credits');
     await expect(page.getByTestId('tile-exhausted-value')).toHaveText(int(d.summary.ranOut.count));
