@@ -51,8 +51,10 @@ describe('credit_exhaustion_count: an existing database, backfilled by the migra
 
   it('rows stored before 1764288000008 get their episodes; new profiles start at 0', async () => {
     db = await createTestDatabase({ migrate: false });
-    const all = readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql'));
-    await runner({ databaseUrl: db.url, dir: MIGRATIONS_DIR, direction: 'up', migrationsTable: 'uis_migrations', count: all.length - 1, singleTransaction: true, log: () => {} });
+    const all = readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql')).sort();
+    const EPISODES = '1764288000008_credit-exhaustion-episodes';
+    // Every migration before this one.
+    await runner({ databaseUrl: db.url, dir: MIGRATIONS_DIR, direction: 'up', migrationsTable: 'uis_migrations', count: all.indexOf(`${EPISODES}.sql`), singleTransaction: true, log: () => {} });
     // Before: the platform's own INSERTs (the trigger of 1764288000007 keeps everything but this column).
     await trackEvents(db.pool, [
       message(1, 1, 'ann', 0), outOfCredits(2, 1, 'ann', 1), blocked(3, 1, 'ann', 2), // one episode, two events
@@ -61,7 +63,7 @@ describe('credit_exhaustion_count: an existing database, backfilled by the migra
     ]);
     expect((await db.pool.query(`SELECT credit_exhaustion_count FROM user_profiles WHERE user_id = 'ann'`)).rows[0].credit_exhaustion_count).toBeNull();
     const { applied } = await migrate(db.url);
-    expect(applied).toEqual([all.sort().at(-1)!.replace(/\.sql$/, '')]);
+    expect(applied[0]).toBe(EPISODES);
     const rows = await expectCountsEqualEpisodes(db);
     expect(rows.map((r) => [r.user_id, r.stored])).toEqual([['ann', 2], ['bob', 0]]);
   });
@@ -128,6 +130,14 @@ describe('credit_exhaustion_count kept by the capture trigger through every door
     } finally {
       snapshot.close();
     }
+    // Forgetting a user whose conversation another user hit the limit in: that episode goes with the conversation.
+    await trackEvents(db.pool, [message(41, 41, 'eve', 40), message(42, 41, 'fay', 41), outOfCredits(43, 41, 'fay', 42), blocked(44, 41, 'fay', 43)]);
+    await trackEvents(db.pool, [message(45, 42, 'fay', 50), blocked(46, 42, 'fay', 51)]);
+    expect((await expectCountsEqualEpisodes(db)).find((r) => r.user_id === 'fay')?.stored).toBe(2);
+    const { forgetUser } = await import('../../src/main/forget/forget.js');
+    await forgetUser(db.pool, 'eve', { requestedBy: 'credit-episodes-test' });
+    expect((await expectCountsEqualEpisodes(db)).find((r) => r.user_id === 'fay')?.stored).toBe(1);
+
     // The shared condition is the one the test's SQL spells out.
     expect(creditExhaustionEventSql({ eventType: 'e.event_type', errorType: "e.content->>'error'", completionStatus: "e.content->>'completion_status'" })).toBe(
       "((e.event_type = 'completion' AND e.content->>'completion_status' = 'blocked_by_credits') OR e.content->>'error' IN ('insufficient_credits'))",
