@@ -65,8 +65,12 @@ export function formatOverview(o: IntelligenceOverview, run: AnalysisSummary | n
   lines.push('', 'Feature requests (de-duplicated)');
   for (const f of o.featureRequests.slice(0, 10)) lines.push(`  ${String(f.count).padStart(5)}× ${f.request} (${f.userCount} users)`);
   if (!o.featureRequests.length) lines.push('  none found');
-  lines.push('', 'Blockers');
+  lines.push('', 'Blockers (from events: conversations)');
   for (const b of o.blockers.slice(0, 10)) lines.push(`  ${String(b.count).padStart(5)}× ${b.text} (${b.userCount} users)`);
+  if (!o.blockers.length) lines.push('  none recorded');
+  lines.push('', 'Problems users mentioned (from their words, not events)');
+  for (const b of o.mentionedProblems.slice(0, 10)) lines.push(`  ${String(b.count).padStart(5)}× ${b.text} (${b.userCount} users)`);
+  if (!o.mentionedProblems.length) lines.push('  none found');
   lines.push('', `Satisfaction (0-10): ${o.satisfaction.map((s) => `${s.score}:${s.conversations}`).join(' ')}`);
   if (o.worthReading.length) {
     lines.push('', 'Worth reading');
