@@ -230,10 +230,13 @@ export function reportTables(d: ReportData): ReportTable[] {
       name: 'pmf_scorecard',
       title: 'PMF scorecard',
       headers: ['signal', 'label', 'kind', 'value', 'unit', 'threshold', 'met', 'verdict', 'verdict_label'],
-      rows: [
-        ...d.pmf.map((p) => [p.key, p.label, p.kind, p.value, p.unit, p.threshold, p.met == null ? null : p.met ? 'yes' : 'no', p.verdict, pmfVerdictWord(p.verdict)]),
-        ['overall', 'Overall verdict', null, null, null, null, null, d.pmfOverall.verdict, d.pmfOverall.word],
-      ],
+      rows: d.pmf.map((p) => [p.key, p.label, p.kind, p.value, p.unit, p.threshold, p.met == null ? null : p.met ? 'yes' : 'no', p.verdict, pmfVerdictWord(p.verdict)]),
+    },
+    {
+      name: 'pmf_verdict',
+      title: 'PMF verdict',
+      headers: ['verdict', 'verdict_label', 'summary'],
+      rows: [[d.pmfOverall.verdict, d.pmfOverall.word, d.pmfOverall.summary]],
     },
     {
       name: 'activation_journey',
