@@ -8,6 +8,7 @@ import { parse } from 'csv-parse/sync';
 import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../src/main/core/index.js';
+import { periodEndingOn } from '../../src/main/digest/periods.js';
 import { startWebServer, type RunningWebServer } from '../../src/main/server/web.js';
 import { syncFromPostgres } from '../../src/main/snapshot/sync.js';
 import { openSnapshot } from '../../src/main/snapshot/snapshot.js';
@@ -35,7 +36,7 @@ const OLD_WORDS = /Not yet met|Strong PMF signal|Weak PMF signal|Hot signal|\bCl
 
 const CASES = [
   { users: 60, days: 30, seed: 7, endDay: '2026-11-20' },
-  { users: 140, days: 45, seed: 42, endDay: '2026-11-18' },
+  { users: 100, days: 40, seed: 42, endDay: '2026-11-18' },
 ];
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -105,7 +106,8 @@ describe.each(CASES)('every surface agrees: demo seed $seed, $users users, $days
   let rendererDir: string;
   const until = c.endDay;
   const since = addDays(until, -(c.days - 1));
-  const weekSince = addDays(until, -6);
+  // The digest's week: the week (Monday–Sunday) that ends on or contains `until`.
+  const week = periodEndingOn('weekly', until);
   const s = {} as Surfaces;
   const t = {} as Truth;
   let snapshotPath: string;
@@ -221,8 +223,8 @@ describe.each(CASES)('every surface agrees: demo seed $seed, $users users, $days
     s.digest = flat(fs.readFileSync(path.join(out, 'digest.html'), 'utf8').replace(/<[^>]+>/g, ' ').replace(/&amp;/g, '&').replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>'));
 
     s.rpc = await rpc<Dashboard>('analytics.dashboard', { filters: { since, until } });
-    s.rpcWeek = await rpc<Dashboard>('analytics.dashboard', { filters: { since: weekSince, until } });
-    s.rpc30 = await rpc<Dashboard>('analytics.dashboard', { filters: { since: addDays(until, -29), until } });
+    s.rpcWeek = await rpc<Dashboard>('analytics.dashboard', { filters: { since: week.since, until: week.until } });
+    s.rpc30 = await rpc<Dashboard>('analytics.dashboard', { filters: { since: addDays(week.until, -29), until: week.until } });
     // A sample: the users with the most episodes, high-usage users who never ran out, and a spread of the rest.
     const ids = [...t.profileCounts.keys()].sort();
     const ranOut = [...t.episodes.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([id]) => id);
@@ -393,7 +395,7 @@ describe.each(CASES)('every surface agrees: demo seed $seed, $users users, $days
     expect(s.digest).toContain(`Credits used ${formatValue(w.summary.totals.creditsUsed, 'credits')}`);
     expect(s.digest).toContain(`Tool error rate ${formatPercent(w.usageHealth.overallErrorRate.rate)}`);
     // Hot leads: users whose first episode falls in the week, by SQL; and nobody else.
-    const leads = [...t.firstEpisodeAt].filter(([, at]) => at.slice(0, 10) >= weekSince && at.slice(0, 10) <= until).map(([id]) => id);
+    const leads = [...t.firstEpisodeAt].filter(([, at]) => at.slice(0, 10) >= week.since && at.slice(0, 10) <= week.until).map(([id]) => id);
     const users = new Map<string, string>();
     for (const r of s.rpc.ranOutUsers) users.set(r.userId, r.email ?? r.userId);
     for (const id of leads.slice(0, 20)) expect(s.digest, id).toContain(`${users.get(id)}:`);
