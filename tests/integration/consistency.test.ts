@@ -334,7 +334,8 @@ describe.each(CASES)('every surface agrees: demo seed $seed, $users users, $days
       const word = pmfVerdictWord(sig.verdict);
       expect(s.cliText, sig.id).toMatch(new RegExp(`${esc(word)}\\s+${esc(sig.label)}`));
       expect(mdByLabel.get(sig.label)?.[3], sig.id).toBe(word);
-      expect(s.pdf, sig.id).toMatch(new RegExp(`${esc(sig.label)}.*?${esc(word)}`));
+      // The scorecard row: label, value, threshold, verdict.
+      expect(s.pdf, sig.id).toMatch(new RegExp(`${esc(sig.label)} \\S+ [<>] [\\d.]+%?(?: messages)? ${esc(word)}`));
       expect(csv.find((r) => r.signal === sig.id), sig.id).toMatchObject({ verdict: sig.verdict, verdict_label: word });
     }
     // The digest judges on the 30 days ending with its period: the same verdict as the dashboard of those 30 days.
