@@ -72,6 +72,17 @@ test.describe('users', () => {
     expect(detail.pmf.blockers.some((b) => b.blocker === 'insufficient_credits')).toBe(true);
     await expect(page.getByTestId('user-blockers')).toContainText('Insufficient credits');
     await expect(page.getByTestId('user-praise')).toHaveCount(new Set(detail.pmf.praise).size);
+
+    // A user who said the same praise twice: it is listed once, with how many times.
+    const repeated = workbench.engine
+      .listUsers({ sort: { field: 'messages', dir: 'desc' }, limit: 200 })
+      .rows.map((u) => workbench.engine.userDetail(u.userId)!)
+      .find((u) => new Set(u.pmf.praise).size < u.pmf.praise.length);
+    test.skip(!repeated, 'nobody repeated a praise');
+    await go(page, `users/${repeated!.profile.userId}`);
+    await expect(page.getByTestId('timeline')).toBeVisible();
+    await expect(page.getByTestId('user-praise')).toHaveCount(new Set(repeated!.pmf.praise).size);
+    await expect(page.getByTestId('user-praise').filter({ hasText: '×' }).first()).toBeVisible();
   });
 
   test('an unknown user shows a designed not-found state', async ({ page, workbench }) => {
