@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { PmfOverallBrief } from './pmf.js';
 import type { ExhaustedUser, Kpi, RankedText, Unit, Verdict } from './report.js';
 
 /** The insights e-mail: what changed since the previous day or week. Built in src/main/digest/build.ts. */
@@ -37,6 +38,8 @@ export interface Digest {
   company: string;
   workspace: string;
   keyNumbers: Kpi[];
+  /** The overall PMF verdict on the 30 days ending with the period (the window pmfChanges are judged on). */
+  pmfOverall: PmfOverallBrief;
   pmfChanges: PmfChange[];
   newBlockers: RankedText[];
   newFeatureRequests: RankedText[];

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ACTIVATION_STATUSES, RETENTION_COHORTS, USER_SORT_FIELDS } from './metric-definitions.js';
+import { PMF_GROUPS, PMF_MIN_SAMPLE, PMF_VERDICTS } from './pmf.js';
 
 export * from './metric-definitions.js';
 
@@ -119,7 +120,7 @@ export const PmfThresholds = z
     offVisionRate: z.number().min(0).max(1).default(0.3),
     visionUseCases: z.array(z.string()).default(DEFAULT_VISION_USE_CASES),
     /** Below this many users (or conversations) a check says not_enough_data. */
-    minSample: z.number().int().min(1).default(10),
+    minSample: z.number().int().min(1).default(PMF_MIN_SAMPLE),
   })
   .strict();
 export type PmfThresholds = z.infer<typeof PmfThresholds>;
@@ -270,10 +271,10 @@ export const UsageHealth = z.object({
 });
 export type UsageHealth = z.infer<typeof UsageHealth>;
 
-export const PMF_VERDICTS = ['strong', 'weak', 'pivot', 'not_enough_data', 'not_seen'] as const;
+export { PMF_VERDICTS };
 export const PmfSignal = z.object({
   id: z.string(),
-  group: z.enum(['strong', 'weak', 'pivot']),
+  group: z.enum(PMF_GROUPS),
   label: z.string(),
   /** Measured value (a rate 0..1 unless `unit` says otherwise); null when there is no data. */
   value: z.number().nullable(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pmfVerdictWord, type PmfOverallBrief, type PmfVerdict } from './pmf.js';
 
 /**
  * The investor report as data: every format (HTML/PDF, Markdown, CSV zip) renders this one object, so the numbers in
@@ -56,7 +57,8 @@ export interface Kpi {
   unit: Unit;
 }
 
-export type Verdict = 'strong' | 'weak' | 'pivot' | 'ok' | 'unknown';
+/** A check's verdict: the same values (and, through pmfVerdictWord, the same words) as the dashboard's PMF signals. */
+export type Verdict = PmfVerdict;
 
 export interface PmfRow {
   key: string;
@@ -93,8 +95,10 @@ export interface RetentionPoint {
 export interface CohortRow {
   cohort: string;
   size: number;
-  /** Retention rate (0..1) per period offset; null where the period has not happened yet. */
+  /** Retention rate (0..1) per period offset so far; null where the period has not started yet. */
   cells: (number | null)[];
+  /** Per cell: the week has started but not finished (shaded as open on screen and in the PDF). */
+  open: boolean[];
 }
 
 export interface GrowthPoint {
@@ -135,6 +139,10 @@ export interface ReportData {
   previousPeriod: { since: string; until: string };
   generatedAt: string;
   kpis: Kpi[];
+  /** False when the previous period has no events at all: the report says so once instead of per number. */
+  previousHasData: boolean;
+  /** The overall verdict Overview shows (pmfOverall). */
+  pmfOverall: PmfOverallBrief;
   pmf: PmfRow[];
   journey: JourneyStep[];
   retention: { day1: number | null; day7: number | null; curve: RetentionPoint[]; cohorts: CohortRow[] };
@@ -195,11 +203,6 @@ export function humanizeKey(key: string): string {
   return s ? s[0]!.toUpperCase() + s.slice(1) : key;
 }
 
-/** "ok" reads differently per kind: a strong signal not met is "not yet"; a weak or pivot signal not met is good news. */
-export function verdictLabel(v: Verdict, kind: PmfRow['kind']): string {
-  if (v === 'ok') return kind === 'strong' ? 'Not yet met' : 'Clear';
-  return { strong: 'Strong PMF signal', weak: 'Weak PMF signal', pivot: 'Pivot signal', unknown: 'Not enough data' }[v];
-}
 
 /* ---------------- tables: the CSV files and the Markdown/HTML tables share these headers ---------------- */
 
@@ -226,8 +229,14 @@ export function reportTables(d: ReportData): ReportTable[] {
     {
       name: 'pmf_scorecard',
       title: 'PMF scorecard',
-      headers: ['signal', 'label', 'kind', 'value', 'unit', 'threshold', 'met', 'verdict'],
-      rows: d.pmf.map((p) => [p.key, p.label, p.kind, p.value, p.unit, p.threshold, p.met == null ? null : p.met ? 'yes' : 'no', p.verdict]),
+      headers: ['signal', 'label', 'kind', 'value', 'unit', 'threshold', 'met', 'verdict', 'verdict_label'],
+      rows: d.pmf.map((p) => [p.key, p.label, p.kind, p.value, p.unit, p.threshold, p.met == null ? null : p.met ? 'yes' : 'no', p.verdict, pmfVerdictWord(p.verdict)]),
+    },
+    {
+      name: 'pmf_verdict',
+      title: 'PMF verdict',
+      headers: ['verdict', 'verdict_label', 'summary'],
+      rows: [[d.pmfOverall.verdict, d.pmfOverall.word, d.pmfOverall.summary]],
     },
     {
       name: 'activation_journey',
@@ -244,8 +253,12 @@ export function reportTables(d: ReportData): ReportTable[] {
     {
       name: 'retention_cohorts',
       title: 'Retention cohorts',
-      headers: ['cohort', 'size', ...Array.from({ length: maxCells }, (_, i) => `week_${i}`)],
-      rows: d.retention.cohorts.map((c) => [c.cohort, c.size, ...Array.from({ length: maxCells }, (_, i) => rate(c.cells[i] ?? null))]),
+      // open_from_week: the first week still open (its rate and later ones are so far); empty when every week finished.
+      headers: ['cohort', 'size', 'open_from_week', ...Array.from({ length: maxCells }, (_, i) => `week_${i}`)],
+      rows: d.retention.cohorts.map((c) => {
+        const open = c.open.indexOf(true);
+        return [c.cohort, c.size, open < 0 ? null : open, ...Array.from({ length: maxCells }, (_, i) => rate(c.cells[i] ?? null))];
+      }),
     },
     {
       name: 'growth',

@@ -1,4 +1,5 @@
 import { addDays, weekStart } from '../../src/shared/metrics.js';
+import { pmfOverall, pmfVerdictWord } from '../../src/shared/pmf.js';
 import { dashboardReady, expect, go, int, openWorkbench, pct, pct1, test } from './fixtures.js';
 
 test.describe('dashboard pages show the engine\'s numbers', () => {
@@ -11,9 +12,11 @@ test.describe('dashboard pages show the engine\'s numbers', () => {
     await expect(page.getByTestId('tile-week1-value')).toHaveText(pct(s.week1Retention.rate));
     await expect(page.getByTestId('tile-exhausted-value')).toHaveText(`${int(s.ranOut.count)} users`);
     await expect(page.getByTestId('tile-users-value')).toHaveText(int(s.totals.users));
+    // One vocabulary: the scorecard, the overall verdict and the tile's badge all come from src/shared/pmf.ts.
+    await expect(page.getByTestId('pmf-verdict').locator('.verdict-title')).toHaveText(pmfOverall(d.pmfSignals).word);
+    await expect(page.getByTestId('tile-exhausted-badge')).toHaveText(pmfVerdictWord(d.pmfSignals.find((x) => x.id === 'credit_exhaustion')!.verdict));
     for (const signal of d.pmfSignals) {
-      const verdict = { strong: 'Strong signal', weak: 'Weak signal', pivot: 'Pivot signal', not_seen: 'Not seen', not_enough_data: 'Not enough data' }[signal.verdict];
-      await expect(page.getByTestId(`signal-${signal.id}-verdict`)).toHaveText(verdict);
+      await expect(page.getByTestId(`signal-${signal.id}-verdict`)).toHaveText(pmfVerdictWord(signal.verdict));
       if (signal.value !== null && signal.unit === 'rate') await expect(page.getByTestId(`signal-${signal.id}-value`)).toHaveText(pct1(signal.value));
     }
     const top = s.topUseCases[0];

@@ -14,9 +14,12 @@ for (const scheme of ['light', 'dark'] as const) {
       await page.waitForTimeout(300); // charts finish their first layout
       await screenshot(page, `${id}-${scheme}`);
     }
-    const user = workbench.engine.listUsers({ sort: { field: 'creditsUsed', dir: 'desc' }, limit: 1 }).rows[0];
+    // A user with a credit-exhaustion episode: its Blockers must agree with the blocked conversation on its timeline.
+    const d = workbench.engine.dashboard({});
+    const user = d.ranOutUsers[0] ?? workbench.engine.listUsers({ sort: { field: 'creditsUsed', dir: 'desc' }, limit: 1 }).rows[0];
     await go(page, `users/${user.userId}`);
     await expect(page.getByTestId('timeline')).toBeVisible();
+    if (d.ranOutUsers[0]) await expect(page.getByTestId('user-blocker').first()).toBeVisible();
     await screenshot(page, `user-detail-${scheme}`);
   });
 }

@@ -59,6 +59,32 @@ test.describe('users', () => {
     }
   });
 
+  test('a user who ran out: Blockers agree with the timeline, each praise quote is listed once', async ({ page, workbench }) => {
+    const d = workbench.engine.dashboard({});
+    const ran = d.ranOutUsers[0];
+    test.skip(!ran, 'nobody ran out in this demo');
+    const detail = workbench.engine.userDetail(ran.userId)!;
+    await openWorkbench(page, workbench);
+    await go(page, `users/${ran.userId}`);
+    await expect(page.getByTestId('timeline')).toBeVisible();
+    // One row per event-derived blocker, the same list the engine (and every report) counts.
+    await expect(page.getByTestId('user-blocker')).toHaveCount(detail.pmf.blockers.length);
+    expect(detail.pmf.blockers.some((b) => b.blocker === 'insufficient_credits')).toBe(true);
+    await expect(page.getByTestId('user-blockers')).toContainText('Insufficient credits');
+    await expect(page.getByTestId('user-praise')).toHaveCount(new Set(detail.pmf.praise).size);
+
+    // A user who said the same praise twice: it is listed once, with how many times.
+    const repeated = workbench.engine
+      .listUsers({ sort: { field: 'messages', dir: 'desc' }, limit: 200 })
+      .rows.map((u) => workbench.engine.userDetail(u.userId)!)
+      .find((u) => new Set(u.pmf.praise).size < u.pmf.praise.length);
+    test.skip(!repeated, 'nobody repeated a praise');
+    await go(page, `users/${repeated!.profile.userId}`);
+    await expect(page.getByTestId('timeline')).toBeVisible();
+    await expect(page.getByTestId('user-praise')).toHaveCount(new Set(repeated!.pmf.praise).size);
+    await expect(page.getByTestId('user-praise').filter({ hasText: '×' }).first()).toBeVisible();
+  });
+
   test('an unknown user shows a designed not-found state', async ({ page, workbench }) => {
     await openWorkbench(page, workbench);
     await go(page, 'users/nobody_here');

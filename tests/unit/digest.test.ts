@@ -46,7 +46,8 @@ describe('digest rendering', () => {
     company: 'Acme <AI>',
     workspace: 'acme',
     keyNumbers: [{ key: 'active_users', label: 'Active users', unit: 'count', value: 22, previous: 20 }],
-    pmfChanges: [{ key: 'day7_retention', label: 'Day-7 retention (> 40%)', kind: 'strong', from: 'ok', to: 'strong', value: 0.412, unit: 'percent' }],
+    pmfOverall: { verdict: 'not_enough_data', word: 'Not enough data', summary: '0 strong · 0 weak · 0 pivot signals present, of 11 checks (11 without enough data)' },
+    pmfChanges: [{ key: 'day7_retention', label: 'Day-7 retention (> 40%)', kind: 'strong', from: 'not_seen', to: 'strong', value: 0.412, unit: 'percent' }],
     newBlockers: [{ text: 'timeout <b>', count: 4, users: 3 }],
     newFeatureRequests: [],
     newlyExhausted: [{ userId: 'u1', email: 'lead@example.com', creditsUsed: 98, exhaustionCount: 1, lastActiveAt: null }],
@@ -57,7 +58,8 @@ describe('digest rendering', () => {
     expect(r.subject).toBe('Acme <AI> daily digest, 20 Nov 2026: 22 active users (+10%), 1 hot lead, 1 anomaly');
     expect(r.text).toContain('- Active users: 22 (previous 20, +10%)');
     expect(r.text).toContain('- lead@example.com: 98 credits used');
-    expect(r.text).toContain('- Day-7 retention (> 40%): Not yet met → Strong PMF signal (now 41.2%)');
+    expect(r.text).toContain('- Day-7 retention (> 40%): Not seen → Strong signal (now 41.2%)');
+    expect(r.text).toContain('PMF verdict (last 30 days): Not enough data (0 strong · 0 weak · 0 pivot signals present, of 11 checks (11 without enough data))');
     expect(r.text).toContain('- video_gen failed 40% of 25 calls (baseline 10%)');
     expect(r.text).toContain('No new requests in the top 5.');
     expect(r.html).toContain('Acme &lt;AI&gt;');

@@ -41,17 +41,18 @@ describe('report data', () => {
     expect(formatChange(active.value, active.previous, active.unit)).toBe('+24.1%');
     const w1 = data.kpis.find((k) => k.key === 'week1_retention')!;
     expect(formatChange(w1.value, w1.previous, w1.unit)).toBe('+13.3 pts');
-    expect(data.pmf.find((p) => p.key === 'day7_retention')).toMatchObject({ verdict: 'strong', previousVerdict: 'ok', threshold: '> 40%', met: true });
+    expect(data.pmf.find((p) => p.key === 'day7_retention')).toMatchObject({ verdict: 'strong', previousVerdict: 'not_seen', threshold: '> 40%', met: true });
     expect(data.pmf.find((p) => p.key === 'no_credit_exhaustion')!.threshold).toBe('< 2%');
-    expect(data.pmf.find((p) => p.key === 'repeated_blockers')).toMatchObject({ verdict: 'unknown', met: null });
+    expect(data.pmf.find((p) => p.key === 'repeated_blockers')).toMatchObject({ verdict: 'not_enough_data', met: null });
   });
-  it('pools finished cohort weeks into the retention curve and blanks open weeks', () => {
+  it('pools finished cohort weeks into the retention curve and keeps open weeks in the cohort table, marked open', () => {
     expect(data.retention.curve).toEqual([
       { week: 0, retained: 63, eligible: 63, rate: 1 },
       { week: 1, retained: 21, eligible: 45, rate: 21 / 45 },
       { week: 2, retained: 7, eligible: 20, rate: 0.35 },
     ]);
-    expect(data.retention.cohorts[1]!.cells).toEqual([1, 12 / 25, null, null]);
+    expect(data.retention.cohorts[1]!.cells).toEqual([1, 12 / 25, 8 / 25, null]);
+    expect(data.retention.cohorts[1]!.open).toEqual([false, false, true, false]);
   });
 });
 
@@ -77,7 +78,9 @@ describe('formats', () => {
     const md = renderReportMarkdown(data);
     for (const h of ['Executive summary', 'PMF scorecard', 'Activation journey', 'Retention', 'Cohort retention', 'Growth', 'Top use cases', 'Credit exhaustion', 'Top blockers', 'Feature requests']) expect(md).toContain(h);
     expect(md).toContain('| Active users | 67 | 54 | +24.1% |');
-    expect(md).toContain('| Day-7 retention (> 40%) | 43.3% | > 40% | Strong PMF signal |');
+    expect(md).toContain('| Day-7 retention (> 40%) | 43.3% | > 40% | Strong signal |');
+    expect(md).toContain(`**PMF verdict: ${data.pmfOverall.word}**`);
+    expect(md).toContain('| 2026-11-02 | 25 | 100% | 48% | 32%* |');
     expect(md).toContain('| Created Content | 23 | 51.1% | 23% |');
     expect(md).toContain('| 1 | Marketing content | 306 | 40 | 34% |');
     expect(md).toContain('**5** of 100 users (5%) used up their free credits.');

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { Filters, HIGH_USAGE_CREDITS, METRIC_DEFINITIONS, type Dashboard } from '../../shared/metrics.js';
+import { pmfOverall, pmfOverallBrief, pmfVerdictWord } from '../../shared/pmf.js';
 import { AnalyticsEngine } from '../analytics/engine.js';
 import { ConfigError } from '../config.js';
 import { redactConnectionString } from '../connection-string.js';
@@ -49,14 +50,15 @@ export function formatDashboardText(d: Dashboard, workspaceName: string): string
   for (const step of d.journey.steps) {
     lines.push(`  ${pad(step.label, 28)} ${lpad(String(step.count), 7)} ${lpad(pct(step.stepConversion), 7)} ${lpad(pct(step.overallConversion), 9)}`);
   }
+  const overall = pmfOverall(d.pmfSignals);
+  lines.push('', `PMF verdict: ${overall.word} (${overall.summary})`);
   lines.push('', 'PMF Signals');
-  const mark = { strong: 'STRONG', weak: 'WEAK  ', pivot: 'PIVOT ', not_seen: '  -   ', not_enough_data: '  ?   ' } as const;
   for (const group of ['strong', 'weak', 'pivot'] as const) {
     lines.push(`  ${group} signals`);
     for (const p of d.pmfSignals.filter((x) => x.group === group)) {
       const value = p.unit === 'rate' ? pct(p.value) : String(p.value ?? 'n/a');
       const threshold = p.unit === 'rate' ? pct(p.threshold) : String(p.threshold);
-      lines.push(`   ${mark[p.verdict]} ${pad(p.label, 40)} ${lpad(value, 7)} (threshold ${threshold}): ${p.detail}`);
+      lines.push(`   ${pad(pmfVerdictWord(p.verdict), 15)} ${pad(p.label, 40)} ${lpad(value, 7)} (threshold ${threshold}): ${p.detail}`);
     }
   }
   if (d.failurePoints.length) {
@@ -102,7 +104,8 @@ export function registerAnalyticsCommand(program: Command): void {
           useCases: o.useCase,
         });
         const dashboard = new AnalyticsEngine(snapshot).dashboard(filters);
-        if (o.json) process.stdout.write(JSON.stringify(dashboard, null, 2) + '\n');
+        // --json: the Dashboard plus the overall verdict in the words Overview shows (computed from pmfSignals).
+        if (o.json) process.stdout.write(JSON.stringify({ ...dashboard, pmfVerdict: pmfOverallBrief(dashboard.pmfSignals) }, null, 2) + '\n');
         else console.log(formatDashboardText(dashboard, workspace.name));
         if (o.aiAnalysis) {
           let mod: { runAiAnalysisCommand?: (opts: unknown) => Promise<void> };

@@ -1,10 +1,9 @@
 import type { Anomaly, Digest, PmfChange } from '../../shared/digest.js';
 import { addDays, type Dashboard } from '../../shared/metrics.js';
-import type { Kpi, RankedText, Verdict } from '../../shared/report.js';
+import { pmfOverallBrief } from '../../shared/pmf.js';
+import type { Kpi, RankedText } from '../../shared/report.js';
 import type { MetricsSource } from '../reports/source.js';
 import type { DigestPeriod } from './periods.js';
-
-const VERDICTS: Record<string, Verdict> = { strong: 'strong', weak: 'weak', pivot: 'pivot', not_seen: 'ok', not_enough_data: 'unknown' };
 
 /** Anomaly rules (documented in docs/reports.md). */
 export const ANOMALY_RULES = {
@@ -76,8 +75,8 @@ export function buildDigest(source: MetricsSource, period: DigestPeriod, company
   const pmfChanges: PmfChange[] = [];
   for (const s of pmfNow) {
     const b = pmfBefore.get(s.id);
-    const from = b ? VERDICTS[b.verdict]! : 'unknown';
-    const to = VERDICTS[s.verdict]!;
+    const from = b?.verdict ?? 'not_enough_data';
+    const to = s.verdict;
     if (from !== to) pmfChanges.push({ key: s.id, label: s.label, kind: s.group, from, to, value: s.value, unit: s.unit === 'rate' ? 'percent' : s.unit === 'messages' ? 'decimal' : 'count' });
   }
 
@@ -108,6 +107,7 @@ export function buildDigest(source: MetricsSource, period: DigestPeriod, company
     company,
     workspace: source.workspace,
     keyNumbers: keyNumbers(current, previous),
+    pmfOverall: pmfOverallBrief(pmfNow),
     pmfChanges,
     newBlockers: newEntries(cr.blockers, br.blockers),
     newFeatureRequests: newEntries(cr.requests, br.requests),

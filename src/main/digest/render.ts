@@ -1,5 +1,6 @@
 import type { Digest, RenderedDigest } from '../../shared/digest.js';
-import { formatChange, formatCount, formatValue, verdictLabel, type Kpi } from '../../shared/report.js';
+import { pmfVerdictWord } from '../../shared/pmf.js';
+import { formatChange, formatCount, formatValue, type Kpi } from '../../shared/report.js';
 import { escapeHtml } from '../reports/html.js';
 
 function shortDate(iso: string): string {
@@ -77,10 +78,14 @@ export function renderDigest(d: Digest): RenderedDigest {
     }),
     'Nobody new ran out of credits.',
   );
+  // The overall verdict, in Overview's words, over the 30-day window the changes below are judged on.
+  const overall = `PMF verdict (last 30 days): ${d.pmfOverall.word} (${d.pmfOverall.summary})`;
+  html.push(`<h2 style="${H2}">PMF verdict</h2><p style="font-size:14px;margin:0;" data-pmf-overall="${escapeHtml(d.pmfOverall.verdict)}">${escapeHtml(overall)}</p>`);
+  text.push('PMF VERDICT', `  ${overall}`, '');
   section(
     'PMF signals that changed verdict',
     d.pmfChanges.map((c) => {
-      const line = `${c.label}: ${verdictLabel(c.from, c.kind)} → ${verdictLabel(c.to, c.kind)} (now ${formatValue(c.value, c.unit)})`;
+      const line = `${c.label}: ${pmfVerdictWord(c.from)} → ${pmfVerdictWord(c.to)} (now ${formatValue(c.value, c.unit)})`;
       return { html: escapeHtml(line), text: line };
     }),
     'No PMF signal changed verdict (30-day window).',

@@ -1,5 +1,6 @@
 import type { Dashboard, Filters, PmfSignal } from '../../shared/metrics.js';
-import type { CohortRow, Kpi, PmfRow, ReportData, ReportSettings, RetentionPoint, Verdict } from '../../shared/report.js';
+import { pmfOverallBrief } from '../../shared/pmf.js';
+import type { CohortRow, Kpi, PmfRow, ReportData, ReportSettings, RetentionPoint } from '../../shared/report.js';
 
 /** Whole UTC days, both ends inclusive. */
 export interface Period {
@@ -31,8 +32,6 @@ export function periodFilters(p: Period): Filters {
   return { since: p.since, until: p.until };
 }
 
-const VERDICTS: Record<PmfSignal['verdict'], Verdict> = { strong: 'strong', weak: 'weak', pivot: 'pivot', not_seen: 'ok', not_enough_data: 'unknown' };
-
 function thresholdText(s: PmfSignal): string {
   // "No credit exhaustion" is the one check that fires below its threshold.
   const op = s.id === 'no_credit_exhaustion' ? '<' : '>';
@@ -43,7 +42,7 @@ function thresholdText(s: PmfSignal): string {
 function pmfRows(current: PmfSignal[], previous: PmfSignal[]): PmfRow[] {
   const prev = new Map(previous.map((s) => [s.id, s]));
   return current.map((s) => {
-    const verdict = VERDICTS[s.verdict];
+    const verdict = s.verdict;
     const p = prev.get(s.id);
     return {
       key: s.id,
@@ -52,9 +51,9 @@ function pmfRows(current: PmfSignal[], previous: PmfSignal[]): PmfRow[] {
       value: s.value,
       unit: s.unit === 'rate' ? 'percent' : s.unit === 'messages' ? 'decimal' : 'count',
       threshold: thresholdText(s),
-      met: verdict === 'unknown' ? null : verdict !== 'ok',
+      met: verdict === 'not_enough_data' ? null : verdict !== 'not_seen',
       verdict,
-      previousVerdict: p ? VERDICTS[p.verdict] : undefined,
+      previousVerdict: p?.verdict,
       detail: s.detail || undefined,
     };
   });
@@ -91,7 +90,8 @@ function retention(d: Dashboard): { curve: RetentionPoint[]; cohorts: CohortRow[
     }
     if (eligible > 0) curve.push({ week: w, retained, eligible, rate: retained / eligible });
   }
-  const cohorts = d.retention.cohorts.map((c) => ({ cohort: c.cohort, size: c.size, cells: c.cells.map((cell) => (cell && !cell.partial ? cell.rate : null)) }));
+  // The cohort table shows open weeks as the screen does: their rate so far, marked open.
+  const cohorts = d.retention.cohorts.map((c) => ({ cohort: c.cohort, size: c.size, cells: c.cells.map((cell) => cell?.rate ?? null), open: c.cells.map((cell) => !!cell?.partial) }));
   return { curve, cohorts };
 }
 
@@ -120,6 +120,8 @@ export function buildReportData(input: BuildInput): ReportData {
     previousPeriod: periods.previous,
     generatedAt: (input.now ?? new Date()).toISOString(),
     kpis: kpis(c, p),
+    previousHasData: p.summary.totals.events > 0,
+    pmfOverall: pmfOverallBrief(c.pmfSignals),
     pmf: pmfRows(c.pmfSignals, p.pmfSignals),
     journey: c.journey.steps.map((s) => ({ step: s.label, users: s.count, fromPrevious: s.stepConversion, ofFirst: s.overallConversion })),
     retention: { day1: c.retention.day1.rate, day7: c.retention.day7.rate, ...ret },

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { pmfVerdictTone, pmfVerdictWord } from '../../shared/pmf.js';
 import {
   formatChange,
   formatCount,
   formatPercent,
   formatValue,
   humanizeKey,
-  verdictLabel,
   type PmfRow,
   type RankedText,
   type ReportData,
@@ -53,8 +53,7 @@ function changeBadge(value: number | null, previous: number | null, unit: Parame
 }
 
 function verdictPill(p: PmfRow): string {
-  const cls = p.verdict === 'strong' ? 'good' : p.verdict === 'ok' ? 'neutral' : p.verdict === 'unknown' ? 'muted' : 'bad';
-  return `<span class="pill ${cls}">${escapeHtml(verdictLabel(p.verdict, p.kind))}</span>`;
+  return `<span class="pill ${pmfVerdictTone(p.verdict)}">${escapeHtml(pmfVerdictWord(p.verdict))}</span>`;
 }
 
 function rankedTable(rows: RankedText[], header: string, countHeader: string, empty: string): string {
@@ -83,7 +82,9 @@ function cohortHeatmap(d: ReportData): string {
       const cells = Array.from({ length: width }, (_, i) => {
         const r = c.cells[i] ?? null;
         const dark = r != null && r > 0.45;
-        return `<td class="heat${dark ? ' dark' : ''}" style="background:${heatColor(r)}">${r == null ? '' : formatPercent(r)}</td>`;
+        // An open week is shaded like the screen's: its rate so far, hatched.
+        const open = r != null && c.open[i] === true;
+        return `<td class="heat${dark ? ' dark' : ''}${open ? ' open' : ''}" style="background-color:${heatColor(r)}">${r == null ? '' : formatPercent(r)}</td>`;
       }).join('');
       return `<tr><td class="cohort">${escapeHtml(c.cohort)}</td><td class="num">${formatCount(c.size)}</td>${cells}</tr>`;
     })
@@ -98,12 +99,14 @@ export function maskedUser(u: { email: string | null; userId: string }): string 
   return at > 0 ? `${u.email[0]}***${u.email.slice(at)}` : '***';
 }
 
-/** One line under the key numbers: how the PMF scorecard reads as a whole. */
+/** One line under the key numbers: the overall PMF verdict, as Overview states it, and the tally behind it. */
 export function pmfTally(d: ReportData): string {
-  const n = (kind: string) => d.pmf.filter((p) => p.kind === kind).length;
-  const met = (kind: string) => d.pmf.filter((p) => p.kind === kind && p.met === true).length;
-  const unknown = d.pmf.filter((p) => p.met == null).length;
-  return `PMF scorecard: ${met('strong')} of ${n('strong')} strong signals present, ${met('weak')} of ${n('weak')} weak signals and ${met('pivot')} of ${n('pivot')} pivot signals triggered${unknown ? ` (${unknown} without enough data)` : ''}.`;
+  return `PMF verdict: ${d.pmfOverall.word} (${d.pmfOverall.summary}).`;
+}
+
+/** Said once under the key numbers when the previous period has no events (instead of on every number). */
+export function noPreviousNote(d: ReportData): string {
+  return `No data for the previous period (${formatDateLong(d.previousPeriod.since)} – ${formatDateLong(d.previousPeriod.until)}), so no changes are shown.`;
 }
 
 export interface RenderOptions {
@@ -120,12 +123,10 @@ export function renderReportHtml(d: ReportData, opts: RenderOptions = {}): strin
 
   const kpiCards = d.kpis
     .map(
-      (k) => `<div class="kpi"><div class="kpi-label">${escapeHtml(k.label)}</div><div class="kpi-value">${escapeHtml(formatValue(k.value, k.unit))}</div>${changeBadge(
-        k.value,
-        k.previous,
-        k.unit,
-        !lowerIsBetter.has(k.key),
-      )}<div class="kpi-prev">previous: ${escapeHtml(formatValue(k.previous, k.unit))}</div></div>`,
+      (k) =>
+        `<div class="kpi"><div class="kpi-label">${escapeHtml(k.label)}</div><div class="kpi-value">${escapeHtml(formatValue(k.value, k.unit))}</div>${
+          d.previousHasData ? `${changeBadge(k.value, k.previous, k.unit, !lowerIsBetter.has(k.key))}<div class="kpi-prev">previous: ${escapeHtml(formatValue(k.previous, k.unit))}</div>` : ''
+        }</div>`,
     )
     .join('');
 
@@ -214,9 +215,13 @@ export function renderReportHtml(d: ReportData, opts: RenderOptions = {}): strin
   .sub { color: var(--muted); font-size: 8pt; }
   .pill { display: inline-block; border-radius: 10px; padding: .3mm 2.5mm; font-size: 8.5pt; font-weight: 600; white-space: nowrap; }
   .pill.good { background: #d1fae5; color: var(--good); } .pill.bad { background: #fee2e2; color: var(--bad); }
+  .pill.warn { background: #fef3c7; color: #92400e; }
   .pill.neutral { background: #f3f4f6; color: #374151; } .pill.muted { background: #f9fafb; color: var(--muted); font-weight: 400; }
+  .verdict { font-size: 13pt; margin: 0 0 4mm; padding: 2.5mm 4mm; border-radius: 2mm; background: #f3f4f6; }
+  .verdict.fit { background: #d1fae5; } .verdict.interest { background: #fef3c7; } .verdict.pivot { background: #fee2e2; }
   .heatmap td.heat { text-align: center; font-size: 8pt; min-width: 11mm; }
   .heatmap td.heat.dark { color: #fff; }
+  .heatmap td.heat.open { background-image: repeating-linear-gradient(45deg, transparent 0 1.5mm, rgba(255, 255, 255, 0.55) 1.5mm 3mm); font-style: italic; }
   .heatmap td.cohort { white-space: nowrap; }
   .chart { position: relative; width: 100%; height: 62mm; margin: 2mm 0; }
   .chart canvas { width: 100% !important; height: 100% !important; }
@@ -240,12 +245,14 @@ export function renderReportHtml(d: ReportData, opts: RenderOptions = {}): strin
 <section class="page-break" id="summary">
   <h2>Executive summary</h2>
   ${d.narrative ? `<div class="narrative"><div>${escapeHtml(d.narrative.text)}</div><div class="by">Written by ${escapeHtml(d.narrative.model)} from the numbers in this report; every number it states was checked against them.</div></div>` : ''}
+  <p class="verdict ${escapeHtml(d.pmfOverall.verdict)}" id="pmf-overall">PMF verdict: <strong>${escapeHtml(d.pmfOverall.word)}</strong><span class="sub"> · ${escapeHtml(d.pmfOverall.summary)}</span></p>
   <div class="kpis">${kpiCards}</div>
-  <p class="lead" style="margin-top:5mm">${escapeHtml(pmfTally(d))}</p>
+  ${d.previousHasData ? '' : `<p class="note">${escapeHtml(noPreviousNote(d))}</p>`}
 </section>
 
 <section class="page-break" id="pmf">
   <h2>PMF scorecard</h2>
+  <p class="lead">${escapeHtml(pmfTally(d))}</p>
   <table class="data"><thead><tr><th>Signal</th><th class="num">Value</th><th class="num">Threshold</th><th>Verdict</th></tr></thead><tbody>${pmfRows}</tbody></table>
 </section>
 
@@ -266,7 +273,7 @@ export function renderReportHtml(d: ReportData, opts: RenderOptions = {}): strin
 <section id="cohorts">
   <h3>Cohort retention (weekly signup cohorts)</h3>
   ${cohortHeatmap(d)}
-  <p class="note">Each row is the users who signed up that week (Monday, UTC); a cell is the share of them active in that week after signup. Blank: the week has not finished yet.</p>
+  <p class="note">Each row is the users who signed up that week (Monday, UTC); a cell is the share of them active in that week after signup. Hatched: the week has not finished yet (the share so far). Blank: the week has not started.</p>
 </section>
 
 <section id="growth">

@@ -1,5 +1,6 @@
-import { formatChange, formatCount, formatPercent, formatValue, humanizeKey, verdictLabel, type ReportData } from '../../shared/report.js';
-import { formatDateLong, maskedUser, pmfTally } from './html.js';
+import { pmfVerdictWord } from '../../shared/pmf.js';
+import { formatChange, formatCount, formatPercent, formatValue, humanizeKey, type ReportData } from '../../shared/report.js';
+import { formatDateLong, maskedUser, noPreviousNote, pmfTally } from './html.js';
 
 /** Markdown for pasting into an update e-mail: the same sections and numbers as the PDF, charts as tables. */
 
@@ -33,17 +34,23 @@ export function renderReportMarkdown(d: ReportData): string {
 
   out.push('## Executive summary');
   if (d.narrative) out.push(d.narrative.text);
-  out.push(
-    table(
-      ['Metric', 'This period', 'Previous', 'Change'],
-      d.kpis.map((k) => [k.label, formatValue(k.value, k.unit), formatValue(k.previous, k.unit), changeCell(k.value, k.previous, k.unit)]),
-      [false, true, true, true],
-    ),
-  );
+  out.push(`**PMF verdict: ${d.pmfOverall.word}** (${d.pmfOverall.summary}).`);
+  if (d.previousHasData) {
+    out.push(
+      table(
+        ['Metric', 'This period', 'Previous', 'Change'],
+        d.kpis.map((k) => [k.label, formatValue(k.value, k.unit), formatValue(k.previous, k.unit), changeCell(k.value, k.previous, k.unit)]),
+        [false, true, true, true],
+      ),
+    );
+  } else {
+    out.push(table(['Metric', 'This period'], d.kpis.map((k) => [k.label, formatValue(k.value, k.unit)]), [false, true]));
+    out.push(`_${noPreviousNote(d)}_`);
+  }
 
-  out.push(pmfTally(d));
   out.push('## PMF scorecard');
-  out.push(table(['Signal', 'Value', 'Threshold', 'Verdict'], d.pmf.map((p) => [p.label, formatValue(p.value, p.unit), p.threshold, verdictLabel(p.verdict, p.kind)]), [false, true, true, false]));
+  out.push(pmfTally(d));
+  out.push(table(['Signal', 'Value', 'Threshold', 'Verdict'], d.pmf.map((p) => [p.label, formatValue(p.value, p.unit), p.threshold, pmfVerdictWord(p.verdict)]), [false, true, true, false]));
 
   out.push('## Activation journey');
   out.push(
@@ -65,10 +72,11 @@ export function renderReportMarkdown(d: ReportData): string {
     out.push(
       table(
         ['Cohort', 'Users', ...Array.from({ length: width }, (_, i) => `${unit} ${i}`)],
-        d.retention.cohorts.map((c) => [c.cohort, formatCount(c.size), ...Array.from({ length: width }, (_, i) => (c.cells[i] == null ? '' : formatPercent(c.cells[i])))]),
+        d.retention.cohorts.map((c) => [c.cohort, formatCount(c.size), ...Array.from({ length: width }, (_, i) => (c.cells[i] == null ? '' : `${formatPercent(c.cells[i])}${c.open[i] ? '*' : ''}`))]),
         [false, true, ...Array.from({ length: width }, () => true)],
       ),
     );
+    if (d.retention.cohorts.some((c) => c.open.includes(true))) out.push('_* the week has not finished yet: the share so far._');
   }
 
   out.push('## Growth: daily and weekly active users');

@@ -1,3 +1,4 @@
+import { pmfVerdictWord } from '../../shared/pmf.js';
 import OpenAI from 'openai';
 import type { Env } from '../config.js';
 import { redactConnectionString } from '../connection-string.js';
@@ -17,7 +18,9 @@ export function narrativeInput(d: ReportData) {
     period: d.period,
     previous_period: d.previousPeriod,
     key_numbers: d.kpis.map((k) => ({ metric: k.label, unit: k.unit, value: k.value, previous: k.previous, change: formatChange(k.value, k.previous, k.unit) })),
-    pmf_scorecard: d.pmf.map((p) => ({ signal: p.label, value: p.value, unit: p.unit, threshold: p.threshold, verdict: p.verdict })),
+    // Verdicts in the report's own words, so a narrative that quotes one says what the scorecard says.
+    pmf_verdict: d.pmfOverall.word,
+    pmf_scorecard: d.pmf.map((p) => ({ signal: p.label, value: p.value, unit: p.unit, threshold: p.threshold, verdict: pmfVerdictWord(p.verdict) })),
     activation_journey: d.journey.map((s) => ({ step: s.step, users: s.users, conversion_from_previous: s.fromPrevious })),
     retention: { day_1: d.retention.day1, day_7: d.retention.day7, by_week: d.retention.curve.map((p) => ({ week: p.week, rate: p.rate })) },
     top_use_cases: d.useCases.slice(0, 5).map((u) => ({ use_case: u.useCase, share: u.share, users: u.users })),

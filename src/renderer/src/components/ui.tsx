@@ -68,9 +68,14 @@ export function Loading({ label = 'Loading…', rows = 3 }: { label?: string; ro
 }
 
 /** A headline number: label, value, the counts behind it, and the rule that defines it (hover the ⓘ). */
-export function Tile({ label, value, sub, definition, hot, testId }: { label: string; value: ReactNode; sub?: ReactNode; definition?: string; hot?: ReactNode; testId?: string }) {
+/**
+ * A headline number. `badge`: the verdict of the PMF check behind it (pmfBadge in src/shared/pmf.ts), so the tile and
+ * the scorecard say the same; the tile is highlighted only while that signal is present.
+ */
+export function Tile({ label, value, sub, definition, badge, testId }: { label: string; value: ReactNode; sub?: ReactNode; definition?: string; badge?: { word: string; tone: string; verdict: string } | null; testId?: string }) {
+  const present = !!badge && (badge.verdict === 'strong' || badge.verdict === 'weak' || badge.verdict === 'pivot');
   return (
-    <div className={`tile ${hot ? 'hot' : ''}`} data-testid={testId}>
+    <div className={`tile ${present ? 'hot' : ''}`} data-testid={testId}>
       <div className="tile-label">
         {label}
         {definition && <Info text={definition} />}
@@ -78,9 +83,14 @@ export function Tile({ label, value, sub, definition, hot, testId }: { label: st
       <div className="tile-value" data-testid={testId ? `${testId}-value` : undefined}>
         {value}
       </div>
-      {(sub || hot) && (
+      {(sub || badge) && (
         <div className="tile-sub">
-          {hot && <span className="badge warn tile-hot">{hot}</span>} {sub}
+          {badge && (
+            <span className={`badge ${badge.tone} tile-hot`} data-testid={testId ? `${testId}-badge` : undefined}>
+              {badge.word}
+            </span>
+          )}{' '}
+          {sub}
         </div>
       )}
     </div>

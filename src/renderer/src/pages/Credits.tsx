@@ -8,6 +8,7 @@ import { dateTime, day, hours, int, pct } from '../format.js';
 import { hrefTo } from '../router.js';
 import { CREDIT_ALLOWANCE, CREDIT_EXHAUSTION_ERRORS, HIGH_USAGE_CREDITS, METRIC_DEFINITIONS } from '../../../shared/metric-definitions.js';
 import type { UserDetail } from '../../../shared/metrics.js';
+import { pmfBadge } from '../../../shared/pmf.js';
 
 /** The events a user had just before running out: the last few before the first exhaustion event. */
 function beforeExhaustion(detail: UserDetail) {
@@ -55,7 +56,7 @@ export default function CreditsPage() {
           return (
             <>
               <div className="tiles">
-                <Tile testId="tile-exhausted" label="Users who ran out of credits" definition={METRIC_DEFINITIONS.ranOut.rule} value={int(s.ranOut.count)} sub={`${pct(s.ranOut.rate)} of ${int(s.ranOut.total)} users`} hot={s.ranOut.count > 0 ? 'Hot signal' : undefined} />
+                <Tile testId="tile-exhausted" label="Users who ran out of credits" definition={METRIC_DEFINITIONS.ranOut.rule} value={int(s.ranOut.count)} sub={`${pct(s.ranOut.rate)} of ${int(s.ranOut.total)} users`} badge={pmfBadge(d.pmfSignals, 'credit_exhaustion')} />
                 <Tile testId="tile-time-to-exhaustion" label="Time to running out" definition={METRIC_DEFINITIONS.timeToCreditExhaustion.rule} value={hours(u.timeToCreditExhaustion.medianHours)} sub={`median · p90 ${hours(u.timeToCreditExhaustion.p90Hours)}`} />
                 <Tile testId="tile-high-usage" label={`High usage (≥ ${HIGH_USAGE_CREDITS} credits)`} definition={METRIC_DEFINITIONS.highUsage.rule} value={int(s.highUsage.count)} sub="users (seed query 4)" />
                 <Tile testId="tile-credits-used" label="Credits used" value={int(s.totals.creditsUsed)} sub={rangeText(d)} />

@@ -58,13 +58,13 @@ export default function JourneyPage() {
                 />
               </Card>
 
-              <Card title="Seed funnel query" subtitle="The seed's activation-funnel SQL on the same data" actions={<Info text={METRIC_DEFINITIONS.seedFunnel.rule} />}>
+              <Card title="Seed funnel query" subtitle="The seed's activation-funnel SQL as written, with its own definitions (not the journey's: created content above is a successful creation-tool call)" actions={<Info text={METRIC_DEFINITIONS.seedFunnel.rule} />}>
                 <table className="data" data-testid="seed-funnel">
                   <thead>
                     <tr>
-                      <th className="num">Total users</th>
+                      <th className="num">Users with conversations</th>
                       <th className="num">Day-1 active</th>
-                      <th className="num">Created content (video)</th>
+                      <th className="num">Had a video_gen call (seed)</th>
                       <th className="num">High usage (≥ 90 credits)</th>
                       <th className="num">Successful users</th>
                     </tr>

@@ -5,15 +5,9 @@ import { day, int, label, minutes, pct, pct1, ratioText } from '../format.js';
 import { hrefTo } from '../router.js';
 import { METRIC_DEFINITIONS, PMF_SIGNAL_DEFINITIONS } from '../../../shared/metric-definitions.js';
 import type { Dashboard, PmfSignal } from '../../../shared/metrics.js';
+import { pmfBadge, pmfOverall, pmfVerdictTone, pmfVerdictWord } from '../../../shared/pmf.js';
 import { useState } from 'react';
 
-const VERDICT: Record<PmfSignal['verdict'], { text: string; tone: string }> = {
-  strong: { text: 'Strong signal', tone: 'good' },
-  weak: { text: 'Weak signal', tone: 'warn' },
-  pivot: { text: 'Pivot signal', tone: 'bad' },
-  not_seen: { text: 'Not seen', tone: '' },
-  not_enough_data: { text: 'Not enough data', tone: '' },
-};
 const GROUPS: Array<{ id: PmfSignal['group']; title: string; blurb: string }> = [
   { id: 'strong', title: 'Strong PMF signals', blurb: 'Present = users want more' },
   { id: 'weak', title: 'Weak PMF signals', blurb: 'Present = interest without habit' },
@@ -57,20 +51,12 @@ function Evidence({ s }: { s: PmfSignal }) {
 }
 
 function PmfVerdict({ d }: { d: Dashboard }) {
-  const present = (g: PmfSignal['group']) => d.pmfSignals.filter((s) => s.group === g && s.verdict === g).length;
-  const strong = present('strong');
-  const weak = present('weak');
-  const pivot = present('pivot');
-  const tone = strong >= 2 && strong > weak ? 'good' : pivot >= 2 ? 'bad' : 'warn';
-  const headline =
-    tone === 'good' ? 'Signs of product-market fit' : tone === 'bad' ? 'Users are pulling toward something else' : 'Interest, not yet a habit';
+  const o = pmfOverall(d.pmfSignals);
   return (
-    <div className={`verdict ${tone}`} data-testid="pmf-verdict">
+    <div className={`verdict ${o.tone}`} data-testid="pmf-verdict" data-verdict={o.verdict}>
       <div>
-        <div className="verdict-title">{headline}</div>
-        <div className="muted small">
-          {strong} strong · {weak} weak · {pivot} pivot signals present, of {d.pmfSignals.length} checks
-        </div>
+        <div className="verdict-title">{o.word}</div>
+        <div className="muted small">{o.summary}</div>
       </div>
     </div>
   );
@@ -107,7 +93,7 @@ export default function OverviewPage() {
                   definition={METRIC_DEFINITIONS.ranOut.rule}
                   value={`${int(s.ranOut.count)} users`}
                   sub={`${pct(s.ranOut.rate)} of ${int(s.ranOut.total)}`}
-                  hot={s.ranOut.count > 0 ? 'Hot signal' : undefined}
+                  badge={pmfBadge(d.pmfSignals, 'credit_exhaustion')}
                 />
                 <Tile
                   testId="tile-session"
@@ -163,7 +149,6 @@ export default function OverviewPage() {
                       {d.pmfSignals
                         .filter((x) => x.group === g.id)
                         .map((x) => {
-                          const v = VERDICT[x.verdict];
                           const def = PMF_SIGNAL_DEFINITIONS.find((p) => p.id === x.id);
                           return (
                             <div key={x.id} className="signal" data-testid={`signal-${x.id}`}>
@@ -172,8 +157,8 @@ export default function OverviewPage() {
                                   {x.label}
                                 </span>
                                 <span className="spacer" />
-                                <span className={`badge ${v.tone}`} data-testid={`signal-${x.id}-verdict`}>
-                                  {v.text}
+                                <span className={`badge ${pmfVerdictTone(x.verdict)}`} data-testid={`signal-${x.id}-verdict`}>
+                                  {pmfVerdictWord(x.verdict)}
                                 </span>
                               </div>
                               <div className="signal-value">

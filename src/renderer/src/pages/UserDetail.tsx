@@ -10,6 +10,27 @@ import type { UserDetail } from '../../../shared/metrics.js';
 type Conversation = UserDetail['conversations'][number];
 type TimelineEvent = Conversation['events'][number];
 
+/** Each quote once, with how many times it was said, in first-said order (a user often repeats "I love this"). */
+function distinctQuotes(list: string[]): Array<{ text: string; times: number }> {
+  const seen = new Map<string, number>();
+  for (const q of list) seen.set(q, (seen.get(q) ?? 0) + 1);
+  return [...seen].map(([text, times]) => ({ text, times }));
+}
+
+function Quotes({ list, empty, tone, testId }: { list: string[]; empty: string; tone?: string; testId: string }) {
+  const quotes = distinctQuotes(list);
+  if (!quotes.length) return <span className="muted">{empty}</span>;
+  return (
+    <>
+      {quotes.map((q) => (
+        <div key={q.text} className={`quote ${tone ?? ''}`} data-testid={testId}>
+          “{q.text}”{q.times > 1 && <span className="muted small"> ×{q.times}</span>}
+        </div>
+      ))}
+    </>
+  );
+}
+
 function EventLine({ e }: { e: TimelineEvent }) {
   if (e.eventType === 'message') {
     return (
@@ -58,7 +79,7 @@ function ConversationCard({ c, initiallyOpen }: { c: Conversation; initiallyOpen
       </button>
       {open && (
         <div className="conversation-body">
-          {c.blocker && <div className="banner warn">Blocker: {c.blocker}</div>}
+          {c.blocker && <div className="banner warn">Blocker: {label(c.blocker)}</div>}
           {c.events.map((e) => (
             <EventLine key={e.id} e={e} />
           ))}
@@ -140,15 +161,32 @@ export function UserDetailPage({ userId }: { userId: string }) {
         <Card title="PMF signals from this user">
           <dl className="facts">
             <dt>Asked for</dt>
-            <dd>{data.pmf.featureRequests.length ? data.pmf.featureRequests.map((x) => <div key={x} className="quote">“{x}”</div>) : <span className="muted">No feature requests</span>}</dd>
+            <dd>
+              <Quotes list={data.pmf.featureRequests} empty="No feature requests" testId="user-request" />
+            </dd>
             <dt>Praise</dt>
-            <dd>{data.pmf.praise.length ? data.pmf.praise.map((x) => <div key={x} className="quote">“{x}”</div>) : <span className="muted">None</span>}</dd>
+            <dd>
+              <Quotes list={data.pmf.praise} empty="None" testId="user-praise" />
+            </dd>
             <dt>Blockers</dt>
             <dd data-testid="user-blockers">
-              {data.pmf.blockers.length ? data.pmf.blockers.map((b) => <div key={b.blocker}>{label(b.blocker)} <span className="muted">({int(b.conversations)} conversation{b.conversations === 1 ? '' : 's'})</span></div>) : <span className="muted">None</span>}
+              {data.pmf.blockers.length ? (
+                data.pmf.blockers.map((b) => (
+                  <div key={b.blocker} className="row" data-testid="user-blocker">
+                    <span className="badge bad">{label(b.blocker)}</span>
+                    <span className="muted small">
+                      {int(b.conversations)} conversation{b.conversations === 1 ? '' : 's'}
+                    </span>
+                  </div>
+                ))
+              ) : (
+                <span className="muted">None</span>
+              )}
             </dd>
             <dt>Said something is not working</dt>
-            <dd>{data.pmf.blockerMessages.length ? data.pmf.blockerMessages.map((x) => <div key={x} className="quote bad">“{x}”</div>) : <span className="muted">Nothing</span>}</dd>
+            <dd>
+              <Quotes list={data.pmf.blockerMessages} empty="Nothing like that" tone="bad" testId="user-blocker-message" />
+            </dd>
           </dl>
         </Card>
       </div>
