@@ -1,6 +1,6 @@
 import { addDays, weekStart } from '../../src/shared/metrics.js';
 import { pmfOverall, pmfVerdictWord } from '../../src/shared/pmf.js';
-import { dashboardReady, expect, go, int, openWorkbench, pct, pct1, test } from './fixtures.js';
+import { dashboardReady, expect, go, int, openWorkbench, pct, pct1, test, users } from './fixtures.js';
 
 test.describe('dashboard pages show the engine\'s numbers', () => {
   test('Overview: summary tiles and PMF verdicts', async ({ page, workbench }) => {
@@ -10,7 +10,7 @@ test.describe('dashboard pages show the engine\'s numbers', () => {
     const s = d.summary;
     await expect(page.getByTestId('tile-dau-value')).toHaveText(`${int(s.dailyActiveUsers.count)}/${int(s.dailyActiveUsers.total)}`);
     await expect(page.getByTestId('tile-week1-value')).toHaveText(pct(s.week1Retention.rate));
-    await expect(page.getByTestId('tile-exhausted-value')).toHaveText(`${int(s.ranOut.count)} users`);
+    await expect(page.getByTestId('tile-exhausted-value')).toHaveText(users(s.ranOut.count));
     await expect(page.getByTestId('tile-users-value')).toHaveText(int(s.totals.users));
     // One vocabulary: the scorecard, the overall verdict and the tile's badge all come from src/shared/pmf.ts.
     await expect(page.getByTestId('pmf-verdict').locator('.verdict-title')).toHaveText(pmfOverall(d.pmfSignals).word);
@@ -85,7 +85,7 @@ test.describe('dashboard pages show the engine\'s numbers', () => {
     await page.getByRole('button', { name: '7D' }).click();
     await dashboardReady(page);
     await expect(page.getByTestId('tile-dau-value')).toHaveText(`${int(week.summary.dailyActiveUsers.count)}/${int(week.summary.dailyActiveUsers.total)}`);
-    await expect(page.getByTestId('tile-exhausted-value')).toHaveText(`${int(week.summary.ranOut.count)} users`);
+    await expect(page.getByTestId('tile-exhausted-value')).toHaveText(users(week.summary.ranOut.count));
     await expect(page.getByTestId('tile-users-value')).toHaveText(int(week.summary.totals.users));
 
     // Segment: power users only, all time.
@@ -101,6 +101,6 @@ test.describe('dashboard pages show the engine\'s numbers', () => {
     // The users table honours the same filters.
     await go(page, 'users');
     const list = workbench.engine.listUsers({ filters: { activation: ['power_user'] }, limit: 1 });
-    await expect(page.getByRole('heading', { name: 'Users' }).locator('..')).toContainText(`${int(list.total)} users match`);
+    await expect(page.getByRole('heading', { name: 'Users' }).locator('..')).toContainText(`${users(list.total)} match`);
   });
 });

@@ -67,6 +67,8 @@ export async function dashboardReady(page: Page): Promise<void> {
 export const pct = (rate: number | null) => (rate === null ? '—' : `${Math.round(rate * 100)}%`);
 export const pct1 = (rate: number | null) => (rate === null ? '—' : `${new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 }).format(rate * 100)}%`);
 export const int = (n: number | null) => (n === null ? '—' : new Intl.NumberFormat('en-US').format(Math.round(n)));
+/** "1 user", "12 users": what a count with its noun reads on the pages. */
+export const users = (n: number) => `${int(n)} ${n === 1 ? 'user' : 'users'}`;
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   fs.mkdirSync('test-results/screenshots', { recursive: true });

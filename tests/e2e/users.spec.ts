@@ -1,10 +1,10 @@
-import { expect, go, int, openWorkbench, test } from './fixtures.js';
+import { expect, go, int, openWorkbench, test, users } from './fixtures.js';
 
 test.describe('users', () => {
   test('the table lists every user, sorts, searches, and a row opens the right drill-down', async ({ page, workbench }) => {
     const all = workbench.engine.listUsers({ sort: { field: 'lastActiveAt', dir: 'desc' }, limit: 5 });
     await openWorkbench(page, workbench, 'users');
-    await expect(page.getByText(`${int(all.total)} users match`)).toBeVisible();
+    await expect(page.getByText(`${users(all.total)} match`)).toBeVisible();
     const rows = page.getByTestId('users-row');
     await expect(rows.first()).toHaveAttribute('data-user-id', all.rows[0].userId);
 
@@ -21,7 +21,8 @@ test.describe('users', () => {
     const target = all.rows[2];
     const found = workbench.engine.listUsers({ search: target.userId });
     await page.getByTestId('users-search').fill(target.userId);
-    await expect(page.getByText(`${int(found.total)} users match`)).toBeVisible();
+    // One match reads "1 user matches" (it said "1 users match").
+    await expect(page.getByText(`${users(found.total)} ${found.total === 1 ? 'matches' : 'match'}`)).toBeVisible();
     await expect(rows.first()).toHaveAttribute('data-user-id', found.rows[0].userId);
 
     // Column choice: hide Email.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dateTime, day, dayYear, dec, int, pct1 } from '../../src/renderer/src/format.js';
+import { countOf, dateTime, day, dayYear, dec, int, pct1 } from '../../src/renderer/src/format.js';
 
 // The hand-written formats must read exactly as Intl's en-US formats (what the pages showed before, and what founders
 // compare with exports): checked against Intl itself over many values.
@@ -30,5 +30,14 @@ describe('renderer formats equal Intl en-US', () => {
       expect(dateTime(iso)).toBe(`${timeFmt.format(new Date(iso))} UTC`);
     }
     expect(day(null)).toBe('—');
+  });
+});
+
+describe('counts with their noun', () => {
+  it('one is singular, everything else plural, thousands grouped', () => {
+    expect(countOf(1, 'user')).toBe('1 user');
+    expect(countOf(0, 'user')).toBe('0 users');
+    expect(countOf(1234, 'conversation')).toBe('1,234 conversations');
+    expect(countOf(null, 'user')).toBe('— users');
   });
 });

@@ -23,6 +23,8 @@ export const dec = (n: number | null | undefined, digits = 1) => (n === null || 
 /** A fraction 0..1 as a percentage, whole numbers (the seed shows "23%"). */
 export const pct = (rate: number | null | undefined) => (rate === null || rate === undefined ? '—' : `${Math.round(rate * 100)}%`);
 export const pct1 = (rate: number | null | undefined) => (rate === null || rate === undefined ? '—' : `${oneDecimal(rate * 100)}%`);
+/** 1 → "1 user", 1234 → "1,234 users": a count with its noun, singular for one. */
+export const countOf = (n: number | null | undefined, noun: string, plural = `${noun}s`) => `${int(n)} ${n === 1 ? noun : plural}`;
 export const ratioText = (r: { count: number; total: number }) => `${int(r.count)}/${int(r.total)}`;
 
 export function hours(h: number | null | undefined): string {

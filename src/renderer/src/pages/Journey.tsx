@@ -1,7 +1,7 @@
 import { Heatmap } from '../components/Heatmap.js';
 import { Card, Info, PageHeader } from '../components/ui.js';
 import { rangeText, WithDashboard } from '../components/WithDashboard.js';
-import { day, int, pct } from '../format.js';
+import { day, int, pct, countOf } from '../format.js';
 import { METRIC_DEFINITIONS } from '../../../shared/metric-definitions.js';
 
 export default function JourneyPage() {
@@ -52,8 +52,8 @@ export default function JourneyPage() {
                   columns={steps.map((s) => s.label)}
                   rows={d.journey.byCohort.map((c) => ({
                     label: `Week of ${day(c.cohort)}`,
-                    sub: `${int(c.steps[0]?.count ?? 0)} users`,
-                    cells: c.steps.map((s) => ({ rate: s.overallConversion, title: `${int(s.count)} users · step conversion ${pct(s.stepConversion)}` })),
+                    sub: countOf(c.steps[0]?.count ?? 0, 'user'),
+                    cells: c.steps.map((s) => ({ rate: s.overallConversion, title: `${countOf(s.count, 'user')} · step conversion ${pct(s.stepConversion)}` })),
                   }))}
                 />
               </Card>

@@ -1,7 +1,7 @@
 import { LineChart } from '../components/charts.js';
 import { Card, Info, PageHeader, ShareBar, Tile } from '../components/ui.js';
 import { rangeText, WithDashboard } from '../components/WithDashboard.js';
-import { day, int, label, minutes, pct, pct1, ratioText } from '../format.js';
+import { day, int, label, minutes, pct, pct1, ratioText, countOf } from '../format.js';
 import { hrefTo } from '../router.js';
 import { METRIC_DEFINITIONS, PMF_SIGNAL_DEFINITIONS } from '../../../shared/metric-definitions.js';
 import type { Dashboard, PmfSignal } from '../../../shared/metrics.js';
@@ -91,7 +91,7 @@ export default function OverviewPage() {
                   testId="tile-exhausted"
                   label="Ran out of credits"
                   definition={METRIC_DEFINITIONS.ranOut.rule}
-                  value={`${int(s.ranOut.count)} users`}
+                  value={countOf(s.ranOut.count, 'user')}
                   sub={`${pct(s.ranOut.rate)} of ${int(s.ranOut.total)}`}
                   badge={pmfBadge(d.pmfSignals, 'credit_exhaustion')}
                 />
@@ -100,7 +100,7 @@ export default function OverviewPage() {
                   label="Avg session length"
                   definition={METRIC_DEFINITIONS.averageSessionMinutes.rule}
                   value={minutes(s.averageSessionMinutes)}
-                  sub={`${int(s.totals.conversations)} conversations`}
+                  sub={countOf(s.totals.conversations, 'conversation')}
                 />
                 <Tile
                   testId="tile-users"

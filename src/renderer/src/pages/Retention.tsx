@@ -2,7 +2,7 @@ import { LineChart } from '../components/charts.js';
 import { Heatmap } from '../components/Heatmap.js';
 import { Card, Info, PageHeader, ShareBar, Tile } from '../components/ui.js';
 import { WithDashboard } from '../components/WithDashboard.js';
-import { day, int, label, pct, ratioText } from '../format.js';
+import { day, int, label, pct, ratioText, countOf } from '../format.js';
 import { METRIC_DEFINITIONS } from '../../../shared/metric-definitions.js';
 
 export default function RetentionPage() {
@@ -41,7 +41,7 @@ export default function RetentionPage() {
                   value={pct(d.summary.week1Retention.rate)}
                   sub={`${ratioText(d.summary.week1Retention)} users`}
                 />
-                <Tile testId="tile-cohorts" label="Signup cohorts" value={int(r.cohorts.length)} sub={`${int(r.cohorts.reduce((a, c) => a + c.size, 0))} users`} />
+                <Tile testId="tile-cohorts" label="Signup cohorts" value={int(r.cohorts.length)} sub={countOf(r.cohorts.reduce((a, c) => a + c.size, 0), 'user')} />
               </div>
               <Card title="Cohort retention" subtitle="Share of each signup week active in week k after signup (lighter = window still open)" actions={<Info text={METRIC_DEFINITIONS.retentionTriangle.rule} />}>
                 <Heatmap
@@ -50,7 +50,7 @@ export default function RetentionPage() {
                   columns={weeks}
                   rows={r.cohorts.map((c) => ({
                     label: `Week of ${day(c.cohort)}`,
-                    sub: `${int(c.size)} users`,
+                    sub: countOf(c.size, 'user'),
                     cells: c.cells.map((cell) => (cell ? { rate: cell.rate, partial: cell.partial, title: `${int(cell.retained)} of ${int(cell.eligible)}${cell.partial ? ' (window still open)' : ''}` } : null)),
                   }))}
                 />

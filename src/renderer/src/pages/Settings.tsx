@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { invoke, RpcError } from '../api/client.js';
 import { useJob, useRpc } from '../api/hooks.js';
 import { Card, ErrorState, Loading, PageHeader } from '../components/ui.js';
-import { age, dateTime, dayYear, int } from '../format.js';
+import { age, dateTime, dayYear, countOf } from '../format.js';
 import { useWorkspace } from '../state/workspace.js';
 import { DEMO_WORKSPACE, type ConnectionTest } from '../../../shared/metrics-workspace.js';
 
@@ -39,7 +39,7 @@ function SyncPanel() {
         <dt>Snapshot</dt>
         <dd data-testid="snapshot-age">{snap?.lastSyncAt ? `synced ${age(snap.ageSeconds)} (${dateTime(snap.lastSyncAt)})` : 'never synced'}</dd>
         <dt>Contents</dt>
-        <dd>{snap ? `${int(snap.counts.users)} users · ${int(snap.counts.conversations)} conversations · ${int(snap.counts.events)} events` : '—'}</dd>
+        <dd>{snap ? `${countOf(snap.counts.users, 'user')} · ${countOf(snap.counts.conversations, 'conversation')} · ${countOf(snap.counts.events, 'event')}` : '—'}</dd>
         <dt>Data through</dt>
         <dd>{dayYear(snap?.latestDay)}</dd>
       </dl>

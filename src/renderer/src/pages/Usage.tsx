@@ -3,7 +3,7 @@ import { BarChart, LineChart } from '../components/charts.js';
 import { ToolUsageTrend } from '../components/Trends.js';
 import { Card, Info, PageHeader, ShareBar, Tile } from '../components/ui.js';
 import { rangeText, WithDashboard } from '../components/WithDashboard.js';
-import { dec, day, hours, int, label, pct, ratioText } from '../format.js';
+import { dec, day, hours, int, label, pct, ratioText, countOf } from '../format.js';
 import { METRIC_DEFINITIONS } from '../../../shared/metric-definitions.js';
 
 export default function UsagePage() {
@@ -24,7 +24,7 @@ export default function UsagePage() {
                 <Tile testId="tile-completion" label="Completion rate" definition={METRIC_DEFINITIONS.completionRate.rule} value={pct(u.completionRate.rate)} sub={`${ratioText(u.completionRate)} conversations`} />
                 <Tile testId="tile-conv-per-user" label="Conversations per user" definition={METRIC_DEFINITIONS.conversationsPerUser.rule} value={dec(u.conversationsPerUser)} sub={`${dec(u.messagesPerConversation)} messages per conversation`} />
                 <Tile testId="tile-single-session" label="Single-session users" definition={METRIC_DEFINITIONS.singleSessionUsers.rule} value={pct(u.singleSessionUsers.rate)} sub={`${ratioText(u.singleSessionUsers)} users`} />
-                <Tile testId="tile-first-creation" label="Time to first creation" definition={METRIC_DEFINITIONS.timeToFirstCreation.rule} value={hours(u.timeToFirstCreation.medianHours)} sub={`median · p90 ${hours(u.timeToFirstCreation.p90Hours)} · ${int(u.timeToFirstCreation.users)} users`} />
+                <Tile testId="tile-first-creation" label="Time to first creation" definition={METRIC_DEFINITIONS.timeToFirstCreation.rule} value={hours(u.timeToFirstCreation.medianHours)} sub={`median · p90 ${hours(u.timeToFirstCreation.p90Hours)} · ${countOf(u.timeToFirstCreation.users, 'user')}`} />
               </div>
               <div className="grid grid-2">
                 <Card title="Tool usage over time" subtitle="Tool calls per week, by tool">

@@ -3,7 +3,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { invokePrefetched, RpcError } from '../api/client.js';
 import { EmptyState, ErrorState, PageHeader } from '../components/ui.js';
-import { dateTime, dayYear, int, label } from '../format.js';
+import { dateTime, dayYear, int, label, countOf } from '../format.js';
 import { navigate } from '../router.js';
 import { useFilters } from '../state/filters.js';
 import { useWorkspace } from '../state/workspace.js';
@@ -190,7 +190,7 @@ export function UsersTable() {
     <>
       <PageHeader
         title="Users"
-        subtitle={data.total === null ? 'Loading…' : `${int(data.total)} users match`}
+        subtitle={data.total === null ? 'Loading…' : `${countOf(data.total, 'user')} ${data.total === 1 ? 'matches' : 'match'}`}
         actions={
           <div className="row">
             <input className="search" type="search" placeholder="Search id, email, use case…" aria-label="Search users" value={search} onChange={(e) => setSearch(e.target.value)} data-testid="users-search" />
