@@ -47,7 +47,7 @@ export function templateSummary(i: SummaryInput): string {
     );
   if (i.completionRate !== null) parts.push(`Completes ${pct(i.completionRate)} of conversations.`);
   if (i.creditExhaustionCount > 0)
-    parts.push(`Hit the credit limit ${i.creditExhaustionCount} time${i.creditExhaustionCount === 1 ? '' : 's'}; ${i.creditsLeft} credits left.`);
+    parts.push(`Hit the credit limit ${i.creditExhaustionCount} time${i.creditExhaustionCount === 1 ? '' : 's'}; ${i.creditsLeft} credit${i.creditsLeft === 1 ? '' : 's'} left.`);
   // The same request made again is said once.
   const recent = [...new Map(i.recentIntents.map((x) => [x.trim().toLowerCase(), x])).values()];
   if (recent.length) parts.push(`Recently asked: ${recent.slice(0, 3).map(quote).join(', ')}.`);
