@@ -6,6 +6,7 @@ import { hrefTo } from '../router.js';
 import { useWorkspace } from '../state/workspace.js';
 import { CREDIT_ALLOWANCE } from '../../../shared/metric-definitions.js';
 import type { UserDetail } from '../../../shared/metrics.js';
+import { confidenceLabel } from '../../../shared/profile.js';
 
 type Conversation = UserDetail['conversations'][number];
 type TimelineEvent = Conversation['events'][number];
@@ -92,8 +93,6 @@ function ConversationCard({ c, initiallyOpen }: { c: Conversation; initiallyOpen
 type Memory = UserDetail['memory'];
 type PreferenceDetail = Memory['preferenceDetails'][number];
 
-const confidenceWord = (c: number) => (c >= 0.75 ? 'high' : c >= 0.45 ? 'medium' : 'low');
-
 /** One current preference, with what it rests on: the user's statements (changes of mind struck through) or choices. */
 function PreferenceItem({ p }: { p: PreferenceDetail }) {
   return (
@@ -104,7 +103,7 @@ function PreferenceItem({ p }: { p: PreferenceDetail }) {
         </span>
         <span className={`badge ${p.source === 'stated' ? 'accent' : ''}`}>{p.source}</span>
         <span className="muted small">
-          {confidenceWord(p.confidence)} confidence ·{' '}
+          {confidenceLabel(p.confidence)} confidence ·{' '}
           {p.source === 'observed' ? `chosen ${int(p.count)} times, last ${dateTime(p.last_seen)}` : `said ${int(p.count)} time${p.count === 1 ? '' : 's'}, last ${dateTime(p.last_seen)}`}
         </span>
       </div>
