@@ -366,6 +366,18 @@ export const UserDetail = z.object({
     contextSummary: z.string().nullable(),
     frequentlyUsedPrompts: z.array(z.string()),
     statedPreferences: z.array(z.string()),
+    /** The profile builder's preferences with their evidence (derivePreferences over the user's events). */
+    preferenceDetails: z.array(
+      z.object({
+        key: z.string(),
+        value: z.string(),
+        source: z.enum(['stated', 'observed']),
+        confidence: z.number(),
+        count: z.number(),
+        last_seen: z.string(),
+        history: z.array(z.object({ value: z.string(), stated_at: z.string(), excerpt: z.string(), superseded_at: z.string().nullable() })),
+      }),
+    ),
   }),
   conversations: z.array(TimelineConversation),
   truncated: z.boolean(),

@@ -66,4 +66,34 @@ describe('generateDemo', () => {
     expect(FilterOptions.safeParse(options).success).toBe(true);
     snapshot.close();
   });
+
+  it('power users have a memory built by the profile builder: summary, preferences, frequent prompts, favourite tools; some changed their mind', () => {
+    const snapshot = openSnapshot(':memory:');
+    writeDemoToSnapshot(snapshot, generateDemo(opts));
+    const engine = new AnalyticsEngine(snapshot);
+    const power = engine.listUsers({ filters: { activation: ['power_user'] }, limit: 1000 }).rows;
+    expect(power.length).toBeGreaterThan(10);
+    let changedMind = 0;
+    let stated = 0;
+    for (const u of power) {
+      const m = engine.userDetail(u.userId)!.memory;
+      expect(m.contextSummary, u.userId).toMatch(/^Mainly uses the product for .*Favourite tools: /);
+      // A request becomes a frequent prompt when sent twice: every power user with a few conversations has some.
+      if (u.conversations >= 5) expect(m.frequentlyUsedPrompts.length, u.userId).toBeGreaterThan(0);
+      expect(m.preferenceDetails.length, u.userId).toBeGreaterThan(0);
+      expect(m.preferences, u.userId).toEqual(Object.fromEntries(m.preferenceDetails.map((p) => [p.key, p.value])));
+      expect(Object.keys(m.preferredTools as object).length, u.userId).toBeGreaterThan(0);
+      if (m.preferenceDetails.some((p) => p.source === 'stated')) stated++;
+      if (m.preferenceDetails.some((p) => p.history.some((h) => h.superseded_at))) changedMind++;
+    }
+    expect(stated).toBeGreaterThan(3);
+    expect(changedMind).toBeGreaterThan(0);
+    // Same seed, same memory.
+    const again = openSnapshot(':memory:');
+    writeDemoToSnapshot(again, generateDemo(opts));
+    const memory = (s: typeof snapshot) => s.db.prepare('SELECT user_id, preferences, context_summary, frequently_used_prompts, preferred_tools FROM users ORDER BY user_id').all();
+    expect(memory(again)).toEqual(memory(snapshot));
+    again.close();
+    snapshot.close();
+  });
 });

@@ -38,6 +38,8 @@ import {
 import type Database from 'better-sqlite3';
 import { ROLLUPS_VERSION, SIGNUP_DAY as SD, TRACKED_WEEKS, msFromSignup, conversationDays, conversationLengths, dayActivity, toolDays, userActivity } from '../snapshot/rollups.js';
 import { FEATURE_REQUEST } from '../snapshot/schema.js';
+import { collectEvidence } from '../profiles/memory.js';
+import { derivePreferences, type Preference } from '../../shared/profile.js';
 import { snapshotAgeSeconds, type Snapshot } from '../snapshot/snapshot.js';
 import { cubeFromRollupSql, cubeSql, parseCube, parseUserStates, stateParams, userStatesJsonSql, userStatesSql, type CubeRow, type UserState } from './user-states.js';
 
@@ -1066,6 +1068,28 @@ export class AnalyticsEngine {
     return { rows: page.map((u) => this.toRow(u, extras)), total };
   }
 
+  /**
+   * A user's preferences with their evidence (stated and superseded, observed counts): the profile builder's own
+   * extraction and choice (src/main/profiles/memory.ts, src/shared/profile.ts) over the user's events in the snapshot,
+   * the same events the builder read in PostgreSQL, so the drill-down and the context API agree.
+   */
+  private preferenceDetails(userId: string): Preference[] {
+    const rows = this.db
+      .prepare(`SELECT id, ts, event_type, role, message, tool_name, params FROM events INDEXED BY events_user
+                WHERE user_id = ? AND (event_type = 'tool_call' OR (event_type = 'message' AND COALESCE(role, 'user') = 'user')) ORDER BY ts, id`)
+      .all(userId) as Array<{ id: string; ts: string; event_type: string; role: string | null; message: string | null; tool_name: string | null; params: string | null }>;
+    const evidence = collectEvidence(
+      rows.map((r) => ({
+        id: r.id,
+        timestamp: r.ts,
+        event_type: r.event_type,
+        tool_name: r.tool_name,
+        content: { role: r.role ?? undefined, message: r.message ?? undefined, params: r.params === null ? undefined : JSON.parse(r.params) },
+      })),
+    );
+    return derivePreferences(evidence.observed, evidence.statements);
+  }
+
   userDetail(userId: string, opts: { conversations?: number } = {}): UserDetail | null {
     return this.scoped(() => {
       const ctx = this.context({});
@@ -1125,6 +1149,7 @@ export class AnalyticsEngine {
           contextSummary: profile.context_summary,
           frequentlyUsedPrompts: (parse(profile.frequently_used_prompts) as string[] | null) ?? [],
           statedPreferences: messagesWith('preference'),
+          preferenceDetails: this.preferenceDetails(userId),
         },
         conversations: convs.slice(0, limit).map((c) => ({
           id: c.id as string,

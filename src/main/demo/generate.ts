@@ -121,7 +121,48 @@ const FEATURE_REQUESTS = [
   'I wish there was a team plan',
   'Is there a way to schedule posts to TikTok?',
 ];
-const PREFERENCES = ['Always make it vertical', 'I prefer a cinematic style', 'Never add music please', 'From now on use a warm tone'];
+/** What a user says they want from now on (state.stated keeps what the profile builder reads from it). */
+type Stated = { aspect_ratio?: string; style?: string; tone?: string };
+
+/**
+ * A lasting preference said in the chat, from one draw `x`. A first statement opens with one of four; a later one is,
+ * more often than not, a change of mind about something said before (vertical → square, another style or tone), which
+ * the profile builder marks as superseding the earlier statement.
+ */
+function preferenceStatement(x: number, favouriteStyle: string, stated: Stated): string {
+  const keys = Object.keys(stated) as Array<keyof Stated>;
+  if (keys.length > 0 && x < 0.6) {
+    const pos = (x / 0.6) * keys.length;
+    const key = keys[Math.floor(pos)];
+    const frac = pos % 1;
+    if (key === 'aspect_ratio') {
+      if (stated.aspect_ratio === '9:16') return (stated.aspect_ratio = '1:1'), 'From now on make them square, it works better in the feed';
+      return (stated.aspect_ratio = '9:16'), 'Always make it vertical again';
+    }
+    if (key === 'style') {
+      const others = STYLES.filter((st) => st !== stated.style);
+      const style = others[Math.floor(frac * others.length)];
+      return (stated.style = style), `I prefer ${article(style)} ${style} style now`;
+    }
+    const others = TONES.filter((t) => t !== stated.tone);
+    const tone = others[Math.floor(frac * others.length)];
+    return (stated.tone = tone), `From now on use ${article(tone)} ${tone} tone`;
+  }
+  const opener = Math.floor((keys.length > 0 ? (x - 0.6) / 0.4 : x) * 4);
+  if (opener === 0) return (stated.aspect_ratio = '9:16'), 'Always make it vertical';
+  if (opener === 1) return (stated.style = favouriteStyle), `I prefer ${article(favouriteStyle)} ${favouriteStyle} style`;
+  if (opener === 2) return 'Never add music please';
+  return (stated.tone = 'warm'), 'From now on use a warm tone';
+}
+
+const article = (word: string) => (/^[aeiou]/.test(word) ? 'an' : 'a');
+
+/** A style from one draw: what the user asked for when they said one, else their favourite half of the time. */
+function styleFrom(x: number, favouriteStyle: string, stated: Stated): string {
+  const preferred = stated.style ?? favouriteStyle;
+  const keep = stated.style ? 0.9 : 0.5;
+  return x < keep ? preferred : STYLES[Math.floor(((x - keep) / (1 - keep)) * STYLES.length)];
+}
 const PRAISE = ['I love this!', 'This is amazing', 'Wow, exactly what I needed', 'Love it, thank you'];
 const SHARING = ['I shared this with my team', 'Sent it to my friends, they loved it', 'I invited my cofounder to try this'];
 const BLOCKERS = ['It keeps failing, this doesn\'t work', 'I\'m stuck, the video won\'t render', 'Why did it fail again?'];
@@ -158,7 +199,9 @@ export function generateDemo(opts: DemoOptions = {}): DemoData {
     const persona = r.weighted(PERSONAS);
     if (persona === 'no_show') continue;
     const useCase = r.weighted(Object.entries(USE_CASES).map(([k, v]) => [k as UseCase, v.weight] as const));
-    const state = { credits: 0, vertical: false, exhausted: false };
+    // A favourite style per user, from the seed and the user's number (no draw, so the rest of the data is unchanged).
+    const favouriteStyle = STYLES[((Math.imul((opts.seed ?? 42) + 1, 2654435761) + Math.imul(i + 1, 40503)) >>> 0) % STYLES.length];
+    const state: DemoUserState = { credits: 0, vertical: false, exhausted: false, favouriteStyle, stated: {} };
     let dayMs = signupMs;
     let session = 0;
     while (dayMs <= rangeEnd) {
@@ -182,6 +225,14 @@ export function generateDemo(opts: DemoOptions = {}): DemoData {
   return { users, events, range: { since, until } };
 }
 
+interface DemoUserState {
+  credits: number;
+  vertical: boolean;
+  exhausted: boolean;
+  favouriteStyle: string;
+  stated: Stated;
+}
+
 function conversation(
   r: Rng,
   userId: string,
@@ -189,7 +240,7 @@ function conversation(
   persona: Persona,
   startMs: number,
   endMs: number,
-  state: { credits: number; vertical: boolean; exhausted: boolean },
+  state: DemoUserState,
   out: DemoData['events'],
 ): void {
   const conversationId = r.uuid();
@@ -213,15 +264,18 @@ function conversation(
     if (turn > 0) {
       const roll = r.next();
       if (roll < 0.08) {
-        say(r.pick(PREFERENCES));
+        say(preferenceStatement(r.next(), state.favouriteStyle, state.stated));
         state.vertical ||= true;
       } else if (roll < 0.16) say(r.pick(FEATURE_REQUESTS));
       else say(r.pick(FOLLOW_UPS));
     }
     const tool = r.weighted(spec.tools);
     const cost = DEMO_TOOL_COSTS[tool] ?? 1;
-    const params: Record<string, unknown> = { style: r.pick(STYLES), tone: r.pick(TONES) };
-    if (tool === 'video_gen' || tool === 'image_gen') params.aspect_ratio = state.vertical ? '9:16' : r.pick(ASPECTS);
+    // One draw each, as before the choices followed what the user said (the rest of the data stays the same).
+    const params: Record<string, unknown> = { style: styleFrom(r.next(), state.favouriteStyle, state.stated) };
+    const toneDraw = r.next();
+    params.tone = state.stated.tone ?? TONES[Math.floor(toneDraw * TONES.length)];
+    if (tool === 'video_gen' || tool === 'image_gen') params.aspect_ratio = state.vertical ? (state.stated.aspect_ratio ?? '9:16') : r.pick(ASPECTS);
     if (tool === 'video_gen' || tool === 'voice_gen' || tool === 'music_gen') params.duration = r.pick([5, 10, 15, 30, 60]);
     if (state.credits + cost > CREDIT_ALLOWANCE) {
       push({ event_type: 'tool_call', tool_name: tool, success: false, credits_consumed: 0, content: { tool, params, error: 'insufficient_credits' } });

@@ -5,6 +5,8 @@ import { identifyUser, toRow, trackEvents } from '../ingest/capture.js';
 import type { ConversationRow, EventRow, ProfileRow } from '../snapshot/apply.js';
 import { SnapshotWriter } from '../snapshot/apply.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
+import { collectEvidence, composeProfile, factsFromRows } from '../profiles/memory.js';
+import { templateSummary } from '../profiles/summary.js';
 import type { DemoData } from './generate.js';
 
 /**
@@ -44,9 +46,10 @@ export function rowsFromDemo(data: DemoData): { users: ProfileRow[]; conversatio
       c.lastCompletionAt = e.timestamp;
     }
   }
+  const convRows = [...conversations.values()].map(({ lastCompletionAt: _l, ...c }) => c);
   return {
-    users: withEpisodes([...profiles.values()], events),
-    conversations: [...conversations.values()].map(({ lastCompletionAt: _l, ...c }) => c),
+    users: withMemory(withEpisodes([...profiles.values()], events), convRows, events, new Date(data.range.until + 'T23:59:59.999Z')),
+    conversations: convRows,
     events,
   };
 }
@@ -66,6 +69,45 @@ function withEpisodes(users: ProfileRow[], events: EventRow[]): ProfileRow[] {
     completionStatus: typeof e.content.completion_status === 'string' ? e.content.completion_status : null,
   });
   return users.map((u) => ({ ...u, credit_exhaustion_count: countCreditExhaustionEpisodes((byUser.get(u.user_id) ?? []).map(fields)) }));
+}
+
+/**
+ * The profile builder's memory of each user who has events (summary, preferences, frequent prompts, favourite tools,
+ * labels), computed by the builder's own functions (src/main/profiles/memory.ts) with the template summarizer, as
+ * `uis serve` would have written it to user_profiles; "today" is the demo's last day. credit_exhaustion_count is
+ * left as the capture path computes it.
+ */
+function withMemory(users: ProfileRow[], conversations: ConversationRow[], events: EventRow[], now: Date): ProfileRow[] {
+  const eventsOf = new Map<string, EventRow[]>();
+  for (const e of events) {
+    const list = eventsOf.get(e.user_id);
+    if (list) list.push(e);
+    else eventsOf.set(e.user_id, [e]);
+  }
+  const conversationsOf = new Map<string, ConversationRow[]>();
+  for (const c of conversations) {
+    const list = conversationsOf.get(c.user_id);
+    if (list) list.push(c);
+    else conversationsOf.set(c.user_id, [c]);
+  }
+  return users.map((u) => {
+    const own = eventsOf.get(u.user_id);
+    if (!own) return u; // the builder writes a profile's memory when an event arrives
+    const evidence = collectEvidence(own);
+    const m = composeProfile(u.user_id, factsFromRows(u, conversationsOf.get(u.user_id) ?? [], own, evidence.prompts), evidence, now);
+    return {
+      ...u,
+      primary_use_case: m.primary_use_case,
+      preferred_tools: m.preferred_tools,
+      average_session_length: m.average_session_length,
+      completion_rate: m.completion_rate,
+      retention_cohort: m.retention_cohort,
+      activation_status: m.activation_status,
+      preferences: m.preferences,
+      context_summary: templateSummary(m.summaryInput),
+      frequently_used_prompts: m.frequently_used_prompts,
+    };
+  });
 }
 
 /** Writes the demo into a snapshot through the same apply code the sync uses. */

@@ -49,8 +49,8 @@ export function observedChoices(params: unknown): ObservedChoice[] {
 }
 
 /** Vocabulary of stated preferences: a word in a preference sentence → (key, value). */
-const STYLE_WORDS = ['cinematic', 'anime', 'photorealistic', 'realistic', 'watercolor', 'minimalist', 'cartoon', 'pixel art', 'vintage', 'retro', '3d', 'sketch', 'oil painting', 'comic', 'noir', 'neon', 'documentary'];
-const TONE_WORDS = ['professional', 'casual', 'friendly', 'formal', 'playful', 'funny', 'humorous', 'serious', 'energetic', 'calm', 'inspirational'];
+const STYLE_WORDS = ['cinematic', 'anime', 'photorealistic', 'realistic', 'watercolor', 'minimalist', 'minimal', 'cartoon', 'pixel art', 'vintage', 'retro', '3d', 'sketch', 'oil painting', 'comic', 'noir', 'neon', 'documentary'];
+const TONE_WORDS = ['professional', 'casual', 'friendly', 'formal', 'playful', 'funny', 'humorous', 'serious', 'energetic', 'calm', 'inspirational', 'warm'];
 const LANGUAGES = ['english', 'spanish', 'french', 'german', 'portuguese', 'italian', 'japanese', 'chinese', 'korean', 'hindi', 'arabic', 'dutch'];
 
 // A sentence states a lasting preference only with one of these markers ("make it vertical" alone is one request).
@@ -98,14 +98,14 @@ const FILLER = /^(?:please |pls |can you |could you |would you |i want you to |i
  * A request reduced to its pattern: lower case, no punctuation, numbers as #, leading politeness removed, at most
  * 80 characters on a word boundary. "Please make 3 product videos!" and "make 5 product videos" share one pattern.
  */
+// Compiled once: a Unicode property class rebuilt per message made the pattern the builder's slowest step.
+const URL_RE = /https?:\/\/\S+/g;
+const NOT_WORD_RE = /[^\p{L}\p{N}\s#]/gu;
+const DIGITS_RE = /\d+/g;
+const SPACES_RE = /\s+/g;
+
 export function promptPattern(message: string): string | null {
-  let p = message
-    .toLowerCase()
-    .replace(/https?:\/\/\S+/g, 'url')
-    .replace(/[^\p{L}\p{N}\s#]/gu, ' ')
-    .replace(/\d+/g, '#')
-    .replace(/\s+/g, ' ')
-    .trim();
+  let p = message.toLowerCase().replace(URL_RE, 'url').replace(NOT_WORD_RE, ' ').replace(DIGITS_RE, '#').replace(SPACES_RE, ' ').trim();
   p = p.replace(FILLER, '').trim();
   if (p.length < 3) return null;
   if (p.length > 80) p = p.slice(0, 80).replace(/\s+\S*$/, '');

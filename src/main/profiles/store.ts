@@ -1,21 +1,15 @@
 import type pg from 'pg';
-import { derivePreferences, preferencesMap, type ObservedEvidence, type Statement } from '../../shared/profile.js';
+import type { ObservedEvidence, Statement } from '../../shared/profile.js';
 import { withTransaction } from '../db/pg.js';
-import { CREATION_TOOLS, classifyUseCase, creditExhaustionEventSql } from '../../shared/metrics.js';
-import { observedChoices, promptPattern, statedPreferences } from './extract.js';
-import { CREDIT_ALLOWANCE, profileLabels } from './rules.js';
-import { templateSummarizer, templateSummary, type ContextSummarizer, type SummaryInput } from './summary.js';
+import { CREATION_TOOLS, creditExhaustionEventSql } from '../../shared/metrics.js';
+import { FREQUENT_PROMPTS, FREQUENT_PROMPT_MIN, collectEvidence, composeProfile, type MemoryEvent, type ProfileFacts } from './memory.js';
+import { templateSummarizer, templateSummary, type ContextSummarizer } from './summary.js';
 
 /** The lock every writer of a user's memory takes (builder, rebuild, forget), so they never interleave. */
 export const USER_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('uis_profile:' || $1))";
 
-interface FreshEvent {
-  id: string;
-  timestamp: string;
-  event_type: string;
-  content: Record<string, unknown> | null;
-  tool_name: string | null;
-}
+/** An event as the builder reads it. */
+type FreshEvent = MemoryEvent;
 
 // Only events that exist in PostgreSQL and are not yet in the ledger come back: redelivered or forgotten events
 // (and anything XADDed by hand) change nothing.
@@ -51,45 +45,15 @@ export function isoTs<T extends string | null>(s: T): T {
 
 /** Adds the evidence in fresh events (tool choices, stated preferences, request patterns) to the user's memory tables. */
 async function addEvidence(client: pg.PoolClient, userId: string, events: FreshEvent[]): Promise<void> {
-  const observed = new Map<string, { key: string; value: string; count: number; first: string; last: string }>();
-  const statements: Array<{ event_id: string; key: string; value: string; stated_at: string; excerpt: string }> = [];
-  const prompts = new Map<string, { pattern: string; count: number; last: string; example: string }>();
-  for (const raw of events) {
-    const e = { ...raw, timestamp: isoTs(raw.timestamp) };
-    const content = e.content ?? {};
-    if (e.event_type === 'tool_call') {
-      for (const c of observedChoices(content.params)) {
-        const k = `${c.key}\u0000${c.value}`;
-        const o = observed.get(k);
-        if (o) {
-          o.count++;
-          o.last = e.timestamp > o.last ? e.timestamp : o.last;
-          o.first = e.timestamp < o.first ? e.timestamp : o.first;
-        } else observed.set(k, { key: c.key, value: c.value, count: 1, first: e.timestamp, last: e.timestamp });
-      }
-    }
-    const role = content.role ?? 'user';
-    if (e.event_type === 'message' && role === 'user' && typeof content.message === 'string') {
-      for (const s of statedPreferences(content.message)) statements.push({ event_id: e.id, ...s, stated_at: e.timestamp });
-      const pattern = promptPattern(content.message);
-      if (pattern) {
-        const p = prompts.get(pattern);
-        const example = content.message.slice(0, 200);
-        if (p) {
-          p.count++;
-          if (e.timestamp >= p.last) Object.assign(p, { last: e.timestamp, example });
-        } else prompts.set(pattern, { pattern, count: 1, last: e.timestamp, example });
-      }
-    }
-  }
-  if (observed.size)
+  const { observed, statements, prompts } = collectEvidence(events.map((e) => ({ ...e, timestamp: isoTs(e.timestamp) })));
+  if (observed.length)
     await client.query(
       `INSERT INTO uis_preference_evidence AS p (user_id, key, value, count, first_seen, last_seen)
        SELECT $1, key, value, count, first_seen, last_seen
        FROM json_to_recordset($2::json) AS x(key text, value text, count int, first_seen timestamp, last_seen timestamp)
        ON CONFLICT (user_id, key, value) DO UPDATE SET count = p.count + EXCLUDED.count,
          first_seen = LEAST(p.first_seen, EXCLUDED.first_seen), last_seen = GREATEST(p.last_seen, EXCLUDED.last_seen)`,
-      [userId, JSON.stringify([...observed.values()].map((o) => ({ key: o.key, value: o.value, count: o.count, first_seen: sqlTs(o.first), last_seen: sqlTs(o.last) })))],
+      [userId, JSON.stringify(observed.map((o) => ({ ...o, first_seen: sqlTs(o.first_seen), last_seen: sqlTs(o.last_seen) })))],
     );
   if (statements.length)
     await client.query(
@@ -99,7 +63,7 @@ async function addEvidence(client: pg.PoolClient, userId: string, events: FreshE
        ON CONFLICT (event_id, key) DO NOTHING`,
       [userId, JSON.stringify(statements.map((s) => ({ ...s, stated_at: sqlTs(s.stated_at) })))],
     );
-  if (prompts.size)
+  if (prompts.length)
     await client.query(
       `INSERT INTO uis_prompt_patterns AS p (user_id, pattern, count, last_seen, example)
        SELECT $1, pattern, count, last_seen, example
@@ -107,7 +71,7 @@ async function addEvidence(client: pg.PoolClient, userId: string, events: FreshE
        ON CONFLICT (user_id, pattern) DO UPDATE SET count = p.count + EXCLUDED.count,
          example = CASE WHEN EXCLUDED.last_seen >= p.last_seen THEN EXCLUDED.example ELSE p.example END,
          last_seen = GREATEST(p.last_seen, EXCLUDED.last_seen)`,
-      [userId, JSON.stringify([...prompts.values()].map((p) => ({ ...p, last_seen: sqlTs(p.last) })))],
+      [userId, JSON.stringify(prompts.map((p) => ({ ...p, last_seen: sqlTs(p.last) })))],
     );
 }
 
@@ -129,8 +93,8 @@ const FACTS = `
         SELECT first_intent FROM conversations WHERE user_id = $1 AND first_intent IS NOT NULL
         ORDER BY started_at DESC LIMIT 3) r) AS recent_intents,
     (SELECT COALESCE(json_agg(q.pattern ORDER BY q.count DESC, q.last_seen DESC), '[]') FROM (
-        SELECT pattern, count, last_seen FROM uis_prompt_patterns WHERE user_id = $1 AND count >= 2
-        ORDER BY count DESC, last_seen DESC LIMIT 5) q) AS prompts
+        SELECT pattern, count, last_seen FROM uis_prompt_patterns WHERE user_id = $1 AND count >= ${FREQUENT_PROMPT_MIN}
+        ORDER BY count DESC, last_seen DESC LIMIT ${FREQUENT_PROMPTS}) q) AS prompts
   FROM user_profiles p,
     LATERAL (SELECT COUNT(*)::int AS n, COUNT(*) FILTER (WHERE completion_status = 'completed')::int AS completed,
                AVG(EXTRACT(EPOCH FROM (last_message_at - started_at)) / 60)
@@ -157,61 +121,23 @@ export async function loadPreferenceEvidence(db: pg.Pool | pg.PoolClient, userId
   };
 }
 
-function mode(values: string[]): string | null {
-  const counts = new Map<string, number>();
-  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
-  return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0] ?? null;
-}
-
 /** Recomputes every derived user_profiles field from the user's stored data. Returns false when the user has no profile. */
 async function recompose(client: pg.PoolClient, userId: string, summarizer: ContextSummarizer, now: Date): Promise<boolean> {
   const f = (await client.query(FACTS, [userId, CREATION_TOOLS])).rows[0] as
-    | {
-        created_at: string | null; last_active_at: string | null; total_conversations: number; total_messages: number;
-        total_credits_used: number; conversations: number; completed: number; avg_minutes: number | string | null;
-        episodes: number; creations: number; active_days: string[]; first_conversation_day: string | null; tools: Array<{ tool: string; count: number }>;
-        use_cases: Array<{ label: string | null; first_intent: string | null }>; recent_intents: string[]; prompts: string[];
-      }
+    | (Omit<ProfileFacts, 'avg_minutes'> & { avg_minutes: number | string | null })
     | undefined;
   if (!f) return false;
-  const { observed, statements } = await loadPreferenceEvidence(client, userId);
-  const preferences = derivePreferences(observed, statements);
-  const toolTotal = f.tools.reduce((n, t) => n + t.count, 0);
-  const topTools = f.tools.map((t) => ({ ...t, share: toolTotal ? t.count / toolTotal : 0 }));
-  const primaryUseCase = mode(
-    f.use_cases.map((u) => u.label ?? classifyUseCase(u.first_intent)).filter((x) => x !== 'other'),
-  );
-  const completionRate = f.conversations > 0 ? f.completed / f.conversations : null;
-  const avgMinutes = f.avg_minutes === null ? null : Math.round(Number(f.avg_minutes));
-  const labels = profileLabels(
-    {
-      signupDay: f.created_at ? isoTs(f.created_at).slice(0, 10) : f.first_conversation_day,
-      activeDays: f.active_days,
-      creations: f.creations,
-      creditsUsed: f.total_credits_used,
-      creditExhaustionEpisodes: f.episodes,
-    },
-    now.toISOString().slice(0, 10),
-  );
-  const input: SummaryInput = {
+  const composed = composeProfile(
     userId,
-    primaryUseCase,
-    totalConversations: f.total_conversations,
-    totalMessages: f.total_messages,
-    firstSeen: isoTs(f.created_at),
-    lastActive: isoTs(f.last_active_at),
-    topTools,
-    preferences,
-    completionRate,
-    creditExhaustionCount: f.episodes,
-    creditsLeft: Math.max(0, CREDIT_ALLOWANCE - f.total_credits_used),
-    recentIntents: f.recent_intents,
-  };
+    { ...f, created_at: isoTs(f.created_at), last_active_at: isoTs(f.last_active_at), avg_minutes: f.avg_minutes === null ? null : Number(f.avg_minutes) },
+    await loadPreferenceEvidence(client, userId),
+    now,
+  );
   let summary: string;
   try {
-    summary = await summarizer.summarize(input);
+    summary = await summarizer.summarize(composed.summaryInput);
   } catch {
-    summary = templateSummary(input);
+    summary = templateSummary(composed.summaryInput);
   }
   await client.query(
     `UPDATE user_profiles SET primary_use_case = $2, preferred_tools = $3, average_session_length = $4, completion_rate = $5,
@@ -220,17 +146,17 @@ async function recompose(client: pg.PoolClient, userId: string, summarizer: Cont
      WHERE user_id = $1`,
     [
       userId,
-      primaryUseCase,
-      JSON.stringify(Object.fromEntries(f.tools.map((t) => [t.tool, t.count]))),
-      avgMinutes,
-      completionRate,
-      labels.retention,
-      labels.activation,
+      composed.primary_use_case,
+      JSON.stringify(composed.preferred_tools),
+      composed.average_session_length,
+      composed.completion_rate,
+      composed.retention_cohort,
+      composed.activation_status,
       // credit_exhaustion_count is the capture trigger's (1764288000008), like total_messages: written here from a
       // read made earlier, it could undo an episode the trigger counted meanwhile.
-      JSON.stringify(preferencesMap(preferences)),
+      JSON.stringify(composed.preferences),
       summary,
-      f.prompts,
+      composed.frequently_used_prompts,
     ],
   );
   return true;

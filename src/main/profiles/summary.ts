@@ -47,8 +47,10 @@ export function templateSummary(i: SummaryInput): string {
     );
   if (i.completionRate !== null) parts.push(`Completes ${pct(i.completionRate)} of conversations.`);
   if (i.creditExhaustionCount > 0)
-    parts.push(`Hit the credit limit ${i.creditExhaustionCount} time${i.creditExhaustionCount === 1 ? '' : 's'}; ${i.creditsLeft} credits left.`);
-  if (i.recentIntents.length) parts.push(`Recently asked: ${i.recentIntents.slice(0, 3).map(quote).join(', ')}.`);
+    parts.push(`Hit the credit limit ${i.creditExhaustionCount} time${i.creditExhaustionCount === 1 ? '' : 's'}; ${i.creditsLeft} credit${i.creditsLeft === 1 ? '' : 's'} left.`);
+  // The same request made again is said once.
+  const recent = [...new Map(i.recentIntents.map((x) => [x.trim().toLowerCase(), x])).values()];
+  if (recent.length) parts.push(`Recently asked: ${recent.slice(0, 3).map(quote).join(', ')}.`);
   if (i.lastActive) parts.push(`Last active ${i.lastActive.slice(0, 16).replace('T', ' ')} UTC.`);
   return parts.join(' ');
 }

@@ -6,6 +6,7 @@ import { hrefTo } from '../router.js';
 import { useWorkspace } from '../state/workspace.js';
 import { CREDIT_ALLOWANCE } from '../../../shared/metric-definitions.js';
 import type { UserDetail } from '../../../shared/metrics.js';
+import { confidenceLabel } from '../../../shared/profile.js';
 
 type Conversation = UserDetail['conversations'][number];
 type TimelineEvent = Conversation['events'][number];
@@ -89,6 +90,81 @@ function ConversationCard({ c, initiallyOpen }: { c: Conversation; initiallyOpen
   );
 }
 
+type Memory = UserDetail['memory'];
+type PreferenceDetail = Memory['preferenceDetails'][number];
+
+/** One current preference, with what it rests on: the user's statements (changes of mind struck through) or choices. */
+function PreferenceItem({ p }: { p: PreferenceDetail }) {
+  return (
+    <div className="memory-pref" data-testid="memory-preference" data-key={p.key}>
+      <div className="row memory-pref-head">
+        <span className="chip">
+          {label(p.key)}: <strong>&nbsp;{p.value}</strong>
+        </span>
+        <span className={`badge ${p.source === 'stated' ? 'accent' : ''}`}>{p.source}</span>
+        <span className="muted small">
+          {confidenceLabel(p.confidence)} confidence ·{' '}
+          {p.source === 'observed' ? `chosen ${int(p.count)} times, last ${dateTime(p.last_seen)}` : `said ${int(p.count)} time${p.count === 1 ? '' : 's'}, last ${dateTime(p.last_seen)}`}
+        </span>
+      </div>
+      {[...p.history].reverse().map((h) => (
+        <div key={h.stated_at + h.value} className={`quote memory-statement${h.superseded_at ? ' superseded' : ''}`} data-testid="memory-statement" data-superseded={h.superseded_at ? 'true' : 'false'}>
+          <span className="memory-excerpt">“{h.excerpt}”</span>
+          <span className="muted small nowrap">
+            {' '}
+            → {h.value} · {dateTime(h.stated_at)}
+          </span>
+          {h.superseded_at && <span className="badge warn">superseded {dateTime(h.superseded_at)}</span>}
+        </div>
+      ))}
+    </div>
+  );
+}
+
+/** What the chat service knows before it replies: the profile builder's memory of this user. */
+function MemoryCard({ memory: m, primaryUseCase }: { memory: Memory; primaryUseCase: string | null }) {
+  const tools = Object.entries((m.preferredTools as Record<string, number> | null) ?? {}).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const toolTotal = tools.reduce((n, [, c]) => n + c, 0);
+  return (
+    <Card title="Memory" subtitle="What the chat service knows before it replies">
+      <dl className="facts" data-testid="memory">
+        <dt>Summary</dt>
+        <dd data-testid="memory-summary">{m.contextSummary ?? <span className="muted">No summary yet</span>}</dd>
+        <dt>Preferences</dt>
+        <dd data-testid="memory-preferences">
+          {m.preferenceDetails.length === 0 ? <span className="muted">None yet</span> : m.preferenceDetails.map((p) => <PreferenceItem key={p.key} p={p} />)}
+        </dd>
+        <dt>Frequent prompts</dt>
+        <dd data-testid="memory-prompts">
+          {m.frequentlyUsedPrompts.length === 0 ? (
+            <span className="muted">None yet</span>
+          ) : (
+            <ol className="plain">
+              {m.frequentlyUsedPrompts.map((x) => (
+                <li key={x}>{x}</li>
+              ))}
+            </ol>
+          )}
+        </dd>
+        <dt>Favourite tools</dt>
+        <dd data-testid="memory-tools">
+          {tools.length === 0 ? (
+            <span className="muted">None yet</span>
+          ) : (
+            tools.slice(0, 5).map(([tool, n]) => (
+              <span key={tool} className="chip">
+                {tool} <span className="muted small">&nbsp;{int(n)} · {pct(n / toolTotal)}</span>
+              </span>
+            ))
+          )}
+        </dd>
+        <dt>Use case</dt>
+        <dd>{label(primaryUseCase)}</dd>
+      </dl>
+    </Card>
+  );
+}
+
 export function UserDetailPage({ userId }: { userId: string }) {
   const { version } = useWorkspace();
   const { data, error, loading, reload } = useRpc('analytics.user', { userId }, [version]);
@@ -103,7 +179,6 @@ export function UserDetailPage({ userId }: { userId: string }) {
   if (!data) return null;
   const p = data.profile;
   const m = data.memory;
-  const prefs = m.preferences && typeof m.preferences === 'object' ? Object.entries(m.preferences as Record<string, unknown>) : [];
   return (
     <>
       <PageHeader title={p.userId} subtitle={p.email ?? 'No email'} actions={back} />
@@ -122,42 +197,7 @@ export function UserDetailPage({ userId }: { userId: string }) {
         <Tile testId="user-active-days" label="Active days" value={int(data.pmf.activeDays)} sub={`completion ${pct(data.pmf.completionRate)} · sessions ${minutes(data.pmf.averageSessionMinutes)}`} />
       </div>
       <div className="grid grid-2">
-        <Card title="Memory" subtitle="What the chat service knows before it replies">
-          <dl className="facts">
-            <dt>Summary</dt>
-            <dd>{m.contextSummary ?? <span className="muted">No summary yet</span>}</dd>
-            <dt>Preferences</dt>
-            <dd>
-              {prefs.length === 0 && m.statedPreferences.length === 0 && <span className="muted">None stated</span>}
-              {prefs.map(([k, v]) => (
-                <span key={k} className="chip">
-                  {label(k)}: {typeof v === 'string' ? v : JSON.stringify(v)}
-                </span>
-              ))}
-              {m.statedPreferences.map((s) => (
-                <div key={s} className="quote">
-                  “{s}”
-                </div>
-              ))}
-            </dd>
-            <dt>Frequent prompts</dt>
-            <dd>
-              {m.frequentlyUsedPrompts.length === 0 ? (
-                <span className="muted">None yet</span>
-              ) : (
-                <ol className="plain">
-                  {m.frequentlyUsedPrompts.map((x) => (
-                    <li key={x}>{x}</li>
-                  ))}
-                </ol>
-              )}
-            </dd>
-            <dt>Top tool · use case</dt>
-            <dd>
-              {p.topTool ?? '—'} · {label(p.primaryUseCase)}
-            </dd>
-          </dl>
-        </Card>
+        <MemoryCard memory={m} primaryUseCase={p.primaryUseCase} />
         <Card title="PMF signals from this user">
           <dl className="facts">
             <dt>Asked for</dt>
