@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { Filters, METRIC_DEFINITIONS, type Dashboard } from '../../shared/metrics.js';
 import { AnalyticsEngine } from '../analytics/engine.js';
 import { ConfigError } from '../config.js';
-import { redactConnectionString } from '../db/pg.js';
+import { redactConnectionString } from '../connection-string.js';
 import { openWorkspaceSnapshot } from '../workspace/open.js';
 import { WorkspaceStore } from '../workspace/store.js';
 import { parseOption } from './options.js';

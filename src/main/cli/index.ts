@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.js';
-import { redactConnectionString } from '../db/pg.js';
+import { redactConnectionString } from '../connection-string.js';
 import { registerAnalyticsCommand } from './analytics.js';
 import { registerBenchCommand } from './bench.js';
 import { registerDemoCommand } from './demo.js';

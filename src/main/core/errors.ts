@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { ApiErrorBody } from '../../shared/contract.js';
 import { describeIssues } from '../../shared/event.js';
-import { redactConnectionString } from '../db/pg.js';
+import { redactConnectionString } from '../connection-string.js';
 
 /**
  * Error codes that cross both transports. Handlers throw CoreError with one of these (or their own code) and a

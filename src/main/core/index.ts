@@ -1,6 +1,6 @@
 import { contract, type ChannelName, type Contract, type TopicName } from '../../shared/api/index.js';
 import type { ChannelInput, ChannelOutput } from '../../shared/contract.js';
-import { redactConnectionString } from '../db/pg.js';
+import { redactConnectionString } from '../connection-string.js';
 import { TopicBus, type TopicListener } from './bus.js';
 import { dispatch, type HandlerMap, type RpcResult } from './dispatch.js';
 import { CoreError } from './errors.js';

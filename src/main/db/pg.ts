@@ -50,10 +50,3 @@ export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClie
     client.release();
   }
 }
-
-/** Removes credentials from anything that may reach a log, an error message or the renderer. */
-export function redactConnectionString(text: string): string {
-  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^:@/\s]*)(:[^@/\s]*)?@/gi, (_m, scheme: string, user: string, pass?: string) =>
-    `${scheme}${user}${pass ? ':***' : ''}@`,
-  );
-}

@@ -1,7 +1,7 @@
 import nodemailer from 'nodemailer';
 import pRetry from 'p-retry';
 import type { Digest, RenderedDigest } from '../../shared/digest.js';
-import { redactConnectionString } from '../db/pg.js';
+import { scrubSecrets } from '../connection-string.js';
 import type { DigestLedger } from './ledger.js';
 import { renderDigest } from './render.js';
 
@@ -23,14 +23,7 @@ export type SendOutcome =
 
 /** Mail servers' messages can echo the URL we gave them: strip credentials from anything we log or throw. */
 function clean(message: string, smtpUrl: string): string {
-  let m = redactConnectionString(message);
-  try {
-    const u = new URL(smtpUrl);
-    if (u.password) m = m.split(decodeURIComponent(u.password)).join('***').split(u.password).join('***');
-  } catch {
-    // not a URL: nothing more to strip
-  }
-  return m.replace(/smtps?:\/\/[^@\s]+@/g, (s) => s.replace(/\/\/[^@]+@/, '//***@'));
+  return scrubSecrets(message, [smtpUrl]);
 }
 
 /**

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { dataDir, type Env } from '../config.js';
-import { redactConnectionString } from '../db/pg.js';
+import { redactConnectionString } from '../connection-string.js';
 import { AnalyticsEngine } from '../analytics/engine.js';
 import { ReportSettingsStore } from '../reports/settings.js';
 import { engineSource, openWorkspaceSource } from '../reports/source.js';

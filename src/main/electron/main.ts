@@ -4,7 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { app, BrowserWindow, ipcMain, Menu, screen, session, shell, type MenuItemConstructorOptions } from 'electron';
 import { dataDir, readEnv } from '../config.js';
 import { createCore, type Core } from '../core/index.js';
-import { redactConnectionString } from '../db/pg.js';
+import { redactConnectionString } from '../connection-string.js';
 import { setReportPdfPrinter } from '../reports/handlers.js';
 import { electronPdfPrinter } from '../reports/pdf.js';
 import { forwardTopics, registerIpcHandlers } from './ipc.js';

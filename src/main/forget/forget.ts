@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { redactConnectionString, withTransaction } from '../db/pg.js';
+import { withTransaction } from '../db/pg.js';
+import { redactConnectionString } from '../connection-string.js';
 import type { ContextCache } from '../context/cache.js';
 import { profileChangedChannel } from '../profiles/builder.js';
 import { deleteUserMemory, USER_LOCK_SQL } from '../profiles/store.js';

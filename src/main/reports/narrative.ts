@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import type { Env } from '../config.js';
-import { redactConnectionString } from '../db/pg.js';
+import { redactConnectionString } from '../connection-string.js';
 import { redactDeep } from '../../shared/redact.js';
 import { formatChange, type ReportData } from '../../shared/report.js';
 import { checkNarrativeNumbers } from './narrative-check.js';

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { describeIssues } from '../../shared/event.js';
-import { redactConnectionString } from '../db/pg.js';
+import { redactConnectionString } from '../connection-string.js';
 
 /** Errors cross the wire as {error: code, message}; connection strings are stripped from every message. */
 export interface HttpErrorBody {

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { SyncProgress, SyncResult } from '../../shared/metrics-workspace.js';
-import { createPool, redactConnectionString } from '../db/pg.js';
+import { createPool } from '../db/pg.js';
+import { redactConnectionString } from '../connection-string.js';
 import { SnapshotWriter, type ConversationRow, type ProfileRow, type PulledEventRow } from './apply.js';
 import type { Snapshot } from './snapshot.js';
 

@@ -1,22 +1,11 @@
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import type { ConnectionTest } from '../../shared/metrics-workspace.js';
-import { redactConnectionString } from '../db/pg.js';
+import { scrubSecrets } from '../connection-string.js';
 
-function clean(err: unknown, secrets: Array<string | null | undefined>): string {
-  let text = redactConnectionString(err instanceof Error ? err.message || err.name : String(err));
-  // Drivers sometimes echo the password or the whole URL; strip every secret we know of.
-  for (const s of secrets) {
-    if (!s) continue;
-    text = text.split(s).join('***');
-    try {
-      const pass = decodeURIComponent(new URL(s).password);
-      if (pass) text = text.split(pass).join('***');
-    } catch {
-      /* not a URL */
-    }
-  }
-  return text;
+/** A driver's message without credentials: redacted, and without the secrets it may echo on their own. */
+function clean(err: unknown, urls: Array<string | null | undefined>): string {
+  return scrubSecrets(err instanceof Error ? err.message || err.name : String(err), urls);
 }
 
 /** Checks a workspace's connections. Messages never contain credentials. */

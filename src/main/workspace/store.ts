@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { describeIssues } from '../../shared/event.js';
 import { WorkspaceInput, type WorkspaceSummary } from '../../shared/metrics-workspace.js';
 import { dataDir } from '../config.js';
-import { redactConnectionString } from '../db/pg.js';
+import { redactConnectionString } from '../connection-string.js';
 import { FileKeySecretStore, type SecretStore } from './secrets.js';
 
 export const DEMO_WORKSPACE = 'demo';
