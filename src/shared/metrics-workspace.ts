@@ -4,9 +4,45 @@ import { z } from 'zod';
 export const WORKSPACE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 export const WorkspaceName = z.string().regex(WORKSPACE_NAME, 'letters, digits, _ and - only (max 64), starting with a letter or digit');
 
+const ENCODE_HINT = 'percent-encode @ # / ? in the user name or password (%40 %23 %2F %3F)';
+
+/**
+ * Why a connection URL can't be used as written, or null. Read with WHATWG URL, as pg-connection-string and ioredis
+ * read it (with pg-connection-string's allowance for an empty host: postgres://user:pass@/db?host=/socket).
+ * A password with an unencoded # / ? splits the URL elsewhere than the user meant: refused with a hint.
+ */
+export function connectionUrlProblem(value: string, schemes: readonly string[]): string | null {
+  const m = /^([a-z][a-z0-9+.-]*:)\/\//i.exec(value);
+  if (!m || !schemes.includes(m[1].toLowerCase())) return `must start with ${schemes.map((p) => `${p}//`).join(' or ')}`;
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    try {
+      u = new URL(value.replace('@/', '@___DUMMY___/'));
+    } catch {
+      return `is not a valid URL (${ENCODE_HINT})`;
+    }
+  }
+  if (u.hash || u.pathname.includes('@')) return `is not a valid URL (${ENCODE_HINT})`;
+  return null;
+}
+
+const connectionUrl = (schemes: readonly string[]) =>
+  z
+    .string()
+    .max(4000)
+    .superRefine((v, ctx) => {
+      const problem = connectionUrlProblem(v, schemes);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
+export const PgUrl = connectionUrl(['postgres:', 'postgresql:']);
+export const RedisUrl = connectionUrl(['redis:', 'rediss:']);
+
 export const LlmSettingsInput = z
   .object({
-    baseUrl: z.url().optional(),
+    /** May carry credentials (user:pass@, ?api-key=): sealed like the connection strings, shown redacted. */
+    baseUrl: connectionUrl(['http:', 'https:']).optional(),
     model: z.string().min(1).max(200).optional(),
     apiKey: z.string().min(1).max(500).optional(),
   })
@@ -16,8 +52,8 @@ export const WorkspaceInput = z
   .object({
     name: WorkspaceName,
     kind: z.enum(['demo', 'postgres']),
-    pgUrl: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://').optional(),
-    redisUrl: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+    pgUrl: PgUrl.optional(),
+    redisUrl: RedisUrl.optional(),
     llm: LlmSettingsInput.optional(),
   })
   .strict()
@@ -29,9 +65,10 @@ export const WorkspaceSummary = z.object({
   name: z.string(),
   kind: z.enum(['demo', 'postgres']),
   active: z.boolean(),
-  /** Connection strings with the password replaced by ***. */
+  /** Connection strings with every credential replaced by *** (redactConnectionString). */
   pgUrl: z.string().nullable(),
   redisUrl: z.string().nullable(),
+  /** baseUrl redacted like the connection strings. */
   llm: z.object({ baseUrl: z.string().nullable(), model: z.string().nullable(), hasApiKey: z.boolean() }),
   snapshotPath: z.string(),
   createdAt: z.string(),

@@ -7,17 +7,20 @@ import type { SecretStore } from '../workspace/secrets.js';
  */
 export class SafeStorageSecretStore implements SecretStore {
   readonly osBacked: boolean;
+  private warned = false;
 
-  constructor(warn: (line: string) => void) {
+  constructor(private readonly warn: (line: string) => void) {
     const available = safeStorage.isEncryptionAvailable();
     const backend = process.platform === 'linux' ? safeStorage.getSelectedStorageBackend() : 'os';
     this.osBacked = available && backend !== 'basic_text' && backend !== 'unknown';
-    if (!this.osBacked) {
-      warn('warning: no OS keychain available; credentials are encrypted with a fixed local key (install gnome-keyring or kwallet for real protection).');
-    }
   }
 
+  /** Said when a secret is saved (once), not on every start: Settings shows the same in a banner. */
   encrypt(plain: string): string {
+    if (!this.osBacked && !this.warned) {
+      this.warned = true;
+      this.warn('warning: no OS keychain available; credentials are encrypted with a fixed local key (install gnome-keyring or kwallet for real protection).');
+    }
     return 'ss1:' + safeStorage.encryptString(plain).toString('base64');
   }
 

@@ -46,9 +46,9 @@ async function llmEnv(ctx: Parameters<HandlersFor<typeof reportChannels>['report
   const env = readEnv();
   const store = await workspaceStore(ctx);
   const ws = store.getActive();
-  const apiKey = store.secretsOf(ws.name).llmApiKey;
-  if (!ws.llm.baseUrl && !apiKey) return env;
-  return { ...env, OPENAI_BASE_URL: ws.llm.baseUrl ?? env.OPENAI_BASE_URL, OPENAI_API_KEY: apiKey ?? env.OPENAI_API_KEY, UIS_MODEL: ws.llm.model ?? env.UIS_MODEL };
+  const { llmApiKey: apiKey, llmBaseUrl: baseUrl } = store.secretsOf(ws.name);
+  if (!baseUrl && !apiKey) return env;
+  return { ...env, OPENAI_BASE_URL: baseUrl ?? env.OPENAI_BASE_URL, OPENAI_API_KEY: apiKey ?? env.OPENAI_API_KEY, UIS_MODEL: ws.llm.model ?? env.UIS_MODEL };
 }
 
 const sourceFor = async (ctx: Parameters<HandlersFor<typeof reportChannels>['reports.preview']>[1]) => {

@@ -25,10 +25,6 @@ export class FileKeySecretStore implements SecretStore {
 
   private loadKey(): Buffer {
     if (this.key) return this.key;
-    if (!this.warned) {
-      this.warned = true;
-      this.warn(`warning: no OS keychain in use; workspace credentials are encrypted with a key file (${this.keyFile}, mode 0600)`);
-    }
     try {
       this.key = Buffer.from(fs.readFileSync(this.keyFile, 'utf8').trim(), 'base64');
     } catch (err) {
@@ -48,7 +44,12 @@ export class FileKeySecretStore implements SecretStore {
     return this.key;
   }
 
+  /** Sealing is saving a secret: the moment to say where it is kept (once), not on every read. */
   encrypt(plain: string): string {
+    if (!this.warned) {
+      this.warned = true;
+      this.warn(`warning: no OS keychain in use; workspace credentials are encrypted with a key file (${this.keyFile}, mode 0600)`);
+    }
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.loadKey(), iv);
     const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);

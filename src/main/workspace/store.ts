@@ -13,8 +13,11 @@ const StoredWorkspace = z.object({
   name: z.string(),
   kind: z.enum(['demo', 'postgres']),
   createdAt: z.string(),
-  /** Sealed by the SecretStore; never written in clear. */
-  sealed: z.object({ pgUrl: z.string().optional(), redisUrl: z.string().optional(), llmApiKey: z.string().optional() }),
+  /** Sealed by the SecretStore (the OS keychain in the desktop app); never written in clear. */
+  sealed: z.object({ pgUrl: z.string().optional(), redisUrl: z.string().optional(), llmApiKey: z.string().optional(), llmBaseUrl: z.string().optional() }),
+  /** The same URLs redacted (redactConnectionString), for listing without opening the secrets. */
+  shown: z.object({ pgUrl: z.string().optional(), redisUrl: z.string().optional(), llmBaseUrl: z.string().optional() }).optional(),
+  /** baseUrl: only in files written before it was sealed; moved into `sealed` on first read. */
   llm: z.object({ baseUrl: z.string().optional(), model: z.string().optional() }),
 });
 type StoredWorkspace = z.infer<typeof StoredWorkspace>;
@@ -25,6 +28,7 @@ export interface WorkspaceSecrets {
   pgUrl: string | null;
   redisUrl: string | null;
   llmApiKey: string | null;
+  llmBaseUrl: string | null;
 }
 
 export class WorkspaceError extends Error {
@@ -60,7 +64,39 @@ export class WorkspaceStore {
     }
     const parsed = StoreFile.safeParse(JSON.parse(text));
     if (!parsed.success) throw new WorkspaceError('invalid', `${this.file} is damaged: ${describeIssues(parsed.error)}`);
-    return parsed.data;
+    const data = parsed.data;
+    // Files from before: an LLM base URL in clear (it may hold credentials) and no redacted forms. Sealed and
+    // rewritten once, so the file never keeps it in clear and listing never has to open a secret.
+    const legacy = data.workspaces.filter((w) => w.llm.baseUrl !== undefined || !w.shown);
+    if (legacy.length) {
+      let changed = false;
+      for (const w of legacy) {
+        try {
+          this.upgrade(w);
+          changed = true;
+        } catch {
+          // sealed by another store (the desktop app's keychain): listed without its URLs until that store reads it
+        }
+      }
+      if (changed) {
+        try {
+          this.write(data);
+        } catch {
+          // a read-only folder: upgraded in memory, tried again on the next read
+        }
+      }
+    }
+    return data;
+  }
+
+  private upgrade(w: StoredWorkspace): void {
+    if (w.llm.baseUrl !== undefined) {
+      w.sealed.llmBaseUrl = this.secrets.encrypt(w.llm.baseUrl);
+      w.shown = { ...w.shown, llmBaseUrl: redactConnectionString(w.llm.baseUrl) };
+      delete w.llm.baseUrl;
+    }
+    const shown = (s: string | undefined) => (s ? redactConnectionString(this.secrets.decrypt(s)) : undefined);
+    w.shown = { pgUrl: shown(w.sealed.pgUrl), redisUrl: shown(w.sealed.redisUrl), llmBaseUrl: w.shown?.llmBaseUrl ?? shown(w.sealed.llmBaseUrl) };
   }
 
   private write(data: StoreFile): void {
@@ -75,15 +111,15 @@ export class WorkspaceStore {
     return path.join(this.dir, 'workspaces', name, 'snapshot.sqlite');
   }
 
+  /** What may leave the store: the redacted forms only; no secret is opened to list a workspace. */
   private summarize(w: StoredWorkspace, active: string | null): WorkspaceSummary {
-    const open = (s: string | undefined) => (s ? redactConnectionString(this.secrets.decrypt(s)) : null);
     return {
       name: w.name,
       kind: w.kind,
       active: w.name === active,
-      pgUrl: open(w.sealed.pgUrl),
-      redisUrl: open(w.sealed.redisUrl),
-      llm: { baseUrl: w.llm.baseUrl ?? null, model: w.llm.model ?? null, hasApiKey: !!w.sealed.llmApiKey },
+      pgUrl: w.shown?.pgUrl ?? null,
+      redisUrl: w.shown?.redisUrl ?? null,
+      llm: { baseUrl: w.shown?.llmBaseUrl ?? null, model: w.llm.model ?? null, hasApiKey: !!w.sealed.llmApiKey },
       snapshotPath: this.snapshotPath(w.name),
       createdAt: w.createdAt,
     };
@@ -109,12 +145,14 @@ export class WorkspaceStore {
     const existing = data.workspaces.findIndex((x) => x.name === w.name);
     if (existing >= 0 && !opts.replace) throw new WorkspaceError('exists', `a workspace named "${w.name}" already exists`);
     const seal = (s: string | undefined) => (s ? this.secrets.encrypt(s) : undefined);
+    const shown = (s: string | undefined) => (s ? redactConnectionString(s) : undefined);
     const stored: StoredWorkspace = {
       name: w.name,
       kind: w.kind,
       createdAt: new Date().toISOString(),
-      sealed: { pgUrl: seal(w.pgUrl), redisUrl: seal(w.redisUrl), llmApiKey: seal(w.llm?.apiKey) },
-      llm: { baseUrl: w.llm?.baseUrl, model: w.llm?.model },
+      sealed: { pgUrl: seal(w.pgUrl), redisUrl: seal(w.redisUrl), llmApiKey: seal(w.llm?.apiKey), llmBaseUrl: seal(w.llm?.baseUrl) },
+      shown: { pgUrl: shown(w.pgUrl), redisUrl: shown(w.redisUrl), llmBaseUrl: shown(w.llm?.baseUrl) },
+      llm: { model: w.llm?.model },
     };
     if (existing >= 0) data.workspaces[existing] = stored;
     else data.workspaces.push(stored);
@@ -148,7 +186,7 @@ export class WorkspaceStore {
     const w = this.read().workspaces.find((x) => x.name === name);
     if (!w) throw new WorkspaceError('not_found', `no workspace named "${name}"`);
     const open = (s: string | undefined) => (s ? this.secrets.decrypt(s) : null);
-    return { pgUrl: open(w.sealed.pgUrl), redisUrl: open(w.sealed.redisUrl), llmApiKey: open(w.sealed.llmApiKey) };
+    return { pgUrl: open(w.sealed.pgUrl), redisUrl: open(w.sealed.redisUrl), llmApiKey: open(w.sealed.llmApiKey), llmBaseUrl: open(w.sealed.llmBaseUrl) };
   }
 
   /** The active workspace; with nothing configured, the demo workspace is created and activated. */

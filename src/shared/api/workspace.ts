@@ -1,10 +1,7 @@
 import { z } from 'zod';
 import { defineChannels, defineTopics } from '../contract.js';
 import { SnapshotInfo } from '../metrics.js';
-import { ConnectionTest, WorkspaceInput, WorkspaceName, WorkspaceSummary } from '../metrics-workspace.js';
-
-const pgUrl = z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://');
-const redisUrl = z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://');
+import { ConnectionTest, PgUrl, RedisUrl, WorkspaceInput, WorkspaceName, WorkspaceSummary } from '../metrics-workspace.js';
 
 /** Workspaces: add, test, switch, remove, sync. Credentials go in, never come out (summaries carry redacted URLs). */
 export const workspaceChannels = defineChannels({
@@ -20,7 +17,7 @@ export const workspaceChannels = defineChannels({
   },
   'workspace.test': {
     description: 'Check PostgreSQL (+ Redis) connection strings, or those of a saved workspace, without saving anything.',
-    input: z.union([z.object({ name: WorkspaceName }).strict(), z.object({ pgUrl, redisUrl: redisUrl.optional() }).strict()]),
+    input: z.union([z.object({ name: WorkspaceName }).strict(), z.object({ pgUrl: PgUrl, redisUrl: RedisUrl.optional() }).strict()]),
     output: ConnectionTest,
   },
   'workspace.add': {
