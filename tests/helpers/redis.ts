@@ -34,14 +34,19 @@ export async function freePort(): Promise<number> {
 /** A redis-server of the test's own on its own port, to stop and restart (outage tests). */
 export class OwnRedisServer {
   private proc: ChildProcess | null = null;
-  constructor(readonly port: number) {}
+  /** With a password, the server requires it (requirepass) and url carries it. */
+  constructor(
+    readonly port: number,
+    readonly password?: string,
+  ) {}
 
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return this.password ? `redis://:${encodeURIComponent(this.password)}@127.0.0.1:${this.port}` : `redis://127.0.0.1:${this.port}`;
   }
 
   async start(): Promise<void> {
-    this.proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    const auth = this.password ? ['--requirepass', this.password] : [];
+    this.proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...auth], {
       stdio: 'ignore',
     });
     const deadline = Date.now() + 10_000;
