@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { registerIpcHandlers, type IpcMainLike } from '../../src/main/electron/ipc.js';
-import { isAppUrl } from '../../src/main/electron/security.js';
+import { APP_ENTRY, isAppUrl } from '../../src/main/electron/security.js';
 import { contract } from '../../src/shared/api/index.js';
 import { tempCore } from './core-helpers.js';
 
-const APP = 'file:///opt/uis/resources/app/out/renderer/index.html';
+const APP = APP_ENTRY;
 
 function fakeIpcMain() {
   const handlers = new Map<string, Parameters<IpcMainLike['handle']>[1]>();
@@ -36,7 +36,7 @@ describe('Electron IPC transport', () => {
     registerIpcHandlers(ipc, t.core, (url) => isAppUrl(url, APP));
     const call = handlers.get('app.info')!;
     await expect(call({ senderFrame: { url: APP + '#/overview' } }, {})).resolves.toMatchObject({ ok: true });
-    for (const url of ['https://evil.example/', 'file:///tmp/other.html', 'about:blank', '']) {
+    for (const url of ['https://evil.example/', 'file:///tmp/other.html', 'file:///opt/uis/resources/app/out/renderer/index.html', 'app://other/index.html', 'about:blank', '']) {
       await expect(call({ senderFrame: { url } }, {})).resolves.toMatchObject({ ok: false, error: { code: 'forbidden' } });
     }
     await expect(call({ senderFrame: null }, {})).resolves.toMatchObject({ ok: false, error: { code: 'forbidden' } });

@@ -130,6 +130,10 @@ describe('Electron printer hook', () => {
             calls.push('print');
             return Buffer.from('%PDF-1.7');
           },
+          // The lock-down (navigation, network, permissions) is pinned in tests/unit/electron.test.ts.
+          on: () => {},
+          setWindowOpenHandler: () => {},
+          session: { webRequest: { onBeforeRequest: () => {} }, setPermissionRequestHandler: () => {}, setPermissionCheckHandler: () => {} },
         },
         destroy: () => void calls.push('destroy'),
       };

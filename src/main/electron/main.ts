@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { app, BrowserWindow, ipcMain, Menu, screen, session, shell, type MenuItemConstructorOptions } from 'electron';
+import { fileURLToPath } from 'node:url';
+import { app, BrowserWindow, ipcMain, Menu, protocol, screen, session, shell, type MenuItemConstructorOptions } from 'electron';
 import { dataDir, readEnv } from '../config.js';
 import { createCore, type Core } from '../core/index.js';
 import { redactConnectionString } from '../connection-string.js';
@@ -9,7 +9,20 @@ import { setReportPdfPrinter } from '../reports/handlers.js';
 import { electronPdfPrinter } from '../reports/pdf.js';
 import { forwardTopics, registerIpcHandlers } from './ipc.js';
 import { SafeStorageSecretStore } from './secrets.js';
-import { isAppUrl, isSafeExternalUrl, restoreWindowState, secureWebPreferences, WINDOW_CSP, type WindowState } from './security.js';
+import {
+  APP_SCHEME,
+  APP_SCHEME_PRIVILEGES,
+  appEntryUrl,
+  denyPermissionCheck,
+  denyPermissionRequest,
+  isAppUrl,
+  isSafeExternalUrl,
+  restoreWindowState,
+  secureWebPreferences,
+  serveAppAsset,
+  WINDOW_CSP,
+  type WindowState,
+} from './security.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const log = (line: string) => process.stderr.write(redactConnectionString(line) + '\n');
@@ -21,7 +34,12 @@ async function safeOpenExternal(url: unknown): Promise<boolean> {
   return true;
 }
 
-const appEntry = process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(path.join(here, '../renderer/index.html')).href;
+// app://workbench serves the built renderer (not file://); must be declared before the app is ready.
+protocol.registerSchemesAsPrivileged([...APP_SCHEME_PRIVILEGES]);
+const rendererDir = path.join(here, '../renderer');
+// The dev server only in development: its origin becomes the one IPC trusts.
+const entry = appEntryUrl({ isPackaged: app.isPackaged, rendererUrl: process.env.ELECTRON_RENDERER_URL });
+const appEntry = entry.url;
 
 function stateFile() {
   return path.join(app.getPath('userData'), 'window-state.json');
@@ -114,6 +132,16 @@ async function main() {
     return;
   }
   await app.whenReady();
+  if (entry.ignored) log(`warning: ${entry.ignored}`);
+  protocol.handle(APP_SCHEME, (request) => {
+    const r = serveAppAsset(rendererDir, request.url, request.method);
+    return new Response(typeof r.body === 'string' ? r.body : new Uint8Array(r.body), { status: r.status, headers: r.headers });
+  });
+  // No page gets a webview, and none opens a window unless its own handler says so (the main window's does, for links).
+  app.on('web-contents-created', (_event, contents) => {
+    contents.on('will-attach-webview', (e) => e.preventDefault());
+    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  });
   const dir = dataDir(readEnv());
   const core = createCore({
     dataDir: dir,
@@ -126,11 +154,12 @@ async function main() {
   // Report PDFs print in a hidden window with Electron's printToPDF (web mode uses headless Chromium instead).
   setReportPdfPrinter(electronPdfPrinter((opts) => new BrowserWindow(opts)));
 
-  // Strict CSP on every response the window loads (the meta tag covers file://; this covers the dev server too).
+  // Strict CSP on every response the window loads (app:// responses carry it too; this covers the dev server).
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [WINDOW_CSP] } });
   });
-  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionRequestHandler(denyPermissionRequest);
+  session.defaultSession.setPermissionCheckHandler(denyPermissionCheck);
 
   registerIpcHandlers(ipcMain, core, (url) => isAppUrl(url, appEntry));
   let win: BrowserWindow | undefined = createWindow(core);

@@ -1,8 +1,46 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
 /**
- * The desktop shell's security rules as pure functions (no electron import), so unit tests pin them.
+ * The desktop shell's security rules as plain data and pure functions (no electron import), so unit tests pin them
+ * (tests/unit/electron.test.ts); src/main/electron/main.ts only wires them to Electron.
  */
 
-/** The app's own pages: the built renderer (file://…/out/renderer/index.html) or the dev server in `npm run dev`. */
+/** The app is served from its own scheme, not file://: a file:// page could read any file the user can. */
+export const APP_SCHEME = 'app';
+export const APP_HOST = 'workbench';
+export const APP_ENTRY = `${APP_SCHEME}://${APP_HOST}/index.html`;
+
+/**
+ * protocol.registerSchemesAsPrivileged([...]) before the app is ready: a standard, secure origin (so 'self' in the
+ * CSP, relative URLs and ES modules work as on https), fetch allowed for the app's own files; no CORS, no bypassing
+ * the CSP, no service workers.
+ */
+export const APP_SCHEME_PRIVILEGES = [
+  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true, bypassCSP: false, corsEnabled: false, allowServiceWorkers: false } },
+] as const;
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * The page the window loads. ELECTRON_RENDERER_URL (electron-vite's dev server) is honoured in development only
+ * (app.isPackaged false) and only on a loopback http(s) address: the entry's origin is the one IPC trusts, so in a
+ * packaged build an environment variable must never be able to name it.
+ */
+export function appEntryUrl(opts: { isPackaged: boolean; rendererUrl?: string | undefined }): { url: string; ignored?: string } {
+  const dev = opts.rendererUrl;
+  if (!dev) return { url: APP_ENTRY };
+  if (opts.isPackaged) return { url: APP_ENTRY, ignored: 'ELECTRON_RENDERER_URL is ignored in a packaged build' };
+  try {
+    const u = new URL(dev);
+    if ((u.protocol === 'http:' || u.protocol === 'https:') && LOOPBACK.has(u.hostname) && !u.username && !u.password) return { url: u.href };
+  } catch {
+    // not a URL
+  }
+  return { url: APP_ENTRY, ignored: 'ELECTRON_RENDERER_URL is not a loopback http(s) URL; ignored' };
+}
+
+/** The app's own pages: app://workbench/… (or the dev server's origin in `npm run dev`). */
 export function isAppUrl(url: string | undefined | null, appEntry: string): boolean {
   if (!url) return false;
   let u: URL;
@@ -13,8 +51,84 @@ export function isAppUrl(url: string | undefined | null, appEntry: string): bool
   } catch {
     return false;
   }
-  if (entry.protocol === 'file:') return u.protocol === 'file:' && u.pathname === entry.pathname;
+  if (entry.protocol === `${APP_SCHEME}:`) return u.protocol === entry.protocol && u.host === entry.host && !u.username && !u.password;
+  if (entry.protocol !== 'http:' && entry.protocol !== 'https:') return false;
   return u.origin === entry.origin;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.ico': 'image/x-icon',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
+  '.map': 'application/json',
+};
+
+/**
+ * The file an app:// request names inside the built renderer, or null: another host, an encoded NUL, or a path that
+ * leaves the renderer folder (`..`, `%2e%2e`, `%2f`, `\`, an absolute path) is refused.
+ */
+export function resolveAppAsset(rendererDir: string, requestUrl: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(requestUrl);
+  } catch {
+    return null;
+  }
+  if (u.protocol !== `${APP_SCHEME}:` || u.host !== APP_HOST || u.username || u.password) return null;
+  let rel: string;
+  try {
+    rel = decodeURIComponent(u.pathname);
+  } catch {
+    return null;
+  }
+  if (rel.includes('\0') || rel.includes('\\') || rel.split('/').some((seg) => seg === '..' || seg === '.')) return null;
+  if (rel === '/' || rel === '') rel = '/index.html';
+  const root = path.resolve(rendererDir);
+  const file = path.resolve(root, '.' + rel);
+  const inside = path.relative(root, file);
+  if (!inside || inside.startsWith('..') || path.isAbsolute(inside)) return null;
+  return file;
+}
+
+export interface AppResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer | string;
+}
+
+/** What protocol.handle('app', …) answers: GET of a file of the built renderer, with the CSP; 404 otherwise. */
+export function serveAppAsset(rendererDir: string, requestUrl: string, method = 'GET'): AppResponse {
+  const base = { 'X-Content-Type-Options': 'nosniff', 'Content-Security-Policy': WINDOW_CSP };
+  if (method !== 'GET' && method !== 'HEAD') return { status: 405, headers: base, body: '' };
+  const file = resolveAppAsset(rendererDir, requestUrl);
+  let body: Buffer;
+  try {
+    if (!file || !fs.statSync(file).isFile()) throw new Error('not a file');
+    body = fs.readFileSync(file);
+  } catch {
+    return { status: 404, headers: { ...base, 'Content-Type': 'text/plain; charset=utf-8' }, body: 'Not found' };
+  }
+  const type = CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+  return { status: 200, headers: { ...base, 'Content-Type': type }, body: method === 'HEAD' ? '' : body };
+}
+
+/** session.setPermissionRequestHandler: the workbench asks for no permission (camera, notifications, …). */
+export function denyPermissionRequest(_webContents: unknown, _permission: string, callback: (granted: boolean) => void): void {
+  callback(false);
+}
+
+/** session.setPermissionCheckHandler: every synchronous permission check answers no, too. */
+export function denyPermissionCheck(): boolean {
+  return false;
 }
 
 /** Only http(s) links to real hosts leave the app, and only through safeOpenExternal. */
