@@ -35,6 +35,8 @@ test.describe('desktop shell', () => {
       const args = [root, ...(process.getuid?.() === 0 ? ['--no-sandbox'] : [])];
       const app = await electron.launch({ executablePath: binary!, args, env: { ...process.env, UIS_DATA_DIR: dataDir } });
       const window = await app.firstWindow();
+      // Served from the app's own scheme, not file:// (src/main/electron/security.ts).
+      expect(window.url()).toMatch(/^app:\/\/workbench\//);
       await expect(window.locator('.sidebar')).toBeVisible();
       await expect(window.getByTestId('tile-users-value')).toBeVisible({ timeout: 60_000 });
       // The renderer has the bridge and nothing else from Node.
