@@ -154,20 +154,21 @@ export const WINDOW_CSP = [
   "form-action 'none'",
 ].join('; ');
 
+/** The webPreferences every window of the app has (the main window and the hidden PDF print windows). */
+export const ISOLATED_WEB_PREFERENCES = Object.freeze({
+  contextIsolation: true,
+  sandbox: true,
+  nodeIntegration: false,
+  nodeIntegrationInWorker: false,
+  nodeIntegrationInSubFrames: false,
+  webSecurity: true,
+  allowRunningInsecureContent: false,
+  webviewTag: false,
+  spellcheck: false,
+} as const);
+
 /** The BrowserWindow options that matter for security, in one place (tested). */
-export const secureWebPreferences = (preload: string) =>
-  ({
-    preload,
-    contextIsolation: true,
-    sandbox: true,
-    nodeIntegration: false,
-    nodeIntegrationInWorker: false,
-    nodeIntegrationInSubFrames: false,
-    webSecurity: true,
-    allowRunningInsecureContent: false,
-    webviewTag: false,
-    spellcheck: false,
-  }) as const;
+export const secureWebPreferences = (preload: string) => ({ preload, ...ISOLATED_WEB_PREFERENCES }) as const;
 
 export interface WindowState {
   x?: number;

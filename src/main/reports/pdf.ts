@@ -1,4 +1,5 @@
 import { chromium, type Browser } from 'playwright-core';
+import { ISOLATED_WEB_PREFERENCES } from '../electron/security.js';
 
 /**
  * HTML → PDF. The CLI and the service print with headless Chromium (playwright-core driving the system's Chromium);
@@ -90,17 +91,9 @@ export function printWindowOptions(needsScript: boolean): Record<string, unknown
     width: 794,
     height: 1123,
     webPreferences: {
-      sandbox: true,
-      contextIsolation: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      nodeIntegrationInSubFrames: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      webviewTag: false,
+      ...ISOLATED_WEB_PREFERENCES,
       javascript: needsScript,
       navigateOnDragDrop: false,
-      spellcheck: false,
       disableDialogs: true,
       partition: PRINT_PARTITION,
       offscreen: true,
