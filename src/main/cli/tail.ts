@@ -7,6 +7,7 @@ import { LiveService } from '../live/service.js';
 import { streamKeys } from '../stream/keys.js';
 import { createRedis } from '../stream/redis.js';
 import { parseOption } from './options.js';
+import { redactConnectionString } from '../connection-string.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -30,7 +31,7 @@ const TailOptions = z
 /** Where the URL points, without its credentials. */
 function redisHost(url: string): string {
   try {
-    return new URL(url).host || url;
+    return new URL(url).host || redactConnectionString(url);
   } catch {
     return 'Redis';
   }
