@@ -13,8 +13,9 @@ export const APP_ENTRY = `${APP_SCHEME}://${APP_HOST}/index.html`;
 
 /**
  * protocol.registerSchemesAsPrivileged([...]) before the app is ready: a standard, secure origin (so 'self' in the
- * CSP, relative URLs and ES modules work as on https), fetch allowed for the app's own files; no CORS, no bypassing
- * the CSP, no service workers.
+ * CSP, relative URLs and ES modules work as on https), fetch allowed for the app's own files; no bypassing the CSP,
+ * no service workers, and no corsEnabled: for a custom protocol Electron lets cross-origin requests through without
+ * checking Access-Control-Allow-Origin, so it would make app:// readable from other origins.
  */
 export const APP_SCHEME_PRIVILEGES = [
   { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true, bypassCSP: false, corsEnabled: false, allowServiceWorkers: false } },
