@@ -7,7 +7,8 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      rollupOptions: { input: { index: resolve('src/main/electron/main.ts') } },
+      // ask-sql-box: the process Ask's SQL runs in (src/main/intelligence/ask-sql-host.ts starts it beside index.js).
+      rollupOptions: { input: { index: resolve('src/main/electron/main.ts'), 'ask-sql-box': resolve('src/main/intelligence/ask-sql-box.ts') } },
     },
   },
   preload: {

@@ -18,6 +18,8 @@ const Env = z.object({
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: z.string().url().optional(),
   UIS_MODEL: z.string().default('gpt-4o-mini'),
+  /** Wall-clock limit of one Ask statement; its process is killed when it passes. */
+  UIS_ASK_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
 });
 export type Env = z.infer<typeof Env>;
 

@@ -131,8 +131,11 @@ export const AskQuery = z.object({
   sql: z.string(),
   columns: z.array(z.string()),
   rows: z.array(z.array(z.union([z.string(), z.number(), z.null()]))),
+  /** More rows or bytes than the caps: only the first ones are here (and were sent). */
   truncated: z.boolean(),
   error: z.string().nullable(),
+  /** Stopped at the wall-clock limit (UIS_ASK_QUERY_TIMEOUT_MS). */
+  timedOut: z.boolean(),
 });
 export type AskQuery = z.infer<typeof AskQuery>;
 

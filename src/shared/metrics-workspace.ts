@@ -1,6 +1,8 @@
 import { z } from 'zod';
 
 /** Workspaces: one PostgreSQL (+ Redis) connection and its local snapshot, or the embedded demo. Pure types. */
+/** The embedded demo workspace's name (created on first use; Settings can restore it after a remove). */
+export const DEMO_WORKSPACE = 'demo';
 export const WORKSPACE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 export const WorkspaceName = z.string().regex(WORKSPACE_NAME, 'letters, digits, _ and - only (max 64), starting with a letter or digit');
 

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,6 +58,13 @@ function score(method: string, truth: string[], labels: ArrayLike<number>, k: nu
 export async function main(args: string[]): Promise<void> {
   const { data, seed } = parseArgs(args);
   const file = path.join(data, 'data_full.json');
+  if (!existsSync(file)) {
+    throw new Error(
+      `bench intents: CLINC150 is not at ${file}. It is a public data set (Larson et al., EMNLP 2019, CC BY 3.0): the file ` +
+        'data/data_full.json of the oos-eval repository of Clinc, unchanged. Put it there (the project keeps it in shared/data/clinc150 ' +
+        'beside the repository) or pass --data DIR.',
+    );
+  }
   const { test } = Clinc.parse(JSON.parse(readFileSync(file, 'utf8')));
   const texts = test.map(([text]) => text);
   const truth = test.map(([, intent]) => intent);

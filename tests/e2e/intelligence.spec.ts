@@ -76,7 +76,7 @@ test('with an OpenAI-compatible server: Ask shows the answer, the SQL and the re
     await page.getByTestId('ask-input').fill('How many users do we have?');
     await page.getByRole('button', { name: 'Ask', exact: true }).click();
     const result = page.getByTestId('ask-result');
-    await expect(result).toContainText(`There are ${users} users in this workspace.`);
+    await expect(result).toContainText(`There are ${users} users in this workspace.`, { timeout: 30_000 });
     await expect(result).toContainText('every number comes from the results below');
     await expect(result).toContainText('SELECT COUNT(*) AS users FROM users');
     await expect(result.locator('table.data td').first()).toHaveText(String(users));
@@ -84,6 +84,39 @@ test('with an OpenAI-compatible server: Ask shows the answer, the SQL and the re
   } finally {
     delete process.env.OPENAI_BASE_URL;
     delete process.env.UIS_MODEL;
+    await fake.close();
+  }
+});
+
+test('Ask is a job: it shows the running query and Cancel stops it', async ({ page, workbench }) => {
+  const never = 'WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n+1 FROM r) SELECT count(*) FROM r';
+  const fake = await startFakeOpenAi((body: ChatRequestBody) =>
+    body.messages.some((m) => m.role === 'tool') ? { content: 'Done.' } : { toolCalls: [{ name: 'run_sql', arguments: { sql: never } }] },
+  );
+  Object.assign(process.env, { OPENAI_BASE_URL: fake.url, UIS_MODEL: 'local-test-model', UIS_ASK_QUERY_TIMEOUT_MS: '300000' });
+  try {
+    await openWorkbench(page, workbench);
+    await go(page, 'intelligence');
+    await page.getByTestId('ask-input').fill('How many numbers are there?');
+    await page.getByRole('button', { name: 'Ask', exact: true }).click();
+    await expect(page.getByTestId('ask-progress')).toHaveText('Running query 1…', { timeout: 60_000 });
+    await expect(page.getByRole('button', { name: 'Ask', exact: true })).toHaveCount(0);
+    const card = page.locator('section.card', { has: page.getByTestId('ask-input') });
+    const shot = (name: string) => card.screenshot({ path: `test-results/screenshots/${name}.png` });
+    await shot('intelligence-ask-running-light');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await shot('intelligence-ask-running-dark');
+    await page.getByTestId('ask-cancel').click();
+    await expect(page.getByTestId('ask-cancelled')).toContainText('Cancelled');
+    await expect(page.getByTestId('ask-progress')).toHaveCount(0);
+    await expect(page.getByRole('button', { name: 'Ask', exact: true })).toBeEnabled();
+    await shot('intelligence-ask-cancelled-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await shot('intelligence-ask-cancelled-light');
+  } finally {
+    delete process.env.OPENAI_BASE_URL;
+    delete process.env.UIS_MODEL;
+    delete process.env.UIS_ASK_QUERY_TIMEOUT_MS;
     await fake.close();
   }
 });

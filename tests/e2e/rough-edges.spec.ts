@@ -87,3 +87,11 @@ test('the bare address reopens the workbench once a link with the token was open
   await expect(again.getByTestId('tile-day1-value')).toBeVisible();
   await again.close();
 });
+
+test('Intelligence mentions hidden messages only when privacy hides some', async ({ page, workbench }) => {
+  await openWorkbench(page, workbench, 'intelligence');
+  await expect(page.getByTestId('intent-clusters')).toBeVisible({ timeout: 60_000 });
+  const card = page.locator('.card', { hasText: 'What users are trying to do' }).first();
+  await expect(card).toContainText('First message of each conversation, clustered');
+  await expect(card).not.toContainText(/\b0 messages/);
+});

@@ -66,3 +66,27 @@ test('add a PostgreSQL workspace, sync it, see its numbers, switch back to the d
   await expect(page.getByTestId('workspace-chip')).toContainText('demo');
   await expect(page.getByTestId('workspace-demo')).toContainText('active');
 });
+
+test('with two workspaces the buttons stay inside the card; a removed demo workspace can be restored', async ({ page }) => {
+  await wb.core.invoke('workspace.add', { workspace: { name: 'staging-eu-west-analytics', kind: 'postgres', pgUrl: db.url }, activate: false });
+  await page.goto(wb.server.url);
+  await go(page, 'settings');
+  const card = page.locator('.card', { has: page.getByTestId('workspaces') });
+  const cardBox = (await card.boundingBox())!;
+  for (const button of await page.getByTestId('workspaces').getByRole('button').all()) {
+    const b = (await button.boundingBox())!;
+    expect(b.x + b.width).toBeLessThanOrEqual(cardBox.x + cardBox.width);
+  }
+  await page.screenshot({ path: 'test-results/screenshots/settings-workspaces.png' });
+
+  // Remove the demo workspace (another one is active), then bring it back from the page.
+  await page.getByTestId('workspace-staging-eu-west-analytics').getByRole('button', { name: 'Switch' }).click();
+  await expect(page.getByTestId('workspace-chip')).toContainText('staging-eu-west-analytics');
+  page.once('dialog', (d) => void d.accept());
+  await page.getByTestId('workspace-demo').getByRole('button', { name: 'Remove' }).click();
+  await expect(page.getByTestId('workspace-demo')).toHaveCount(0);
+  await page.getByRole('button', { name: 'Restore demo' }).click();
+  await expect(page.getByTestId('workspace-demo')).toContainText('demo data');
+  await expect(page.getByRole('button', { name: 'Restore demo' })).toHaveCount(0);
+  await expect(page.getByTestId('workspace-chip')).toContainText('staging-eu-west-analytics'); // restoring does not switch
+});

@@ -28,6 +28,20 @@ describe('uis CLI', () => {
     for (const line of lines) expect(line.trim()).toMatch(/^\S.*\s{2,}\S+/); // a name, then a description
   });
 
+  it('bench: --help lists the benchmarks, NAME --help its flags, and a missing data set says where it comes from', async () => {
+    const list = await uis(['bench', '--help']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^ {2}intents +intent clustering/m);
+    expect(list.stdout).toContain('docs/benchmarks.md');
+    const one = await uis(['bench', 'capture', '--help']);
+    expect(one.code).toBe(0);
+    expect(one.stdout).toContain('usage: uis bench capture [--events N]');
+    const missing = await uis(['bench', 'intents', '--data', '/nonexistent/clinc150']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('CLINC150 is not at /nonexistent/clinc150/data_full.json');
+    expect(missing.stderr).not.toContain('ENOENT');
+  });
+
   it('serve --port abc fails with a message naming --port', async () => {
     const r = await uis(['serve', '--port', 'abc']);
     expect(r.code).toBe(1);

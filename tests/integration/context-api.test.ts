@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readEnv } from '../../src/main/config.js';
 import { startService, type RunningService } from '../../src/main/server/service.js';
+import { forgetHash, loadForgetKey } from '../../src/main/forget/audit-hash.js';
 import { streamKeys } from '../../src/main/stream/keys.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { REDIS_URL, cleanupPrefix, freePort, testPrefix } from '../helpers/redis.js';
@@ -200,7 +201,7 @@ describe('context API and forget over HTTP (uis serve)', () => {
     expect(body).toMatchObject({
       user_id: 'zoe',
       requested_by: 'api:privacy-desk',
-      removed: { events: 6, conversations: 2, profiles: 1, outbox: 0, stream_entries: 6, cached_contexts: 1 },
+      removed: { events: 6, conversations: 2, profiles: 1, outbox: 0, stream_entries: 6, cached_contexts: 1, shared_conversations: 0, recomputed_profiles: 0 },
       warnings: [],
     });
     // Ledger 6 + observed style 1 + statements 2 (one per conversation) + prompt pattern 1.
@@ -214,25 +215,27 @@ describe('context API and forget over HTTP (uis serve)', () => {
     expect((await usersInStream()).filter((u) => u === 'yan')).toHaveLength(3);
     expect((await http('/v1/users/zoe/context')).status).toBe(404);
     expect((await http('/v1/users/yan/context')).status).toBe(200);
-    const audit = (await db.pool.query("SELECT user_id, requested_by, removed FROM uis_forget_audit WHERE user_id = 'zoe'")).rows;
-    expect(audit).toEqual([{ user_id: 'zoe', requested_by: 'api:privacy-desk', removed: body.removed }]);
+    // The audit names the user by a keyed hash only (no table holds a forgotten user's id).
+    const zoeHash = forgetHash(await loadForgetKey(db.pool), 'zoe');
+    const audit = (await db.pool.query('SELECT user_hash, requested_by, removed FROM uis_forget_audit WHERE user_hash = $1', [zoeHash])).rows;
+    expect(audit).toEqual([{ user_hash: zoeHash, requested_by: 'api:privacy-desk', removed: body.removed }]);
 
+    // Idempotent: nothing left to remove, the request is recorded all the same.
     const again = await http('/v1/users/zoe', { method: 'DELETE' });
-    expect(again.status).toBe(404);
-    expect(await again.json()).toEqual({ error: 'user_not_found', message: 'Nothing stored for user "zoe"' });
+    expect(again.status).toBe(200);
+    const againBody = await again.json();
+    expect(againBody.removed).toMatchObject({ events: 0, conversations: 0, profiles: 0, outbox: 0, memory_rows: 0, stream_entries: 0 });
+    expect(againBody.warnings).toEqual(['Nothing was stored for user "zoe"; the request is recorded in the audit all the same.']);
+    expect((await db.pool.query('SELECT count(*)::int AS n FROM uis_forget_audit WHERE user_hash = $1', [zoeHash])).rows[0].n).toBe(2);
 
     // The CLI door.
     const run = promisify(execFile);
     const env = { ...process.env, DATABASE_URL: db.url, REDIS_URL, UIS_REDIS_PREFIX: prefix };
     const cli = await run('node', ['bin/uis.js', 'forget', 'yan', '--by', 'ops'], { env });
-    expect(cli.stdout).toMatch(/^Forgot user yan: 3 events, 1 conversations, 1 profile, 0 unpublished, \d+ memory rows, 3 stream entries \(audit #\d+, by cli:ops\)\.$/m);
+    expect(cli.stdout).toMatch(/^Forgot user yan: 3 events, 1 conversations, 1 profile, 0 unpublished, \d+ memory rows, 3 stream entries, 0 shared conversations and 0 other profiles recomputed \(audit #\d+, by cli:ops\)\.$/m);
     expect((await usersInStream()).filter((u) => u === 'yan')).toHaveLength(0);
     await waitFor(async () => (await http('/v1/users/yan/context')).status === 404, 2000);
-    const missing = (await run('node', ['bin/uis.js', 'forget', 'yan'], { env }).then(
-      () => ({ code: 0, stderr: '' }),
-      (e: { code: number; stderr: string }) => e,
-    ));
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain('Nothing stored for user "yan"');
+    const rerun = await run('node', ['bin/uis.js', 'forget', 'yan'], { env });
+    expect(rerun.stdout).toContain('warning: Nothing was stored for user "yan"; the request is recorded in the audit all the same.');
   });
 });

@@ -28,7 +28,10 @@ describe('packaging configuration (npm run dist)', () => {
     expect(pkg.main).toBe('out/main/index.js');
     const viteConfig = read('electron.vite.config.ts');
     expect(viteConfig).toContain("outDir: 'out/main'");
-    expect(viteConfig).toContain("input: { index: resolve('src/main/electron/main.ts') }");
+    expect(viteConfig).toContain("input: { index: resolve('src/main/electron/main.ts'),");
+    // Ask's SQL runs in its own process, bundled beside index.js (src/main/electron/ask-box.ts starts it).
+    expect(viteConfig).toContain("'ask-sql-box': resolve('src/main/intelligence/ask-sql-box.ts')");
+    expect(read('src/main/electron/main.ts')).toContain('setAskBoxSpawner(electronAskBoxSpawner(here))');
     // The window loads the sandboxed preload as CommonJS from out/preload/index.cjs.
     expect(viteConfig).toContain("entryFileNames: '[name].cjs'");
     expect(read('src/main/electron/main.ts')).toContain("'../preload/index.cjs'");

@@ -125,6 +125,16 @@ describe('AnalyticsEngine on a hand-built data set', () => {
     expect(praise.verdict).toBe('strong');
   });
 
+  it('a past range still lists signal evidence while a first sync has dropped the events\' indexes', () => {
+    const { engine, snapshot } = build();
+    const past = { until: '2026-03-05' }; // before the latest data: read from the events, not the per-user rollup
+    const before = engine.pmfSignals(past).find((p) => p.id === 'praise')!.evidence;
+    snapshot.db.exec('DROP INDEX events_user_signals'); // as SnapshotWriter.beginBulkLoad leaves it until finish()
+    const fresh = new AnalyticsEngine(snapshot, { minSample: 1 }, () => new Date('2026-03-10T00:00:00Z'));
+    expect(fresh.pmfSignals(past).find((p) => p.id === 'praise')!.evidence).toEqual(before);
+    expect(before.ids).toEqual(['c']);
+  });
+
   it('a date range limits activity and cohorts; an empty range gives zeros, not NaN', () => {
     const { engine } = build();
     const day1 = { since: '2026-03-01', until: '2026-03-01' };

@@ -1,13 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateDemo } from '../../src/main/demo/generate.js';
 import { writeDemoToSnapshot } from '../../src/main/demo/sinks.js';
 import { runConversationAnalysis } from '../../src/main/intelligence/analysis.js';
 import { latestIntentClusters, runIntentClustering } from '../../src/main/intelligence/intents.js';
 import { intelligenceOverview } from '../../src/main/intelligence/overview.js';
 import { openSnapshot, type Snapshot } from '../../src/main/snapshot/snapshot.js';
+import type { AskResult } from '../../src/shared/intelligence.js';
 
 /** The local pipeline on the demo workspace (no key, no network): analysis, intent clusters, the page's overview. */
 let dir: string;
@@ -99,7 +100,9 @@ describe('intelligence channels through the core', () => {
       const c = await t.core.invoke('intelligence.conversation', { conversationId });
       expect(c.events.length).toBeGreaterThan(0);
       expect(c.analysis?.source).toBe('local');
-      const a = await t.core.invoke('intelligence.ask', { question: 'How many users?' });
+      const { jobId: askJob } = await t.core.invoke('intelligence.ask', { question: 'How many users?' });
+      await vi.waitFor(async () => expect((await t.core.invoke('jobs.get', { jobId: askJob })).state).toBe('succeeded'));
+      const a = (await t.core.invoke('jobs.get', { jobId: askJob })).result as AskResult;
       expect(a).toMatchObject({ configured: false, answer: null });
       expect(a.message).toMatch(/OPENAI_API_KEY/);
       const bad = await t.core.dispatch('intelligence.ask', { question: 'x' });

@@ -719,9 +719,12 @@ export class AnalyticsEngine {
         total: this.db.prepare(`SELECT COUNT(*) FROM user_signals WHERE ${where}`).pluck().get(params) as number,
       };
     }
+    // A first sync drops the events' indexes while it loads (another connection, committed): name the index only while
+    // it exists, or SQLite refuses the query ("no such index") instead of scanning.
+    const indexed = this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'events_user_signals'`).get() ? 'INDEXED BY events_user_signals' : '';
     const ids = this.db
       .prepare(
-        `SELECT DISTINCT user_id FROM events INDEXED BY events_user_signals WHERE flags <> 0 AND (flags & @bit) <> 0 AND ${ctx.inRange('day')} AND ${ctx.seg('user_id')} ORDER BY user_id`,
+        `SELECT DISTINCT user_id FROM events ${indexed} WHERE flags <> 0 AND (flags & @bit) <> 0 AND ${ctx.inRange('day')} AND ${ctx.seg('user_id')} ORDER BY user_id`,
       )
       .pluck()
       .all(params) as string[];

@@ -11,7 +11,7 @@ import { parseOption } from './options.js';
 export function registerForgetCommand(program: Command): void {
   program
     .command('forget')
-    .description("forget a user: delete their events, conversations, profile, memory and stream entries; writes an audit record")
+    .description("forget a user everywhere: events, conversations, profile, memory, stream entries, and every snapshot at its next sync; writes an audit record (run it again at will)")
     .argument('<user_id>', 'the user to forget')
     .option('--by <name>', 'who asks (recorded in the audit; default: your OS user name)')
     .option('--json', 'print the result as JSON')
@@ -24,13 +24,13 @@ export function registerForgetCommand(program: Command): void {
       try {
         if (redis) await redis.ping().catch(() => {});
         const result = await forgetUser(pool, opts.userId, { requestedBy: `cli:${opts.by ?? os.userInfo().username}`, redis, keyPrefix: env.UIS_REDIS_PREFIX });
-        if (!result) throw new ConfigError(`Nothing stored for user "${opts.userId}": nothing removed.`);
         if (opts.json) console.log(JSON.stringify(result, null, 2));
         else {
           const r = result.removed;
           console.log(
             `Forgot user ${result.user_id}: ${r.events} events, ${r.conversations} conversations, ${r.profiles} profile, ${r.outbox} unpublished, ` +
-              `${r.memory_rows} memory rows, ${r.stream_entries ?? 'unknown (Redis unreachable)'} stream entries (audit #${result.audit_id}, by ${result.requested_by}).`,
+              `${r.memory_rows} memory rows, ${r.stream_entries ?? 'unknown (Redis unreachable)'} stream entries, ` +
+              `${r.shared_conversations} shared conversations and ${r.recomputed_profiles} other profiles recomputed (audit #${result.audit_id}, by ${result.requested_by}).`,
           );
           for (const w of result.warnings) console.log(`warning: ${w}`);
         }

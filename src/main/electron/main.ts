@@ -5,8 +5,10 @@ import { app, BrowserWindow, ipcMain, Menu, protocol, screen, session, shell, ty
 import { dataDir, readEnv } from '../config.js';
 import { createCore, type Core } from '../core/index.js';
 import { redactConnectionString } from '../connection-string.js';
+import { setAskBoxSpawner } from '../intelligence/ask-sql-host.js';
 import { setReportPdfPrinter } from '../reports/handlers.js';
 import { electronPdfPrinter } from '../reports/pdf.js';
+import { electronAskBoxSpawner } from './ask-box.js';
 import { forwardTopics, registerIpcHandlers } from './ipc.js';
 import { SafeStorageSecretStore } from './secrets.js';
 import {
@@ -153,6 +155,7 @@ async function main() {
 
   // Report PDFs print in a hidden window with Electron's printToPDF (web mode uses headless Chromium instead).
   setReportPdfPrinter(electronPdfPrinter((opts) => new BrowserWindow(opts)));
+  setAskBoxSpawner(electronAskBoxSpawner(here));
 
   // Strict CSP on every response the window loads (app:// responses carry it too; this covers the dev server).
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {

@@ -4,8 +4,9 @@ import { withTransaction } from '../db/pg.js';
 import { redactConnectionString } from '../connection-string.js';
 import type { ContextCache } from '../context/cache.js';
 import { profileChangedChannel } from '../profiles/builder.js';
-import { deleteUserMemory, USER_LOCK_SQL } from '../profiles/store.js';
+import { deleteUserMemory, rebuildUserMemory, USER_LOCK_SQL } from '../profiles/store.js';
 import { streamKeys } from '../stream/keys.js';
+import { forgetHash, loadForgetKey } from './audit-hash.js';
 
 export interface ForgetRemoved {
   events: number;
@@ -15,6 +16,10 @@ export interface ForgetRemoved {
   outbox: number;
   /** The profile builder's memory: ledger, preference evidence and statements, prompt patterns. */
   memory_rows: number;
+  /** Other owners' conversations the user took part in: the user's events removed, the aggregates taken again. */
+  shared_conversations: number;
+  /** Other users whose counters and memory were recomputed (they shared conversations with the user). */
+  recomputed_profiles: number;
   /** Entries deleted from the stream uis:events; null when Redis was not reachable. */
   stream_entries: number | null;
   cached_contexts: number;
@@ -37,44 +42,103 @@ export interface ForgetOptions {
   cache?: ContextCache | null;
 }
 
-/** Deletes the user's entries from the stream (a scan: the stream is keyed by time, not user). */
-async function deleteStreamEntries(redis: Redis, stream: string, userId: string): Promise<number> {
+/**
+ * Deletes from the stream the user's entries and the entries of the other deleted events (`ids`: other senders'
+ * events in the user's conversations). A scan: the stream is keyed by time, not user.
+ */
+async function deleteStreamEntries(redis: Redis, stream: string, userId: string, ids: ReadonlySet<string>): Promise<number> {
   const needle = `"user_id":${JSON.stringify(userId)}`;
   let start = '-';
   let removed = 0;
   for (;;) {
     const batch = await redis.xrange(stream, start, '+', 'COUNT', 2000);
-    const ids: string[] = [];
-    for (const [id, fields] of batch) {
+    const doomed: string[] = [];
+    for (const [entryId, fields] of batch) {
       const raw = fields[fields.indexOf('event') + 1];
-      if (typeof raw !== 'string' || !raw.includes(needle)) continue;
+      if (typeof raw !== 'string' || (!raw.includes(needle) && ids.size === 0)) continue;
       try {
-        if ((JSON.parse(raw) as { user_id?: unknown }).user_id === userId) ids.push(id);
+        const e = JSON.parse(raw) as { id?: unknown; user_id?: unknown };
+        if (e.user_id === userId || (typeof e.id === 'string' && ids.has(e.id))) doomed.push(entryId);
       } catch {
         // Not an event of ours.
       }
     }
-    if (ids.length) removed += await redis.xdel(stream, ...ids);
+    if (doomed.length) removed += await redis.xdel(stream, ...doomed);
     if (batch.length < 2000) return removed;
     start = `(${batch[batch.length - 1][0]}`;
   }
 }
 
-// The user's events, and any event in the user's conversations.
+// The user's events, and any event of the conversations the user owns (whoever sent it: the conversation is theirs).
 const USER_EVENTS = 'user_id = $1 OR conversation_id IN (SELECT id FROM conversations WHERE user_id = $1)';
 
+// Conversations of other owners the user took part in, and the other users whose memory may hold something of the
+// user's: the owners of those conversations (their first_intent, and through it their context summary, was written
+// under the old owner rule, docs/schema.md) and everyone with events in the user's own conversations (deleted below).
+const RELATED = `
+  WITH owned AS (SELECT id FROM conversations WHERE user_id = $1),
+  shared AS (SELECT DISTINCT conversation_id AS id FROM conversation_events
+             WHERE user_id = $1 AND conversation_id IS NOT NULL AND conversation_id NOT IN (SELECT id FROM owned))
+  SELECT ARRAY(SELECT id::text FROM shared ORDER BY id) AS shared,
+         ARRAY(SELECT DISTINCT u FROM (
+                 SELECT user_id AS u FROM conversation_events WHERE conversation_id IN (SELECT id FROM owned)
+                 UNION SELECT user_id FROM conversations WHERE id IN (SELECT id FROM shared)) x
+               WHERE u <> $1 ORDER BY u) AS others`;
+
+// The events go; the other senders' profile counters lose what their deleted events had added (the capture trigger
+// counts each event for its sender). Returns the other senders' event ids, for the stream.
+const DELETE_EVENTS = `
+  WITH gone AS (DELETE FROM conversation_events WHERE ${USER_EVENTS} RETURNING id, user_id, event_type, credits_consumed),
+  others AS (SELECT user_id, COUNT(*) FILTER (WHERE event_type = 'message') AS messages, COALESCE(SUM(credits_consumed), 0) AS credits
+             FROM gone WHERE user_id <> $1 GROUP BY user_id),
+  fixed AS (UPDATE user_profiles p SET total_messages = GREATEST(COALESCE(p.total_messages, 0) - o.messages, 0),
+              total_credits_used = GREATEST(COALESCE(p.total_credits_used, 0) - o.credits, 0)
+            FROM others o WHERE p.user_id = o.user_id RETURNING 1)
+  SELECT (SELECT count(*)::int FROM gone) AS events, ARRAY(SELECT id::text FROM gone WHERE user_id <> $1) AS other_ids,
+         (SELECT count(*)::int FROM fixed) AS fixed`;
+
+// Other owners' conversations without the user's events: every aggregate the capture trigger keeps, taken again from
+// the events left (first_intent: the owner's first message, uis_owner_first_intent); what Intelligence wrote back from
+// an analysis of the whole conversation, the user's messages included (use case, blocker, satisfaction), is cleared
+// until it runs again. Their change_seq moves, so a snapshot sync pulls them again.
+const RECOMPUTE_SHARED = `
+  UPDATE conversations c SET
+    started_at = COALESCE(a.first_at, c.started_at), last_message_at = a.last_at, message_count = a.messages,
+    credits_used = a.credits, tools_used = a.tools, completion_status = COALESCE(a.completion_status, c.completion_status),
+    first_intent = uis_owner_first_intent(c.id, c.user_id),
+    extracted_use_case = NULL, blocker_reason = NULL, user_satisfaction_signal = NULL
+  FROM (
+    SELECT s.id, MIN(e.timestamp) AS first_at, MAX(e.timestamp) AS last_at,
+      COUNT(e.id) FILTER (WHERE e.event_type = 'message')::int AS messages, COALESCE(SUM(e.credits_consumed), 0)::int AS credits,
+      (SELECT jsonb_object_agg(t.tool_name, t.n) FROM (
+         SELECT x.tool_name, COUNT(*) AS n FROM conversation_events x
+         WHERE x.conversation_id = s.id AND x.event_type = 'tool_call' AND x.tool_name IS NOT NULL GROUP BY x.tool_name) t) AS tools,
+      (ARRAY_AGG(e.content->>'completion_status' ORDER BY e.timestamp DESC, e.id DESC)
+         FILTER (WHERE e.event_type = 'completion' AND e.content->>'completion_status' IS NOT NULL))[1] AS completion_status
+    FROM unnest($1::uuid[]) AS s(id) LEFT JOIN conversation_events e ON e.conversation_id = s.id
+    GROUP BY s.id) a
+  WHERE c.id = a.id`;
+
+// 23503: an event stored for the user while the transaction ran makes the conversation delete fail (foreign key);
+// 40P01: two forgets of users who shared conversations lock each other's profiles. Both: run it again.
+const RETRYABLE = new Set(['23503', '40P01']);
+
 /**
- * Forgets a user everywhere the system keeps them: events, conversations, profile (so unpublished events never go out), the
- * builder's memory (one PostgreSQL transaction, under the user's profile lock so the builder cannot re-create it),
- * then the stream entries and cached context. Writes uis_forget_audit (who, when, counts), which the snapshot sync
- * reads to delete the user's snapshot rows. Returns null when nothing was stored for the user.
+ * Forgets a user everywhere the system keeps them (docs/realtime.md, Forget). In one PostgreSQL transaction, under the
+ * profile locks of the user and of the users who shared conversations with them: the user's events and the
+ * conversations they own (every event in them), their ids in waiting outbox rows, their profile and memory; the other
+ * owners' conversations they took part in recomputed without them; the other users' counters and memory recomputed;
+ * and the audit row (no user id: a keyed hash, audit-hash.ts), which the snapshot syncs read to delete the user's
+ * snapshot rows. Then the stream entries of every deleted event and the cached contexts. A user with nothing stored
+ * is forgotten all the same: the audit records that the request ran, and every snapshot still applies it.
  */
-export async function forgetUser(pool: pg.Pool, userId: string, opts: ForgetOptions): Promise<ForgetResult | null> {
+export async function forgetUser(pool: pg.Pool, userId: string, opts: ForgetOptions): Promise<ForgetResult> {
   const warnings: string[] = [];
-  // An event stored for the user while the transaction runs makes the conversation delete fail (foreign key, 23503):
-  // run it again, it then sees that event too.
   const deleteAll = () => withTransaction(pool, async (client) => {
     await client.query(USER_LOCK_SQL, [userId]);
+    const related = (await client.query<{ shared: string[]; others: string[] }>(RELATED, [userId])).rows[0];
+    // The others' locks in one order (theirs are taken by rebuildUserMemory again below, which is harmless).
+    for (const other of related.others) await client.query(USER_LOCK_SQL, [other]);
     const del = async (sql: string) => (await client.query(sql, [userId])).rowCount ?? 0;
     // The user's events still waiting for publication leave their outbox rows (a row holds a whole batch, other
     // users' events too): a row that held only theirs is deleted, the others keep the rest of their ids. The relay
@@ -99,27 +163,51 @@ export async function forgetUser(pool: pg.Pool, userId: string, opts: ForgetOpti
        SELECT COALESCE(sum(removed), 0)::int AS n FROM (SELECT removed FROM emptied UNION ALL SELECT removed FROM kept) r`,
       [userId],
     )).rows[0].n;
-    const events = await del(`DELETE FROM conversation_events WHERE ${USER_EVENTS}`);
+    const gone = (await client.query<{ events: number; other_ids: string[] }>(DELETE_EVENTS, [userId])).rows[0];
     const conversations = await del('DELETE FROM conversations WHERE user_id = $1');
+    if (related.shared.length) await client.query(RECOMPUTE_SHARED, [related.shared]);
+    if (related.others.length)
+      await client.query(
+        `UPDATE user_profiles p SET last_active_at = (SELECT MAX(e.timestamp) FROM conversation_events e WHERE e.user_id = p.user_id)
+         WHERE p.user_id = ANY($1::text[])`,
+        [related.others],
+      );
     const profiles = await del('DELETE FROM user_profiles WHERE user_id = $1');
     const memory_rows = await deleteUserMemory(client, userId);
-    return { events, conversations, profiles, outbox, memory_rows };
+    for (const other of related.others) await rebuildUserMemory(client, other);
+    const counts = {
+      events: gone.events,
+      conversations,
+      profiles,
+      outbox,
+      memory_rows,
+      shared_conversations: related.shared.length,
+      recomputed_profiles: related.others.length,
+    };
+    // In the same transaction as the deletes: a forget that committed is always in the audit, so every snapshot
+    // learns of it; one that did not commit left nothing to learn.
+    const audit = (await client.query<{ id: string; requested_at: Date }>(
+      'INSERT INTO uis_forget_audit (user_hash, requested_by, removed) VALUES ($1, $2, $3) RETURNING id, requested_at',
+      [forgetHash(await loadForgetKey(client), userId), opts.requestedBy, JSON.stringify(counts)],
+    )).rows[0];
+    return { counts, otherEventIds: gone.other_ids, others: related.others, audit };
   });
-  let counts: Awaited<ReturnType<typeof deleteAll>>;
+  let done: Awaited<ReturnType<typeof deleteAll>>;
   for (let attempt = 1; ; attempt++) {
     try {
-      counts = await deleteAll();
+      done = await deleteAll();
       break;
     } catch (err) {
-      if ((err as { code?: string }).code !== '23503' || attempt >= 3) throw err;
+      if (!RETRYABLE.has((err as { code?: string }).code ?? '') || attempt >= 5) throw err;
     }
   }
+  const { counts, otherEventIds, others, audit } = done;
 
   let stream_entries: number | null = null;
   if (opts.redis) {
     try {
-      stream_entries = await deleteStreamEntries(opts.redis, streamKeys(opts.keyPrefix).stream, userId);
-      await opts.redis.publish(profileChangedChannel(opts.keyPrefix), JSON.stringify({ users: [userId] }));
+      stream_entries = await deleteStreamEntries(opts.redis, streamKeys(opts.keyPrefix).stream, userId, new Set(otherEventIds));
+      await opts.redis.publish(profileChangedChannel(opts.keyPrefix), JSON.stringify({ users: [userId, ...others] }));
     } catch (err) {
       warnings.push(`Redis unreachable (${redactConnectionString((err as Error).message)}): stream entries were not deleted; run \`uis forget ${userId}\` again when Redis is back (the stream is also trimmed by MAXLEN).`);
     }
@@ -127,21 +215,21 @@ export async function forgetUser(pool: pg.Pool, userId: string, opts: ForgetOpti
     warnings.push('REDIS_URL not set: stream entries were not deleted.');
   }
   const cached_contexts = opts.cache?.has(userId) ? 1 : 0;
-  opts.cache?.invalidate([userId]);
+  opts.cache?.invalidate([userId, ...others]);
 
   const removed: ForgetRemoved = { ...counts, stream_entries, cached_contexts };
+  // What Redis gave up, added to the audit row (best effort: the row itself committed with the deletes).
+  await pool
+    .query('UPDATE uis_forget_audit SET removed = $2 WHERE id = $1', [audit.id, JSON.stringify(removed)])
+    .catch(() => warnings.push('The audit row could not be completed with the stream and cache counts.'));
   const total = counts.events + counts.conversations + counts.profiles + counts.outbox + counts.memory_rows + (stream_entries ?? 0);
-  if (total === 0) return null;
-  const audit = await pool.query<{ id: number; requested_at: Date }>(
-    'INSERT INTO uis_forget_audit (user_id, requested_by, removed) VALUES ($1, $2, $3) RETURNING id, requested_at',
-    [userId, opts.requestedBy, JSON.stringify(removed)],
-  );
+  if (total === 0) warnings.push(`Nothing was stored for user "${userId}"; the request is recorded in the audit all the same.`);
   return {
     user_id: userId,
     removed,
-    audit_id: audit.rows[0].id,
+    audit_id: Number(audit.id),
     requested_by: opts.requestedBy,
-    requested_at: audit.rows[0].requested_at.toISOString(),
+    requested_at: audit.requested_at.toISOString(),
     warnings,
   };
 }

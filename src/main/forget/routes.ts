@@ -11,7 +11,7 @@ const Params = z.object({ id: UserId }).strict();
 /** Who asks (recorded in the audit); the token alone does not name a person. */
 const Headers = z.object({ 'x-requested-by': z.string().min(1).max(200).optional() });
 
-/** DELETE /v1/users/:id: forget the user everywhere; answers with what was removed. */
+/** DELETE /v1/users/:id: forget the user everywhere; answers with what was removed (zero counts when nothing was stored). */
 export function forgetRoutes(api: FastifyInstance, deps: { pool: pg.Pool; redis?: Redis; keyPrefix?: string; cache?: ContextCache }): void {
   api.delete('/v1/users/:id', async (req, reply) => {
     const params = Params.safeParse(req.params);
@@ -24,7 +24,8 @@ export function forgetRoutes(api: FastifyInstance, deps: { pool: pg.Pool; redis?
       keyPrefix: deps.keyPrefix,
       cache: deps.cache,
     });
-    if (!result) return reply.code(404).send({ error: 'user_not_found', message: `Nothing stored for user "${params.data.id}"` });
+    // Idempotent: a user with nothing stored (never seen, or forgotten already) answers 200 too, with zero counts and
+    // a warning; the audit records the request either way.
     return reply.code(200).send(result);
   });
 }

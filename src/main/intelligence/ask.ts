@@ -1,63 +1,38 @@
-import Database from 'better-sqlite3';
 import type OpenAI from 'openai';
 import { z } from 'zod';
 import type { AskResult, AskQuery } from '../../shared/intelligence.js';
 import { redact, redactDeep } from '../../shared/redact.js';
+import { readEnv } from '../config.js';
+import { DEFAULT_SQL_CAPS, type SqlCaps } from './ask-sql.js';
+import { AskSqlBox } from './ask-sql-host.js';
 import { createLlmClient, safeErrorMessage, type LlmConfig } from './llm.js';
 
 /**
- * Ask: a founder's question answered by the LLM through read-only SQL on the workspace snapshot. The file is opened
- * read-only, only single SELECT/WITH statements that SQLite itself reports as read-only run, results are capped, and
- * every number in the final answer is checked against the query results (numbers that appear nowhere are listed and
- * the answer is marked unverified). Data sent to the LLM (the question and the result rows) is redacted first.
+ * Ask: a founder's question answered by the LLM through read-only SQL on the workspace snapshot. The SQL runs in the
+ * Ask box, a process of its own (ask-sql-host.ts) killed when a statement passes the wall-clock limit or the Ask is
+ * cancelled; there only single read-only SELECT/WITH statements over the tables shown to the model run, with rows,
+ * bytes and values capped (ask-sql.ts). Every number in the final answer is checked against the query results
+ * (numbers that appear nowhere are listed and the answer is marked unverified). Data sent to the LLM (the question
+ * and the result rows) is redacted first.
  */
 export const ASK_NOT_CONFIGURED =
   'Ask needs an LLM. Set OPENAI_API_KEY (OpenAI) or OPENAI_BASE_URL (any OpenAI-compatible server, e.g. a local model) and UIS_MODEL, then restart the workbench or the command.';
 
 const RunSqlArgs = z.object({ sql: z.string().min(1).max(10_000) });
 
-const HIDDEN_TABLES = new Set(['meta', 'ai_sent_log', 'sqlite_sequence']);
-
 export interface AskOptions {
   snapshotPath: string;
   question: string;
   llm: LlmConfig | null;
   client?: OpenAI;
+  /** Cancels the Ask: the LLM request is aborted and the box killed; ask() then rejects. */
   signal?: AbortSignal;
-  rowCap?: number;
+  /** Caps on each result (rows, bytes, characters per value). */
+  caps?: Partial<SqlCaps>;
+  /** Wall-clock limit of one statement (default UIS_ASK_QUERY_TIMEOUT_MS, 10 s). */
+  queryTimeoutMs?: number;
   maxRounds?: number;
-}
-
-export function describeSchema(db: Database.Database): string {
-  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>;
-  return tables
-    .filter((t) => !HIDDEN_TABLES.has(t.name))
-    .map((t) => {
-      const cols = db.prepare(`SELECT name, type FROM pragma_table_info(?)`).all(t.name) as Array<{ name: string; type: string }>;
-      return `${t.name}(${cols.map((c) => `${c.name} ${c.type}`.trim()).join(', ')})`;
-    })
-    .join('\n');
-}
-
-/** Runs one statement if it is a single read-only SELECT/WITH; at most `rowCap` rows. */
-export function runReadOnlySql(db: Database.Database, sql: string, rowCap: number): AskQuery {
-  const query: AskQuery = { sql, columns: [], rows: [], truncated: false, error: null };
-  try {
-    if (!/^\s*(select|with)\b/i.test(sql)) throw new Error('only SELECT (or WITH … SELECT) statements are allowed');
-    const stmt = db.prepare(sql); // throws on more than one statement
-    if (!stmt.reader || !stmt.readonly) throw new Error('only read-only statements that return rows are allowed');
-    query.columns = stmt.columns().map((c) => c.name);
-    for (const row of stmt.raw(true).iterate() as Iterable<unknown[]>) {
-      if (query.rows.length >= rowCap) {
-        query.truncated = true;
-        break;
-      }
-      query.rows.push(row.map((v) => (typeof v === 'bigint' ? Number(v) : v === undefined ? null : (v as string | number | null))));
-    }
-  } catch (err) {
-    query.error = (err as Error).message.slice(0, 300);
-  }
-  return query;
+  progress?: (message: string) => void;
 }
 
 /** Numbers as written in prose: 1,234 / 12.5 / 53% / -3. Dates and times are skipped (checked as text elsewhere). */
@@ -109,13 +84,14 @@ export async function ask(opts: AskOptions): Promise<AskResult> {
   if (!opts.llm) return { ...base, message: ASK_NOT_CONFIGURED };
   const config = opts.llm;
   const client = opts.client ?? createLlmClient(config);
-  const rowCap = opts.rowCap ?? 200;
-  const db = new Database(opts.snapshotPath, { readonly: true, fileMustExist: true });
+  const caps: SqlCaps = { ...DEFAULT_SQL_CAPS, ...opts.caps };
+  const timeoutMs = opts.queryTimeoutMs ?? readEnv().UIS_ASK_QUERY_TIMEOUT_MS;
+  const progress = opts.progress ?? (() => {});
+  const box = await AskSqlBox.open(opts.snapshotPath, { timeoutMs, signal: opts.signal });
   try {
-    db.pragma('query_only = ON');
     const question = redact(opts.question).text;
     const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [
-      { role: 'system', content: systemPrompt(describeSchema(db)) },
+      { role: 'system', content: systemPrompt(box.schema) },
       { role: 'user', content: question },
     ];
     const tools: OpenAI.Chat.ChatCompletionTool[] = [
@@ -123,13 +99,14 @@ export async function ask(opts: AskOptions): Promise<AskResult> {
         type: 'function',
         function: {
           name: 'run_sql',
-          description: `Run one read-only SQLite SELECT on the snapshot; returns columns and up to ${rowCap} rows.`,
+          description: `Run one read-only SQLite SELECT on the snapshot; returns columns and up to ${caps.rows} rows (${Math.round(caps.bytes / 1000)} kB, long values cut); stopped after ${timeoutMs / 1000} s.`,
           parameters: { type: 'object', properties: { sql: { type: 'string' } }, required: ['sql'], additionalProperties: false },
         },
       },
     ];
     let corrected = false;
     for (let round = 0; round < (opts.maxRounds ?? 8); round++) {
+      progress('Waiting for the LLM…');
       const completion = await client.chat.completions.create({ model: config.model, messages, tools, temperature: 0 }, { signal: opts.signal });
       const message = completion.choices[0]?.message;
       if (!message) throw new Error('the LLM returned no message');
@@ -145,11 +122,16 @@ export async function ask(opts: AskOptions): Promise<AskResult> {
             // handled below as invalid arguments
           }
           const parsed = call.function.name === 'run_sql' ? RunSqlArgs.safeParse(args) : null;
-          if (!parsed?.success) result = { sql: String((args as { sql?: unknown })?.sql ?? ''), columns: [], rows: [], truncated: false, error: `invalid call: expected run_sql({sql: string})` };
-          else result = runReadOnlySql(db, parsed.data.sql, rowCap);
+          if (!parsed?.success) {
+            result = { sql: String((args as { sql?: unknown })?.sql ?? '').slice(0, 10_000), columns: [], rows: [], truncated: false, error: `invalid call: expected run_sql({sql: string})`, timedOut: false };
+          } else {
+            progress(`Running query ${base.queries.length + 1}…`);
+            result = await box.query(parsed.data.sql, caps);
+            if (result.timedOut) progress(`Query ${base.queries.length + 1} stopped at the ${timeoutMs / 1000} s limit`);
+          }
           base.queries.push(result);
-          // Rows may hold e-mails and other personal data: redacted before they leave.
-          const forModel = redactDeep({ columns: result.columns, rows: result.rows.slice(0, 50), truncated: result.truncated || result.rows.length > 50, error: result.error });
+          // Rows may hold e-mails and other personal data: redacted before they leave. Already capped in the box.
+          const forModel = redactDeep({ columns: result.columns, rows: result.rows, truncated: result.truncated, error: result.error });
           messages.push({ role: 'tool', tool_call_id: call.id, content: JSON.stringify(forModel) });
         }
         continue;
@@ -171,6 +153,6 @@ export async function ask(opts: AskOptions): Promise<AskResult> {
     if (opts.signal?.aborted) throw err;
     return { ...base, message: `The LLM request failed: ${safeErrorMessage(err)}` };
   } finally {
-    db.close();
+    box.close();
   }
 }

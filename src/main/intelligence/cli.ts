@@ -9,7 +9,7 @@ import { openSnapshot } from '../snapshot/snapshot.js';
 import { openWorkspaceSnapshot } from '../workspace/open.js';
 import { WorkspaceStore } from '../workspace/store.js';
 import { estimateAnalysis, runConversationAnalysis, type AnalysisSummary } from './analysis.js';
-import { ask } from './ask.js';
+import { ASK_NOT_CONFIGURED, ask } from './ask.js';
 import { runIntentClustering } from './intents.js';
 import { readLlmConfig, useCasesFromEnv } from './llm.js';
 import { intelligenceOverview } from './overview.js';
@@ -41,7 +41,7 @@ export function formatAsk(result: AskResult): string {
   const lines = [result.answer, ''];
   if (!result.verified) lines.push(`warning: ${result.unsupportedNumbers.length ? `numbers not found in the query results: ${result.unsupportedNumbers.join(', ')}` : 'no query succeeded'}`, '');
   result.queries.forEach((q, i) => {
-    lines.push(`-- query ${i + 1}${q.error ? ` (refused: ${q.error})` : ''}`, q.sql);
+    lines.push(`-- query ${i + 1}${q.timedOut ? ` (${q.error})` : q.error ? ` (refused: ${q.error})` : ''}`, q.sql);
     if (!q.error) {
       lines.push(q.columns.join('\t'));
       for (const row of q.rows.slice(0, 20)) lines.push(row.map((v) => (v === null ? '' : String(v))).join('\t'));
@@ -58,7 +58,7 @@ export function formatOverview(o: IntelligenceOverview, run: AnalysisSummary | n
   if (run) lines.push(`  this run: ${run.analysed} analysed, ${run.cached} cached, ${run.failed} failed, ${run.requests} requests, ${run.actualInputTokens}+${run.actualOutputTokens} tokens, cost ${run.source === 'llm' ? usd(run.actualCostUsd) : '$0 (local)'}`);
   const intents = o.intents;
   if (intents) {
-    lines.push('', `Intent clusters (${intents.clusters.length} shown of k=${intents.k}, ${intents.chosenBy}; groups under ${intents.minUsers} users hidden: ${intents.hiddenMessages} messages)`);
+    lines.push('', `Intent clusters (${intents.clusters.length} shown of k=${intents.k}, ${intents.chosenBy}; ${intents.hiddenMessages ? `; ${intents.hiddenMessages} messages in groups of fewer than ${intents.minUsers} users hidden` : ''})`);
     for (const c of intents.clusters.slice(0, 10)) {
       lines.push(`  ${pct(c.share).padStart(6)}  ${c.label.padEnd(36)} ${String(c.users).padStart(4)} users  activation ${pct(c.outcome.activationRate)}, day-7 ${pct(c.outcome.day7Retention)}, errors ${pct(c.outcome.errorRate)}  e.g. "${c.examples[0] ?? ''}"`);
     }
@@ -79,8 +79,25 @@ export function formatOverview(o: IntelligenceOverview, run: AnalysisSummary | n
 export async function runAiAnalysisCommand(opts: AiAnalysisCommandOptions): Promise<void> {
   const llm = readLlmConfig();
   if (opts.question !== undefined) {
-    const result = await ask({ snapshotPath: opts.snapshotPath, question: opts.question, llm });
-    process.stdout.write((opts.json ? JSON.stringify(result, null, 2) : formatAsk(result)) + '\n');
+    if (!llm) throw new ConfigError(`uis intelligence --ask: ${ASK_NOT_CONFIGURED}`);
+    // Ctrl-C cancels: the LLM request is aborted and the statement's process killed.
+    const controller = new AbortController();
+    const onSigint = () => {
+      err('cancelling…');
+      controller.abort();
+    };
+    process.once('SIGINT', onSigint);
+    try {
+      const result = await ask({ snapshotPath: opts.snapshotPath, question: opts.question, llm, signal: controller.signal, progress: (m) => err(`  ${m}`) });
+      process.stdout.write((opts.json ? JSON.stringify(result, null, 2) : formatAsk(result)) + '\n');
+      if (result.answer === null) process.exitCode = 1;
+    } catch (e) {
+      if (!controller.signal.aborted) throw e;
+      err('cancelled');
+      process.exitCode = 130;
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
     return;
   }
   const snapshot = openSnapshot(opts.snapshotPath);

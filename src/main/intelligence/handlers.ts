@@ -67,7 +67,15 @@ export const intelligenceHandlers: HandlersFor<typeof intelligenceChannels> = {
   },
   'intelligence.ask': async ({ question }, ctx) => {
     const { workspace } = await activeWorkspace(ctx);
-    return ask({ snapshotPath: workspace.snapshotPath, question, llm: llmConfig() });
+    const llm = llmConfig();
+    // A job: the page follows it on jobs.update and can cancel it (jobs.cancel kills the statement's process).
+    const jobId = ctx.jobs.start('ask', async ({ signal, progress }) => {
+      const result = await ask({ snapshotPath: workspace.snapshotPath, question, llm, signal, progress: (m) => progress(null, m) });
+      const stopped = result.queries.filter((q) => q.timedOut).length;
+      progress(1, `${result.answer === null ? 'No answer' : 'Answered'}${stopped ? `; ${stopped} ${stopped === 1 ? 'query' : 'queries'} stopped at the time limit` : ''}`);
+      return result;
+    });
+    return { jobId };
   },
   'intelligence.sent': async ({ limit }, ctx) => {
     const { snapshot } = await activeWorkspace(ctx);

@@ -279,15 +279,21 @@ export async function rebuildProfiles(
   let events = 0;
   let done = 0;
   for (const userId of users) {
-    events += await withTransaction(pool, async (client) => {
-      await client.query(USER_LOCK_SQL, [userId]);
-      await deleteUserMemory(client, userId);
-      const fresh = await client.query<FreshEvent>(CLAIM_ALL, [userId]);
-      await addEvidence(client, userId, fresh.rows);
-      await recompose(client, userId, opts.summarizer ?? templateSummarizer, opts.now?.() ?? new Date());
-      return fresh.rows.length;
-    });
+    events += await withTransaction(pool, (client) => rebuildUserMemory(client, userId, opts));
     opts.onProgress?.(++done, users.length);
   }
   return { users: users.length, events };
+}
+
+/**
+ * One user's memory recomputed from their stored events inside the caller's transaction, under the user's lock
+ * (rebuild; forget, for the users who shared conversations with the forgotten one). Returns the events applied.
+ */
+export async function rebuildUserMemory(client: pg.PoolClient, userId: string, opts: ApplyOptions = {}): Promise<number> {
+  await client.query(USER_LOCK_SQL, [userId]);
+  await deleteUserMemory(client, userId);
+  const fresh = await client.query<FreshEvent>(CLAIM_ALL, [userId]);
+  await addEvidence(client, userId, fresh.rows);
+  await recompose(client, userId, opts.summarizer ?? templateSummarizer, opts.now?.() ?? new Date());
+  return fresh.rows.length;
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { ConfigError, dataDir, type Env } from '../config.js';
-import { createCore } from '../core/index.js';
+import { createCore, type Core } from '../core/index.js';
 import { createPool } from '../db/pg.js';
 import { redactConnectionString } from '../connection-string.js';
 import { checkDigestConfig, startDigestService } from '../digest/service.js';
@@ -23,6 +23,8 @@ export interface RunningService {
   /** Events HTTP ingest handed to the relay in memory. */
   captured: CapturedEvents;
   builder: ProfileBuilder;
+  /** The workbench's handlers (served on /rpc). */
+  core: Core;
   close(): Promise<void>;
 }
 
@@ -64,6 +66,7 @@ export async function startService(env: Env, opts: { port?: number; host?: strin
     relay,
     captured,
     builder,
+    core,
     async close() {
       await digest?.stop();
       await app.close();

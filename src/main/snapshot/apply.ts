@@ -1,5 +1,6 @@
 import type { StoredEvent } from '../../shared/event.js';
 import { CREATION_TOOLS, CREDIT_EXHAUSTION_ERRORS, HIGH_USAGE_CREDITS, classifyUseCase, messageSignalFlags, weekStart } from '../../shared/metrics.js';
+import { forgetInIntelligence, rememberForgottenConversations, takeForgottenConversations } from '../forget/snapshot.js';
 import { ROLLUPS_VERSION, conversationContributions, rebuildDayRollups, refreshUserRollups, type ConversationContribution } from './rollups.js';
 import { SNAPSHOT_DDL, SNAPSHOT_SCHEMA_VERSION, ensureSnapshotSchema } from './schema.js';
 import type { Statement } from 'better-sqlite3';
@@ -296,7 +297,6 @@ export class SnapshotWriter {
       failureDayInsert: db.prepare('INSERT INTO agg_failure_kind_day (failures, day, tool_name, error_type) VALUES (?, ?, ?, ?)'),
       failureDayPrune: db.prepare('DELETE FROM agg_failure_kind_day WHERE day = ? AND tool_name IS ? AND error_type IS ? AND failures <= 0'),
       conversation: db.prepare(conversationContributions('id = ?')),
-      userConversations: db.prepare(conversationContributions('user_id = ?')),
       conversationDay: db.prepare(`UPDATE agg_conversation_day SET conversations = conversations + ?, messages = messages + ?,
           duration_ms = duration_ms + ?, timed = timed + ? WHERE day = ? AND use_case IS ? AND completion_status IS ?`),
       conversationDayInsert: db.prepare(`INSERT INTO agg_conversation_day (conversations, messages, duration_ms, timed, day, use_case, completion_status)
@@ -553,26 +553,80 @@ export class SnapshotWriter {
     }
   }
 
-  /** Removes every row of these users (a forgotten user) and their share of the aggregates. */
+  /**
+   * Removes every row of these users (forgotten users) and their share of the aggregates, as `uis forget` did in
+   * PostgreSQL: their events; the conversations they own, with every event in them; the conversations of others they
+   * took part in (PostgreSQL recomputed those without them: the sync pulls them again, and settleForgotten() drops
+   * what did not come back); and what Intelligence derived from any of it (forget/snapshot.ts). Returns the users
+   * removed.
+   */
   forgetUsers(userIds: string[]): number {
     const db = this.snapshot.db;
     let removed = 0;
     db.transaction(() => {
       this.markRollupsStale();
-      const events = db.prepare('SELECT * FROM events WHERE user_id = ?');
+      const USER_EVENTS = 'user_id = @u OR conversation_id IN (SELECT id FROM conversations WHERE user_id = @u)';
+      const events = db.prepare(`SELECT * FROM events WHERE ${USER_EVENTS}`);
+      const conversations = db
+        .prepare('SELECT id FROM conversations WHERE user_id = @u UNION SELECT DISTINCT conversation_id FROM events WHERE user_id = @u AND conversation_id IS NOT NULL')
+        .pluck();
+      const ownerOf = db.prepare('SELECT user_id FROM conversations WHERE id = ?').pluck();
+      const dropConversation = db.prepare('DELETE FROM conversations WHERE id = ?');
       for (const id of userIds) {
         this.touchedUsers.add(id);
+        const doomed = events.all({ u: id }) as FlatEvent[];
+        const touched = conversations.all({ u: id }) as string[];
         const deltas = new Deltas(!this.rebuildRollups);
-        for (const e of events.iterate(id) as Iterable<FlatEvent>) deltas.add(e, -1);
-        for (const c of this.s.userConversations.all(id) as ConversationContribution[]) deltas.addConversation(c, -1);
+        for (const e of doomed) {
+          deltas.add(e, -1);
+          this.touchedUsers.add(e.user_id);
+        }
+        for (const cid of touched) {
+          const c = this.s.conversation.get(cid) as ConversationContribution | undefined;
+          deltas.addConversation(c, -1);
+          const owner = ownerOf.get(cid) as string | undefined;
+          if (owner) this.touchedUsers.add(owner);
+        }
         this.flush(deltas);
+        forgetInIntelligence(db, { userIds: [id], conversationIds: touched, eventIds: doomed.map((e) => e.id) });
+        rememberForgottenConversations(db, touched);
         db.prepare('DELETE FROM agg_user_day WHERE user_id = ?').run(id);
         db.prepare('DELETE FROM agg_tool_day WHERE user_id = ?').run(id);
         db.prepare('DELETE FROM agg_failure WHERE user_id = ?').run(id);
-        db.prepare('DELETE FROM events WHERE user_id = ?').run(id);
-        db.prepare('DELETE FROM conversations WHERE user_id = ?').run(id);
+        db.prepare(`DELETE FROM events WHERE ${USER_EVENTS}`).run({ u: id });
+        for (const cid of touched) dropConversation.run(cid);
         removed += db.prepare('DELETE FROM users WHERE user_id = ?').run(id).changes;
       }
+    })();
+    return removed;
+  }
+
+  /**
+   * After a sync's pull: the conversations a forget removed that PostgreSQL no longer has lose the events left in the
+   * snapshot (other senders' events in a forgotten user's conversation, under an owner the snapshot had not updated
+   * yet) and what Intelligence kept about them. Returns the events removed.
+   */
+  settleForgotten(): number {
+    const db = this.snapshot.db;
+    let removed = 0;
+    db.transaction(() => {
+      const gone = takeForgottenConversations(db);
+      if (gone.length === 0) return;
+      this.markRollupsStale();
+      const events = db.prepare('SELECT * FROM events WHERE conversation_id = ?');
+      const drop = db.prepare('DELETE FROM events WHERE conversation_id = ?');
+      const deltas = new Deltas(!this.rebuildRollups);
+      const ids: string[] = [];
+      for (const cid of gone) {
+        for (const e of events.all(cid) as FlatEvent[]) {
+          deltas.add(e, -1);
+          ids.push(e.id);
+          this.touchedUsers.add(e.user_id);
+        }
+      }
+      this.flush(deltas);
+      forgetInIntelligence(db, { userIds: [], conversationIds: gone, eventIds: ids });
+      for (const cid of gone) removed += drop.run(cid).changes;
     })();
     return removed;
   }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { SnapshotInfo } from '../../shared/metrics.js';
+import { sweepIntelligenceLeftovers } from '../forget/snapshot.js';
 import { checkpointInBackground, type CheckpointResult } from './checkpoint.js';
 import { ROLLUPS_VERSION } from './rollups.js';
 import { SNAPSHOT_SCHEMA_VERSION, ensureSnapshotSchema } from './schema.js';
@@ -22,8 +23,16 @@ export class Snapshot {
       // WAL: the workbench keeps reading while a sync writes.
       if (file !== ':memory:') this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
+      // What is deleted or rewritten is overwritten with zeros, not left in free space: a forgotten user's rows must
+      // not stay readable in the file (forget/snapshot.ts). Per connection, so set on every open.
+      this.db.pragma('secure_delete = ON');
       ensureSnapshotSchema(this.db);
-      if (this.getMeta('schema_version') === null) this.setMeta('schema_version', String(SNAPSHOT_SCHEMA_VERSION));
+      if (this.getMeta('schema_version') === null) {
+        this.setMeta('schema_version', String(SNAPSHOT_SCHEMA_VERSION));
+        // A new file: nothing was ever freed without secure_delete (an older snapshot is vacuumed at its next forget).
+        this.setMeta('secure_delete', '1');
+      }
+      sweepIntelligenceLeftovers(this);
     }
     this.db.pragma('cache_size = -65536');
     this.db.pragma('temp_store = MEMORY');

@@ -3,6 +3,8 @@ import type { SyncProgress, SyncResult } from '../../shared/metrics-workspace.js
 import { createPool } from '../db/pg.js';
 import { redactConnectionString } from '../connection-string.js';
 import { SnapshotWriter, type ConversationRow, type ProfileRow, type PulledEventRow } from './apply.js';
+import { loadForgetKey } from '../forget/audit-hash.js';
+import { scrubSnapshotFile, usersMatchingHashes } from '../forget/snapshot.js';
 import type { Snapshot } from './snapshot.js';
 
 export interface SyncOptions {
@@ -62,6 +64,28 @@ async function stableWatermark(client: pg.PoolClient, waitMs: number, signal?: A
 }
 
 /**
+ * The snapshot's users forgotten in PostgreSQL after seq `since` (an empty list when none of them is in the snapshot),
+ * or null when there was no forget. Audits written before 1764288000009 still name the user.
+ */
+async function forgottenSince(c: pg.PoolClient, since: number, db: Snapshot['db']): Promise<string[] | null> {
+  const columns = (
+    await c.query<{ column_name: string }>(
+      `SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'uis_forget_audit'`,
+    )
+  ).rows.map((r) => r.column_name);
+  if (columns.includes('user_hash')) {
+    const rows = (await c.query<{ user_hash: string }>('SELECT DISTINCT user_hash FROM uis_forget_audit WHERE change_seq > $1', [since])).rows;
+    if (rows.length === 0) return null;
+    return usersMatchingHashes(db, await loadForgetKey(c), new Set(rows.map((r) => r.user_hash)));
+  }
+  if (columns.includes('user_id')) {
+    const rows = (await c.query<{ user_id: string }>('SELECT DISTINCT user_id FROM uis_forget_audit WHERE change_seq > $1', [since])).rows;
+    return rows.length ? rows.map((r) => r.user_id) : null;
+  }
+  return null;
+}
+
+/**
  * Pulls what changed in PostgreSQL since the last sync into the snapshot. PostgreSQL is only read (read-only
  * sessions, statement timeout). Cancel with the AbortSignal: what was applied stays (it is correct), and the next
  * sync resumes from the last watermark.
@@ -82,6 +106,7 @@ export async function syncFromPostgres(snapshot: Snapshot, pgUrl: string, opts: 
   // The sync's commits only append to the WAL; checkpoints run on a worker thread, after each page and at the end.
   const resumeCheckpoints = snapshot.pauseAutoCheckpoint();
   const result = { users: 0, conversations: 0, events: 0, forgotten: 0 };
+  let forgetsApplied = false;
   let client: pg.PoolClient | null = null;
   try {
     progress('connecting', 0, null);
@@ -106,14 +131,14 @@ export async function syncFromPostgres(snapshot: Snapshot, pgUrl: string, opts: 
     // rows with a sequential scan of everything: 126 ms at 491k events, seconds at 10M. Only for this transaction.
     if (since > 0) await c.query('SET LOCAL enable_seqscan = off');
 
-    const forgetTable = await c.query<{ t: string | null }>(`SELECT to_regclass('public.uis_forget_audit')::text AS t`);
-    if (forgetTable.rows[0].t) {
-      const forgets = await c.query<{ user_id: string }>('SELECT DISTINCT user_id FROM uis_forget_audit WHERE change_seq > $1', [since]);
-      if (forgets.rows.length > 0) {
-        // Only the rows synced before the forget: rows the user created afterwards are pulled again below.
-        result.forgotten = writer.forgetUsers(forgets.rows.map((r) => r.user_id));
-        progress('forgotten', result.forgotten, forgets.rows.length);
-      }
+    // Every forget since the last sync (however many the snapshot missed): the audit names users by a keyed hash
+    // (migrations/1764288000009), matched against the ids the snapshot holds.
+    const forgetIds = await forgottenSince(c, since, snapshot.db);
+    if (forgetIds !== null) {
+      forgetsApplied = true;
+      // Only the rows synced before the forget: rows the user created afterwards are pulled again below.
+      result.forgotten = writer.forgetUsers(forgetIds);
+      progress('forgotten', result.forgotten, forgetIds.length);
     }
 
     const pull = async <T extends { change_seq?: number | null }>(
@@ -150,6 +175,8 @@ export async function syncFromPostgres(snapshot: Snapshot, pgUrl: string, opts: 
     result.events = await pull<PulledEventRow>('events', 'conversation_events', EVENT_COLUMNS, (rows) => writer.apply({ pulledEvents: rows }));
     await c.query('COMMIT');
     opts.signal?.removeEventListener('abort', onAbort);
+    // The whole pull is in: what a forget removed and PostgreSQL did not send back is gone for good.
+    writer.settleForgotten();
 
     progress('derive', 0, null);
     writer.finish();
@@ -166,6 +193,17 @@ export async function syncFromPostgres(snapshot: Snapshot, pgUrl: string, opts: 
       progress('write', 0, null);
       resumeCheckpoints();
       await snapshot.checkpointing;
+    }
+    if (forgetsApplied || snapshot.getMeta('scrub_pending') === '1') {
+      // No trace of the forgotten rows in the file's free pages nor in its WAL (forget/snapshot.ts). A reader that
+      // kept the WAL from being truncated: the next sync tries again.
+      resumeCheckpoints();
+      await snapshot.checkpointing;
+      snapshot.setMeta('scrub_pending', '1');
+      if (scrubSnapshotFile(snapshot)) {
+        snapshot.setMeta('scrub_pending', '0');
+        scrubSnapshotFile(snapshot); // the WAL empty again after that one page
+      }
     }
     const done: SyncResult = { ...result, durationMs: Date.now() - started, full: since === 0, lastSyncAt };
     progress('done', result.users + result.conversations + result.events, null);

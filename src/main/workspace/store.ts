@@ -2,12 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { describeIssues } from '../../shared/event.js';
-import { WorkspaceInput, type WorkspaceSummary } from '../../shared/metrics-workspace.js';
+import { DEMO_WORKSPACE, WorkspaceInput, type WorkspaceSummary } from '../../shared/metrics-workspace.js';
 import { dataDir } from '../config.js';
 import { redactConnectionString } from '../connection-string.js';
 import { FileKeySecretStore, type SecretStore } from './secrets.js';
 
-export const DEMO_WORKSPACE = 'demo';
+export { DEMO_WORKSPACE };
 
 const StoredWorkspace = z.object({
   name: z.string(),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineChannels } from '../contract.js';
-import { AskResult, ConversationAnalysis, IntelligenceOverview } from '../intelligence.js';
+import { ConversationAnalysis, IntelligenceOverview } from '../intelligence.js';
 import { Filters } from '../metrics.js';
 
 /**
@@ -37,9 +37,10 @@ export const intelligenceChannels = defineChannels({
     output: z.object({ jobId: z.string() }),
   },
   'intelligence.ask': {
-    description: "Answer a founder's question with read-only SQL on the snapshot through LLM tool calls; returns the SQL, the result tables and a number check.",
+    description:
+      "Start answering a founder's question with read-only SQL on the snapshot through LLM tool calls: a job (progress, cancel) whose result is an AskResult (the SQL, the capped result tables, a number check).",
     input: z.object({ question: z.string().trim().min(3, 'question: at least 3 characters').max(2000) }).strict(),
-    output: AskResult,
+    output: z.object({ jobId: z.string() }),
   },
   'intelligence.sent': {
     description: 'The latest payloads sent to the LLM (after redaction), so a founder can inspect what left the machine.',

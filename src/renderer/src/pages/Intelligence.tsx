@@ -145,7 +145,7 @@ export default function IntelligencePage() {
             title="What users are trying to do"
             subtitle={
               o.intents
-                ? `First message of each conversation, clustered (${o.intents.method === 'embeddings-spectral' ? 'embeddings' : 'TF-IDF'}), named by ${o.intents.namedBy === 'llm' ? 'the LLM' : 'top terms'}; ${int(o.intents.hiddenMessages)} messages in groups under ${o.intents.minUsers} users are not shown.`
+                ? `First message of each conversation, clustered (${o.intents.method === 'embeddings-spectral' ? 'embeddings' : 'TF-IDF'}), named by ${o.intents.namedBy === 'llm' ? 'the LLM' : 'top terms'}${hiddenNote(o.intents.hiddenMessages, o.intents.minUsers)}.`
                 : undefined
             }
           >
@@ -212,4 +212,10 @@ export default function IntelligencePage() {
       )}
     </>
   );
+}
+
+/** Says how many messages privacy hides, only when it hides any (groups of fewer users than minUsers are not shown). */
+function hiddenNote(hidden: number, minUsers: number): string {
+  if (hidden === 0) return '';
+  return `; ${int(hidden)} ${hidden === 1 ? 'message' : 'messages'} in groups of fewer than ${minUsers} users ${hidden === 1 ? 'is' : 'are'} not shown`;
 }

@@ -4,7 +4,7 @@ import { useJob, useRpc } from '../api/hooks.js';
 import { Card, ErrorState, Loading, PageHeader } from '../components/ui.js';
 import { age, dateTime, dayYear, int } from '../format.js';
 import { useWorkspace } from '../state/workspace.js';
-import type { ConnectionTest } from '../../../shared/metrics-workspace.js';
+import { DEMO_WORKSPACE, type ConnectionTest } from '../../../shared/metrics-workspace.js';
 
 function TestResult({ test }: { test: ConnectionTest }) {
   return (
@@ -211,7 +211,7 @@ export default function SettingsPage() {
                     <td>
                       <strong>{w.name}</strong> {w.active && <span className="badge good">active</span>}
                     </td>
-                    <td className="mono small ellipsis">{w.kind === 'demo' ? 'demo data' : w.pgUrl}</td>
+                    <td className="mono small ellipsis fill" title={w.pgUrl ?? undefined}>{w.kind === 'demo' ? 'demo data' : w.pgUrl}</td>
                     <td className="actions">
                       {!w.active && (
                         <button className="btn small" onClick={() => act(() => invoke('workspace.switch', { name: w.name }))}>
@@ -229,6 +229,14 @@ export default function SettingsPage() {
                 ))}
               </tbody>
             </table>
+          )}
+          {list.data && !list.data.workspaces.some((w) => w.kind === 'demo') && (
+            <div className="row-actions">
+              <span className="muted small">The demo workspace was removed.</span>
+              <button className="btn small" onClick={() => act(() => invoke('workspace.add', { workspace: { name: DEMO_WORKSPACE, kind: 'demo' }, activate: false }))}>
+                Restore demo
+              </button>
+            </div>
           )}
         </Card>
       </div>

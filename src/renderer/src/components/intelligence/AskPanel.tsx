@@ -1,31 +1,40 @@
 import { useState, type FormEvent } from 'react';
 import type { AskResult } from '../../../../shared/intelligence.js';
 import { invoke, RpcError } from '../../api/client.js';
+import { useJob } from '../../api/hooks.js';
 import { Card, ErrorState } from '../ui.js';
 
 const EXAMPLES = ['Why did week-2 retention drop?', 'Which tool fails most for power users?', 'How many users ran out of credits last week?'];
 
 /**
  * Ask: the LLM answers by running read-only SQL on the snapshot. The answer is shown with every query it ran and the
- * result tables, and a badge saying whether all its numbers were found in those results.
+ * result tables, and a badge saying whether all its numbers were found in those results. An Ask is a job: it shows
+ * what it is doing and can be cancelled (a query is also stopped by itself at the time limit).
  */
 export function AskPanel({ llmConfigured }: { llmConfigured: boolean }) {
   const [question, setQuestion] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<AskResult | null>(null);
+  const [jobId, setJobId] = useState<string | null>(null);
+  const [starting, setStarting] = useState(false);
   const [error, setError] = useState<RpcError | null>(null);
+  const job = useJob(jobId);
+  const busy = starting || job?.state === 'running';
+  const result = job?.state === 'succeeded' ? (job.result as AskResult) : null;
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
+    setStarting(true);
     setError(null);
     try {
-      setResult(await invoke('intelligence.ask', { question }));
+      setJobId((await invoke('intelligence.ask', { question })).jobId);
     } catch (err) {
       setError(err instanceof RpcError ? err : new RpcError('internal', String(err)));
     } finally {
-      setBusy(false);
+      setStarting(false);
     }
+  }
+
+  async function cancel() {
+    if (jobId) await invoke('jobs.cancel', { jobId }).catch(() => {});
   }
 
   return (
@@ -48,10 +57,27 @@ export function AskPanel({ llmConfigured }: { llmConfigured: boolean }) {
           maxLength={2000}
           style={{ flex: 1, minWidth: 0 }}
         />
-        <button className="btn primary" type="submit" disabled={busy || question.trim().length < 3}>
-          {busy ? 'Thinking…' : 'Ask'}
-        </button>
+        {busy ? (
+          <button className="btn" type="button" data-testid="ask-cancel" onClick={cancel} disabled={!jobId}>
+            Cancel
+          </button>
+        ) : (
+          <button className="btn primary" type="submit" disabled={question.trim().length < 3}>
+            Ask
+          </button>
+        )}
       </form>
+      {busy && (
+        <p className="small muted" data-testid="ask-progress" role="status">
+          {job?.message && job.message !== 'Starting…' ? job.message : 'Thinking…'}
+        </p>
+      )}
+      {job?.state === 'cancelled' && (
+        <p className="small muted" data-testid="ask-cancelled" role="status">
+          Cancelled: the question was not answered.
+        </p>
+      )}
+      {job?.state === 'failed' && job.error && <ErrorState error={new RpcError(job.error.code, job.error.message)} />}
       <p className="muted small">
         Try:{' '}
         {EXAMPLES.map((q, i) => (
@@ -88,7 +114,7 @@ export function AskPanel({ llmConfigured }: { llmConfigured: boolean }) {
             <details key={i} open={i === result.queries.length - 1}>
               <summary className="small">
                 Query {i + 1}
-                {q.error ? ` — refused: ${q.error}` : ` — ${q.rows.length}${q.truncated ? '+' : ''} rows`}
+                {q.timedOut ? ` — ${q.error}` : q.error ? ` — refused: ${q.error}` : ` — ${q.rows.length}${q.truncated ? '+ rows (capped)' : ' rows'}`}
               </summary>
               <pre className="mono small" style={{ whiteSpace: 'pre-wrap' }}>
                 {q.sql}
