@@ -29,14 +29,18 @@ let core: Core;
 const logs: string[] = [];
 const outputs: unknown[] = [];
 
+// Handler outputs, read field by field by the assertions below.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Loose = any;
+
 async function call(channel: string, input: unknown) {
   const r = await core.dispatch(channel, input);
   outputs.push(r);
-  return r as { ok: boolean; value?: any; error?: { code: string; message: string } };
+  return r as { ok: boolean; value?: Loose; error?: { code: string; message: string } };
 }
 
 async function finished(jobId: string) {
-  let job: any;
+  let job: Loose;
   await vi.waitFor(
     async () => {
       job = (await call('jobs.get', { jobId })).value;

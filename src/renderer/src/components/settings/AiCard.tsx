@@ -122,16 +122,18 @@ export function AiCard({ workspace }: { workspace: string }) {
           </div>
           {test && (
             <div className={`banner ${test.ok ? 'info' : 'bad'}`} data-testid="ai-test-result" role="status">
-              {test.ok ? '✓ ' : '✕ '}
-              {test.ok ? (
-                <>
-                  <strong data-testid="ai-test-model">{test.model ?? test.requestedModel}</strong> answered from <span className="mono">{test.host}</span> in{' '}
-                  <strong data-testid="ai-test-latency">{test.latencyMs} ms</strong>
-                  {test.model && test.model !== test.requestedModel ? ` (asked for ${test.requestedModel})` : ''}
-                </>
-              ) : (
-                test.message
-              )}
+              <span>
+                {test.ok ? '✓ ' : '✕ '}
+                {test.ok ? (
+                  <>
+                    <strong data-testid="ai-test-model">{test.model ?? test.requestedModel}</strong> answered from <span className="mono">{test.host}</span> in{' '}
+                    <strong data-testid="ai-test-latency">{test.latencyMs} ms</strong>
+                    {test.model && test.model !== test.requestedModel ? ` (asked for ${test.requestedModel})` : ''}
+                  </>
+                ) : (
+                  test.message
+                )}
+              </span>
             </div>
           )}
           {saved && <div className="banner info" data-testid="ai-saved">{saved}</div>}
