@@ -1,12 +1,12 @@
 import { z } from 'zod';
+import { UserId } from './event.js';
 import type { Preference } from './profile.js';
+
+export { UserId };
 
 /** Parts of GET /v1/users/:id/context that ?fields= can select (user_id and updated_at always come back). */
 export const CONTEXT_FIELDS = ['profile', 'preferences', 'summary', 'frequent_prompts', 'recent_conversations', 'credits', 'prompt'] as const;
 export type ContextField = (typeof CONTEXT_FIELDS)[number];
-
-/** A user id as the ingest API accepts it. */
-export const UserId = z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
 
 export const ContextParams = z.object({ id: UserId }).strict();
 

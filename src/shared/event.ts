@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_CONTENT_DEPTH, formatPath, storable, storableText } from './storable.js';
 
 /** The four kinds of event the chat platform sends (seed: event_type). */
 export const EVENT_TYPES = ['message', 'tool_call', 'error', 'completion'] as const;
@@ -20,18 +21,35 @@ export const EventContent = z
   })
   .catchall(z.unknown());
 
-const isoTimestamp = z.iso.datetime({ offset: true, local: false });
+const UserIdText = z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+/** A user id as ingest, the context API and forget accept it (in an event, the storable walk checks its text). */
+export const UserId = storableText(UserIdText);
+
+// What a TIMESTAMP column, the stream's ISO strings and Date can all hold: years 0001-9999 once converted to UTC.
+// (PostgreSQL itself reaches further, but '0000-12-31T10:00:00Z', what 0001-01-01T00:00:00+14:00 is in UTC, has no
+// four-digit form it reads.)
+const MIN_UTC = Date.parse('0001-01-01T00:00:00.000Z');
+const MAX_UTC = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** ISO 8601 with Z or an offset, within years 0001-9999 once converted to UTC. */
+export const IsoTimestamp = z.iso.datetime({ offset: true, local: false }).refine(
+  (s) => {
+    const t = Date.parse(s);
+    return Number.isNaN(t) || (t >= MIN_UTC && t <= MAX_UTC); // not a date at all: the format check says so
+  },
+  { message: 'out of range: in UTC it must fall within 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59.999Z' },
+);
 
 /**
  * One event on the wire (snake_case, as in the seed). `id` and `timestamp` are optional: the system assigns a
  * time-ordered UUIDv7 and "now". A completion carries `completion_status`, stored inside `content`.
  */
-export const EventInput = z
+const EventFields = z
   .object({
     id: z.uuid().optional(),
     conversation_id: z.uuid(),
-    user_id: z.string().min(1).max(200),
-    timestamp: isoTimestamp.optional(),
+    user_id: UserIdText,
+    timestamp: IsoTimestamp.optional(),
     event_type: z.enum(EVENT_TYPES),
     content: EventContent.default({}),
     tool_name: z.string().min(1).max(200).nullish(),
@@ -45,15 +63,21 @@ export const EventInput = z
     path: ['completion_status'],
     message: `a completion needs completion_status (${COMPLETION_STATUSES.join(' | ')})`,
   });
+
+/**
+ * An event as every door takes it: first every string, key and number is checked storable and `content` at most
+ * MAX_CONTENT_DEPTH levels deep (src/shared/storable.ts), then the fields above. The event is level 1 of the walk.
+ */
+export const EventInput = storable(EventFields, {
+  maxDepth: MAX_CONTENT_DEPTH + 1,
+  depthMessage: `nests objects and arrays deeper than ${MAX_CONTENT_DEPTH} levels (content itself is the first)`,
+});
 export type EventInput = z.input<typeof EventInput>;
 
 export const MAX_BATCH = 1000;
 
-/** POST /v1/events body: one event, or {events: [...]} with 1..1000 events. */
-export const EventBatchInput = z.union([
-  z.object({ events: z.array(EventInput).min(1).max(MAX_BATCH) }).strict(),
-  EventInput,
-]);
+/** POST /v1/events body with several events: {events: [...]}, 1..1000 of them (one event alone is an EventInput). */
+export const EventBatch = z.object({ events: z.array(EventInput).min(1).max(MAX_BATCH) }).strict();
 
 /** An event as stored and as published on the stream: every field present, timestamp in UTC ISO 8601. */
 export const StoredEvent = z.object({
@@ -70,13 +94,16 @@ export const StoredEvent = z.object({
 export type StoredEvent = z.infer<typeof StoredEvent>;
 
 /** POST /v1/users: identify a user (signup time, e-mail). */
-export const UserInput = z
-  .object({
-    user_id: z.string().min(1).max(200),
-    email: z.email().nullish(),
-    created_at: isoTimestamp.optional(),
-  })
-  .strict();
+export const UserInput = storable(
+  z
+    .object({
+      user_id: UserIdText,
+      email: z.email().nullish(),
+      created_at: IsoTimestamp.optional(),
+    })
+    .strict(),
+  { maxDepth: 2 },
+);
 export type UserInput = z.input<typeof UserInput>;
 
 /** The seed's pub/sub shape on channel `user_context`. */
@@ -116,10 +143,13 @@ export function userContextJson(e: Pick<StoredEvent, 'user_id' | 'event_type' | 
   return `{"userId":${j(e.user_id)},"event":"new_interaction","data":{"message":${j(message)},"toolCalls":${toolCalls}}}`;
 }
 
-/** Turns a zod error into one readable line naming the field, e.g. "events.3.event_type: Invalid option ...". */
-export function describeIssues(error: z.ZodError): string {
+/**
+ * Turns a zod error into one readable line naming the field, e.g. "events[3].event_type: Invalid option ...";
+ * `root` names what was validated when the issue is about the whole of it (an unknown key, the wrong type).
+ */
+export function describeIssues(error: z.ZodError, root = '(body)'): string {
   return error.issues
     .slice(0, 5)
-    .map((i) => `${i.path.length ? i.path.join('.') : '(body)'}: ${i.message}`)
+    .map((i) => `${i.path.length ? formatPath(i.path) : root}: ${i.message}`)
     .join('; ');
 }

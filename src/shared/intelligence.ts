@@ -114,7 +114,13 @@ export const IntelligenceOverview = z.object({
   analysedConversations: z.number().int(),
   failedConversations: z.number().int(),
   featureRequests: z.array(RankedItem.extend({ request: z.string() })),
+  /**
+   * Blockers from events (conversations.blocker: blocker_reason, running out of credits, the last error of an abandoned
+   * conversation), as the analytics engine's blockers() counts them: the same list on every surface.
+   */
   blockers: z.array(RankedItem),
+  /** What the analyses found in the words of the conversations (LLM, else the local rules), labelled as such. */
+  mentionedProblems: z.array(RankedItem),
   satisfaction: z.array(z.object({ score: z.number().int(), conversations: z.number().int() })),
   worthReading: z.array(
     z.object({ conversationId: z.string(), userId: z.string(), satisfaction: z.number().int(), primaryIntent: z.string(), blockers: z.array(z.string()), why: z.string() }),

@@ -151,8 +151,10 @@ export const ExecutiveSummary = z.object({
   averageDailyActiveUsers: z.number(),
   /** Users active 7–13 days after signup, of users who signed up ≥ 14 days before the end of the range. */
   week1Retention: Ratio,
-  /** Users who exhausted their credits (see definition), of users in the segment. */
-  creditsExhausted: Ratio,
+  /** Users who ran out of credits (≥ 1 credit-exhaustion episode by the end of the range), of users in the segment. */
+  ranOut: Ratio,
+  /** Users at ≥ HIGH_USAGE_CREDITS credits used (the seed's query 4 list), of users in the segment. Not "ran out". */
+  highUsage: Ratio,
   averageSessionMinutes: z.number().nullable(),
   topUseCases: z.array(UseCaseShare),
   totals: z.object({ users: z.number(), newUsers: z.number(), activeUsers: z.number(), conversations: z.number(), messages: z.number(), events: z.number(), creditsUsed: z.number() }),
@@ -164,7 +166,7 @@ export const JOURNEY_STEPS = [
   { id: 'first_chat', label: 'First Chat' },
   { id: 'used_tool', label: 'Used Tool' },
   { id: 'created_content', label: 'Created Content' },
-  { id: 'exhausted_credits', label: 'Exhausted Credits' },
+  { id: 'ran_out', label: 'Ran Out of Credits' },
 ] as const;
 export type JourneyStepId = (typeof JOURNEY_STEPS)[number]['id'];
 
@@ -228,18 +230,31 @@ export const FailurePointRow = z.object({
 });
 export type FailurePointRow = z.infer<typeof FailurePointRow>;
 
-/** One row of the seed's "Credit Exhaustion" query (4), plus the exhaustion events seen in the data. */
+/** One row of the seed's "Credit Exhaustion" query (4): a high-usage user (≥ 90 credits), plus their episodes. */
 export const CreditExhaustionRow = z.object({
   userId: z.string(),
   email: z.string().nullable(),
   totalCreditsUsed: z.number(),
   /** user_profiles.credit_exhaustion_count as stored (the seed's column; null until a profile job sets it). */
   creditExhaustionCount: z.number().nullable(),
-  /** blocked_by_credits completions + insufficient_credits errors of this user in the range. */
-  exhaustionEvents: z.number(),
+  /** Credit-exhaustion episodes of this user by the end of the range (0: high usage without running out). */
+  episodes: z.number(),
   lastActiveAt: z.string().nullable(),
 });
 export type CreditExhaustionRow = z.infer<typeof CreditExhaustionRow>;
+
+/** One user who ran out of credits (≥ 1 credit-exhaustion episode by the end of the range): the "Who ran out" list. */
+export const RanOutRow = z.object({
+  userId: z.string(),
+  email: z.string().nullable(),
+  /** Credit-exhaustion episodes (conversations that hit the limit) by the end of the range. */
+  episodes: z.number(),
+  firstRanOutAt: z.string(),
+  lastRanOutAt: z.string(),
+  totalCreditsUsed: z.number(),
+  lastActiveAt: z.string().nullable(),
+});
+export type RanOutRow = z.infer<typeof RanOutRow>;
 
 export const Distribution = z.object({ users: z.number(), medianHours: z.number().nullable(), p90Hours: z.number().nullable() });
 export const UsageHealth = z.object({
@@ -290,7 +305,8 @@ export const UserRow = z.object({
   topTool: z.string().nullable(),
   activationStatus: z.enum(ACTIVATION_STATUSES),
   retentionCohort: z.enum(RETENTION_COHORTS),
-  exhaustedCredits: z.boolean(),
+  /** ≥ 1 credit-exhaustion episode by the end of the range. */
+  ranOut: z.boolean(),
 });
 export type UserRow = z.infer<typeof UserRow>;
 export const UserList = z.object({ rows: z.array(UserRow), total: z.number() });
@@ -327,7 +343,9 @@ export const UserDetail = z.object({
   profile: UserRow,
   pmf: z.object({
     creditsRemaining: z.number(),
-    exhaustionEvents: z.number(),
+    /** Conversations in which this user hit the credit limit (the one episode count). */
+    creditExhaustionEpisodes: z.number(),
+    /** user_profiles.credit_exhaustion_count as synced (equal to the episodes once the capture trigger keeps it). */
     creditExhaustionCount: z.number().nullable(),
     firstCreationAt: z.string().nullable(),
     creations: z.number(),
@@ -336,7 +354,10 @@ export const UserDetail = z.object({
     averageSessionMinutes: z.number().nullable(),
     featureRequests: z.array(z.string()),
     praise: z.array(z.string()),
-    blockers: z.array(z.string()),
+    /** Event-derived blockers of this user's conversations (conversations.blocker), as engine.blockers() counts them. */
+    blockers: z.array(z.object({ blocker: z.string(), conversations: z.number() })),
+    /** What the user wrote that sounds like a problem (message text, not events): never counted as a blocker. */
+    blockerMessages: z.array(z.string()),
   }),
   memory: z.object({
     preferences: z.unknown().nullable(),
@@ -384,9 +405,17 @@ export const Dashboard = z.object({
   journey: Journey,
   seedFunnel: SeedFunnel,
   retention: Retention,
+  /** Seed funnel (query 1) base: its total_users are users with conversations, Signed Up counts every user. */
+  seedFunnelPopulation: z.object({ signedUp: z.number(), withConversations: z.number() }),
+  /** The seed's query 2 as written: every message event, the assistant's replies included. */
   intents: z.object({ rows: z.array(IntentFrequencyRow), truncated: z.boolean() }),
+  /** The same grouping over the users' own messages only: the default "Most frequent messages". */
+  userIntents: z.object({ rows: z.array(IntentFrequencyRow), truncated: z.boolean() }),
   failurePoints: z.array(FailurePointRow),
-  creditExhaustion: z.array(CreditExhaustionRow),
+  /** Users with ≥ 1 credit-exhaustion episode: "Who ran out". */
+  ranOutUsers: z.array(RanOutRow),
+  /** The seed's query 4 (≥ 90 credits used): "High usage", never "ran out". */
+  highUsageUsers: z.array(CreditExhaustionRow),
   usageHealth: UsageHealth,
   pmfSignals: z.array(PmfSignal),
   timeseries: Timeseries,

@@ -162,7 +162,7 @@ async function serve(): Promise<void> {
   const staticBody = process.env.BENCH_STATIC_BODY!;
   // The ceiling: same app, same token check, no work.
   await app.register(async (api) => {
-    api.addHook('onRequest', bearerAuth(TOKEN));
+    api.addHook('onRequest', bearerAuth(TOKEN, 'UIS_API_TOKEN'));
     api.get('/v1/bench/static', async (_req, reply) => reply.header('content-type', 'application/json; charset=utf-8').send(staticBody));
   });
   await app.listen({ port: 0, host: '127.0.0.1' });

@@ -9,7 +9,7 @@ test.describe('dashboard pages show the engine\'s numbers', () => {
     const s = d.summary;
     await expect(page.getByTestId('tile-dau-value')).toHaveText(`${int(s.dailyActiveUsers.count)}/${int(s.dailyActiveUsers.total)}`);
     await expect(page.getByTestId('tile-week1-value')).toHaveText(pct(s.week1Retention.rate));
-    await expect(page.getByTestId('tile-exhausted-value')).toHaveText(`${int(s.creditsExhausted.count)} users`);
+    await expect(page.getByTestId('tile-exhausted-value')).toHaveText(`${int(s.ranOut.count)} users`);
     await expect(page.getByTestId('tile-users-value')).toHaveText(int(s.totals.users));
     for (const signal of d.pmfSignals) {
       const verdict = { strong: 'Strong signal', weak: 'Weak signal', pivot: 'Pivot signal', not_seen: 'Not seen', not_enough_data: 'Not enough data' }[signal.verdict];
@@ -44,12 +44,19 @@ test.describe('dashboard pages show the engine\'s numbers', () => {
     await expect(row).toContainText(firstFailure.errorType ?? 'unknown');
     await expect(row.locator('td').nth(2)).toHaveText(int(firstFailure.failures));
     await expect(row.locator('td').nth(3)).toHaveText(int(firstFailure.affectedUsers));
+    // Most frequent messages: the users' own by default, the seed's query 2 (replies included) one click away.
+    const intentRows = page.getByTestId('intents').locator('tbody tr');
+    const messages = (rows: typeof d.intents.rows) => rows.slice(0, 12).map((r) => r.userMessage ?? '—');
+    await expect(intentRows.locator('td:nth-child(2)')).toHaveText(messages(d.userIntents.rows));
+    await page.getByTestId('intents-seed').click();
+    await expect(intentRows.locator('td:nth-child(2)')).toHaveText(messages(d.intents.rows));
+    expect(messages(d.intents.rows)).not.toEqual(messages(d.userIntents.rows));
 
     await go(page, 'credits');
-    await expect(page.getByTestId('tile-exhausted-value')).toHaveText(int(d.summary.creditsExhausted.count));
-    await expect(page.getByTestId('credit-exhaustion').locator('tbody tr')).toHaveCount(Math.max(1, Math.min(200, d.creditExhaustion.length)));
-    if (d.creditExhaustion.length) {
-      const first = d.creditExhaustion[0];
+    await expect(page.getByTestId('tile-exhausted-value')).toHaveText(int(d.summary.ranOut.count));
+    await expect(page.getByTestId('credit-exhaustion').locator('tbody tr')).toHaveCount(Math.max(1, Math.min(200, d.ranOutUsers.length)));
+    if (d.ranOutUsers.length) {
+      const first = d.ranOutUsers[0];
       const r = page.getByTestId('credit-exhaustion').locator('tbody tr').first();
       await expect(r.locator('td').first()).toHaveText(first.userId);
       await expect(r.locator('td').nth(2)).toHaveText(int(first.totalCreditsUsed));
@@ -61,7 +68,7 @@ test.describe('dashboard pages show the engine\'s numbers', () => {
     // events) of its active users (the dashboard narrowed to that week).
     const last = workbench.engine.filterOptions().lastDay!;
     const lastWeek = workbench.engine.dashboard({ since: weekStart(last), until: last });
-    const ranOut = workbench.engine.weekTrend({ since: weekStart(last), until: last }).exhaustedUsers;
+    const ranOut = workbench.engine.weekTrend({ since: weekStart(last), until: last }).ranOutUsers;
     expect(ranOut).toBeGreaterThan(0);
     await expect(page.getByTestId('exhaustion-trend')).toContainText(`${ranOut}/${lastWeek.summary.totals.activeUsers} (`);
   });
@@ -75,7 +82,7 @@ test.describe('dashboard pages show the engine\'s numbers', () => {
     await page.getByRole('button', { name: '7D' }).click();
     await dashboardReady(page);
     await expect(page.getByTestId('tile-dau-value')).toHaveText(`${int(week.summary.dailyActiveUsers.count)}/${int(week.summary.dailyActiveUsers.total)}`);
-    await expect(page.getByTestId('tile-exhausted-value')).toHaveText(`${int(week.summary.creditsExhausted.count)} users`);
+    await expect(page.getByTestId('tile-exhausted-value')).toHaveText(`${int(week.summary.ranOut.count)} users`);
     await expect(page.getByTestId('tile-users-value')).toHaveText(int(week.summary.totals.users));
 
     // Segment: power users only, all time.

@@ -39,7 +39,7 @@ test.describe('Reports page', () => {
     const text = execFileSync('pdftotext', ['-layout', await file.path(), '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
     const s = workbench.engine.dashboard({ since, until }).summary;
     expect(text).toContain('Investor update');
-    expect(text).toContain(`${formatCount(s.creditsExhausted.count)} of ${formatCount(s.creditsExhausted.total)} users`);
+    expect(text).toContain(`${formatCount(s.ranOut.count)} of ${formatCount(s.ranOut.total)} users`);
     expect(text).toContain(formatCount(s.totals.conversations));
   });
 

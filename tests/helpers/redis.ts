@@ -66,6 +66,11 @@ export class OwnRedisServer {
     }
   }
 
+  /** Sends a signal to this redis-server only (SIGSTOP pauses it: connections stay open, nothing answers). */
+  signal(sig: NodeJS.Signals): void {
+    this.proc?.kill(sig);
+  }
+
   async stop(): Promise<void> {
     const p = this.proc;
     this.proc = null;

@@ -46,7 +46,7 @@ describe('uis demo / sync / analytics', () => {
     expect(d.snapshot.source).toBe('postgres');
     expect(d.range).toEqual({ since: '2026-11-11', until: '2026-11-20' });
     expect(d.journey.steps[0].count).toBe(25);
-    expect(Object.keys(d)).toEqual(expect.arrayContaining(['summary', 'journey', 'retention', 'failurePoints', 'intents', 'creditExhaustion', 'usageHealth', 'pmfSignals', 'timeseries']));
+    expect(Object.keys(d)).toEqual(expect.arrayContaining(['summary', 'journey', 'retention', 'failurePoints', 'intents', 'userIntents', 'ranOutUsers', 'highUsageUsers', 'usageHealth', 'pmfSignals', 'timeseries']));
     const again = await uis(['sync', '--quiet'], env);
     expect(again.stdout).toMatch(/Incremental sync done .* 0 events/);
   }, 180_000);

@@ -36,7 +36,7 @@ describe('Ask inside uis serve', () => {
     );
     Object.assign(process.env, { OPENAI_BASE_URL: fake.url, UIS_MODEL: 'local-model', UIS_LLM_MAX_RETRIES: '0', UIS_ASK_QUERY_TIMEOUT_MS: '300000', UIS_DEMO_USERS: '20', UIS_DEMO_DAYS: '7' });
     delete process.env.OPENAI_API_KEY;
-    const env = readEnv({ DATABASE_URL: db.url, REDIS_URL, UIS_API_TOKEN: TOKEN, UIS_REDIS_PREFIX: prefix, UIS_DATA_DIR: dataDir });
+    const env = readEnv({ DATABASE_URL: db.url, REDIS_URL, UIS_API_TOKEN: TOKEN, UIS_WORKBENCH_TOKEN: 'ask-serve-workbench-token', UIS_REDIS_PREFIX: prefix, UIS_DATA_DIR: dataDir });
     service = await startService(env, { port: await freePort() });
   });
   afterAll(async () => {
@@ -55,7 +55,7 @@ describe('Ask inside uis serve', () => {
   it('answers /healthz, ingest and the Context API while the statement runs, then cancels it', async () => {
     const http = (p: string, init: RequestInit = {}) =>
       fetch(service.url + p, { ...init, headers: { authorization: `Bearer ${TOKEN}`, ...(init.body ? { 'content-type': 'application/json' } : {}) } });
-    const jobs = service.core;
+    const jobs = service.core!; // the workbench is served: UIS_WORKBENCH_TOKEN is set
     const { jobId } = await jobs.invoke('intelligence.ask', { question: 'How many numbers are there?' });
     await vi.waitFor(async () => expect((await jobs.invoke('jobs.get', { jobId })).message).toBe('Running query 1…'), { timeout: 60_000, interval: 25 });
 

@@ -170,7 +170,7 @@ describe('library door: UisClient.processMessage / track', () => {
       ])
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidEventError);
-    expect((err as InvalidEventError).issues[0].path).toBe('1.event_type');
+    expect((err as InvalidEventError).issues[0].path).toBe('[1].event_type');
     expect(await count()).toBe(before);
   });
 

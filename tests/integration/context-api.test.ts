@@ -84,7 +84,7 @@ describe('context API and forget over HTTP (uis serve)', () => {
     const ctx = await waitFor(async () => {
       const r = await http('/v1/users/alice/context');
       const body = r.status === 200 ? await r.json() : null;
-      return body?.profile?.credit_exhaustion_count === 2 && body.frequent_prompts.length ? body : null;
+      return body?.profile?.credit_exhaustion_count === 1 && body.frequent_prompts.length ? body : null;
     });
     expect(ctx.user_id).toBe('alice');
     expect(ctx.profile).toMatchObject({
@@ -94,10 +94,11 @@ describe('context API and forget over HTTP (uis serve)', () => {
       primary_use_case: 'marketing_content',
       preferred_tools: [{ tool: 'video_gen', count: 2, share: 1 }],
       completion_rate: 0.5,
-      // Exhausted (a blocked_by_credits completion and an insufficient_credits error) counts as power_user.
+      // Ran out (an insufficient_credits error and the blocked_by_credits completion after it) counts as power_user.
       activation_status: 'power_user',
       retention_cohort: 'day_1',
-      credit_exhaustion_count: 2,
+      // One conversation hit the limit: one episode, however many exhaustion events it holds.
+      credit_exhaustion_count: 1,
     });
     expect(ctx.preferences).toEqual([
       { key: 'aspect_ratio', value: '9:16', source: 'stated', confidence: 0.85, count: 1, last_seen: at(1), history: [{ value: '9:16', stated_at: at(1), excerpt: 'Always make it vertical.', superseded_at: null }] },
@@ -110,7 +111,7 @@ describe('context API and forget over HTTP (uis serve)', () => {
       [c1, 'completed', null, 'A teaser for my shoe brand'],
     ]);
     expect(ctx.credits).toEqual({ allowance: 100, used: 85, left: 15 });
-    expect(ctx.summary).toContain('Hit the credit limit 2 times; 15 credits left.');
+    expect(ctx.summary).toContain('Hit the credit limit 1 time; 15 credits left.');
     expect(ctx.prompt).toContain('- Preferences (apply unless the user asks otherwise): aspect ratio = 9:16 (stated by the user, high confidence); duration = 15 (chosen 2 times, medium confidence); style = cinematic (chosen 2 times, medium confidence).');
     expect(ctx.prompt).toContain('- Credits left: 15 of 100.');
     console.log(`context prompt block:\n${ctx.prompt}`);
@@ -145,7 +146,7 @@ describe('context API and forget over HTTP (uis serve)', () => {
     expect(bad.status).toBe(400);
     const err = await bad.json();
     expect(err.error).toBe('invalid_request');
-    expect(err.message).toContain('fields.1');
+    expect(err.message).toContain('fields[1]');
     expect(err.message).toContain('profile, preferences, summary');
 
     const unknownParam = await http('/v1/users/alice/context?feilds=credits');

@@ -33,6 +33,8 @@ function conversation(user: string, u: number, c: number, day: number, opts: { m
     { id: evId(), conversation_id: id, user_id: user, timestamp: t(0), event_type: 'message', content: { role: 'user', message: opts.message } },
     { id: evId(), conversation_id: id, user_id: user, timestamp: t(1), event_type: 'tool_call', tool_name: 'video_gen', success: true, credits_consumed: opts.credits ?? 10, content: { params: { prompt: opts.message, style: opts.style, aspect_ratio: '9:16' } } },
     { id: evId(), conversation_id: id, user_id: user, timestamp: t(2), event_type: 'tool_call', tool_name: 'image_gen', success: true, credits_consumed: 2, content: { params: { style: opts.style } } },
+    // Running out: the insufficient_credits error and the blocked completion after it are one episode.
+    ...(opts.status === 'blocked_by_credits' ? [{ id: evId(), conversation_id: id, user_id: user, timestamp: t(11), event_type: 'error' as const, success: false, content: { error: 'insufficient_credits' } }] : []),
     { id: evId(), conversation_id: id, user_id: user, timestamp: t(12), event_type: 'completion', completion_status: opts.status ?? 'completed' },
   ];
 }

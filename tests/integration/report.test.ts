@@ -107,10 +107,10 @@ describe('uis report on a synced PostgreSQL workspace', () => {
     // Use cases, credit exhaustion, blockers.
     const top = s.topUseCases[0]!;
     expect(flat).toMatch(new RegExp(`${top.useCase.replace(/_/g, ' ')} ${formatCount(top.conversations)} ${formatPercent(top.share).replace('.', '\\.')}`, 'i'));
-    expect(flat).toContain(`${formatCount(s.creditsExhausted.count)} of ${formatCount(s.creditsExhausted.total)} users (${formatPercent(s.creditsExhausted.rate)})`);
+    expect(flat).toContain(`${formatCount(s.ranOut.count)} of ${formatCount(s.ranOut.total)} users (${formatPercent(s.ranOut.rate)})`);
     if (current.blockers[0]) expect(flat).toContain(`1 ${current.blockers[0].blocker} ${formatCount(current.blockers[0].conversations)}`);
     // No customer e-mail address in an investor document.
-    for (const row of current.creditExhaustion) if (row.email) expect(text).not.toContain(row.email);
+    for (const row of current.ranOutUsers) if (row.email) expect(text).not.toContain(row.email);
 
     // Every page renders to an image (looked at by hand during development; kept in test-results for review).
     const pngDir = path.resolve('test-results/report-pages');
@@ -140,7 +140,7 @@ describe('uis report on a synced PostgreSQL workspace', () => {
     // WAU: distinct users over the 7 days ending on the last day, as the engine counts them.
     expect(growth.at(-1)!.wau).toBe(engine.dashboard({ since: '2026-11-14', until: UNTIL }).summary.totals.activeUsers);
     const credits = await table('credit_exhaustion');
-    expect(credits.map((c) => c.user_id)).toEqual(current.creditExhaustion.map((c) => c.userId));
+    expect(credits.map((c) => c.user_id)).toEqual(current.ranOutUsers.map((c) => c.userId));
     const uc = await table('use_cases');
     expect(uc.map((u) => [u.use_case, u.conversations])).toEqual(current.summary.topUseCases.map((u) => [u.useCase, u.conversations]));
   });

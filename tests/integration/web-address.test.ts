@@ -9,7 +9,8 @@ const UIS = new URL('../../bin/uis.js', import.meta.url).pathname;
 
 /** Starts `uis web` and resolves with the address it prints; stderr is kept for the messages it says. */
 function startWeb(dataDir: string, args: string[] = [], env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: URL; stderr: () => string }> {
-  const child = spawn(process.execPath, [UIS, 'web', '--open-browser', 'no', '--build', 'never', ...args], {
+  // --build auto: a fresh clone has no built renderer yet (the first start builds it, the others find it current).
+  const child = spawn(process.execPath, [UIS, 'web', '--open-browser', 'no', '--build', 'auto', ...args], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, UIS_DATA_DIR: dataDir, ...env },
   });
   let out = '';

@@ -34,7 +34,7 @@ describe('local analyzer', () => {
     expect(a.use_case).toBe('marketing_content');
     expect(a.primary_intent).toBe('I need a promo video for my product launch');
     expect(a.blockers[0]).toBe('video_gen failed: timeout');
-    expect(a.blockers).toContain('generation keeps failing');
+    expect(a.blockers).toContain('said generation keeps failing');
     expect(a.satisfaction_signal).toBeLessThanOrEqual(2);
     expect(a.evidence).toContain('-2 abandoned');
   });
@@ -46,6 +46,18 @@ describe('local analyzer', () => {
     const blocked = analyzeConversationLocally(conv([msg('Make a wedding anniversary slideshow video'), tool('video_gen', true)], 'blocked_by_credits'));
     expect(blocked.blockers).toEqual(['out of credits']);
     expect(blocked.satisfaction_signal).toBe(5);
+    // An insufficient_credits error is the same event-derived blocker, once per conversation.
+    const error = analyzeConversationLocally(conv([msg('Make a reel'), tool('video_gen', false, 'insufficient_credits'), tool('video_gen', false, 'insufficient_credits')], 'blocked_by_credits'));
+    expect(error.blockers).toEqual(['out of credits']);
+  });
+
+  it('talk about pricing is labelled as what it is, never "out of credits" (every call succeeded, 2 credits)', () => {
+    const pricing = analyzeConversationLocally(conv([msg('This is too expensive, do I need to upgrade? What is the pricing?'), tool('image_gen', true)], 'completed'));
+    expect(pricing.blockers).toEqual(['asked about pricing or credits']);
+    expect(pricing.blockers).not.toContain('out of credits');
+    // Event-derived blockers come first, what was said after them.
+    const both = analyzeConversationLocally(conv([msg('Out of credits again? too expensive'), tool('video_gen', false, 'insufficient_credits')], 'blocked_by_credits'));
+    expect(both.blockers).toEqual(['out of credits', 'asked about pricing or credits']);
   });
 
   it('is deterministic', () => {

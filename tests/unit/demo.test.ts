@@ -47,8 +47,8 @@ describe('generateDemo', () => {
     expect(options.useCases).toEqual(expect.arrayContaining(['marketing_content', 'personal_video', 'social_media_clip']));
     expect(new Set(d.failurePoints.map((f) => f.errorType))).toEqual(new Set(['timeout', 'content_policy', 'rate_limited', 'insufficient_credits', 'invalid_params', 'model_overloaded']));
     expect(Object.keys(d.usageHealth.completionByStatus)).toEqual(expect.arrayContaining(['completed', 'abandoned', 'blocked_by_credits']));
-    expect(d.summary.creditsExhausted.count).toBeGreaterThan(5);
-    expect(d.summary.creditsExhausted.count).toBeLessThan(50);
+    expect(d.summary.ranOut.count).toBeGreaterThan(5);
+    expect(d.summary.ranOut.count).toBeLessThan(50);
     expect(d.featureRequests.length).toBeGreaterThan(3);
     expect(d.journey.steps[1].count).toBeLessThan(d.journey.steps[0].count); // some users never chat
     for (const id of ['praise', 'organic_sharing', 'feature_requests']) {

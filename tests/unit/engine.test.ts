@@ -13,7 +13,7 @@ import { Filters } from '../../src/shared/metrics.js';
 // A tiny product worked out by hand (see the expectations for the arithmetic).
 //   a: signs up 03-02 23:59:59Z, first event exactly at midnight 03-03 (day 1), back on 03-09 (day 7); one image.
 //   b: signs up 03-02, never chats.
-//   c: signs up 03-01, two videos (50 + 45 credits = 95 ≥ 90: exhausted), one timeout, "I love this";
+//   c: signs up 03-01, two videos (50 + 45 credits = 95 ≥ 90: high usage, but never ran out), one timeout, "I love this";
 //      a message sent at 01:30 +02:00 on 03-03 is 23:30Z on 03-02 (its UTC day is 03-02, offset 1).
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const CA1 = id(101);
@@ -66,7 +66,7 @@ describe('AnalyticsEngine on a hand-built data set', () => {
       ['first_chat', 2, 2 / 3, 2 / 3],
       ['used_tool', 2, 1, 2 / 3],
       ['created_content', 2, 1, 2 / 3],
-      ['exhausted_credits', 1, 0.5, 1 / 3],
+      ['ran_out', 0, 0, 0],
     ]);
   });
 
@@ -81,14 +81,15 @@ describe('AnalyticsEngine on a hand-built data set', () => {
     expect(r.day1).toEqual({ count: 2, total: 3, rate: 2 / 3 });
     expect(r.day7).toEqual({ count: 1, total: 3, rate: 1 / 3 });
     expect(r.retentionCohorts).toEqual({ day_1: 1, week_1: 0, week_2: 1, churned: 1 });
-    expect(r.activationStatuses).toEqual({ signed_up: 1, first_creation: 1, power_user: 1, dormant: 0 });
+    // c used 95 credits but never ran out: high usage alone does not make a power user.
+    expect(r.activationStatuses).toEqual({ signed_up: 1, first_creation: 2, power_user: 0, dormant: 0 });
     // Cohorts by Monday: 03-01 is a Sunday (week of 02-23), 03-02 a Monday.
     expect(r.cohorts.map((c) => [c.cohort, c.size])).toEqual([['2026-02-23', 1], ['2026-03-02', 2]]);
     const users = engine.listUsers({ sort: { field: 'userId', dir: 'asc' } }).rows;
-    expect(users.map((u) => [u.userId, u.activationStatus, u.retentionCohort, u.creditsUsed, u.exhaustedCredits])).toEqual([
+    expect(users.map((u) => [u.userId, u.activationStatus, u.retentionCohort, u.creditsUsed, u.ranOut])).toEqual([
       ['a', 'first_creation', 'week_2', 2, false],
       ['b', 'signed_up', 'churned', 0, false],
-      ['c', 'power_user', 'day_1', 95, true],
+      ['c', 'first_creation', 'day_1', 95, false],
     ]);
   });
 
@@ -102,7 +103,8 @@ describe('AnalyticsEngine on a hand-built data set', () => {
       ['2026-03-01', 'Make an ad for my brand', 1],
     ]);
     expect(engine.failurePoints()).toEqual([{ tool: 'video_gen', errorType: 'timeout', failures: 1, affectedUsers: 1 }]);
-    expect(engine.creditExhaustion().map((r) => [r.userId, r.totalCreditsUsed, r.creditExhaustionCount, r.exhaustionEvents])).toEqual([['c', 95, null, 0]]);
+    expect(engine.creditExhaustion().map((r) => [r.userId, r.totalCreditsUsed, r.creditExhaustionCount, r.episodes])).toEqual([['c', 95, 0, 0]]);
+    expect(engine.ranOutUsers()).toEqual([]);
   });
 
   it('executive summary and usage health', () => {
@@ -110,7 +112,8 @@ describe('AnalyticsEngine on a hand-built data set', () => {
     const s = engine.executiveSummary();
     expect(s.range).toEqual({ since: null, until: '2026-03-09' });
     expect(s.dailyActiveUsers).toEqual({ count: 1, total: 3, rate: 1 / 3, day: '2026-03-09' });
-    expect(s.creditsExhausted).toEqual({ count: 1, total: 3, rate: 1 / 3 });
+    expect(s.ranOut).toEqual({ count: 0, total: 3, rate: 0 });
+    expect(s.highUsage).toEqual({ count: 1, total: 3, rate: 1 / 3 });
     expect(s.totals).toMatchObject({ users: 3, activeUsers: 2, conversations: 4, events: 12, creditsUsed: 97 });
     const h = engine.usageHealth();
     expect(h.singleSessionUsers).toEqual({ count: 0, total: 2, rate: 0 });
@@ -158,7 +161,8 @@ describe('AnalyticsEngine on a hand-built data set', () => {
     const { engine } = build();
     expect(engine.seedFunnel({ tools: ['video_gen'] }).total_users).toBe(1);
     expect(engine.executiveSummary({ activation: ['signed_up'] }).totals.users).toBe(1);
-    expect(engine.listUsers({ filters: { activation: ['power_user'] } }).rows.map((u) => u.userId)).toEqual(['c']);
+    expect(engine.listUsers({ filters: { activation: ['first_creation'] } }).rows.map((u) => u.userId)).toEqual(['a', 'c']);
+    expect(engine.listUsers({ filters: { activation: ['power_user'] } }).rows).toEqual([]);
     expect(engine.failurePoints({ tools: ['image_gen'] })).toEqual([]);
   });
 
@@ -194,7 +198,7 @@ describe('AnalyticsEngine on a hand-built data set', () => {
 
       writer.apply(rows); // same connection
       writer.finish();
-      expect(engine.dashboard({}).journey.steps.map((s) => s.count)).toEqual([3, 2, 2, 2, 1]);
+      expect(engine.dashboard({}).journey.steps.map((s) => s.count)).toEqual([3, 2, 2, 2, 0]);
       expect(engine.filterOptions().tools).toEqual(['image_gen', 'video_gen']);
       expect(engine.listUsers({ sort: { field: 'messages', dir: 'desc' } }).rows.map((r) => [r.userId, r.messages])).toEqual([['a', 3], ['c', 3], ['b', 0]]);
 
@@ -247,5 +251,100 @@ describe('AnalyticsEngine on a hand-built data set', () => {
     expect(r.error!.issues[0].path).toEqual(['since']);
     expect(Filters.safeParse({ since: '2026-03-05', until: '2026-03-01' }).error!.issues[0].path).toEqual(['since']);
     expect(Filters.safeParse({ activation: ['sleepy'] }).success).toBe(false);
+  });
+});
+
+// Running out against high usage, by hand:
+//   d: one conversation with an insufficient_credits error AND the blocked_by_credits completion after it (ONE
+//      episode, two exhaustion events), and a later conversation blocked by credits again (a second episode). 20 credits.
+//   e: 95 credits used, never hit the limit (high usage, not ran out).
+//   f: a conversation whose user only talks about pricing ("too expensive, can I upgrade?"), every call succeeded.
+const CD1 = id(301);
+const CD2 = id(302);
+const CE1 = id(401);
+const CF1 = id(501);
+const EPISODES: DemoData = {
+  users: [
+    { user_id: 'd', email: 'd@example.com', created_at: '2026-03-01T08:00:00.000Z' },
+    { user_id: 'e', email: 'e@example.com', created_at: '2026-03-01T08:00:00.000Z' },
+    { user_id: 'f', email: 'f@example.com', created_at: '2026-03-01T08:00:00.000Z' },
+    { user_id: 'g', email: 'g@example.com', created_at: '2026-03-01T08:00:00.000Z' }, // never chats
+  ],
+  events: [
+    ev(31, CD1, 'd', '2026-03-02T10:00:00.000Z', say('Make a video for my brand')),
+    ev(32, CD1, 'd', '2026-03-02T10:01:00.000Z', { event_type: 'tool_call', tool_name: 'video_gen', success: true, credits_consumed: 20 }),
+    ev(33, CD1, 'd', '2026-03-02T10:02:00.000Z', { event_type: 'error', tool_name: 'video_gen', success: false, content: { error: 'insufficient_credits' } }),
+    ev(34, CD1, 'd', '2026-03-02T10:03:00.000Z', { event_type: 'completion', content: { completion_status: 'blocked_by_credits' } }),
+    ev(35, CD2, 'd', '2026-03-04T10:00:00.000Z', say('Try again please')),
+    ev(37, CD2, 'd', '2026-03-04T10:00:30.000Z', { event_type: 'message', content: { role: 'assistant', message: 'Sorry, you are out of credits.' } }),
+    ev(36, CD2, 'd', '2026-03-04T10:01:00.000Z', { event_type: 'completion', content: { completion_status: 'blocked_by_credits' } }),
+    ev(41, CE1, 'e', '2026-03-02T11:00:00.000Z', say('Make an ad')),
+    ev(42, CE1, 'e', '2026-03-02T11:01:00.000Z', { event_type: 'tool_call', tool_name: 'video_gen', success: true, credits_consumed: 95 }),
+    ev(43, CE1, 'e', '2026-03-02T11:02:00.000Z', { event_type: 'completion', content: { completion_status: 'completed' } }),
+    ev(51, CF1, 'f', '2026-03-02T12:00:00.000Z', say('This is too expensive, can I upgrade? What is the pricing?')),
+    ev(52, CF1, 'f', '2026-03-02T12:01:00.000Z', { event_type: 'tool_call', tool_name: 'image_gen', success: true, credits_consumed: 2 }),
+    ev(53, CF1, 'f', '2026-03-02T12:02:00.000Z', { event_type: 'completion', content: { completion_status: 'completed' } }),
+  ],
+  range: { since: '2026-03-01', until: '2026-03-04' },
+};
+
+describe('credit exhaustion: episodes, ran out and high usage', () => {
+  function episodes() {
+    const snapshot = openSnapshot(':memory:');
+    const writer = new SnapshotWriter(snapshot);
+    writer.apply(rowsFromDemo(EPISODES));
+    writer.finish();
+    return new AnalyticsEngine(snapshot, { minSample: 1 }, () => new Date('2026-03-05T00:00:00Z'));
+  }
+
+  it('an error and the blocked completion after it are one episode; each conversation that hits the limit is one', () => {
+    const engine = episodes();
+    expect(engine.ranOutUsers().map((r) => [r.userId, r.episodes, r.firstRanOutAt, r.lastRanOutAt, r.totalCreditsUsed])).toEqual([
+      ['d', 2, '2026-03-02T10:02:00.000Z', '2026-03-04T10:01:00.000Z', 20],
+    ]);
+    const detail = engine.userDetail('d')!;
+    expect(detail.pmf.creditExhaustionEpisodes).toBe(2);
+    expect(detail.profile.ranOut).toBe(true);
+    // Blockers from events: both conversations were blocked by credits (the timeline shows them).
+    expect(detail.pmf.blockers).toEqual([{ blocker: 'insufficient_credits', conversations: 2 }]);
+    // Before the second episode's day, one.
+    expect(engine.ranOutUsers({ until: '2026-03-03' }).map((r) => [r.userId, r.episodes])).toEqual([['d', 1]]);
+    expect(engine.weekTrend({ since: '2026-03-02', until: '2026-03-02' }).ranOutUsers).toBe(1);
+    expect(engine.weekTrend({ since: '2026-03-03', until: '2026-03-03' }).ranOutUsers).toBe(0);
+  });
+
+  it('"ran out" (an episode) and "high usage" (>= 90 credits) are different users, each named as what it is', () => {
+    const engine = episodes();
+    const d = engine.dashboard({});
+    expect(d.summary.ranOut).toEqual({ count: 1, total: 4, rate: 1 / 4 });
+    expect(d.summary.highUsage).toEqual({ count: 1, total: 4, rate: 1 / 4 });
+    expect(d.ranOutUsers.map((r) => r.userId)).toEqual(['d']);
+    expect(d.highUsageUsers.map((r) => [r.userId, r.totalCreditsUsed, r.episodes])).toEqual([['e', 95, 0]]);
+    expect(d.journey.steps.find((s) => s.id === 'ran_out')!.count).toBe(1);
+    const check = d.pmfSignals.find((s) => s.id === 'credit_exhaustion')!;
+    expect([check.value, check.evidence.ids, check.evidence.total]).toEqual([0.25, ['d'], 1]);
+    expect(engine.listUsers({ sort: { field: 'userId', dir: 'asc' } }).rows.map((u) => [u.userId, u.ranOut, u.activationStatus])).toEqual([
+      ['d', true, 'power_user'],
+      ['e', false, 'first_creation'],
+      ['f', false, 'first_creation'],
+      ['g', false, 'signed_up'],
+    ]);
+    expect(d.usageHealth.timeToCreditExhaustion.users).toBe(1);
+    // Blockers: d's two blocked conversations; f's pricing talk is not a blocker.
+    expect(d.blockers).toEqual([{ blocker: 'insufficient_credits', conversations: 2, users: 1 }]);
+  });
+
+  it("the seed funnel's population, and the users' own messages apart from the seed's query 2", () => {
+    const engine = episodes();
+    const d = engine.dashboard({});
+    expect(d.seedFunnelPopulation).toEqual({ signedUp: 4, withConversations: 3 });
+    expect(d.seedFunnel.total_users).toBe(3);
+    // The seed's query 2 counts the assistant's reply; the users' list does not.
+    const messages = (rows: typeof d.intents.rows) => rows.map((r) => r.userMessage);
+    expect(messages(d.intents.rows)).toContain('Sorry, you are out of credits.');
+    expect(messages(d.userIntents.rows)).not.toContain('Sorry, you are out of credits.');
+    expect(d.userIntents.rows.length).toBe(d.intents.rows.length - 1);
+    // A segment reads the events (not the pre-grouped table): the same answer.
+    expect(engine.intentFrequency({ tools: ['video_gen'] }, 100, { userMessagesOnly: true }).map((r) => r.userMessage)).not.toContain('Sorry, you are out of credits.');
   });
 });

@@ -56,8 +56,8 @@ describe('event schema and normalization', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(InvalidEventError);
-    expect((err as InvalidEventError).issues.map((i) => i.path)).toEqual(['1.success']);
-    expect((err as Error).message).toContain('1.success');
+    expect((err as InvalidEventError).issues.map((i) => i.path)).toEqual(['[1].success']);
+    expect((err as Error).message).toContain('[1].success');
   });
 
   it("maps a stored event to the seed's user_context message", () => {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { AnalyticsEngine } from '../../src/main/analytics/engine.js';
 import { generateDemo } from '../../src/main/demo/generate.js';
 import { writeDemoToSnapshot } from '../../src/main/demo/sinks.js';
 import { runConversationAnalysis } from '../../src/main/intelligence/analysis.js';
@@ -67,6 +68,21 @@ describe('intelligence on the demo workspace without an LLM', () => {
     const counted = (snapshot.db.prepare("SELECT COUNT(*) AS n FROM ai_conversation_analysis, json_each(feature_requests) WHERE source = 'local' AND json_each.value = 'add subtitles to the video'").get() as { n: number }).n;
     expect(subtitles?.count).toBe(counted);
     expect(o.blockers[0].count).toBeGreaterThanOrEqual(o.blockers.at(-1)?.count ?? 0);
+    // Blockers are the events' (the engine's list, the report's "Top blockers"), whatever the analyses say.
+    const engine = new AnalyticsEngine(snapshot);
+    expect(o.blockers.map((b) => [b.text, b.count, b.userCount])).toEqual(engine.blockers({}).map((b) => [b.blocker, b.conversations, b.users]));
+    const ranOutConversations = snapshot.db.prepare('SELECT COUNT(*) FROM conversations WHERE blocker = ?').pluck().get('insufficient_credits') as number;
+    expect(o.blockers.find((b) => b.text === 'insufficient_credits')?.count).toBe(ranOutConversations);
+    // What users said is apart, labelled as what it is; never "out of credits" nor a failed call.
+    expect(o.mentionedProblems.length).toBeGreaterThan(0);
+    for (const m of o.mentionedProblems) expect(m.text).toMatch(/^(said |asked about pricing)/);
+    // A conversation that only talked about pricing is not a blocked one.
+    const pricing = snapshot.db
+      .prepare(`SELECT a.conversation_id FROM ai_conversation_analysis a JOIN conversations c ON c.id = a.conversation_id
+                WHERE a.source = 'local' AND a.blockers LIKE '%asked about pricing%' AND c.blocker IS NULL LIMIT 1`)
+      .pluck()
+      .get() as string | undefined;
+    if (pricing) expect(JSON.parse((snapshot.db.prepare('SELECT blockers FROM ai_conversation_analysis WHERE conversation_id = ?').pluck().get(pricing) as string))).not.toContain('out of credits');
     expect(o.satisfaction.reduce((a, b) => a + b.conversations, 0)).toBe(o.analysedConversations);
     expect(o.worthReading.length).toBeGreaterThan(0);
     expect(o.worthReading[0].satisfaction).toBeLessThanOrEqual(o.worthReading.at(-1)?.satisfaction ?? 10);

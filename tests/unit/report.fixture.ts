@@ -22,7 +22,8 @@ export function fixtureDashboard(since: string, until: string, k = 1): Dashboard
       dailyActiveUsers: { count: r(23), total: 100, rate: r(23) / 100, day: until },
       averageDailyActiveUsers: 21.4 * k,
       week1Retention: { count: r(8), total: 15, rate: r(8) / 15 },
-      creditsExhausted: { count: r(5), total: 100, rate: r(5) / 100 },
+      ranOut: { count: r(5), total: 100, rate: r(5) / 100 },
+      highUsage: { count: r(7), total: 100, rate: r(7) / 100 },
       averageSessionMinutes: 12.25 * k,
       topUseCases: [
         { useCase: 'marketing_content', conversations: r(306), users: r(40), share: 0.34 },
@@ -38,7 +39,7 @@ export function fixtureDashboard(since: string, until: string, k = 1): Dashboard
         { id: 'first_chat', label: 'First Chat', count: 67, stepConversion: 0.67, overallConversion: 0.67 },
         { id: 'used_tool', label: 'Used Tool', count: 45, stepConversion: 45 / 67, overallConversion: 0.45 },
         { id: 'created_content', label: 'Created Content', count: 23, stepConversion: 23 / 45, overallConversion: 0.23 },
-        { id: 'exhausted_credits', label: 'Exhausted Credits', count: 5, stepConversion: 5 / 23, overallConversion: 0.05 },
+        { id: 'ran_out', label: 'Ran Out of Credits', count: 5, stepConversion: 5 / 23, overallConversion: 0.05 },
       ],
       byCohort: [],
     },
@@ -55,11 +56,17 @@ export function fixtureDashboard(since: string, until: string, k = 1): Dashboard
       retentionCohorts: {},
       activationStatuses: {},
     },
+    seedFunnelPopulation: { signedUp: 100, withConversations: 100 },
     intents: { rows: [], truncated: false },
+    userIntents: { rows: [], truncated: false },
     failurePoints: [{ tool: 'video_gen', errorType: 'timeout', failures: r(42), affectedUsers: r(17) }],
-    creditExhaustion: [
-      { userId: 'u_001', email: 'ana@example.com', totalCreditsUsed: 100, creditExhaustionCount: 3, exhaustionEvents: 3, lastActiveAt: `${until}T10:00:00.000Z` },
-      { userId: 'u_002', email: null, totalCreditsUsed: 96, creditExhaustionCount: null, exhaustionEvents: 1, lastActiveAt: null },
+    ranOutUsers: [
+      { userId: 'u_001', email: 'ana@example.com', episodes: 3, firstRanOutAt: `${until}T09:00:00.000Z`, lastRanOutAt: `${until}T10:00:00.000Z`, totalCreditsUsed: 100, lastActiveAt: `${until}T10:00:00.000Z` },
+      { userId: 'u_002', email: null, episodes: 1, firstRanOutAt: `${until}T08:00:00.000Z`, lastRanOutAt: `${until}T08:00:00.000Z`, totalCreditsUsed: 96, lastActiveAt: null },
+    ],
+    highUsageUsers: [
+      { userId: 'u_001', email: 'ana@example.com', totalCreditsUsed: 100, creditExhaustionCount: 3, episodes: 3, lastActiveAt: `${until}T10:00:00.000Z` },
+      { userId: 'u_002', email: null, totalCreditsUsed: 96, creditExhaustionCount: null, episodes: 1, lastActiveAt: null },
     ],
     usageHealth: {
       conversationsPerUser: 3.1,

@@ -59,17 +59,15 @@ function replayFirsts(events: typeof rows.events, conversations: typeof rows.con
     if (!u.first_conversation_at || at < u.first_conversation_at) u.first_conversation_at = at;
   }
   const sorted = events.map((e) => ({ ...e, ts: new Date(e.timestamp).toISOString() })).sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : a.id! < b.id! ? -1 : 1));
-  const spent = new Map<string, number>();
   for (const e of sorted) {
     const u = get(e.user_id);
     if (e.event_type === 'tool_call') {
       u.first_tool_at ??= e.ts;
       if (e.success === true && (CREATION_TOOLS as readonly string[]).includes(e.tool_name ?? '')) u.first_creation_at ??= e.ts;
     }
-    const total = (spent.get(e.user_id) ?? 0) + (e.credits_consumed ?? 0);
-    spent.set(e.user_id, total);
+    // Ran out: the first exhaustion event of a conversation (high usage alone is not running out).
     const blocked = (e.event_type === 'completion' && e.content?.completion_status === 'blocked_by_credits') || (CREDIT_EXHAUSTION_ERRORS as readonly string[]).includes(String(e.content?.error));
-    if (total >= HIGH_USAGE_CREDITS || blocked) u.exhausted_at ??= e.ts;
+    if (blocked && e.conversation_id) u.exhausted_at ??= e.ts;
   }
   return out;
 }
@@ -111,7 +109,7 @@ describe('rollups', () => {
     try {
       const after = fast.dashboard(all);
       expect(after.summary.totals.events).toBe(before.summary.totals.events + 1000);
-      expect(after.creditExhaustion.length).toBe(before.creditExhaustion.length + 1);
+      expect(after.highUsageUsers.length).toBe(before.highUsageUsers.length + 1);
       // The user-level metrics sum agg_user_cube (here: seven more users in one group of it).
       snapshot.db.exec(`UPDATE agg_user_cube SET users = users + 7 WHERE signup_day = (SELECT MAX(signup_day) FROM agg_user_cube)`);
       expect(fast.dashboard(all).summary.totals.users).toBeGreaterThanOrEqual(before.summary.totals.users + 7);
@@ -123,7 +121,7 @@ describe('rollups', () => {
     const rebuild = new SnapshotWriter(snapshot);
     rebuild.finish();
     expect(snapshot.getMeta('rollups')).toBe(ROLLUPS_VERSION);
-    expect(fast.dashboard(all).creditExhaustion).toEqual(before.creditExhaustion);
+    expect(fast.dashboard(all).highUsageUsers).toEqual(before.highUsageUsers);
   });
 
   it('while a write is not finished the engine reads the tables; incremental writes keep the rollups right (deltas per day, touched users recomputed)', () => {
@@ -155,22 +153,41 @@ describe('rollups', () => {
       event_type: 'tool_call' as const, tool_name: 'video_gen', success: true, credits_consumed: HIGH_USAGE_CREDITS + 5, content: {}, change_seq: null };
     writer.apply({ events: [extra] });
     writer.finish();
-    expect(snapshot.db.prepare('SELECT exhausted_at FROM users WHERE user_id = ?').pluck().get(spender)).toBe(`${END}T10:00:00.000Z`);
-    expectDerivedTimes(snapshot, [...rows.events, extra], rows.conversations);
+    // High usage is not running out.
+    expect(snapshot.db.prepare('SELECT exhausted_at FROM users WHERE user_id = ?').pluck().get(spender)).toBeNull();
+    const engine = new AnalyticsEngine(snapshot, { minSample: 1 }, NOW);
+    expect(engine.creditExhaustion({}).find((r) => r.userId === spender)?.episodes).toBe(0);
+    expect(engine.ranOutUsers({}).map((r) => r.userId)).not.toContain(spender);
+    // Then the limit: an insufficient_credits error and the blocked completion after it, one episode.
+    const hit = (n: number, at: string, rest: object) => ({ ...extra, id: `00000000-0000-4000-8000-00000000e0e${n}`, timestamp: `${END}T${at}.000Z`, tool_name: null, success: null, credits_consumed: 0, ...rest });
+    const limit = [
+      hit(1, '10:01:00', { event_type: 'error' as const, tool_name: 'video_gen', success: false, content: { error: 'insufficient_credits' } }),
+      hit(2, '10:02:00', { event_type: 'completion' as const, content: { completion_status: 'blocked_by_credits' } }),
+    ];
+    writer.apply({ events: limit });
+    writer.finish();
+    expect(snapshot.db.prepare('SELECT exhausted_at FROM users WHERE user_id = ?').pluck().get(spender)).toBe(`${END}T10:01:00.000Z`);
+    const after = new AnalyticsEngine(snapshot, { minSample: 1 }, NOW);
+    expect(after.ranOutUsers({}).find((r) => r.userId === spender)).toMatchObject({ episodes: 1, firstRanOutAt: `${END}T10:01:00.000Z` });
+    expect(after.userDetail(spender)!.pmf.creditExhaustionEpisodes).toBe(1);
+    expectDerivedTimes(snapshot, [...rows.events, extra, ...limit], rows.conversations);
     expectSameDashboards(snapshot);
     // All of the data is in: the default view counts every conversation and event of the demo.
   });
 
   it("a week of the trends is the dashboard's numbers for that week, and the users who ran out of credits in it", () => {
     const engine = new AnalyticsEngine(snapshot, { minSample: 1 }, NOW);
-    // Running out, counted from the events themselves: a blocked_by_credits completion or an exhaustion error.
+    // Running out, counted from the events themselves: the users with an episode (a conversation holding a
+    // blocked_by_credits completion or an exhaustion error) whose first exhaustion event falls in the week.
     const ranOut = (f: Filters, members: Set<string>) =>
       new Set(
         (snapshot.db
-          .prepare(`SELECT user_id FROM events WHERE day BETWEEN ? AND ? AND ((event_type = 'completion' AND completion_status = 'blocked_by_credits')
-                    OR error_type IN (SELECT value FROM json_each(?)))`)
+          .prepare(`SELECT user_id FROM (SELECT conversation_id, MIN(user_id) AS user_id, MIN(day) AS day FROM events
+                    WHERE conversation_id IS NOT NULL AND ((event_type = 'completion' AND completion_status = 'blocked_by_credits')
+                      OR error_type IN (SELECT value FROM json_each(?))) GROUP BY conversation_id)
+                    WHERE day BETWEEN ? AND ?`)
           .pluck()
-          .all(f.since, f.until, JSON.stringify(CREDIT_EXHAUSTION_ERRORS)) as string[]).filter((u) => members.has(u)),
+          .all(JSON.stringify(CREDIT_EXHAUSTION_ERRORS), f.since, f.until) as string[]).filter((u) => members.has(u)),
       ).size;
     let exhaustedWeeks = 0;
     for (let week = addDays(END, -41); week <= END; week = addDays(week, 7)) {
@@ -182,10 +199,10 @@ describe('rollups', () => {
         const expected = {
           tools: d.usageHealth.errorRateByTool.map((t) => ({ tool: t.tool, calls: t.calls, errors: t.errors })),
           activeUsers: d.summary.totals.activeUsers,
-          exhaustedUsers: ranOut(f, members),
+          ranOutUsers: ranOut(f, members),
         };
         expect(engine.weekTrend(f), JSON.stringify(f)).toEqual(expected);
-        if (expected.exhaustedUsers > 0) exhaustedWeeks++;
+        if (expected.ranOutUsers > 0) exhaustedWeeks++;
       }
     }
     expect(exhaustedWeeks).toBeGreaterThan(3);
@@ -222,7 +239,8 @@ describe('rollups', () => {
     expect(snapshot.db.prepare('SELECT COUNT(*) FROM user_totals WHERE user_id = ?').pluck().get(victim)).toBe(0);
     const after = engine.dashboard({});
     expect(after.summary.totals.conversations).toBe(before.summary.totals.conversations - theirConversations);
-    expect(after.creditExhaustion.map((r) => r.userId)).not.toContain(victim);
+    expect(after.highUsageUsers.map((r) => r.userId)).not.toContain(victim);
+    expect(after.ranOutUsers.map((r) => r.userId)).not.toContain(victim);
     expectSameDashboards(snapshot);
   });
 });

@@ -3,6 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { AnalyticsEngine } from '../../src/main/analytics/engine.js';
+import { generateDemo } from '../../src/main/demo/generate.js';
+import { writeDemoToSnapshot } from '../../src/main/demo/sinks.js';
 import { SnapshotWriter } from '../../src/main/snapshot/apply.js';
 import { openSnapshot } from '../../src/main/snapshot/snapshot.js';
 
@@ -35,7 +38,7 @@ function openVersion1(file: string, { withEvent }: { withEvent: boolean }) {
   return snapshot;
 }
 
-const ALL = ['conversations_blocker', 'conversations_day', 'conversations_started', 'conversations_user', 'events_conversation', 'events_id', 'events_requests', 'events_user', 'events_user_signals'];
+const ALL = ['conversations_blocker', 'conversations_day', 'conversations_ran_out', 'conversations_started', 'conversations_user', 'events_conversation', 'events_id', 'events_requests', 'events_user', 'events_user_signals'];
 
 describe('snapshot schema', () => {
   it('a bulk load builds every index once at the end; events stay unique by id afterwards', () => {
@@ -78,5 +81,32 @@ describe('snapshot schema', () => {
     expect(snapshot.db.prepare(`SELECT pk FROM pragma_table_info('events') WHERE name = 'id'`).pluck().get()).toBe(0);
     expect(indexes(snapshot.db)).toEqual(ALL);
     snapshot.close();
+  });
+
+  it('a snapshot made before episodes were stored gets them on open: ran_out_at, exhausted_at, the users\' intents; the next sync rebuilds its rollups', () => {
+    const file = path.join(dir, 'before-episodes.sqlite');
+    const snapshot = openSnapshot(file);
+    writeDemoToSnapshot(snapshot, generateDemo({ users: 60, days: 21, seed: 5, endDay: '2026-05-21' }));
+    const now = () => new Date('2026-05-22T00:00:00Z');
+    const pick = (e: AnalyticsEngine) => {
+      const d = e.dashboard({});
+      return { ranOut: d.summary.ranOut, ranOutUsers: d.ranOutUsers, userIntents: d.userIntents, journey: d.journey, exhaustion: d.usageHealth.timeToCreditExhaustion };
+    };
+    const before = pick(new AnalyticsEngine(snapshot, {}, now));
+    expect(before.ranOutUsers.length).toBeGreaterThan(0);
+    // As an older version left it: no ran_out_at, no user_frequency, exhausted_at by the old rule, rollups of version 5.
+    snapshot.db.exec(`DROP INDEX conversations_ran_out; ALTER TABLE conversations DROP COLUMN ran_out_at; ALTER TABLE agg_intent DROP COLUMN user_frequency;
+      UPDATE users SET exhausted_at = NULL`);
+    snapshot.setMeta('rollups', '5');
+    snapshot.close();
+    const reopened = openSnapshot(file);
+    try {
+      expect(reopened.getMeta('rollups')).toBe('stale');
+      expect(pick(new AnalyticsEngine(reopened, {}, now))).toEqual(before);
+      new SnapshotWriter(reopened).finish();
+      expect(pick(new AnalyticsEngine(reopened, {}, now))).toEqual(before);
+    } finally {
+      reopened.close();
+    }
   });
 });

@@ -25,6 +25,7 @@ import {
   type JourneyStep,
   type MessageSignal,
   type PmfSignal,
+  type RanOutRow,
   type Ratio,
   type Retention,
   type SeedFunnel,
@@ -70,7 +71,8 @@ const EVIDENCE_CAP = 200;
 export interface WeekTrend {
   tools: Array<{ tool: string; calls: number; errors: number }>;
   activeUsers: number;
-  exhaustedUsers: number;
+  /** Users with a credit-exhaustion episode that started (its first exhaustion event) in the week. */
+  ranOutUsers: number;
 }
 /** Dashboards kept per filter set (the trends' 26 weekly dashboards fit), user-state lists per `until` (one object
  * per user: a few are enough for the current range and the users table) and sorted user lists per users-table view. */
@@ -384,6 +386,7 @@ export class AnalyticsEngine {
       const t0 = performance.now();
       const ctx = this.context(filters);
       const intents = this.intentFrequency(filters, 501);
+      const userIntents = this.intentFrequency(filters, 501, { userMessagesOnly: true });
       const result: Omit<Dashboard, 'computeMs'> = {
         filters: ctx.filters,
         range: { since: ctx.since, until: ctx.until },
@@ -392,10 +395,13 @@ export class AnalyticsEngine {
         summary: this.executiveSummary(filters),
         journey: this.journey(filters),
         seedFunnel: this.seedFunnel(filters),
+        seedFunnelPopulation: this.seedFunnelPopulation(filters),
         retention: this.retention(filters),
         intents: { rows: intents.slice(0, 500), truncated: intents.length > 500 },
+        userIntents: { rows: userIntents.slice(0, 500), truncated: userIntents.length > 500 },
         failurePoints: this.failurePoints(filters),
-        creditExhaustion: this.creditExhaustion(filters),
+        ranOutUsers: this.ranOutUsers(filters),
+        highUsageUsers: this.creditExhaustion(filters),
         usageHealth: this.usageHealth(filters),
         pmfSignals: this.pmfSignals(filters),
         timeseries: this.timeseries(filters),
@@ -429,7 +435,8 @@ export class AnalyticsEngine {
         dailyActiveUsers: { ...ratio(sum(cube, (r) => r.activeOnLastDay * r.users), users), day: until },
         averageDailyActiveUsers: round(days.activeSum / dayCount, 2)!,
         week1Retention: ratio(sum(w1Eligible, (r) => r.week1), sum(w1Eligible, (r) => r.users)),
-        creditsExhausted: ratio(sum(cube, (r) => r.exhausted * r.users), users),
+        ranOut: ratio(sum(cube, (r) => r.exhausted * r.users), users),
+        highUsage: ratio(this.creditExhaustion(filters).length, users),
         averageSessionMinutes: conv.timed ? round(conv.durationMs! / conv.timed / 60_000, 2) : null,
         topUseCases: this.useCaseShares(ctx).slice(0, 5),
         totals: {
@@ -497,6 +504,14 @@ export class AnalyticsEngine {
         .get(ctx.params) as SeedFunnel;
       return r;
     });
+  }
+
+  /**
+   * Why the seed funnel's total differs from the journey's Signed Up: the seed counts users with conversations (started
+   * in the range), the journey every user who signed up (in the range).
+   */
+  seedFunnelPopulation(filters: Filters = {}): { signedUp: number; withConversations: number } {
+    return { signedUp: this.journey(filters).steps[0].count, withConversations: this.seedFunnel(filters).total_users };
   }
 
   retention(filters: Filters = {}): Retention {
@@ -574,45 +589,78 @@ export class AnalyticsEngine {
     });
   }
 
-  /** The seed's query 2: message events by day, message, tool_name and success, most frequent first. */
-  intentFrequency(filters: Filters = {}, limit = 1000): IntentFrequencyRow[] {
+  /**
+   * The seed's query 2: message events by day, message, tool_name and success, most frequent first. With
+   * userMessagesOnly, the users' own messages only (role user or none): "Most frequent messages" without the replies.
+   */
+  intentFrequency(filters: Filters = {}, limit = 1000, opts: { userMessagesOnly?: boolean } = {}): IntentFrequencyRow[] {
     return this.scoped(() => {
       const ctx = this.context(filters);
       const order = 'ORDER BY frequency DESC, day DESC, user_message, tool_name, success';
+      const users = opts.userMessagesOnly === true;
       // Without a segment the pre-grouped table answers; a segment needs the users' own events.
       const sql =
         ctx.seg('user_id') === '1'
-          ? `SELECT day, user_message, tool_name, success, frequency FROM agg_intent WHERE ${ctx.inRange('day')} ${order} LIMIT @limit`
+          ? `SELECT * FROM (SELECT day, user_message, tool_name, success, ${users ? 'user_frequency' : 'frequency'} AS frequency FROM agg_intent
+               WHERE ${users ? 'user_frequency > 0 AND ' : ''}${ctx.inRange('day')}) ${order} LIMIT @limit`
           : `SELECT day, message AS user_message, tool_name, success, COUNT(*) AS frequency FROM events
-             WHERE event_type = 'message' AND ${ctx.inRange('day')} AND ${ctx.seg('user_id')}
+             WHERE event_type = 'message' ${users ? "AND COALESCE(role, 'user') = 'user'" : ''} AND ${ctx.inRange('day')} AND ${ctx.seg('user_id')}
              GROUP BY day, message, tool_name, success ${order} LIMIT @limit`;
       const rows = this.db.prepare(sql).all({ ...ctx.params, limit }) as Array<{ day: string; user_message: string | null; tool_name: string | null; success: number | null; frequency: number }>;
       return rows.map((r) => ({ day: r.day, userMessage: r.user_message, toolName: r.tool_name, success: r.success === null ? null : r.success === 1, frequency: r.frequency }));
     });
   }
 
-  /** The seed's query 4: users at ≥ 90 credits (used in the range), most exhaustions first. */
+  /**
+   * The seed's query 4: users at ≥ 90 credits (used in the range), highest credit_exhaustion_count first: the HIGH
+   * USAGE list (not "ran out"), with each user's credit-exhaustion episodes by the end of the range.
+   */
   creditExhaustion(filters: Filters = {}): CreditExhaustionRow[] {
-    return this.scoped(() => {
+    return this.once('creditExhaustion', filters, () => {
       const ctx = this.context(filters);
       return this.db
         .prepare(
-          `SELECT u.user_id AS userId, u.email, a.credits AS totalCreditsUsed, u.credit_exhaustion_count AS creditExhaustionCount,
-             a.exhaustion AS exhaustionEvents, u.last_active_at AS lastActiveAt
-           -- CROSS JOIN: the planner would walk every (wide) users row and look the few heavy users up; this reads them.
-           FROM ${this.highUsage(ctx)} a CROSS JOIN users u ON u.user_id = a.user_id
-           ORDER BY u.credit_exhaustion_count IS NOT NULL, u.credit_exhaustion_count DESC, a.exhaustion DESC, a.credits DESC, u.user_id`,
+          `SELECT userId, email, totalCreditsUsed, creditExhaustionCount, episodes, lastActiveAt FROM (
+             SELECT u.user_id AS userId, u.email, a.credits AS totalCreditsUsed, u.credit_exhaustion_count AS creditExhaustionCount,
+               (SELECT COUNT(*) FROM conversations c WHERE c.user_id = a.user_id AND c.ran_out_at IS NOT NULL AND c.ran_out_at <= @untilEnd) AS episodes,
+               u.last_active_at AS lastActiveAt
+             -- CROSS JOIN: the planner would walk every (wide) users row and look the few heavy users up; this reads them.
+             FROM ${this.highUsage(ctx)} a CROSS JOIN users u ON u.user_id = a.user_id)
+           ORDER BY creditExhaustionCount IS NOT NULL, creditExhaustionCount DESC, episodes DESC, totalCreditsUsed DESC, userId`,
         )
         .all(ctx.params) as CreditExhaustionRow[];
     });
   }
 
-  /** Users (in the segment) whose credits used in the range reach HIGH_USAGE_CREDITS: user_id, credits, exhaustion (events). */
+  /** Users (in the segment) whose credits used in the range reach HIGH_USAGE_CREDITS: user_id, credits. */
   private highUsage(ctx: Context): string {
     return ctx.rollups.users && !ctx.since
-      ? `(SELECT user_id, credits, exhaustion_events AS exhaustion FROM user_totals WHERE credits >= ${HIGH_USAGE_CREDITS} AND ${ctx.seg('user_id')})`
-      : `(SELECT user_id, SUM(credits) AS credits, SUM(exhaustion_events) AS exhaustion FROM agg_user_day
+      ? `(SELECT user_id, credits FROM user_totals WHERE credits >= ${HIGH_USAGE_CREDITS} AND ${ctx.seg('user_id')})`
+      : `(SELECT user_id, SUM(credits) AS credits FROM agg_user_day
           WHERE ${ctx.inRange('day')} AND ${ctx.seg('user_id')} GROUP BY user_id HAVING SUM(credits) >= ${HIGH_USAGE_CREDITS})`;
+  }
+
+  /**
+   * "Who ran out": users (in the segment, signed up by the end of the range) with at least one credit-exhaustion
+   * episode by the end of the range, most episodes first. Its length is summary.ranOut.count.
+   */
+  ranOutUsers(filters: Filters = {}): RanOutRow[] {
+    return this.scoped(() => {
+      const ctx = this.context(filters);
+      return this.db
+        .prepare(
+          `SELECT u.user_id AS userId, u.email, e.episodes, e.firstRanOutAt, e.lastRanOutAt,
+             COALESCE(t.credits, 0) AS totalCreditsUsed, u.last_active_at AS lastActiveAt
+           FROM (SELECT user_id, COUNT(*) AS episodes, MIN(ran_out_at) AS firstRanOutAt, MAX(ran_out_at) AS lastRanOutAt
+                 FROM conversations INDEXED BY conversations_ran_out
+                 WHERE ran_out_at IS NOT NULL AND ran_out_at <= @untilEnd AND ${ctx.seg('user_id')} GROUP BY user_id) e
+           CROSS JOIN users u ON u.user_id = e.user_id
+           LEFT JOIN (SELECT user_id, SUM(credits) AS credits FROM agg_user_day WHERE day <= @until GROUP BY user_id) t ON t.user_id = e.user_id
+           WHERE COALESCE(${SD}, @until) <= @until
+           ORDER BY e.episodes DESC, e.lastRanOutAt DESC, u.user_id`,
+        )
+        .all(ctx.params) as RanOutRow[];
+    });
   }
 
   /**
@@ -627,11 +675,12 @@ export class AnalyticsEngine {
       if (cached) return cached;
       const ctx = this.context(filters);
       // Not the ≥ 90 credits list: a week rarely holds 90 credits of one user, while running out happens in one day.
-      const exhaustedUsers = this.db
-        .prepare(`SELECT COUNT(DISTINCT user_id) FROM agg_user_day WHERE exhaustion_events > 0 AND ${ctx.inRange('day')} AND ${ctx.seg('user_id')}`)
+      const ranOutUsers = this.db
+        .prepare(`SELECT COUNT(DISTINCT user_id) FROM conversations INDEXED BY conversations_ran_out
+                  WHERE ran_out_at IS NOT NULL AND ${ctx.inRange('substr(ran_out_at, 1, 10)')} AND ${ctx.seg('user_id')}`)
         .pluck()
         .get(ctx.params) as number;
-      return remember(this.trendCache, key, deepFreeze({ tools: this.toolCalls(ctx), activeUsers: this.activeUsers(ctx), exhaustedUsers }), DASHBOARD_CACHE_ENTRIES);
+      return remember(this.trendCache, key, deepFreeze({ tools: this.toolCalls(ctx), activeUsers: this.activeUsers(ctx), ranOutUsers }), DASHBOARD_CACHE_ENTRIES);
     });
   }
 
@@ -765,8 +814,8 @@ export class AnalyticsEngine {
         };
       };
       const users = summary.totals.users;
-      const exhausted = { kind: 'users' as const, ids: this.userEvidence(ctx, 'exhausted'), total: summary.creditsExhausted.count };
-      const exhaustionRate = summary.creditsExhausted.rate;
+      const ranOut = { kind: 'users' as const, ids: this.userEvidence(ctx, 'exhausted'), total: summary.ranOut.count };
+      const ranOutRate = summary.ranOut.rate;
       const day7 = { kind: 'users' as const, ids: this.userEvidence(ctx, `${AnalyticsEngine.IN_COHORT} AND day7 = 1`), total: sum(this.cohort(ctx), (r) => r.day7) };
       const sharing = this.usersWithSignal(ctx, 'sharing');
       const praise = this.usersWithSignal(ctx, 'praise');
@@ -810,8 +859,8 @@ export class AnalyticsEngine {
       const shortShare = convStats.n ? (convStats.short ?? 0) / convStats.n : null;
 
       return [
-        check('credit_exhaustion', exhaustionRate, t.creditExhaustionRate, users, (v) => v > t.creditExhaustionRate, exhausted,
-          `${exhausted.total} of ${users} users exhausted their credits (${pct(exhaustionRate)})`),
+        check('credit_exhaustion', ranOutRate, t.creditExhaustionRate, users, (v) => v > t.creditExhaustionRate, ranOut,
+          `${ranOut.total} of ${users} users ran out of credits (${pct(ranOutRate)})`),
         check('day7_retention', retention.day7.rate, t.day7Retention, retention.day7.total, (v) => v > t.day7Retention, day7,
           `${retention.day7.count} of ${retention.day7.total} eligible users came back on day 7 (${pct(retention.day7.rate)})`),
         check('organic_sharing', activeUsers ? sharing.total / activeUsers : null, t.organicSharingRate, activeUsers, (v) => v > t.organicSharingRate, sharing,
@@ -820,8 +869,8 @@ export class AnalyticsEngine {
           `${praise.total} of ${activeUsers} active users said something like "I love this"`),
         check('single_session', health.singleSessionUsers.rate, t.singleSessionRate, health.singleSessionUsers.total, (v) => v > t.singleSessionRate, { kind: 'users', ids: singleIds, total: health.singleSessionUsers.count },
           `${health.singleSessionUsers.count} of ${health.singleSessionUsers.total} users had a single conversation (${pct(health.singleSessionUsers.rate)})`),
-        check('no_credit_exhaustion', exhaustionRate, t.noExhaustionRate, users, (v) => v < t.noExhaustionRate, exhausted,
-          `${pct(exhaustionRate)} of users exhausted credits`),
+        check('no_credit_exhaustion', ranOutRate, t.noExhaustionRate, users, (v) => v < t.noExhaustionRate, ranOut,
+          `${pct(ranOutRate)} of users ran out of credits`),
         check('short_conversations', shortShare, t.shortConversationRate, convStats.n, (v) => v > t.shortConversationRate, { kind: 'conversations', ids: shortIds, total: convStats.short ?? 0 },
           `${convStats.short ?? 0} of ${convStats.n} conversations have fewer than ${t.shortConversationMessages} messages (${pct(shortShare)})`),
         check('high_error_rate', health.overallErrorRate.rate, t.errorRate, health.overallErrorRate.total, (v) => v > t.errorRate, failingUsers,
@@ -923,7 +972,7 @@ export class AnalyticsEngine {
       topTool: e?.tool ?? null,
       activationStatus: u.activationStatus,
       retentionCohort: u.retentionCohort,
-      exhaustedCredits: u.exhausted,
+      ranOut: u.exhausted,
     };
   }
 
@@ -1045,12 +1094,20 @@ export class AnalyticsEngine {
                     SUM(completion_status = 'completed') AS completed, SUM(completion_status IS NOT NULL) AS withStatus
                   FROM conversations WHERE user_id = ?`)
         .get(userId) as { minutes: number | null; completed: number | null; withStatus: number | null };
+      // Episodes and blockers from the user's conversations (events), as ranOutUsers() and blockers() count them.
+      const episodes = this.db
+        .prepare('SELECT COUNT(*) FROM conversations INDEXED BY conversations_ran_out WHERE user_id = ? AND ran_out_at IS NOT NULL AND ran_out_at <= ?')
+        .pluck()
+        .get(userId, ctx.params.untilEnd) as number;
+      const blockers = this.db
+        .prepare('SELECT blocker, COUNT(*) AS conversations FROM conversations WHERE user_id = ? AND blocker IS NOT NULL GROUP BY blocker ORDER BY conversations DESC, blocker')
+        .all(userId) as Array<{ blocker: string; conversations: number }>;
       const parse = (s: string | null): unknown => (s === null ? null : JSON.parse(s));
       return {
         profile: this.toRow(u, this.extras([userId])),
         pmf: {
           creditsRemaining: Math.max(0, CREDIT_ALLOWANCE - u.credits),
-          exhaustionEvents: u.exhaustionEvents,
+          creditExhaustionEpisodes: episodes,
           creditExhaustionCount: u.creditExhaustionCount,
           firstCreationAt: u.firstCreationAt,
           creations: u.creations,
@@ -1059,7 +1116,8 @@ export class AnalyticsEngine {
           averageSessionMinutes: round(stats.minutes, 2),
           featureRequests: messagesWith('feature_request'),
           praise: messagesWith('praise'),
-          blockers: messagesWith('blocker'),
+          blockers,
+          blockerMessages: messagesWith('blocker'),
         },
         memory: {
           preferences: parse(profile.preferences),
@@ -1148,7 +1206,7 @@ function journeySteps(rows: CubeRow[]): JourneyStep[] {
     first_chat: sum(rows, (r) => r.firstChat),
     used_tool: sum(rows, (r) => r.usedTool),
     created_content: sum(rows, (r) => r.created),
-    exhausted_credits: sum(rows, (r) => r.exhausted * r.users),
+    ran_out: sum(rows, (r) => r.exhausted * r.users),
   };
   return JOURNEY_STEPS.map((s, i) => {
     const count = counts[s.id];

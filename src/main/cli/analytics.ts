@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { Filters, METRIC_DEFINITIONS, type Dashboard } from '../../shared/metrics.js';
+import { Filters, HIGH_USAGE_CREDITS, METRIC_DEFINITIONS, type Dashboard } from '../../shared/metrics.js';
 import { AnalyticsEngine } from '../analytics/engine.js';
 import { ConfigError } from '../config.js';
 import { redactConnectionString } from '../connection-string.js';
@@ -41,7 +41,8 @@ export function formatDashboardText(d: Dashboard, workspaceName: string): string
   lines.push('', 'Executive Summary');
   lines.push(`- Daily active users (${s.dailyActiveUsers.day}): ${s.dailyActiveUsers.count}/${s.dailyActiveUsers.total} (${pct(s.dailyActiveUsers.rate)})`);
   lines.push(`- Week 1 retention: ${s.week1Retention.count}/${s.week1Retention.total} (${pct(s.week1Retention.rate)})`);
-  lines.push(`- Users who exhausted credits: ${s.creditsExhausted.count} (${pct(s.creditsExhausted.rate)})`);
+  lines.push(`- Users who ran out of credits: ${s.ranOut.count} (${pct(s.ranOut.rate)})`);
+  lines.push(`- High usage (≥ ${HIGH_USAGE_CREDITS} credits): ${s.highUsage.count} (${pct(s.highUsage.rate)})`);
   lines.push(`- Average session length: ${s.averageSessionMinutes === null ? 'n/a' : `${s.averageSessionMinutes.toFixed(1)} minutes`}`);
   lines.push(`- Top use cases: ${s.topUseCases.length ? s.topUseCases.map((u) => `${u.useCase} ${pct(u.share)}`).join(', ') : 'none'}`);
   lines.push('', 'Activation Journey                count    step   overall');

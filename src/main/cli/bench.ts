@@ -33,6 +33,10 @@ const BENCHMARKS: Record<string, { what: string; flags: string }> = {
     what: 'intent clustering on the CLINC150 test split (NMI, ARI, accuracy), beside plain k-means and published scores',
     flags: '[--data DIR (holding CLINC150\'s data_full.json)] [--seed N]',
   },
+  redact: {
+    what: 'redaction recall and precision per kind on the labelled corpus, and MB/s of chat text, beside the previous rule set',
+    flags: '[--mb N] [--data DIR (holding CLINC150\'s data_full.json)]',
+  },
 };
 
 const listing = () =>

@@ -39,7 +39,7 @@ export function registerProfilesCommand(program: Command): void {
         console.log(`Rebuilt ${r.users} profiles from ${r.events} events in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
         // Running services drop their cached context for these users.
         if (env.REDIS_URL && r.users > 0) {
-          const redis = createRedis(env.REDIS_URL);
+          const redis = createRedis(env.REDIS_URL, { timeoutMs: env.UIS_REDIS_TIMEOUT_MS });
           await redis.ping().catch(() => {});
           const users = opts.user ?? (await pool.query<{ user_id: string }>('SELECT user_id FROM user_profiles')).rows.map((x) => x.user_id);
           for (let i = 0; i < users.length; i += 1000)
@@ -60,7 +60,7 @@ export function registerProfilesCommand(program: Command): void {
       const { url, env } = needDatabase();
       if (!env.REDIS_URL) throw new ConfigError('REDIS_URL is not set: the workers read the stream uis:events.');
       const pool = createPool(url, { applicationName: 'uis-profile-worker', max: opts.workers * 2 });
-      const redis = createRedis(env.REDIS_URL);
+      const redis = createRedis(env.REDIS_URL, { timeoutMs: env.UIS_REDIS_TIMEOUT_MS });
       const workers = Array.from({ length: opts.workers }, () =>
         new ProfileBuilder(pool, redis, {
           keyPrefix: env.UIS_REDIS_PREFIX,

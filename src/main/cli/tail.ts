@@ -72,7 +72,7 @@ export function registerTailCommand(program: Command): void {
       let printed = 0;
       let done: () => void = () => {};
       const finished = new Promise<void>((r) => (done = r));
-      const redis = useDemo ? null : createRedis(env.REDIS_URL!);
+      const redis = useDemo ? null : createRedis(env.REDIS_URL!, { timeoutMs: env.UIS_REDIS_TIMEOUT_MS });
       const live = new LiveService(
         useDemo ? { mode: 'demo' } : { mode: 'redis', redis: redis!, keyPrefix: env.UIS_REDIS_PREFIX, from: o.from, backlog: o.from === 'now' ? o.backlog : 0 },
         (batch) => {

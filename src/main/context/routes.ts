@@ -17,9 +17,9 @@ export interface RealtimeRouteDeps {
 export function contextRoutes(api: FastifyInstance, cache: ContextCache): void {
   api.get('/v1/users/:id/context', async (req, reply) => {
     const params = ContextParams.safeParse(req.params);
-    if (!params.success) return sendValidationError(reply, params.error);
+    if (!params.success) return sendValidationError(reply, params.error, 'path');
     const query = ContextQuery.safeParse(req.query);
-    if (!query.success) return sendValidationError(reply, query.error);
+    if (!query.success) return sendValidationError(reply, query.error, 'query');
     const found = await cache.getBody(params.data.id, query.data.fields);
     if (!found) {
       return reply.code(404).send({ error: 'user_not_found', message: `No profile for user "${params.data.id}": no events or identify call stored for this id` });

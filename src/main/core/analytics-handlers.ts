@@ -18,8 +18,8 @@ function trends(engine: AnalyticsEngine, filters: Filters) {
   const truncated = starts.length > MAX_TREND_WEEKS;
   const weeks = starts.slice(-MAX_TREND_WEEKS).map((w) => {
     const range = { since: w < since ? since : w, until: addDays(w, 6) > until ? until : addDays(w, 6) };
-    const { tools, activeUsers, exhaustedUsers } = engine.weekTrend({ ...filters, ...range });
-    return { week: w, ...range, tools, activeUsers, exhaustedUsers, exhaustionRate: activeUsers ? exhaustedUsers / activeUsers : null };
+    const { tools, activeUsers, ranOutUsers } = engine.weekTrend({ ...filters, ...range });
+    return { week: w, ...range, tools, activeUsers, ranOutUsers, ranOutRate: activeUsers ? ranOutUsers / activeUsers : null };
   });
   return { weeks, truncated };
 }

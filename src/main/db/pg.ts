@@ -32,6 +32,10 @@ export function createPool(connectionString: string, opts: PoolOptions = {}): pg
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
+  // Nor a client in use: when PostgreSQL goes away at once (crash, immediate shutdown), node-postgres can emit 'error'
+  // on a client after its query already failed and the pool let go of it, with no listener left: an uncaught
+  // exception that ended `uis serve`. The query's own error still reaches its caller (a 503, a retry).
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 

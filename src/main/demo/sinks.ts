@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { MAX_BATCH } from '../../shared/event.js';
+import { countCreditExhaustionEpisodes } from '../../shared/metric-definitions.js';
 import { identifyUser, toRow, trackEvents } from '../ingest/capture.js';
 import type { ConversationRow, EventRow, ProfileRow } from '../snapshot/apply.js';
 import { SnapshotWriter } from '../snapshot/apply.js';
@@ -44,10 +45,27 @@ export function rowsFromDemo(data: DemoData): { users: ProfileRow[]; conversatio
     }
   }
   return {
-    users: [...profiles.values()],
+    users: withEpisodes([...profiles.values()], events),
     conversations: [...conversations.values()].map(({ lastCompletionAt: _l, ...c }) => c),
     events,
   };
+}
+
+/** user_profiles.credit_exhaustion_count as the capture trigger keeps it (1764288000008): each user's episodes. */
+function withEpisodes(users: ProfileRow[], events: EventRow[]): ProfileRow[] {
+  const byUser = new Map<string, EventRow[]>();
+  for (const e of events) {
+    const list = byUser.get(e.user_id);
+    if (list) list.push(e);
+    else byUser.set(e.user_id, [e]);
+  }
+  const fields = (e: EventRow) => ({
+    conversationId: e.conversation_id,
+    eventType: e.event_type,
+    errorType: typeof e.content.error === 'string' ? e.content.error : null,
+    completionStatus: typeof e.content.completion_status === 'string' ? e.content.completion_status : null,
+  });
+  return users.map((u) => ({ ...u, credit_exhaustion_count: countCreditExhaustionEpisodes((byUser.get(u.user_id) ?? []).map(fields)) }));
 }
 
 /** Writes the demo into a snapshot through the same apply code the sync uses. */

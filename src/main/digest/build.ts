@@ -81,12 +81,12 @@ export function buildDigest(source: MetricsSource, period: DigestPeriod, company
     if (from !== to) pmfChanges.push({ key: s.id, label: s.label, kind: s.group, from, to, value: s.value, unit: s.unit === 'rate' ? 'percent' : s.unit === 'messages' ? 'decimal' : 'count' });
   }
 
-  // Hot leads: over the credit line by the end of the period, not by the day before it.
-  const before = new Set(source.creditExhaustion({ until: addDays(period.since, -1) }).map((r) => r.userId));
+  // Hot leads: ran out of credits (a first episode) by the end of the period, not by the day before it.
+  const before = new Set(source.ranOutUsers({ until: addDays(period.since, -1) }).map((r) => r.userId));
   const newlyExhausted = source
-    .creditExhaustion({ until: period.until })
+    .ranOutUsers({ until: period.until })
     .filter((r) => !before.has(r.userId))
-    .map((r) => ({ userId: r.userId, email: r.email, creditsUsed: r.totalCreditsUsed, exhaustionCount: r.creditExhaustionCount ?? r.exhaustionEvents, lastActiveAt: r.lastActiveAt }));
+    .map((r) => ({ userId: r.userId, email: r.email, creditsUsed: r.totalCreditsUsed, exhaustionCount: r.episodes, lastActiveAt: r.lastActiveAt }));
 
   const ranked = (d: Dashboard) => ({
     blockers: d.blockers.map((b) => ({ text: b.blocker, count: b.conversations, users: b.users })),

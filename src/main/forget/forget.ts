@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
+import { creditExhaustionEventSql } from '../../shared/metric-definitions.js';
 import { withTransaction } from '../db/pg.js';
 import { redactConnectionString } from '../connection-string.js';
 import type { ContextCache } from '../context/cache.js';
@@ -85,14 +86,19 @@ const RELATED = `
                  UNION SELECT user_id FROM conversations WHERE id IN (SELECT id FROM shared)) x
                WHERE u <> $1 ORDER BY u) AS others`;
 
+const CREDIT_EXHAUSTION_EVENT = creditExhaustionEventSql({ eventType: 'event_type', errorType: "content->>'error'", completionStatus: "content->>'completion_status'" });
+
 // The events go; the other senders' profile counters lose what their deleted events had added (the capture trigger
 // counts each event for its sender). Returns the other senders' event ids, for the stream.
 const DELETE_EVENTS = `
-  WITH gone AS (DELETE FROM conversation_events WHERE ${USER_EVENTS} RETURNING id, user_id, event_type, credits_consumed),
-  others AS (SELECT user_id, COUNT(*) FILTER (WHERE event_type = 'message') AS messages, COALESCE(SUM(credits_consumed), 0) AS credits
+  WITH gone AS (DELETE FROM conversation_events WHERE ${USER_EVENTS} RETURNING id, user_id, conversation_id, event_type, content, credits_consumed),
+  -- Another sender's events here are all in the user's own conversations, which go whole: their episodes there go too.
+  others AS (SELECT user_id, COUNT(*) FILTER (WHERE event_type = 'message') AS messages, COALESCE(SUM(credits_consumed), 0) AS credits,
+               COUNT(DISTINCT conversation_id) FILTER (WHERE ${CREDIT_EXHAUSTION_EVENT}) AS episodes
              FROM gone WHERE user_id <> $1 GROUP BY user_id),
   fixed AS (UPDATE user_profiles p SET total_messages = GREATEST(COALESCE(p.total_messages, 0) - o.messages, 0),
-              total_credits_used = GREATEST(COALESCE(p.total_credits_used, 0) - o.credits, 0)
+              total_credits_used = GREATEST(COALESCE(p.total_credits_used, 0) - o.credits, 0),
+              credit_exhaustion_count = GREATEST(COALESCE(p.credit_exhaustion_count, 0) - o.episodes, 0)
             FROM others o WHERE p.user_id = o.user_id RETURNING 1)
   SELECT (SELECT count(*)::int FROM gone) AS events, ARRAY(SELECT id::text FROM gone WHERE user_id <> $1) AS other_ids,
          (SELECT count(*)::int FROM fixed) AS fixed`;

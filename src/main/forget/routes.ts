@@ -15,9 +15,9 @@ const Headers = z.object({ 'x-requested-by': z.string().min(1).max(200).optional
 export function forgetRoutes(api: FastifyInstance, deps: { pool: pg.Pool; redis?: Redis; keyPrefix?: string; cache?: ContextCache }): void {
   api.delete('/v1/users/:id', async (req, reply) => {
     const params = Params.safeParse(req.params);
-    if (!params.success) return sendValidationError(reply, params.error);
+    if (!params.success) return sendValidationError(reply, params.error, 'path');
     const headers = Headers.safeParse(req.headers);
-    if (!headers.success) return sendValidationError(reply, headers.error);
+    if (!headers.success) return sendValidationError(reply, headers.error, 'headers');
     const result = await forgetUser(deps.pool, params.data.id, {
       requestedBy: `api:${headers.data['x-requested-by'] ?? 'token-holder'}`,
       redis: deps.redis,

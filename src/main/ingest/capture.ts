@@ -3,6 +3,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import pRetry from 'p-retry';
 import { v7 as uuidv7 } from 'uuid';
 import { EventInput, UserInput, type StoredEvent } from '../../shared/event.js';
+import { formatPath } from '../../shared/storable.js';
 import type { CapturedEvents } from '../stream/captured.js';
 import { joinUtf8 } from '../utf8-join.js';
 
@@ -12,7 +13,7 @@ export interface TrackResult {
   ids: string[];
 }
 
-/** Input that failed validation; `issues` name the field, e.g. "2.event_type" (index within the batch first). */
+/** Input that failed validation; `issues` name the field, e.g. "[2].event_type" (index within the batch first). */
 export class InvalidEventError extends Error {
   constructor(readonly issues: Array<{ path: string; message: string }>) {
     super(`Invalid event: ${issues.slice(0, 5).map((i) => `${i.path || '(event)'}: ${i.message}`).join('; ')}`);
@@ -53,7 +54,7 @@ export function validateEvents(inputs: unknown[]): EventInput[] {
   inputs.forEach((input, index) => {
     const r = EventInput.safeParse(input);
     if (r.success) valid.push(r.data);
-    else for (const i of r.error.issues) issues.push({ path: [index, ...i.path].join('.'), message: i.message });
+    else for (const i of r.error.issues) issues.push({ path: formatPath([index, ...i.path]), message: i.message });
   });
   if (issues.length) throw new InvalidEventError(issues);
   return valid;
@@ -151,7 +152,7 @@ export async function storeEvents(pool: pg.Pool, events: EventInput[], { capture
 /** Identifies a user: signup time and e-mail. Existing counters are kept. */
 export async function identifyUser(pool: pg.Pool, input: UserInput): Promise<void> {
   const r = UserInput.safeParse(input);
-  if (!r.success) throw new InvalidEventError(r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+  if (!r.success) throw new InvalidEventError(r.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })));
   const u = r.data;
   await pool.query(
     `INSERT INTO user_profiles AS p (user_id, email, created_at) VALUES ($1, $2, COALESCE($3::timestamp, now() AT TIME ZONE 'UTC'))

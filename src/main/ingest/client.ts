@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
-import type { EventInput, UserInput } from '../../shared/event.js';
+import { IsoTimestamp, type EventInput, type UserInput } from '../../shared/event.js';
 import { createPool } from '../db/pg.js';
-import { captureSlots, identifyUser, trackEvents, type StoreOptions, type TrackResult } from './capture.js';
+import { InvalidEventError, captureSlots, identifyUser, trackEvents, type StoreOptions, type TrackResult } from './capture.js';
 
 export interface ToolCall {
   tool: string;
@@ -55,9 +55,16 @@ export class UisClient {
     return identifyUser(this.pool, user);
   }
 
-  /** Stores the user's message, each tool call (a failed one with success=false and its error) and the reply. */
+  /**
+   * Stores the user's message, each tool call (a failed one with success=false and its error) and the reply. Invalid
+   * input throws InvalidEventError naming the events built from it: [0] is the message, then the tool calls, the reply.
+   */
   processMessage(input: ProcessMessageInput): Promise<TrackResult> {
     const base = { conversation_id: input.conversationId, user_id: input.userId };
+    if (input.timestamp !== undefined) {
+      const t = IsoTimestamp.safeParse(input.timestamp);
+      if (!t.success) return Promise.reject(new InvalidEventError([{ path: 'timestamp', message: t.error.issues[0].message }]));
+    }
     const ts = new Date(input.timestamp ?? Date.now()).getTime();
     let step = 0;
     // Consecutive milliseconds keep the order of the parts within one message.

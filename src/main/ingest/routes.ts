@@ -1,20 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
-import { z } from 'zod';
-import { EventInput, MAX_BATCH, UserInput } from '../../shared/event.js';
+import { EventBatch, EventInput, UserInput } from '../../shared/event.js';
 import { sendValidationError } from '../server/http-errors.js';
 import type { CapturedEvents } from '../stream/captured.js';
 import { captureSlots, identifyUser, storeEvents } from './capture.js';
 
-const Batch = z.object({ events: z.array(EventInput).min(1).max(MAX_BATCH) }).strict();
-
-/** POST /v1/events and POST /v1/users: validate everything first, so bad input writes nothing. */
+/**
+ * POST /v1/events and POST /v1/users: validate everything first, so bad input writes nothing. The schemas refuse
+ * whatever PostgreSQL could not store as sent (src/shared/storable.ts); the body was checked UTF-8 (server/body.ts).
+ */
 export function ingestRoutes(app: FastifyInstance, pool: pg.Pool, opts: { captured?: CapturedEvents; captureConcurrency?: number } = {}): void {
   const store = { captured: opts.captured, slots: captureSlots(opts.captureConcurrency) };
   app.post('/v1/events', async (req, reply) => {
     const body = req.body;
     const isBatch = typeof body === 'object' && body !== null && !Array.isArray(body) && 'events' in body;
-    const parsed = isBatch ? Batch.safeParse(body) : EventInput.safeParse(body);
+    const parsed = isBatch ? EventBatch.safeParse(body) : EventInput.safeParse(body);
     if (!parsed.success) return sendValidationError(reply, parsed.error);
     const events = 'events' in parsed.data ? parsed.data.events : [parsed.data];
     const result = await storeEvents(pool, events, store);

@@ -1,5 +1,6 @@
 import type { ConversationAnalysis, ConversationInput, UseCaseRule } from '../../shared/intelligence.js';
 import { DEFAULT_USE_CASE_RULES } from '../../shared/intelligence.js';
+import { CREDIT_EXHAUSTION_STATUS, isCreditExhaustionEvent } from '../../shared/metric-definitions.js';
 
 /**
  * The local analyzer: the seed's per-conversation JSON from rules alone (no key, no network, deterministic), so the
@@ -27,14 +28,26 @@ const THANKS = /\b(thanks|thank you|thx|cheers)\b/i;
 const SHARING = /\b(shared (?:this|it)|sent it to|invited|showed (?:it|this) to)\b/i;
 const FRUSTRATION = /\b(doesn'?t work|does not work|not working|stuck|useless|frustrat\w*|annoying|terrible|broken|keeps failing|fail(?:ed|s|ing)? again|won'?t (?:render|load|work|generate)|waste of|hate|give up|gave up|why did it fail)\b/i;
 const REGENERATE = /\b(try again|try a different|again|redo|regenerate|another version|one more time|not what i (?:asked|wanted))\b/i;
+/**
+ * What users SAY, labelled as such: never the event-derived "out of credits" (a conversation that hit the credit
+ * limit, src/shared/metric-definitions.ts), which comes from the events alone.
+ */
+export const ASKED_ABOUT_PRICING = 'asked about pricing or credits';
 const CREDIT_WORDS = /\b(out of credits|no credits|credits? (?:ran out|left|limit)|ran out of credits|upgrade|pricing|too expensive)\b/i;
 const BLOCKER_WORDS: Array<[RegExp, string]> = [
-  [/\bwon'?t render\b|\brender(?:ing)? (?:fails|failed|stuck)\b/i, 'rendering fails'],
-  [/\bkeeps failing\b|\bfail(?:ed|s)? again\b|\bwhy did it fail\b/i, 'generation keeps failing'],
-  [/\bdoesn'?t work\b|\bnot working\b|\bbroken\b/i, 'feature not working'],
-  [/\bstuck\b/i, 'user stuck'],
-  [/\btoo slow\b|\btakes forever\b/i, 'too slow'],
+  [/\bwon'?t render\b|\brender(?:ing)? (?:fails|failed|stuck)\b/i, 'said rendering fails'],
+  [/\bkeeps failing\b|\bfail(?:ed|s)? again\b|\bwhy did it fail\b/i, 'said generation keeps failing'],
+  [/\bdoesn'?t work\b|\bnot working\b|\bbroken\b/i, 'said it is not working'],
+  [/\bstuck\b/i, 'said they are stuck'],
+  [/\btoo slow\b|\btakes forever\b/i, 'said it is too slow'],
 ];
+/** The event-derived blocker of running out (the conversation is a credit-exhaustion episode). */
+export const OUT_OF_CREDITS = 'out of credits';
+const SAID_LABELS = new Set([ASKED_ABOUT_PRICING, ...BLOCKER_WORDS.map(([, label]) => label)]);
+/** A local analysis' blocker found in the words (not in the events). */
+export function isTextFinding(label: string): boolean {
+  return SAID_LABELS.has(label);
+}
 
 export interface LocalAnalysis extends ConversationAnalysis {
   /** The reasons behind the satisfaction score, for the "why" tooltip. */
@@ -95,14 +108,18 @@ export function analyzeConversationLocally(c: ConversationInput, rules: UseCaseR
   const failures = c.events.filter((e) => e.success === false || e.event_type === 'error');
   const evidence: string[] = [];
 
+  // From events: failed calls, and running out (one blocker per conversation, however many exhaustion events).
   const blockers = new Map<string, number>();
   for (const f of failures) {
-    // A credit error is the same blocker as running out of credits, whichever tool reported it.
-    const key = /credit/i.test(f.error_type ?? '') ? 'out of credits' : `${f.tool_name ?? 'tool'} failed: ${f.error_type ?? 'error'}`;
+    const key = isCreditExhaustionEvent(f.event_type, f.error_type, null) ? OUT_OF_CREDITS : `${f.tool_name ?? 'tool'} failed: ${f.error_type ?? 'error'}`;
     blockers.set(key, (blockers.get(key) ?? 0) + 1);
   }
-  if (c.completion_status === 'blocked_by_credits' || messages.some((m) => CREDIT_WORDS.test(m))) blockers.set('out of credits', 1);
-  for (const m of messages) for (const [re, label] of BLOCKER_WORDS) if (re.test(m)) blockers.set(label, (blockers.get(label) ?? 0) + 1);
+  if (c.completion_status === CREDIT_EXHAUSTION_STATUS) blockers.set(OUT_OF_CREDITS, 1);
+  // From words: what the user said, labelled as what it is, after the event-derived ones.
+  const said = new Map<string, number>();
+  if (messages.some((m) => CREDIT_WORDS.test(m))) said.set(ASKED_ABOUT_PRICING, 1);
+  for (const m of messages) for (const [re, label] of BLOCKER_WORDS) if (re.test(m)) said.set(label, (said.get(label) ?? 0) + 1);
+  const ranked = (m: Map<string, number>) => [...m.entries()].sort((a, b) => b[1] - a[1]).map(([k]) => k);
 
   let score = 5;
   const add = (delta: number, why: string) => {
@@ -126,7 +143,7 @@ export function analyzeConversationLocally(c: ConversationInput, rules: UseCaseR
   const first = messages[0] ?? c.events.find((e) => e.message)?.message ?? '(no message)';
   return {
     primary_intent: first.replace(/\s+/g, ' ').trim().slice(0, 200) || '(no message)',
-    blockers: [...blockers.entries()].sort((a, b) => b[1] - a[1]).map(([k]) => k).slice(0, 20),
+    blockers: [...ranked(blockers), ...ranked(said)].slice(0, 20),
     feature_requests: extractFeatureRequests(messages).slice(0, 20),
     satisfaction_signal: Math.max(0, Math.min(10, Math.round(score))),
     use_case: classifyUseCase(messages, tools, rules),

@@ -69,8 +69,12 @@ export function formatOverview(o: IntelligenceOverview, run: AnalysisSummary | n
   lines.push('', 'Feature requests (de-duplicated)');
   for (const f of o.featureRequests.slice(0, 10)) lines.push(`  ${String(f.count).padStart(5)}× ${f.request} (${f.userCount} users)`);
   if (!o.featureRequests.length) lines.push('  none found');
-  lines.push('', 'Blockers');
+  lines.push('', 'Blockers (from events: conversations)');
   for (const b of o.blockers.slice(0, 10)) lines.push(`  ${String(b.count).padStart(5)}× ${b.text} (${b.userCount} users)`);
+  if (!o.blockers.length) lines.push('  none recorded');
+  lines.push('', 'Problems users mentioned (from their words, not events)');
+  for (const b of o.mentionedProblems.slice(0, 10)) lines.push(`  ${String(b.count).padStart(5)}× ${b.text} (${b.userCount} users)`);
+  if (!o.mentionedProblems.length) lines.push('  none found');
   lines.push('', `Satisfaction (0-10): ${o.satisfaction.map((s) => `${s.score}:${s.conversations}`).join(' ')}`);
   if (o.worthReading.length) {
     lines.push('', 'Worth reading');
@@ -179,7 +183,7 @@ export function registerIntelligenceCommand(program: Command): void {
     .option('--since <YYYY-MM-DD>', 'conversations started on or after this day (UTC)')
     .option('--until <YYYY-MM-DD>', 'conversations started on or before this day (UTC)')
     .option('--source <auto|local|llm>', 'analyzer: the LLM when configured (auto), or force one', 'auto')
-    .option('--no-redact', 'send text without redacting e-mails, phones, cards, IBANs, keys, IPs, addresses (not recommended)')
+    .option('--no-redact', 'send text without redacting e-mails, phones, cards, IBANs, national IDs, keys, IPs, addresses (not recommended)')
     .option('--write-back', 'also write use case, blocker and satisfaction back to PostgreSQL conversations (DATABASE_URL)')
     .option('--estimate', 'print the token and cost estimate only; send nothing')
     .option('--ask <question>', 'answer a question with read-only SQL on the snapshot (needs an LLM)')

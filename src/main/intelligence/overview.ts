@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { IntelligenceOverview, RankedItem } from '../../shared/intelligence.js';
+import { isTextFinding } from './analyzer.js';
 import { tokenize } from './cluster.js';
 import { latestIntentClusters } from './intents.js';
 import { ensureIntelligenceTables } from './store.js';
@@ -31,13 +32,13 @@ export function dedupeKey(text: string): string {
   return stems.length ? stems.join(' ') : text.toLowerCase().trim();
 }
 
-function rank(rows: Row[], pick: (r: Row) => string[]): RankedItem[] {
+function rank<R extends Pick<Row, 'user_id' | 'start_day'>>(rows: R[], pick: (r: R) => string[], key: (text: string) => string = dedupeKey): RankedItem[] {
   const groups = new Map<string, { variants: Map<string, number>; count: number; users: Set<string>; weeks: Map<string, number>; lastSeen: string | null }>();
   for (const r of rows) {
     for (const text of new Set(pick(r))) {
-      const key = dedupeKey(text);
-      let g = groups.get(key);
-      if (!g) groups.set(key, (g = { variants: new Map(), count: 0, users: new Set(), weeks: new Map(), lastSeen: null }));
+      const k = key(text);
+      let g = groups.get(k);
+      if (!g) groups.set(k, (g = { variants: new Map(), count: 0, users: new Set(), weeks: new Map(), lastSeen: null }));
       g.variants.set(text, (g.variants.get(text) ?? 0) + 1);
       g.count++;
       g.users.add(r.user_id);
@@ -103,13 +104,25 @@ export function intelligenceOverview(db: Database.Database, range: { since?: str
         why: [r.satisfaction_signal <= 3 ? `satisfaction ${r.satisfaction_signal}/10` : null, repeated >= 2 ? `blocked in ${repeated} conversations` : null].filter(Boolean).join(', '),
       };
     });
+  // Blockers come from events: each blocked conversation's blocker, exactly as the engine groups them.
+  const blocked = db
+    .prepare(
+      `SELECT id AS conversation_id, user_id, start_day, blocker FROM conversations
+        WHERE blocker IS NOT NULL AND start_day IS NOT NULL AND (? IS NULL OR start_day >= ?) AND (? IS NULL OR start_day <= ?)`,
+    )
+    .all(range.since ?? null, range.since ?? null, range.until ?? null, range.until ?? null) as Array<{ user_id: string; start_day: string | null; blocker: string }>;
   const run = db.prepare('SELECT * FROM ai_runs ORDER BY started_at DESC LIMIT 1').get() as Record<string, unknown> | undefined;
   return {
     source,
     analysedConversations: rows.length,
     failedConversations: failed,
     featureRequests: rank(rows, (r) => parse(r.feature_requests)).slice(0, 50).map((f) => ({ ...f, request: f.text })),
-    blockers: rank(rows, (r) => parse(r.blockers)).slice(0, 50),
+    // In the engine's order (conversations, then the blocker's name).
+    blockers: rank(blocked, (r) => [r.blocker], (text) => text)
+      .sort((a, b) => b.count - a.count || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0))
+      .slice(0, 50),
+    // The local rules' event-derived blockers are the list above already: only what they found in the words here.
+    mentionedProblems: rank(rows, (r) => (source === 'local' ? parse(r.blockers).filter(isTextFinding) : parse(r.blockers))).slice(0, 50),
     satisfaction,
     worthReading,
     intents: latestIntentClusters(db),

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { StoredEvent } from '../../shared/event.js';
 import { compareStreamIds, type LiveItem } from '../../shared/live.js';
+import { blockingConnection } from '../stream/redis.js';
 
 export interface StreamTailOptions {
   /** Where to start: 'now' (only new entries), or a stream id to resume after. */
@@ -17,6 +18,8 @@ export interface StreamTailOptions {
 
 type Entry = [id: string, fields: string[]];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** How long one XREAD waits for new entries (blockMs). */
+const DEFAULT_BLOCK_MS = 1000;
 
 /** Turns a stream entry into a feed item; entries that are not our events still show (raw). */
 export function entryToItem(id: string, fields: string[] | null, receivedAt: number): LiveItem {
@@ -51,8 +54,7 @@ export class StreamTail {
     private readonly stream: string,
     private readonly opts: StreamTailOptions,
   ) {
-    this.conn = redis.duplicate();
-    this.conn.on('error', () => {});
+    this.conn = blockingConnection(redis, opts.blockMs ?? DEFAULT_BLOCK_MS);
     if (opts.from && opts.from !== 'now') this.lastId = opts.from;
   }
 
@@ -129,7 +131,7 @@ export class StreamTail {
           connected = true;
           this.opts.onState?.('live', `Tailing ${this.stream}`);
         }
-        const res = (await this.conn.xread('COUNT', this.opts.count ?? 1000, 'BLOCK', this.opts.blockMs ?? 1000, 'STREAMS', this.stream, this.lastId!)) as
+        const res = (await this.conn.xread('COUNT', this.opts.count ?? 1000, 'BLOCK', this.opts.blockMs ?? DEFAULT_BLOCK_MS, 'STREAMS', this.stream, this.lastId!)) as
           | Array<[string, Entry[]]>
           | null;
         const entries = res?.[0]?.[1] ?? [];

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import pLimit from 'p-limit';
 import type pg from 'pg';
 import { streamKeys } from '../stream/keys.js';
+import { blockingConnection } from '../stream/redis.js';
 import { reconcileOnce } from './reconcile.js';
 import { applyUserEvents } from './store.js';
 import type { ContextSummarizer } from './summary.js';
@@ -42,6 +43,8 @@ export interface ProfileBuilderOptions {
 type Entry = [id: string, fields: string[]];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** How long one XREADGROUP waits for new entries (blockMs). */
+const DEFAULT_BLOCK_MS = 2000;
 
 /**
  * The profile builder: one consumer of the group on the stream uis:events. At-least-once: a batch is acknowledged only
@@ -67,8 +70,7 @@ export class ProfileBuilder {
     private readonly opts: ProfileBuilderOptions = {},
   ) {
     // A connection of its own: XREADGROUP BLOCK holds it.
-    this.conn = redis.duplicate();
-    this.conn.on('error', () => {});
+    this.conn = blockingConnection(redis, opts.blockMs ?? DEFAULT_BLOCK_MS);
     this.stream = streamKeys(opts.keyPrefix).stream;
     this.group = opts.group ?? DEFAULT_GROUP;
     this.consumer = opts.consumer ?? `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -170,7 +172,7 @@ export class ProfileBuilder {
           this.lastClaim = Date.now();
           await this.claimAbandoned(claimIdle, batch);
         }
-        const entries = await this.readGroup(batch, this.opts.blockMs ?? 2000, '>');
+        const entries = await this.readGroup(batch, this.opts.blockMs ?? DEFAULT_BLOCK_MS, '>');
         if (entries.length) await this.process(entries);
       } catch (err) {
         if (!this.running) break;

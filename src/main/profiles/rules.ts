@@ -2,7 +2,6 @@ import {
   ACTIVATION_STATUSES,
   CREDIT_ALLOWANCE,
   DORMANT_AFTER_DAYS,
-  HIGH_USAGE_CREDITS,
   RETENTION_COHORTS,
   addDays,
   daysBetween,
@@ -26,12 +25,13 @@ export interface ActivityFacts {
   /** Successful tool calls of a creation tool (CREATION_TOOLS). */
   creations: number;
   creditsUsed: number;
-  /** blocked_by_credits completions + insufficient_credits errors. */
-  exhaustionEvents: number;
+  /** Credit-exhaustion episodes (conversations that hit the limit; src/shared/metric-definitions.ts). */
+  creditExhaustionEpisodes: number;
 }
 
-export function isExhausted(f: ActivityFacts): boolean {
-  return f.creditsUsed >= HIGH_USAGE_CREDITS || f.exhaustionEvents > 0;
+/** Ran out of credits: at least one episode (high usage alone is not running out). */
+export function ranOut(f: ActivityFacts): boolean {
+  return f.creditExhaustionEpisodes > 0;
 }
 
 export function profileLabels(f: ActivityFacts, today: string): { activation: ActivationStatus; retention: RetentionCohort | null } {
@@ -43,7 +43,7 @@ export function profileLabels(f: ActivityFacts, today: string): { activation: Ac
 
   let activation: ActivationStatus;
   if (quiet && oldEnough(DORMANT_AFTER_DAYS)) activation = 'dormant';
-  else if ((f.creations >= 5 && f.activeDays.length >= 3) || isExhausted(f)) activation = 'power_user';
+  else if ((f.creations >= 5 && f.activeDays.length >= 3) || ranOut(f)) activation = 'power_user';
   else if (f.creations >= 1) activation = 'first_creation';
   else activation = 'signed_up';
 

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { derivePreferences, preferencesMap, type ObservedEvidence, type Statement } from '../../shared/profile.js';
 import { withTransaction } from '../db/pg.js';
-import { CREATION_TOOLS, CREDIT_EXHAUSTION_ERRORS, classifyUseCase } from '../../shared/metrics.js';
+import { CREATION_TOOLS, classifyUseCase, creditExhaustionEventSql } from '../../shared/metrics.js';
 import { observedChoices, promptPattern, statedPreferences } from './extract.js';
 import { CREDIT_ALLOWANCE, profileLabels } from './rules.js';
 import { templateSummarizer, templateSummary, type ContextSummarizer, type SummaryInput } from './summary.js';
@@ -111,12 +111,14 @@ async function addEvidence(client: pg.PoolClient, userId: string, events: FreshE
     );
 }
 
+const CREDIT_EXHAUSTION_EVENT_PG = creditExhaustionEventSql({ eventType: 'event_type', errorType: "content->>'error'", completionStatus: "content->>'completion_status'" });
+
 // One round trip for everything the derived fields need (each part uses the user's indexes).
 const FACTS = `
   SELECT
     p.created_at, p.last_active_at, COALESCE(p.total_conversations, 0) AS total_conversations,
     COALESCE(p.total_messages, 0) AS total_messages, COALESCE(p.total_credits_used, 0) AS total_credits_used,
-    c.n AS conversations, c.completed, c.avg_minutes, e.exhaustions, e.creations, e.active_days, c.first_conversation_day,
+    c.n AS conversations, c.completed, c.avg_minutes, e.episodes, e.creations, e.active_days, c.first_conversation_day,
     (SELECT COALESCE(json_agg(t ORDER BY t.count DESC, t.tool), '[]') FROM (
         SELECT key AS tool, SUM(value::int)::int AS count
         FROM conversations cc, jsonb_each_text(cc.tools_used) WHERE cc.user_id = $1 GROUP BY key) t) AS tools,
@@ -137,9 +139,9 @@ const FACTS = `
              FROM conversations WHERE user_id = $1) c,
     -- One pass over the user's events for everything counted on them.
     LATERAL (SELECT
-               COUNT(*) FILTER (WHERE (event_type = 'completion' AND content->>'completion_status' = 'blocked_by_credits')
-                                   OR (event_type = 'error' AND content->>'error' = ANY($2::text[])))::int AS exhaustions,
-               COUNT(*) FILTER (WHERE event_type = 'tool_call' AND success IS TRUE AND tool_name = ANY($3::text[]))::int AS creations,
+               -- Credit-exhaustion episodes: conversations holding an exhaustion event (src/shared, one definition).
+               COUNT(DISTINCT conversation_id) FILTER (WHERE ${CREDIT_EXHAUSTION_EVENT_PG})::int AS episodes,
+               COUNT(*) FILTER (WHERE event_type = 'tool_call' AND success IS TRUE AND tool_name = ANY($2::text[]))::int AS creations,
                COALESCE(json_agg(DISTINCT to_char(timestamp, 'YYYY-MM-DD')), '[]') AS active_days
              FROM conversation_events WHERE user_id = $1) e
   WHERE p.user_id = $1`;
@@ -163,11 +165,11 @@ function mode(values: string[]): string | null {
 
 /** Recomputes every derived user_profiles field from the user's stored data. Returns false when the user has no profile. */
 async function recompose(client: pg.PoolClient, userId: string, summarizer: ContextSummarizer, now: Date): Promise<boolean> {
-  const f = (await client.query(FACTS, [userId, CREDIT_EXHAUSTION_ERRORS, CREATION_TOOLS])).rows[0] as
+  const f = (await client.query(FACTS, [userId, CREATION_TOOLS])).rows[0] as
     | {
         created_at: string | null; last_active_at: string | null; total_conversations: number; total_messages: number;
         total_credits_used: number; conversations: number; completed: number; avg_minutes: number | string | null;
-        exhaustions: number; creations: number; active_days: string[]; first_conversation_day: string | null; tools: Array<{ tool: string; count: number }>;
+        episodes: number; creations: number; active_days: string[]; first_conversation_day: string | null; tools: Array<{ tool: string; count: number }>;
         use_cases: Array<{ label: string | null; first_intent: string | null }>; recent_intents: string[]; prompts: string[];
       }
     | undefined;
@@ -187,7 +189,7 @@ async function recompose(client: pg.PoolClient, userId: string, summarizer: Cont
       activeDays: f.active_days,
       creations: f.creations,
       creditsUsed: f.total_credits_used,
-      exhaustionEvents: f.exhaustions,
+      creditExhaustionEpisodes: f.episodes,
     },
     now.toISOString().slice(0, 10),
   );
@@ -201,7 +203,7 @@ async function recompose(client: pg.PoolClient, userId: string, summarizer: Cont
     topTools,
     preferences,
     completionRate,
-    creditExhaustionCount: f.exhaustions,
+    creditExhaustionCount: f.episodes,
     creditsLeft: Math.max(0, CREDIT_ALLOWANCE - f.total_credits_used),
     recentIntents: f.recent_intents,
   };
@@ -213,8 +215,8 @@ async function recompose(client: pg.PoolClient, userId: string, summarizer: Cont
   }
   await client.query(
     `UPDATE user_profiles SET primary_use_case = $2, preferred_tools = $3, average_session_length = $4, completion_rate = $5,
-       retention_cohort = $6, activation_status = $7, credit_exhaustion_count = $8, preferences = $9, context_summary = $10,
-       frequently_used_prompts = $11
+       retention_cohort = $6, activation_status = $7, preferences = $8, context_summary = $9,
+       frequently_used_prompts = $10
      WHERE user_id = $1`,
     [
       userId,
@@ -224,7 +226,8 @@ async function recompose(client: pg.PoolClient, userId: string, summarizer: Cont
       completionRate,
       labels.retention,
       labels.activation,
-      f.exhaustions,
+      // credit_exhaustion_count is the capture trigger's (1764288000008), like total_messages: written here from a
+      // read made earlier, it could undo an episode the trigger counted meanwhile.
       JSON.stringify(preferencesMap(preferences)),
       summary,
       f.prompts,

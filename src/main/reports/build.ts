@@ -68,7 +68,7 @@ function kpis(c: Dashboard, p: Dashboard): Kpi[] {
     k('average_dau', 'Average DAU', 'decimal', (d) => d.summary.averageDailyActiveUsers),
     k('week1_retention', 'Week-1 retention', 'percent', (d) => d.summary.week1Retention.rate),
     k('day7_retention', 'Day-7 retention', 'percent', (d) => d.retention.day7.rate),
-    k('credit_exhaustion_rate', 'Exhausted credits', 'percent', (d) => d.summary.creditsExhausted.rate),
+    k('credit_exhaustion_rate', 'Ran out of credits', 'percent', (d) => d.summary.ranOut.rate),
     k('conversations', 'Conversations', 'count', (d) => d.summary.totals.conversations),
     k('avg_session_minutes', 'Avg session length', 'minutes', (d) => d.summary.averageSessionMinutes),
     k('error_rate', 'Tool error rate', 'percent', (d) => d.usageHealth.overallErrorRate.rate),
@@ -111,7 +111,7 @@ export interface BuildInput {
 export function buildReportData(input: BuildInput): ReportData {
   const { current: c, previous: p, periods } = input;
   const ret = retention(c);
-  const ce = c.summary.creditsExhausted;
+  const ce = c.summary.ranOut;
   return {
     title: 'Investor update',
     company: { name: input.settings.companyName, logoDataUrl: input.settings.logoDataUrl },
@@ -129,7 +129,7 @@ export function buildReportData(input: BuildInput): ReportData {
       exhaustedUsers: ce.count,
       activeUsers: ce.total,
       rate: ce.rate,
-      users: c.creditExhaustion.map((r) => ({ userId: r.userId, email: r.email, creditsUsed: r.totalCreditsUsed, exhaustionCount: r.creditExhaustionCount ?? r.exhaustionEvents, lastActiveAt: r.lastActiveAt })),
+      users: c.ranOutUsers.map((r) => ({ userId: r.userId, email: r.email, creditsUsed: r.totalCreditsUsed, exhaustionCount: r.episodes, lastActiveAt: r.lastActiveAt })),
     },
     blockers: input.insights?.blockers ?? c.blockers.map((b) => ({ text: b.blocker, count: b.conversations, users: b.users })),
     featureRequests: input.insights?.featureRequests ?? c.featureRequests.map((f) => ({ text: f.text, count: f.mentions, users: f.users })),

@@ -1,4 +1,4 @@
-import type { CreditExhaustionRow, Dashboard, Filters, PmfSignal } from '../../shared/metrics.js';
+import type { CreditExhaustionRow, Dashboard, Filters, PmfSignal, RanOutRow } from '../../shared/metrics.js';
 import type { RankedText } from '../../shared/report.js';
 import { AnalyticsEngine } from '../analytics/engine.js';
 import { intelligenceOverview } from '../intelligence/overview.js';
@@ -14,8 +14,10 @@ export interface MetricsSource {
   latestDay(): string | null;
   dashboard(filters: Filters): Dashboard;
   pmfSignals(filters: Filters): PmfSignal[];
-  /** Users over the high-usage line; with only `until`, lifetime up to that day. */
+  /** Users over the high-usage line (seed query 4); with only `until`, lifetime up to that day. */
   creditExhaustion(filters: Filters): CreditExhaustionRow[];
+  /** Users who ran out of credits (≥ 1 episode) by the end of the range. */
+  ranOutUsers(filters: Filters): RanOutRow[];
   /**
    * Blockers and feature requests from the intelligence module's stored analyses (LLM, else its local analyzer),
    * de-duplicated; null when no analysis has run, and the engine's rule-based lists are used instead.
@@ -59,6 +61,7 @@ export function engineSource(engine: AnalyticsEngine, workspace: string, onClose
     dashboard: (filters) => engine.dashboard(filters),
     pmfSignals: (filters) => engine.pmfSignals(filters),
     creditExhaustion: (filters) => engine.creditExhaustion(filters),
+    ranOutUsers: (filters) => engine.ranOutUsers(filters),
     insights: (range) => insightsFrom(engine.snapshot.db, range),
     activeUsersBetween: (since, until) => (wau.get(since, until) as { n: number }).n,
     close: onClose,

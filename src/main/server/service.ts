@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { ConfigError, dataDir, type Env } from '../config.js';
+import { ConfigError, dataDir, httpTimeouts, type Env } from '../config.js';
 import { createCore, type Core } from '../core/index.js';
 import { createPool } from '../db/pg.js';
 import { redactConnectionString } from '../connection-string.js';
@@ -23,8 +23,8 @@ export interface RunningService {
   /** Events HTTP ingest handed to the relay in memory. */
   captured: CapturedEvents;
   builder: ProfileBuilder;
-  /** The workbench's handlers (served on /rpc). */
-  core: Core;
+  /** The workbench's handlers (served on /rpc); null without UIS_WORKBENCH_TOKEN (no workbench then). */
+  core: Core | null;
   close(): Promise<void>;
 }
 
@@ -36,7 +36,7 @@ export async function startService(env: Env, opts: { port?: number; host?: strin
   if (!env.UIS_API_TOKEN) throw new ConfigError('UIS_API_TOKEN is not set: every /v1 route needs a bearer token (at least 8 characters).');
   if (process.env.SMTP_URL) checkDigestConfig(); // before anything starts: a bad digest setting names its variable
   const pool = createPool(env.DATABASE_URL, { applicationName: 'uis-serve', max: 20 });
-  const redis = createRedis(env.REDIS_URL);
+  const redis = createRedis(env.REDIS_URL, { timeoutMs: env.UIS_REDIS_TIMEOUT_MS });
   // HTTP ingest hands the events it stored to this relay: published without being read back (docs/capture.md).
   const captured = new CapturedEvents();
   const relay = new OutboxRelay(pool, redis, {
@@ -51,10 +51,26 @@ export async function startService(env: Env, opts: { port?: number; host?: strin
     onError: (e) => log(`profile builder: ${redactConnectionString(e.message)} (entries stay pending and are retried)`),
   });
   builder.start();
-  // The workbench's handlers on /rpc (same token), and its page at / when built: open http://host:port/#token=<token>.
-  const core = createCore({ dataDir: dataDir(env), secretStore: new FileKeySecretStore(`${dataDir(env)}/secret.key`, log), log });
-  const app = await buildServer({ pool, redis, token: env.UIS_API_TOKEN, keyPrefix: env.UIS_REDIS_PREFIX, core, captured, captureConcurrency: env.UIS_CAPTURE_CONCURRENCY });
-  const rendererDir = builtRendererDir();
+  // The workbench (its handlers on /rpc, its page at / when built: open http://host:port/#token=<token>) only with its
+  // own token, UIS_WORKBENCH_TOKEN: the platform's ingest token must not run Ask or add workspaces (readEnv refuses the
+  // two being equal). Without it /rpc answers 403.
+  const workbenchToken = env.UIS_WORKBENCH_TOKEN;
+  const core: Core | null = workbenchToken
+    ? createCore({ dataDir: dataDir(env), secretStore: new FileKeySecretStore(`${dataDir(env)}/secret.key`, log), log })
+    : null;
+  const app = await buildServer({
+    pool,
+    redis,
+    token: env.UIS_API_TOKEN,
+    workbenchToken,
+    keyPrefix: env.UIS_REDIS_PREFIX,
+    core: core ?? undefined,
+    captured,
+    captureConcurrency: env.UIS_CAPTURE_CONCURRENCY,
+    timeouts: httpTimeouts(env),
+    log,
+  });
+  const rendererDir = core ? builtRendererDir() : null;
   if (rendererDir) await registerRenderer(app, rendererDir);
   const address = await app.listen({ port: opts.port ?? env.PORT ?? 8787, host: opts.host ?? env.HOST ?? '127.0.0.1' });
   const digest = process.env.SMTP_URL ? startDigestService(env, { log }) : null; // the insights e-mail (docs/reports.md)
@@ -70,7 +86,7 @@ export async function startService(env: Env, opts: { port?: number; host?: strin
     async close() {
       await digest?.stop();
       await app.close();
-      await core.close();
+      await core?.close();
       await relay.stop();
       await builder.stop();
       redis.disconnect();

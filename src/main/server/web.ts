@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
@@ -63,17 +64,45 @@ export function builtRendererDir(): string | null {
   return existsSync(path.join(dir, 'index.html')) ? dir : null;
 }
 
+/**
+ * The Host headers the workbench's server answers (against DNS rebinding: a page of another site whose name is made to
+ * resolve to 127.0.0.1 reaches this port with its own name in Host). Its own address and the loopback names, on its
+ * port; when bound to every interface (0.0.0.0, ::), any IP address too, since an address literal cannot be rebound.
+ */
+export function allowedHost(host: string | undefined, bound: string, port: number): boolean {
+  if (!host) return false;
+  let url: URL;
+  try {
+    url = new URL(`http://${host}`);
+  } catch {
+    return false;
+  }
+  if ((url.port || '80') !== String(port) || url.username || url.password || url.pathname !== '/' || url.search) return false;
+  const name = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  if (name === 'localhost' || name === '127.0.0.1' || name === '::1' || name === bound.replace(/^\[(.*)\]$/, '$1').toLowerCase()) return true;
+  return (bound === '0.0.0.0' || bound === '::') && isIP(name) !== 0;
+}
+
 /** Web mode: the renderer's static files (public) + /rpc (token-protected), on one fastify app. */
 export async function startWebServer(opts: WebServerOptions): Promise<RunningWebServer> {
   if (!existsSync(path.join(opts.rendererDir, 'index.html'))) {
     throw new Error(`The workbench is not built: ${opts.rendererDir}/index.html is missing (run \`npm run build\`).`);
   }
-  const app = await buildServer({ token: opts.token, core: opts.core });
-  await registerRenderer(app, opts.rendererDir);
   const host = opts.host ?? '127.0.0.1';
-  await app.listen({ port: opts.port ?? 0, host });
+  let port = opts.port ?? 0; // the port bound when 0 (set below, before the first request can arrive)
+  const app = await buildServer({
+    workbenchToken: opts.token,
+    core: opts.core,
+    // The page and /rpc alike: a request for another name is answered 421 and nothing else.
+    allowHost: {
+      test: (h) => allowedHost(h, host, port),
+      describe: () => `its own address (${host === '0.0.0.0' || host === '::' ? 'an IP address' : host}:${port}, localhost:${port})`,
+    },
+  });
+  await registerRenderer(app, opts.rendererDir);
+  await app.listen({ port, host });
   const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : opts.port;
+  port = typeof address === 'object' && address ? address.port : port;
   const origin = `http://${host}:${port}`;
   return {
     app,

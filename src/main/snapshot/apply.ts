@@ -1,8 +1,8 @@
 import type { StoredEvent } from '../../shared/event.js';
-import { CREATION_TOOLS, CREDIT_EXHAUSTION_ERRORS, HIGH_USAGE_CREDITS, classifyUseCase, messageSignalFlags, weekStart } from '../../shared/metrics.js';
+import { CREATION_TOOLS, classifyUseCase, isCreditExhaustionEvent, messageSignalFlags, weekStart } from '../../shared/metrics.js';
 import { forgetInIntelligence, rememberForgottenConversations, takeForgottenConversations } from '../forget/snapshot.js';
 import { ROLLUPS_VERSION, conversationContributions, rebuildDayRollups, refreshUserRollups, type ConversationContribution } from './rollups.js';
-import { SNAPSHOT_DDL, SNAPSHOT_SCHEMA_VERSION, ensureSnapshotSchema } from './schema.js';
+import { SNAPSHOT_DDL, SNAPSHOT_SCHEMA_VERSION, ensureSnapshotSchema, refreshRanOut } from './schema.js';
 import type { Statement } from 'better-sqlite3';
 import type { Snapshot } from './snapshot.js';
 
@@ -64,7 +64,6 @@ function text(v: unknown): string | null {
 }
 const day = (iso: string): string => iso.slice(0, 10);
 const creationTools = new Set<string>(CREATION_TOOLS);
-const exhaustionErrors = new Set<string>(CREDIT_EXHAUSTION_ERRORS);
 
 interface FlatEvent {
   id: string;
@@ -188,8 +187,8 @@ class Deltas {
     const isTool = e.event_type === 'tool_call' ? 1 : 0;
     const failed = e.success === 0 ? 1 : 0;
     const creation = isTool && e.success === 1 && e.tool_name && creationTools.has(e.tool_name) ? 1 : 0;
-    const exhaustion =
-      (e.event_type === 'completion' && e.completion_status === 'blocked_by_credits') || (e.error_type !== null && exhaustionErrors.has(e.error_type)) ? 1 : 0;
+    // Counted per conversation (an episode) by refreshDerived; here only whether the user's day had one.
+    const exhaustion = e.conversation_id !== null && isCreditExhaustionEvent(e.event_type, e.error_type, e.completion_status) ? 1 : 0;
     const u = counts(this.userDay, `${e.user_id}\u0000${e.day}`, () => [e.user_id, e.day], 7);
     u[0] += sign;
     u[1] += isMessage * sign;
@@ -200,7 +199,10 @@ class Deltas {
     u[6] += exhaustion * sign;
     if (isMessage) {
       const cols = [e.day, e.message, e.tool_name, e.success];
-      counts(this.intent, JSON.stringify(cols), () => cols, 1)[0] += sign;
+      const n = counts(this.intent, JSON.stringify(cols), () => cols, 2);
+      n[0] += sign;
+      // The users' own messages (role user or none), as the message signals read them.
+      if ((e.role ?? 'user') === 'user') n[1] += sign;
     }
     if (failed) {
       const cols = [e.tool_name, e.error_type, e.user_id, e.day];
@@ -275,8 +277,8 @@ export class SnapshotWriter {
           messages = messages + excluded.messages, tool_calls = tool_calls + excluded.tool_calls, failures = failures + excluded.failures,
           credits = credits + excluded.credits, creations = creations + excluded.creations, exhaustion_events = exhaustion_events + excluded.exhaustion_events`),
       userDayPrune: db.prepare('DELETE FROM agg_user_day WHERE user_id = ? AND day = ? AND events <= 0'),
-      intent: db.prepare(`INSERT INTO agg_intent (k, day, user_message, tool_name, success, frequency) VALUES (?, ?, ?, ?, ?, ?)
-        ON CONFLICT (k) DO UPDATE SET frequency = frequency + excluded.frequency`),
+      intent: db.prepare(`INSERT INTO agg_intent (k, day, user_message, tool_name, success, frequency, user_frequency) VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (k) DO UPDATE SET frequency = frequency + excluded.frequency, user_frequency = user_frequency + excluded.user_frequency`),
       intentPrune: db.prepare('DELETE FROM agg_intent WHERE k = ? AND frequency <= 0'),
       failure: db.prepare(`INSERT INTO agg_failure (k, tool_name, error_type, user_id, day, failures) VALUES (?, ?, ?, ?, ?, ?)
         ON CONFLICT (k) DO UPDATE SET failures = failures + excluded.failures`),
@@ -486,8 +488,8 @@ export class SnapshotWriter {
       if (n[0] < 0) this.s.conversationLengthPrune.run(...cols);
     }
     for (const [k, { cols, n }] of d.intent) {
-      if (n[0] === 0) continue;
-      this.s.intent.run(k, ...cols, n[0]);
+      if (n[0] === 0 && n[1] === 0) continue;
+      this.s.intent.run(k, ...cols, n[0], n[1]);
       if (n[0] < 0) this.s.intentPrune.run(k);
     }
     for (const [k, { cols, n }] of d.failure) {
@@ -519,33 +521,25 @@ export class SnapshotWriter {
                WHEN completion_status = 'abandoned' THEN (SELECT e.error_type FROM events e WHERE e.conversation_id = conversations.id
                  AND e.error_type IS NOT NULL ORDER BY e.ts DESC, e.id DESC LIMIT 1) END)
         WHERE ${where}`);
+      refreshRanOut(db, where, conversations === 'all' ? '1' : 'conversation_id IN (SELECT id FROM touched_conversations)');
     }
     if (users === 'all' || users.size > 0) {
       const where = scope('touched_users', users, 'user_id');
       const creation = CREATION_TOOLS.map((t) => `'${t}'`).join(', ');
-      const exhaustionErrorList = CREDIT_EXHAUSTION_ERRORS.map((t) => `'${t}'`).join(', ');
-      // Grouped passes over the touched users' rows (one per table), not four correlated lookups per user: the
-      // users' events would be read three times through events_user and the table (481k events: 1.6 s → 0.5 s).
-      // Exhausted: the first of the event whose running credit total reaches the allowance (only events that spend
-      // move the total) and any blocked-by-credits completion or credit error.
+      // Grouped passes over the touched users' rows (one per table), not correlated lookups per user: the users'
+      // events would be read several times through events_user and the table (481k events: 1.6 s → 0.5 s).
+      // exhausted_at: when the user first ran out (their first episode's first exhaustion event).
       db.exec(`CREATE TEMP TABLE IF NOT EXISTS derived_users (user_id TEXT PRIMARY KEY, first_conversation_at TEXT, first_tool_at TEXT,
           first_creation_at TEXT, exhausted_at TEXT) WITHOUT ROWID; DELETE FROM derived_users;`);
       db.exec(`INSERT INTO derived_users
-        SELECT user_id, MAX(first_conversation_at), MAX(first_tool_at), MAX(first_creation_at),
-          CASE WHEN MAX(spent_at) IS NULL OR MAX(blocked_at) IS NULL THEN COALESCE(MAX(spent_at), MAX(blocked_at)) ELSE MIN(MAX(spent_at), MAX(blocked_at)) END
+        SELECT user_id, MAX(first_conversation_at), MAX(first_tool_at), MAX(first_creation_at), MAX(exhausted_at)
         FROM (
-          SELECT user_id, MIN(started_at) AS first_conversation_at, NULL AS first_tool_at, NULL AS first_creation_at, NULL AS spent_at, NULL AS blocked_at
+          SELECT user_id, MIN(started_at) AS first_conversation_at, NULL AS first_tool_at, NULL AS first_creation_at, MIN(ran_out_at) AS exhausted_at
           FROM conversations WHERE ${where} GROUP BY user_id
           UNION ALL
           SELECT user_id, NULL, MIN(CASE WHEN event_type = 'tool_call' THEN ts END),
-            MIN(CASE WHEN event_type = 'tool_call' AND success = 1 AND tool_name IN (${creation}) THEN ts END), NULL,
-            MIN(CASE WHEN (event_type = 'completion' AND completion_status = 'blocked_by_credits') OR error_type IN (${exhaustionErrorList}) THEN ts END)
-          FROM events WHERE ${where} GROUP BY user_id
-          UNION ALL
-          SELECT user_id, NULL, NULL, NULL, MIN(ts), NULL FROM (
-            SELECT user_id, ts, SUM(credits) OVER (PARTITION BY user_id ORDER BY ts, id ROWS UNBOUNDED PRECEDING) AS spent
-            FROM events WHERE credits <> 0 AND ${where})
-          WHERE spent >= ${HIGH_USAGE_CREDITS} GROUP BY user_id)
+            MIN(CASE WHEN event_type = 'tool_call' AND success = 1 AND tool_name IN (${creation}) THEN ts END), NULL
+          FROM events WHERE ${where} GROUP BY user_id)
         GROUP BY user_id`);
       db.exec(`UPDATE users SET (first_conversation_at, first_tool_at, first_creation_at, exhausted_at) =
           (SELECT first_conversation_at, first_tool_at, first_creation_at, exhausted_at FROM derived_users d WHERE d.user_id = users.user_id)
@@ -636,3 +630,4 @@ function sameEvent(a: FlatEvent, b: FlatEvent): boolean {
   const keys: Array<keyof FlatEvent> = ['conversation_id', 'user_id', 'ts', 'event_type', 'role', 'message', 'tool_name', 'success', 'credits', 'error_type', 'completion_status', 'params', 'result'];
   return keys.every((k) => a[k] === b[k]);
 }
+

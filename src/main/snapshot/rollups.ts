@@ -19,10 +19,11 @@
  * compares whole dashboards).
  */
 import type Database from 'better-sqlite3';
-import { HIGH_USAGE_CREDITS, MESSAGE_SIGNAL_BITS } from '../../shared/metrics.js';
+import { MESSAGE_SIGNAL_BITS } from '../../shared/metrics.js';
 
 /** Written to meta `rollups` once every rollup matches the tables; anything else sends the engine to the tables. */
-export const ROLLUPS_VERSION = '5';
+// 6: `exhausted` is "ran out" (an episode), no longer also ≥ 90 credits.
+export const ROLLUPS_VERSION = '6';
 
 /** Weeks after signup whose activity is tracked (bit k of weeks_mask, k ≤ 52). */
 export const TRACKED_WEEKS = 53;
@@ -107,11 +108,11 @@ export const SIGNUP_WEEK = `COALESCE(u.signup_week, date(${SIGNUP_DAY}, '-6 days
 
 /**
  * What the activation and retention rules read of a user's activity (user_totals' columns; NULL for no activity):
- * exhausted (≥ HIGH_USAGE_CREDITS credits or an exhaustion event), power (≥ 5 creations on ≥ 3 days), created_any,
+ * exhausted (ran out: a credit-exhaustion event in a conversation, i.e. ≥ 1 episode; not high usage), power (≥ 5 creations on ≥ 3 days), created_any,
  * and off: the latest day offset after signup reduced to what the rules compare it with (≤ 0, 1, 2–6, ≥ 7 → 0, 1, 2, 7).
  */
 export const USER_FACTS = `
-  (COALESCE(credits, 0) >= ${HIGH_USAGE_CREDITS} OR COALESCE(exhaustion_events, 0) > 0) AS exhausted,
+  (COALESCE(exhaustion_events, 0) > 0) AS exhausted,
   (COALESCE(creations, 0) >= 5 AND COALESCE(active_days, 0) >= 3) AS power,
   (COALESCE(creations, 0) >= 1) AS created_any,
   CASE WHEN COALESCE(max_offset, -1) <= 0 THEN 0 WHEN max_offset < 2 THEN 1 WHEN max_offset < 7 THEN 2 ELSE 7 END AS off`;

@@ -4,7 +4,7 @@
  * kept current as rows arrive (apply.ts) so the dashboard never scans events.
  */
 import type Database from 'better-sqlite3';
-import { MESSAGE_SIGNAL_BITS } from '../../shared/metrics.js';
+import { MESSAGE_SIGNAL_BITS, creditExhaustionEventSql } from '../../shared/metrics.js';
 import { ROLLUPS_DDL } from './rollups.js';
 
 /** A user message asking for a feature (a literal: the partial index events_requests applies to queries that say so). */
@@ -43,12 +43,15 @@ CREATE TABLE IF NOT EXISTS conversations (
   use_case TEXT,                    -- extracted_use_case, else keyword rules on first_intent
   blocker TEXT,                     -- blocker_reason, else derived (see docs/metrics.md)
   has_video_gen INTEGER,            -- tools_used ? 'video_gen' (seed query 1)
-  change_seq INTEGER
+  change_seq INTEGER,
+  ran_out_at TEXT                   -- a credit-exhaustion episode: its first exhaustion event's ts (NULL: none)
 );
 CREATE INDEX IF NOT EXISTS conversations_user ON conversations (user_id, started_at);
 CREATE INDEX IF NOT EXISTS conversations_day ON conversations (start_day);
 -- Evidence lists (latest conversations first) stop after their first rows instead of sorting every conversation.
 CREATE INDEX IF NOT EXISTS conversations_started ON conversations (started_at);
+-- Episodes (credit exhaustion) by user, read from the index alone: the ran-out list, a user's count.
+CREATE INDEX IF NOT EXISTS conversations_ran_out ON conversations (user_id, ran_out_at) WHERE ran_out_at IS NOT NULL;
 -- Blockers read only the blocked conversations (never the table); a blocker's latest conversations are its first entries.
 CREATE INDEX IF NOT EXISTS conversations_blocker ON conversations (blocker, started_at, start_day, user_id) WHERE blocker IS NOT NULL;
 
@@ -83,9 +86,11 @@ CREATE TABLE IF NOT EXISTS agg_user_day (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS agg_user_day_day ON agg_user_day (day, user_id);
 
--- Seed query 2 pre-grouped: k = JSON [day, message, tool_name, success] (exact even for NULLs).
+-- Seed query 2 pre-grouped: k = JSON [day, message, tool_name, success] (exact even for NULLs); user_frequency: the
+-- users' own messages (role user or none) of the same key.
 CREATE TABLE IF NOT EXISTS agg_intent (
-  k TEXT PRIMARY KEY, day TEXT NOT NULL, user_message TEXT, tool_name TEXT, success INTEGER, frequency INTEGER NOT NULL
+  k TEXT PRIMARY KEY, day TEXT NOT NULL, user_message TEXT, tool_name TEXT, success INTEGER, frequency INTEGER NOT NULL,
+  user_frequency INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS agg_intent_day ON agg_intent (day);
 
@@ -108,10 +113,45 @@ ${ROLLUPS_DDL}`;
 
 /** Creates what is missing: tables, and indexes a bulk load dropped or a crash left unbuilt. */
 export function ensureSnapshotSchema(db: Database.Database): void {
+  // Snapshots made before episodes were stored: the column, its values, and users.exhausted_at (now the first
+  // episode) recomputed; the rollups are marked stale so the next sync rebuilds them (the engine reads the tables).
+  const conversationsExist = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'conversations'`).get();
+  const hasRanOut = db.prepare(`SELECT 1 FROM pragma_table_info('conversations') WHERE name = 'ran_out_at'`).get();
+  if (conversationsExist && !hasRanOut) {
+    db.transaction(() => {
+      db.exec('ALTER TABLE conversations ADD COLUMN ran_out_at TEXT');
+      refreshRanOut(db, '1', '1');
+      db.exec(`UPDATE users SET exhausted_at = (SELECT MIN(ran_out_at) FROM conversations c WHERE c.user_id = users.user_id)`);
+      db.exec(`INSERT INTO meta (key, value) VALUES ('rollups', 'stale') ON CONFLICT (key) DO UPDATE SET value = excluded.value`);
+    })();
+  }
+  const intentsExist = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'agg_intent'`).get();
+  const hasUserIntents = db.prepare(`SELECT 1 FROM pragma_table_info('agg_intent') WHERE name = 'user_frequency'`).get();
+  if (intentsExist && !hasUserIntents) {
+    db.transaction(() => {
+      db.exec('ALTER TABLE agg_intent ADD COLUMN user_frequency INTEGER NOT NULL DEFAULT 0');
+      db.exec(`UPDATE agg_intent SET user_frequency = x.n
+        FROM (SELECT day, message, tool_name, success, COUNT(*) AS n FROM events WHERE event_type = 'message' AND COALESCE(role, 'user') = 'user'
+              GROUP BY day, message, tool_name, success) x
+        WHERE agg_intent.day = x.day AND agg_intent.user_message IS x.message AND agg_intent.tool_name IS x.tool_name AND agg_intent.success IS x.success`);
+    })();
+  }
   db.exec(SNAPSHOT_DDL);
   // Superseded by events_user_signals (the same rows, by user); older snapshots still have it.
   db.exec('DROP INDEX IF EXISTS events_signals');
   // A version 1 snapshot's events.id is its PRIMARY KEY, unique already: a second index would only cost.
   const legacyKey = db.prepare(`SELECT 1 FROM pragma_table_info('events') WHERE name = 'id' AND pk = 1`).get();
   if (!legacyKey) db.exec('CREATE UNIQUE INDEX IF NOT EXISTS events_id ON events (id)');
+}
+
+/**
+ * conversations.ran_out_at of the conversations matching `where`: the first credit-exhaustion event in it (NULL: not an
+ * episode). `eventsWhere` picks their events (through events_conversation; '1' reads the table once, grouped).
+ */
+export function refreshRanOut(db: Database.Database, where: string, eventsWhere: string): void {
+  const exhaustion = creditExhaustionEventSql({ eventType: 'event_type', errorType: 'error_type', completionStatus: 'completion_status' });
+  db.exec(`UPDATE conversations SET ran_out_at = NULL WHERE ran_out_at IS NOT NULL AND ${where}`);
+  db.exec(`UPDATE conversations SET ran_out_at = x.at
+    FROM (SELECT conversation_id, MIN(ts) AS at FROM events WHERE conversation_id IS NOT NULL AND ${exhaustion} AND ${eventsWhere} GROUP BY conversation_id) x
+    WHERE conversations.id = x.conversation_id`);
 }

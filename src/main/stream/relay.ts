@@ -5,23 +5,28 @@ import type { CapturedEvents } from './captured.js';
 import { streamKeys, type StreamKeys } from './keys.js';
 import { joinUtf8 } from '../utf8-join.js';
 
-// Publishes a batch in one atomic script. An outbox row (one capture statement's events) whose seq is already in the
+// Publishes a batch in one atomic script. An outbox row (one capture statement's events) whose mark is already in the
 // in-flight hash was published by an earlier attempt whose DELETE in PostgreSQL did not happen, so it is skipped
-// (exactly once in the stream). The hash is read and written once per batch (HMGET / HSET); the stream is trimmed
-// once per batch. ARGV: maxlen, then per outbox row: its seq and its events packed in one string, each event as two
-// lines (event json, user_context json). JSON as written here never holds a raw newline (JSON.stringify and
-// PostgreSQL's jsonb output escape it), so a newline separates them; one argument per row instead of two per event
-// spares the client and the server thousands of arguments per batch.
+// (exactly once in the stream). A mark is the row's seq (field) and the row's created_at in microseconds (value, see
+// ROW_MARK): a seq alone can repeat (a database restored from a backup restarts the outbox sequence, and a mark left
+// behind would then hide a new event forever); seq and the time of the transaction that wrote the row together do not,
+// and neither changes while the row waits (forget rewrites a row's event ids, never these). A field whose value
+// differs is a stale mark of another row: the row is published and the mark overwritten. The hash is read and
+// written once per batch (HMGET / HSET); the stream is trimmed once per batch. ARGV: maxlen, then per outbox row: its
+// seq, its mark and its events packed in one string, each event as two lines (event json, user_context json). JSON as written here never holds a raw newline (JSON.stringify and PostgreSQL's jsonb output escape it), so a
+// newline separates them; one argument per row instead of two per event spares the client and the server thousands
+// of arguments per batch.
 const PUBLISH_SCRIPT = `
 local maxlen = ARGV[1]
 local seqs = {}
-for i = 2, #ARGV, 2 do seqs[#seqs + 1] = ARGV[i] end
+for i = 2, #ARGV, 3 do seqs[#seqs + 1] = ARGV[i] end
 local seen = redis.call('HMGET', KEYS[3], unpack(seqs))
 local published = 0
 local marks = {}
 for j = 1, #seqs do
-  if not seen[j] then
-    local packed = ARGV[2 * j + 1]
+  local mark = ARGV[3 * j]
+  if seen[j] ~= mark then
+    local packed = ARGV[3 * j + 1]
     local pos, len = 1, #packed
     while pos <= len do
       local a = string.find(packed, '\\n', pos, true)
@@ -33,7 +38,7 @@ for j = 1, #seqs do
     end
   end
   marks[#marks + 1] = seqs[j]
-  marks[#marks + 1] = 1
+  marks[#marks + 1] = mark
 end
 redis.call('HSET', KEYS[3], unpack(marks))
 if maxlen ~= '0' then redis.call('XTRIM', KEYS[1], 'MAXLEN', '~', maxlen) end
@@ -44,10 +49,13 @@ return published
 // Whole outbox rows in seq order, as many as hold about $1 events (the row that reaches $1 is the last one). In-flight
 // seqs are left out with NOT IN over a subquery: one hashed lookup per row, not a comparison with every in-flight seq.
 const OUTBOX_ROWS = `
-    SELECT seq, event_ids FROM (
-      SELECT seq, event_ids, sum(cardinality(event_ids)) OVER (ORDER BY seq) - cardinality(event_ids) AS before
-      FROM (SELECT seq, event_ids FROM uis_outbox WHERE seq NOT IN (SELECT unnest($2::bigint[])) ORDER BY seq LIMIT $1) f
+    SELECT seq, event_ids, created_at FROM (
+      SELECT seq, event_ids, created_at, sum(cardinality(event_ids)) OVER (ORDER BY seq) - cardinality(event_ids) AS before
+      FROM (SELECT seq, event_ids, created_at FROM uis_outbox WHERE seq NOT IN (SELECT unnest($2::bigint[])) ORDER BY seq LIMIT $1) f
     ) w WHERE before < $1`;
+
+// A row's mark (PUBLISH_SCRIPT): when the transaction that wrote it started, in microseconds since 1970, as text.
+const ROW_MARK = `(extract(epoch FROM o.created_at) * 1000000)::bigint::text`;
 
 // An event as published (StoredEvent: UTC ISO timestamp), read through the primary key with LATERAL + LIMIT 1 (which
 // the planner cannot flatten into a join), never by a hash join over a full scan of conversation_events (it chose
@@ -61,9 +69,10 @@ const EVENT_BY_ID = `
     FROM conversation_events WHERE id = u.event_id LIMIT 1
   ) e ON true`;
 
-// The outbox rows expanded into their events, in one round trip (no event of this batch was handed over in memory).
+// The outbox rows expanded into their events, in one round trip (no event of this batch was handed over in memory);
+// a row's mark comes with its first line only.
 const OUTBOX_BATCH = `
-  SELECT o.seq, e.*
+  SELECT o.seq, CASE WHEN u.n = 1 THEN ${ROW_MARK} END AS mark, e.*
   FROM (${OUTBOX_ROWS}) o
   CROSS JOIN LATERAL unnest(o.event_ids) WITH ORDINALITY AS u(event_id, n)
   ${EVENT_BY_ID}
@@ -76,16 +85,19 @@ const EVENTS_BY_ID = `
   ${EVENT_BY_ID}
   ORDER BY u.n`;
 
-/** A batch ready to publish: per outbox row, its seq and its events' stream entries (forgotten events left out). */
+/**
+ * A batch ready to publish: per outbox row, its seq, its mark (ROW_MARK, see PUBLISH_SCRIPT) and its events'
+ * stream entries (forgotten events left out).
+ */
 interface Batch {
-  rows: Array<{ seq: number; entries: string[] }>;
+  rows: Array<{ seq: number; mark: string; entries: string[] }>;
   /** Event ids the outbox rows listed, forgotten ones included. */
   ids: number;
 }
 
 /** An event as EVENT_BY_ID reads it: content as JSON text, with its message (if a string) and params (JSON text). */
 type EventText = Omit<StoredEvent, 'content'> & { content: string; message: string | null; params: string | null };
-type OutboxRow = { seq: number } & (EventText | { [K in keyof EventText]: null });
+type OutboxRow = { seq: number; mark: string | null } & (EventText | { [K in keyof EventText]: null });
 type EventRow = { wanted: string } & (EventText | { [K in keyof EventText]: null });
 
 /** The stream entry and the seed's user_context message of an event read from PostgreSQL (PUBLISH_SCRIPT's order). */
@@ -100,8 +112,6 @@ export interface RelayOptions {
   batchSize?: number;
   /** Poll interval when no NOTIFY arrives (and the retry delay after a failure). */
   pollMs?: number;
-  /** A Redis call that takes longer fails the batch (retried later): a paused or unreachable Redis must not stall the loop. */
-  redisTimeoutMs?: number;
   onError?: (err: Error) => void;
   onPublished?: (count: number) => void;
   /** Events the same process just stored (`uis serve`): published from memory instead of read back. */
@@ -111,7 +121,8 @@ export interface RelayOptions {
 /**
  * Moves events from the PostgreSQL outbox to Redis (stream uis:events + the seed's pub/sub channel). One relay at a
  * time holds an advisory lock, so per-conversation order is the outbox order. If Redis is down, events wait in the
- * outbox and go out when it is back.
+ * outbox and go out when it is back. Its Redis connection must time out commands (createRedis does: UIS_REDIS_TIMEOUT_MS),
+ * so that a paused Redis fails a batch, retried later, instead of stalling the loop.
  */
 export class OutboxRelay {
   private readonly keys: StreamKeys;
@@ -121,6 +132,8 @@ export class OutboxRelay {
   private loopDone: Promise<void> | null = null;
   private published = 0;
   private notified = false;
+  /** The in-flight hash was cleared of marks left behind since this relay became the leader. */
+  private swept = false;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -193,8 +206,11 @@ export class OutboxRelay {
     if (!captured?.size) return this.readWithEvents(inFlight);
     // The ids as one string each row (splitting it costs far less than parsing a uuid[] literal).
     const outbox = (
-      await this.pool.query<{ seq: number; ids: string }>(`SELECT seq, array_to_string(event_ids, ',') AS ids FROM (${OUTBOX_ROWS}) o ORDER BY seq`, [this.batchSize, inFlight])
-    ).rows.map((r) => ({ seq: r.seq, event_ids: r.ids === '' ? [] : r.ids.split(',') }));
+      await this.pool.query<{ seq: number; ids: string; mark: string }>(
+        `SELECT seq, array_to_string(event_ids, ',') AS ids, ${ROW_MARK} AS mark FROM (${OUTBOX_ROWS}) o ORDER BY seq`,
+        [this.batchSize, inFlight],
+      )
+    ).rows.map((r) => ({ seq: r.seq, mark: r.mark, event_ids: r.ids === '' ? [] : r.ids.split(',') }));
     // Events handed over by this process's capture are taken from memory; the others are read from PostgreSQL.
     const found = new Map<string, string[]>();
     const missing: string[] = [];
@@ -213,26 +229,26 @@ export class OutboxRelay {
       }
     }
     // An id found neither in memory nor in PostgreSQL was forgotten: nothing is published for it.
-    return { rows: outbox.map((r) => ({ seq: r.seq, entries: r.event_ids.flatMap((id) => found.get(id) ?? []) })), ids };
+    return { rows: outbox.map((r) => ({ seq: r.seq, mark: r.mark, entries: r.event_ids.flatMap((id) => found.get(id) ?? []) })), ids };
   }
 
   private async readWithEvents(inFlight: number[]): Promise<Batch> {
     const rows = (await this.pool.query<OutboxRow>(OUTBOX_BATCH, [this.batchSize, inFlight])).rows;
     // Rows arrive sorted by seq, then position. An event deleted since (forgotten) comes back without an id.
-    const bySeq = new Map<number, string[]>();
+    const bySeq = new Map<number, { seq: number; mark: string; entries: string[] }>();
     for (const row of rows) {
-      let list = bySeq.get(row.seq);
-      if (!list) bySeq.set(row.seq, (list = []));
-      if (row.id !== null) list.push(...fromText(row));
+      let r = bySeq.get(row.seq);
+      if (!r) bySeq.set(row.seq, (r = { seq: row.seq, mark: row.mark ?? '', entries: [] }));
+      if (row.id !== null) r.entries.push(...fromText(row));
     }
-    return { rows: [...bySeq].map(([seq, list]) => ({ seq, entries: list })), ids: rows.length };
+    return { rows: [...bySeq.values()], ids: rows.length };
   }
 
   private async publish(batch: Batch): Promise<void> {
     const args: Array<string | Buffer> = [String(this.opts.maxLen ?? 1_000_000)];
-    for (const { seq, entries: list } of batch.rows) args.push(String(seq), joinUtf8(list, 0x0a /* \n */)); // see PUBLISH_SCRIPT
+    for (const { seq, mark, entries } of batch.rows) args.push(String(seq), mark, joinUtf8(entries, 0x0a /* \n */)); // see PUBLISH_SCRIPT
     const k = this.keys;
-    const n = args.length > 1 ? ((await this.withTimeout(this.redis.eval(PUBLISH_SCRIPT, 3, k.stream, k.channel, k.inflight, ...args))) as number) : 0;
+    const n = args.length > 1 ? ((await this.redis.eval(PUBLISH_SCRIPT, 3, k.stream, k.channel, k.inflight, ...args)) as number) : 0;
     this.published += n;
     if (n > 0) this.opts.onPublished?.(n);
   }
@@ -241,18 +257,23 @@ export class OutboxRelay {
   private async settle(seqs: number[]): Promise<void> {
     await this.pool.query('DELETE FROM uis_outbox WHERE seq = ANY($1::bigint[])', [seqs]);
     // Only after the DELETE: until then a retry must find these seqs in the hash and skip them.
-    await this.withTimeout(this.redis.hdel(this.keys.inflight, ...seqs.map(String)));
+    await this.redis.hdel(this.keys.inflight, ...seqs.map(String));
   }
 
-  private withTimeout<T>(p: Promise<T>): Promise<T> {
-    const ms = this.opts.redisTimeoutMs ?? 5000;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
-    });
-    // The late answer of a timed-out call is dropped; the in-flight hash makes the retry publish nothing twice.
-    p.catch(() => {});
-    return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+  /**
+   * Removes marks whose outbox row is gone: left behind when the HDEL after a DELETE failed (Redis unreachable, a
+   * crash in between). Run when this relay becomes the leader, before it publishes, so no mark of its own is in flight.
+   * Marks of rows still waiting stay: they keep a retry from publishing those rows twice.
+   */
+  private async sweepMarks(): Promise<void> {
+    const fields = await this.redis.hkeys(this.keys.inflight);
+    if (fields.length > 0) {
+      const waiting = await this.pool.query<{ seq: string }>('SELECT seq::text AS seq FROM uis_outbox WHERE seq = ANY($1::bigint[])', [fields]);
+      const kept = new Set(waiting.rows.map((r) => r.seq));
+      const gone = fields.filter((f) => !kept.has(f));
+      if (gone.length > 0) await this.redis.hdel(this.keys.inflight, ...gone);
+    }
+    this.swept = true;
   }
 
   private async ensureLeader(): Promise<boolean> {
@@ -286,6 +307,7 @@ export class OutboxRelay {
   private async releaseListener(destroy = false): Promise<void> {
     const l = this.listener;
     this.listener = null;
+    this.swept = false;
     this.opts.captured?.setEnabled(false);
     if (!l) return;
     try {
@@ -303,6 +325,7 @@ export class OutboxRelay {
       this.notified = false;
       try {
         if (await this.ensureLeader()) {
+          if (!this.swept) await this.sweepMarks();
           const n = await this.drainOnce();
           if (n > 0) delay = 0;
         } else {

@@ -9,10 +9,10 @@ export const TrendWeek = z.object({
   /** Tool calls per tool in the week, and how many failed (engine: usageHealth.errorRateByTool). */
   tools: z.array(z.object({ tool: z.string(), calls: z.number(), errors: z.number() })),
   activeUsers: z.number(),
-  /** Users with at least one exhaustion event (blocked_by_credits / insufficient_credits) in the week. */
-  exhaustedUsers: z.number(),
-  /** exhaustedUsers / activeUsers (null when nobody was active). */
-  exhaustionRate: z.number().nullable(),
+  /** Users with a credit-exhaustion episode starting in the week (engine: weekTrend().ranOutUsers). */
+  ranOutUsers: z.number(),
+  /** ranOutUsers / activeUsers (null when nobody was active). */
+  ranOutRate: z.number().nullable(),
 });
 export type TrendWeek = z.infer<typeof TrendWeek>;
 

@@ -42,10 +42,10 @@ export function ExhaustionTrend() {
         height={220}
         label="Credit exhaustion rate per week"
         labels={data.weeks.map((w) => `Wk of ${day(w.week)}`)}
-        series={[{ label: 'Active users who ran out', data: data.weeks.map((w) => w.exhaustionRate), color: '#f59e0b' }]}
+        series={[{ label: 'Active users who ran out', data: data.weeks.map((w) => w.ranOutRate), color: '#f59e0b' }]}
       />
       <div className="muted small trend-foot">
-        {data.weeks.map((w) => `${day(w.week)}: ${w.exhaustedUsers}/${w.activeUsers} (${pct(w.exhaustionRate)})`).join(' · ')}
+        {data.weeks.map((w) => `${day(w.week)}: ${w.ranOutUsers}/${w.activeUsers} (${pct(w.ranOutRate)})`).join(' · ')}
       </div>
     </div>
   );

@@ -55,9 +55,9 @@ export default function CreditsPage() {
           return (
             <>
               <div className="tiles">
-                <Tile testId="tile-exhausted" label="Users who exhausted credits" definition={METRIC_DEFINITIONS.creditsExhausted.rule} value={int(s.creditsExhausted.count)} sub={`${pct(s.creditsExhausted.rate)} of ${int(s.creditsExhausted.total)} users`} hot={s.creditsExhausted.count > 0 ? 'Hot signal' : undefined} />
-                <Tile testId="tile-time-to-exhaustion" label="Time to exhaustion" definition={METRIC_DEFINITIONS.timeToCreditExhaustion.rule} value={hours(u.timeToCreditExhaustion.medianHours)} sub={`median · p90 ${hours(u.timeToCreditExhaustion.p90Hours)}`} />
-                <Tile testId="tile-high-usage" label={`High usage (≥ ${HIGH_USAGE_CREDITS} credits)`} definition={METRIC_DEFINITIONS.creditExhaustion.rule} value={int(d.creditExhaustion.length)} sub="users (seed query 4)" />
+                <Tile testId="tile-exhausted" label="Users who ran out of credits" definition={METRIC_DEFINITIONS.ranOut.rule} value={int(s.ranOut.count)} sub={`${pct(s.ranOut.rate)} of ${int(s.ranOut.total)} users`} hot={s.ranOut.count > 0 ? 'Hot signal' : undefined} />
+                <Tile testId="tile-time-to-exhaustion" label="Time to running out" definition={METRIC_DEFINITIONS.timeToCreditExhaustion.rule} value={hours(u.timeToCreditExhaustion.medianHours)} sub={`median · p90 ${hours(u.timeToCreditExhaustion.p90Hours)}`} />
+                <Tile testId="tile-high-usage" label={`High usage (≥ ${HIGH_USAGE_CREDITS} credits)`} definition={METRIC_DEFINITIONS.highUsage.rule} value={int(s.highUsage.count)} sub="users (seed query 4)" />
                 <Tile testId="tile-credits-used" label="Credits used" value={int(s.totals.creditsUsed)} sub={rangeText(d)} />
               </div>
               <div className="grid grid-2">
@@ -68,20 +68,20 @@ export default function CreditsPage() {
                   <LineChart label="Credits used per day" labels={ts.map((p) => day(p.day))} series={[{ label: 'Credits used', data: ts.map((p) => p.creditsUsed), fill: true, color: '#f59e0b' }]} height={220} />
                 </Card>
               </div>
-              <Card title="Who ran out" subtitle="Click a row to see what they did just before" actions={<Info text={METRIC_DEFINITIONS.creditExhaustion.rule} />}>
+              <Card title="Who ran out" subtitle="Click a row to see what they did just before" actions={<Info text={METRIC_DEFINITIONS.ranOutUsers.rule} />}>
                 <table className="data clickable" data-testid="credit-exhaustion">
                   <thead>
                     <tr>
                       <th>User</th>
                       <th>Email</th>
                       <th className="num">Credits used</th>
-                      <th className="num">Exhaustion events</th>
                       <th className="num">Times hit limit</th>
+                      <th>Last ran out</th>
                       <th>Last active</th>
                     </tr>
                   </thead>
                   <tbody>
-                    {d.creditExhaustion.slice(0, 200).map((r) => (
+                    {d.ranOutUsers.slice(0, 200).map((r) => (
                       <Fragment key={r.userId}>
                         <tr onClick={() => setOpen(open === r.userId ? null : r.userId)} aria-expanded={open === r.userId} tabIndex={0} onKeyDown={(e) => e.key === 'Enter' && setOpen(open === r.userId ? null : r.userId)}>
                           <td>
@@ -91,8 +91,8 @@ export default function CreditsPage() {
                           </td>
                           <td className="muted">{r.email ?? '—'}</td>
                           <td className="num">{int(r.totalCreditsUsed)}</td>
-                          <td className="num">{int(r.exhaustionEvents)}</td>
-                          <td className="num">{int(r.creditExhaustionCount)}</td>
+                          <td className="num">{int(r.episodes)}</td>
+                          <td className="nowrap">{dateTime(r.lastRanOutAt)}</td>
                           <td className="nowrap">{dateTime(r.lastActiveAt)}</td>
                         </tr>
                         {open === r.userId && (
@@ -104,10 +104,10 @@ export default function CreditsPage() {
                         )}
                       </Fragment>
                     ))}
-                    {d.creditExhaustion.length === 0 && (
+                    {d.ranOutUsers.length === 0 && (
                       <tr>
                         <td colSpan={6} className="muted">
-                          Nobody reached {HIGH_USAGE_CREDITS} credits in this range.
+                          Nobody ran out of credits by the end of this range.
                         </td>
                       </tr>
                     )}

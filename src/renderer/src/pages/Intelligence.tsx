@@ -156,10 +156,13 @@ export default function IntelligencePage() {
             <Card title="Feature requests" subtitle="What users ask for that may not exist, de-duplicated">
               <RankedTable items={o.featureRequests} empty="No feature requests found" testId="feature-requests" tone="accent" />
             </Card>
-            <Card title="Blockers" subtitle="Where users get stuck, ranked">
+            <Card title="Blockers" subtitle="Where conversations got stuck, from the events (credits, failed calls, abandoned)">
               <RankedTable items={o.blockers} empty="No blockers found" testId="blockers" tone="bad" />
             </Card>
           </div>
+          <Card title="Problems users mentioned" subtitle="Found in what users wrote (not in the events): pricing questions, “it doesn’t work”…">
+            <RankedTable items={o.mentionedProblems} empty="Nothing found in the conversations' words" testId="mentioned-problems" tone="bad" />
+          </Card>
 
           <div className="grid grid-2">
             <Card title="Satisfaction" subtitle="Conversations per score (0 = gave up, 10 = delighted)">
@@ -194,7 +197,7 @@ export default function IntelligencePage() {
       <AskPanel llmConfigured={o.llmConfigured} />
 
       {showSent && (
-        <Card title="What was sent to the LLM" subtitle="Exactly what left this machine, after redaction (e-mails, phones, cards, IBANs, keys, IPs, addresses)">
+        <Card title="What was sent to the LLM" subtitle="Exactly what left this machine, after redaction (e-mails, phones, cards, IBANs, national IDs, keys, IPs, addresses)">
           {sent.loading && !sent.data && <Loading />}
           {sent.data && !sent.data.entries.length && <EmptyState title="Nothing has been sent" body={o.llmConfigured ? 'Run the analysis to send conversations.' : 'No LLM is configured: nothing leaves this machine.'} />}
           {sent.data?.entries.map((e, i) => (

@@ -103,11 +103,11 @@ export default function OverviewPage() {
                 />
                 <Tile
                   testId="tile-exhausted"
-                  label="Credits exhausted"
-                  definition={METRIC_DEFINITIONS.creditsExhausted.rule}
-                  value={`${int(s.creditsExhausted.count)} users`}
-                  sub={`${pct(s.creditsExhausted.rate)} of ${int(s.creditsExhausted.total)}`}
-                  hot={s.creditsExhausted.count > 0 ? 'Hot signal' : undefined}
+                  label="Ran out of credits"
+                  definition={METRIC_DEFINITIONS.ranOut.rule}
+                  value={`${int(s.ranOut.count)} users`}
+                  sub={`${pct(s.ranOut.rate)} of ${int(s.ranOut.total)}`}
+                  hot={s.ranOut.count > 0 ? 'Hot signal' : undefined}
                 />
                 <Tile
                   testId="tile-session"

@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { BarChart, LineChart } from '../components/charts.js';
 import { ToolUsageTrend } from '../components/Trends.js';
 import { Card, Info, PageHeader, ShareBar, Tile } from '../components/ui.js';
@@ -6,6 +7,8 @@ import { dec, day, hours, int, label, pct, ratioText } from '../format.js';
 import { METRIC_DEFINITIONS } from '../../../shared/metric-definitions.js';
 
 export default function UsagePage() {
+  // The users' own messages by default; the seed's query 2 as written (assistant replies included) one click away.
+  const [allMessages, setAllMessages] = useState(false);
   return (
     <>
       <PageHeader title="Usage & failures" subtitle="How people use the tools, and where they get stuck" />
@@ -120,7 +123,27 @@ export default function UsagePage() {
                   </tbody>
                 </table>
               </Card>
-              <Card title="Most frequent messages" subtitle="Per day, every message event as seed query 2 counts them (assistant replies included); what users ask for, clustered: Intelligence" actions={<Info text={METRIC_DEFINITIONS.intentFrequency.rule} />}>
+              <Card
+                title="Most frequent messages"
+                subtitle={
+                  allMessages
+                    ? "Per day, every message event as the seed's query 2 counts them (assistant replies included)"
+                    : "Per day, what users wrote (their own messages only); what they ask for, clustered: Intelligence"
+                }
+                actions={
+                  <>
+                    <div className="seg" role="radiogroup" aria-label="Messages counted">
+                      <button className={`seg-btn${allMessages ? '' : ' on'}`} role="radio" aria-checked={!allMessages} onClick={() => setAllMessages(false)} data-testid="intents-users">
+                        Users' messages
+                      </button>
+                      <button className={`seg-btn${allMessages ? ' on' : ''}`} role="radio" aria-checked={allMessages} onClick={() => setAllMessages(true)} data-testid="intents-seed">
+                        Seed query 2 (all)
+                      </button>
+                    </div>
+                    <Info text={(allMessages ? METRIC_DEFINITIONS.intentFrequency : METRIC_DEFINITIONS.userIntents).rule} />
+                  </>
+                }
+              >
                 <table className="data" data-testid="intents">
                   <thead>
                     <tr>
@@ -130,7 +153,7 @@ export default function UsagePage() {
                     </tr>
                   </thead>
                   <tbody>
-                    {d.intents.rows.slice(0, 12).map((r, i) => (
+                    {(allMessages ? d.intents : d.userIntents).rows.slice(0, 12).map((r, i) => (
                       <tr key={i}>
                         <td className="nowrap">{day(r.day)}</td>
                         <td>{r.userMessage ?? '—'}</td>

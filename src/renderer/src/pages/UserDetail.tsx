@@ -89,14 +89,14 @@ export function UserDetailPage({ userId }: { userId: string }) {
       <div className="row badges-row" data-testid="user-badges">
         <span className="badge accent">{label(p.activationStatus)}</span>
         <span className="badge">{label(p.retentionCohort)}</span>
-        {p.exhaustedCredits && <span className="badge warn">Exhausted credits</span>}
+        {p.ranOut && <span className="badge warn">Ran out of credits</span>}
         <span className="muted small">
           Signed up {dayYear(p.signedUpAt)} · last active {dateTime(p.lastActiveAt)}
         </span>
       </div>
       <div className="tiles">
         <Tile testId="user-conversations" label="Conversations" value={int(p.conversations)} sub={`${int(p.messages)} messages`} />
-        <Tile testId="user-credits" label="Credits used" value={`${int(p.creditsUsed)} / ${CREDIT_ALLOWANCE}`} sub={`${int(data.pmf.creditsRemaining)} left · ${int(data.pmf.exhaustionEvents)} exhaustion events`} />
+        <Tile testId="user-credits" label="Credits used" value={`${int(p.creditsUsed)} / ${CREDIT_ALLOWANCE}`} sub={`${int(data.pmf.creditsRemaining)} left · hit the limit in ${int(data.pmf.creditExhaustionEpisodes)} conversation${data.pmf.creditExhaustionEpisodes === 1 ? '' : 's'}`} />
         <Tile testId="user-creations" label="Creations" value={int(data.pmf.creations)} sub={data.pmf.firstCreationAt ? `first ${dateTime(data.pmf.firstCreationAt)}` : 'none yet'} />
         <Tile testId="user-active-days" label="Active days" value={int(data.pmf.activeDays)} sub={`completion ${pct(data.pmf.completionRate)} · sessions ${minutes(data.pmf.averageSessionMinutes)}`} />
       </div>
@@ -144,7 +144,11 @@ export function UserDetailPage({ userId }: { userId: string }) {
             <dt>Praise</dt>
             <dd>{data.pmf.praise.length ? data.pmf.praise.map((x) => <div key={x} className="quote">“{x}”</div>) : <span className="muted">None</span>}</dd>
             <dt>Blockers</dt>
-            <dd>{data.pmf.blockers.length ? data.pmf.blockers.map((x) => <div key={x} className="quote bad">“{x}”</div>) : <span className="muted">None</span>}</dd>
+            <dd data-testid="user-blockers">
+              {data.pmf.blockers.length ? data.pmf.blockers.map((b) => <div key={b.blocker}>{label(b.blocker)} <span className="muted">({int(b.conversations)} conversation{b.conversations === 1 ? '' : 's'})</span></div>) : <span className="muted">None</span>}
+            </dd>
+            <dt>Said something is not working</dt>
+            <dd>{data.pmf.blockerMessages.length ? data.pmf.blockerMessages.map((x) => <div key={x} className="quote bad">“{x}”</div>) : <span className="muted">Nothing</span>}</dd>
           </dl>
         </Card>
       </div>

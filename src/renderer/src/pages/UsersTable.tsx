@@ -24,7 +24,7 @@ const columns: Array<ColumnDef<UserRow> & { meta: { width: number; num?: boolean
   { accessorKey: 'lastActiveAt', id: 'lastActiveAt', header: 'Last active', enableSorting: true, meta: { width: 165, render: (r) => dateTime(r.lastActiveAt) } },
   { accessorKey: 'conversations', id: 'conversations', header: 'Conversations', enableSorting: true, meta: { width: 140, num: true, render: (r) => int(r.conversations) } },
   { accessorKey: 'messages', id: 'messages', header: 'Messages', enableSorting: true, meta: { width: 110, num: true, render: (r) => int(r.messages) } },
-  { accessorKey: 'creditsUsed', id: 'creditsUsed', header: 'Credits', enableSorting: true, meta: { width: 85, num: true, render: (r) => <span className={r.exhaustedCredits ? 'warn-text' : ''}>{int(r.creditsUsed)}</span> } },
+  { accessorKey: 'creditsUsed', id: 'creditsUsed', header: 'Credits', enableSorting: true, meta: { width: 85, num: true, render: (r) => <span className={r.ranOut ? 'warn-text' : ''}>{int(r.creditsUsed)}</span> } },
   { accessorKey: 'activationStatus', id: 'activationStatus', header: 'Activation', enableSorting: true, meta: { width: 130, render: (r) => <span className={`badge ${BADGE[r.activationStatus] ?? ''}`}>{label(r.activationStatus)}</span> } },
   { accessorKey: 'retentionCohort', id: 'retentionCohort', header: 'Retention', enableSorting: true, meta: { width: 105, render: (r) => <span className={`badge ${BADGE[r.retentionCohort] ?? ''}`}>{label(r.retentionCohort)}</span> } },
   { accessorKey: 'primaryUseCase', id: 'primaryUseCase', header: 'Use case', enableSorting: false, meta: { width: 160, render: (r) => label(r.primaryUseCase) } },
