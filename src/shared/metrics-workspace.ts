@@ -50,6 +50,42 @@ export const LlmSettingsInput = z
   })
   .strict();
 
+/** A change to a workspace's LLM settings: a value sets the field, null clears it, absent keeps it. */
+export const LlmSettingsChange = z
+  .object({
+    baseUrl: LlmSettingsInput.shape.baseUrl.unwrap().nullable().optional(),
+    model: LlmSettingsInput.shape.model.unwrap().nullable().optional(),
+    apiKey: LlmSettingsInput.shape.apiKey.unwrap().nullable().optional(),
+  })
+  .strict();
+export type LlmSettingsChange = z.input<typeof LlmSettingsChange>;
+
+/** Where each part of the LLM configuration in use comes from: the workspace (Settings → AI), the environment, or the built-in default. */
+export const LlmOrigin = z.enum(['workspace', 'environment', 'default']);
+
+/** The LLM configuration a workspace uses (never the key): what Settings → AI shows. */
+export const EffectiveLlm = z.object({
+  configured: z.boolean(),
+  /** Redacted like the connection strings; null: the client's default (api.openai.com). */
+  baseUrl: z.string().nullable(),
+  model: z.string(),
+  hasApiKey: z.boolean(),
+  from: z.object({ baseUrl: LlmOrigin, model: LlmOrigin, apiKey: LlmOrigin }),
+});
+export type EffectiveLlm = z.infer<typeof EffectiveLlm>;
+
+export const LlmTestResult = z.object({
+  ok: z.boolean(),
+  /** The model the server said answered (it may differ from the one asked for); null when nothing answered. */
+  model: z.string().nullable(),
+  requestedModel: z.string(),
+  latencyMs: z.number(),
+  /** The host of the base URL asked (no credentials), e.g. api.openai.com or 127.0.0.1:11434. */
+  host: z.string(),
+  message: z.string(),
+});
+export type LlmTestResult = z.infer<typeof LlmTestResult>;
+
 export const WorkspaceInput = z
   .object({
     name: WorkspaceName,

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnalyticsEngine } from '../../src/main/analytics/engine.js';
 import { runConversationAnalysis } from '../../src/main/intelligence/analysis.js';
 import { intelligenceOverview } from '../../src/main/intelligence/overview.js';
-import { readEnv } from '../../src/main/config.js';
+import { readLlmConfig } from '../../src/main/intelligence/llm.js';
 import { generateDemo } from '../../src/main/demo/generate.js';
 import { writeDemoToPostgres } from '../../src/main/demo/sinks.js';
 import { exportReport } from '../../src/main/reports/export.js';
@@ -183,10 +183,10 @@ describe('uis report on a synced PostgreSQL workspace', () => {
       res.end(JSON.stringify({ id: 'x', object: 'chat.completion', created: 0, model: body.model, choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }] }));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    const env = readEnv({ OPENAI_BASE_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, OPENAI_API_KEY: 'sk-local', UIS_MODEL: 'local-model' });
+    const llm = readLlmConfig({ OPENAI_BASE_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, OPENAI_API_KEY: 'sk-local', UIS_MODEL: 'local-model' });
     const source = openWorkspaceSource(dir, 'acme');
     try {
-      const opts = { format: 'md' as const, since: SINCE, until: UNTIL, narrative: true, env, settings: { companyName: 'Acme AI', logoDataUrl: null } };
+      const opts = { format: 'md' as const, since: SINCE, until: UNTIL, narrative: true, llm, settings: { companyName: 'Acme AI', logoDataUrl: null } };
       const honest = await exportReport(source, { ...opts, out: path.join(dir, 'n1.md') });
       expect(honest.warnings).toEqual([]);
       expect(fs.readFileSync(honest.path, 'utf8')).toContain(`This month ${current.summary.totals.activeUsers} people used the product.`);

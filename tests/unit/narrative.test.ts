@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readEnv } from '../../src/main/config.js';
+import { readLlmConfig } from '../../src/main/intelligence/llm.js';
 import { buildReportData, resolvePeriods } from '../../src/main/reports/build.js';
 import { checkNarrativeNumbers, extractNumbers } from '../../src/main/reports/narrative-check.js';
 import { narrativeInput, writeNarrative } from '../../src/main/reports/narrative.js';
@@ -78,11 +78,11 @@ describe('writeNarrative with a real openai client', () => {
     settings: { companyName: 'Latent Labs', logoDataUrl: null },
     workspace: 'demo',
   });
-  const env = readEnv({ OPENAI_BASE_URL: 'http://placeholder', OPENAI_API_KEY: 'sk-test-secret', UIS_MODEL: 'test-model' });
+  const llm = (url: string) => readLlmConfig({ OPENAI_BASE_URL: url, OPENAI_API_KEY: 'sk-test-secret', UIS_MODEL: 'test-model' });
 
   it('keeps a narrative whose numbers all come from the metrics', async () => {
     answer = 'In November 67 people were active, up 24.1% on October, and day-7 retention reached 43.3%, above the 40% bar.';
-    const r = await writeNarrative(data, { ...env, OPENAI_BASE_URL: baseUrl });
+    const r = await writeNarrative(data, llm(baseUrl));
     expect(r.note).toBeNull();
     expect(r.narrative).toEqual({ text: answer, model: 'test-model' });
     const sent = requests.at(-1)!;
@@ -98,7 +98,7 @@ describe('writeNarrative with a real openai client', () => {
   it('redacts personal data in the labels it sends', async () => {
     answer = 'Quiet month.';
     const withPii = { ...data, featureRequests: [{ text: 'email me at bob@example.com when 4K export ships', count: 3, users: 2 }] };
-    await writeNarrative(withPii, { ...env, OPENAI_BASE_URL: baseUrl });
+    await writeNarrative(withPii, llm(baseUrl));
     const userMessage = requests.at(-1)!.body.messages.find((m) => m.role === 'user')!.content;
     expect(userMessage).toContain('email me at [EMAIL] when 4K export ships');
     expect(userMessage).not.toContain('bob@example.com');
@@ -106,21 +106,21 @@ describe('writeNarrative with a real openai client', () => {
 
   it('rejects a narrative that invents a number, and says which', async () => {
     answer = 'We had 67 active users and revenue grew 250% month over month.';
-    const r = await writeNarrative(data, { ...env, OPENAI_BASE_URL: baseUrl });
+    const r = await writeNarrative(data, llm(baseUrl));
     expect(r.narrative).toBeNull();
     expect(r.note).toContain('250');
     expect(r.note).toMatch(/goes out without it/);
   });
 
   it('reports a failed call without throwing and without the key', async () => {
-    const r = await writeNarrative(data, { ...env, OPENAI_BASE_URL: 'http://127.0.0.1:1/v1' }, { timeoutMs: 2000 });
+    const r = await writeNarrative(data, llm('http://127.0.0.1:1/v1'), { timeoutMs: 2000 });
     expect(r.narrative).toBeNull();
     expect(r.note).toMatch(/model call failed/);
     expect(r.note).not.toContain('sk-test-secret');
   });
 
   it('is skipped without configuration', async () => {
-    const r = await writeNarrative(data, readEnv({}));
-    expect(r).toEqual({ narrative: null, note: expect.stringContaining('not set') });
+    const r = await writeNarrative(data, readLlmConfig({}));
+    expect(r).toEqual({ narrative: null, note: expect.stringContaining('no LLM is set up') });
   });
 });

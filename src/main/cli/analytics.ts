@@ -123,6 +123,7 @@ export function registerAnalyticsCommand(program: Command): void {
           }
           await mod.runAiAnalysisCommand({
             workspace: workspace.name,
+            store,
             snapshotPath: workspace.snapshotPath,
             filters,
             question: typeof o.aiAnalysis === 'string' ? o.aiAnalysis : undefined,

@@ -5,6 +5,8 @@ import { dataDir, readEnv } from '../config.js';
 import { exportReport } from '../reports/export.js';
 import { logoFileToDataUrl, ReportSettingsStore } from '../reports/settings.js';
 import { openWorkspaceSource } from '../reports/source.js';
+import { workspaceLlmConfig } from '../workspace/llm.js';
+import { WorkspaceStore } from '../workspace/store.js';
 import { parseOption } from './options.js';
 
 const ReportOptions = z
@@ -30,7 +32,7 @@ export function registerReportCommand(program: Command): void {
     .option('--since <date>', 'first day, YYYY-MM-DD (default: the 30 days ending on --until)')
     .option('--until <date>', 'last day, YYYY-MM-DD (default: the last day with data)')
     .option('--workspace <name>', 'workspace to report on (default: the active one)')
-    .option('--narrative', 'add an LLM-written summary (OPENAI_*); dropped if it states a number not in the metrics')
+    .option('--narrative', 'add an LLM-written summary (the workspace\'s LLM: Settings → AI, else OPENAI_*); dropped if it states a number not in the metrics')
     .option('--company <name>', 'company name on the title page (default: report settings)')
     .option('--logo <file>', 'logo image (PNG, JPEG, SVG, WebP, GIF; max 512 KB) for the title page')
     .option('--save-settings', 'remember --company / --logo for later reports and the workbench')
@@ -57,7 +59,8 @@ export function registerReportCommand(program: Command): void {
           until: opts.until,
           narrative: opts.narrative,
           settings,
-          env,
+          // The workspace's LLM (Settings → AI) over the environment defaults, as in the workbench.
+          llm: opts.narrative ? workspaceLlmConfig(new WorkspaceStore(dir), source.workspace) : null,
           signal: controller.signal,
           onProgress: (f, msg) => process.stderr.write(`[${String(Math.round(f * 100)).padStart(3)}%] ${msg}\n`),
         });

@@ -3,6 +3,7 @@ import { analyticsHandlers } from './analytics-handlers.js';
 import { appHandlers } from './app-handlers.js';
 import { liveHandlers } from '../live/handlers.js';
 import { intelligenceHandlers } from '../intelligence/handlers.js';
+import { llmHandlers } from './llm-handlers.js';
 import type { HandlersFor } from './types.js';
 import { workspaceHandlers } from './workspace-handlers.js';
 import { reportHandlers } from '../reports/handlers.js';
@@ -18,4 +19,5 @@ export const handlers = {
   ...workspaceHandlers,
   ...reportHandlers,
   ...intelligenceHandlers,
+  ...llmHandlers,
 } satisfies HandlersFor<Contract>;

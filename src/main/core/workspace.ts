@@ -1,9 +1,11 @@
-import type { WorkspaceSummary } from '../../shared/metrics-workspace.js';
+import type { LlmSettingsChange, WorkspaceSummary } from '../../shared/metrics-workspace.js';
 import { AnalyticsEngine } from '../analytics/engine.js';
 import { generateDemo } from '../demo/generate.js';
 import { writeDemoToSnapshot } from '../demo/sinks.js';
 import { openSnapshot, type Snapshot } from '../snapshot/snapshot.js';
-import { WorkspaceStore } from '../workspace/store.js';
+import type { LlmConfig } from '../intelligence/llm.js';
+import { resolveLlm, type ResolvedLlm } from '../workspace/llm.js';
+import { WorkspaceError, WorkspaceStore } from '../workspace/store.js';
 import { CoreError } from './errors.js';
 import type { CoreContext } from './types.js';
 
@@ -77,4 +79,22 @@ export function asCoreError(err: unknown): unknown {
   if (code === 'invalid') return new CoreError('invalid_input', message);
   if (code === 'last_workspace') return new CoreError('conflict', message);
   return err;
+}
+
+/**
+ * The LLM a workspace uses (the active one without a name): Settings → AI over the environment defaults
+ * (resolveLlm, the one resolution every LLM caller goes through). A bad environment value names the variable.
+ */
+export async function workspaceLlm(ctx: CoreContext, name?: string, override?: LlmSettingsChange): Promise<ResolvedLlm> {
+  const store = await workspaceStore(ctx);
+  try {
+    return resolveLlm(store, name, { override });
+  } catch (err) {
+    if (err instanceof WorkspaceError) throw asCoreError(err);
+    throw new CoreError('invalid_config', `LLM configuration: ${(err as Error).message}`);
+  }
+}
+
+export async function workspaceLlmConfig(ctx: CoreContext, name?: string): Promise<LlmConfig | null> {
+  return (await workspaceLlm(ctx, name)).config;
 }

@@ -104,7 +104,7 @@ export function buildMessages(c: ConversationInput, useCases: readonly string[],
 
 function resolveSource(opts: AnalysisOptions): 'local' | 'llm' {
   const source = opts.source ?? 'auto';
-  if (source === 'llm' && !opts.llm) throw new Error('source llm: no LLM is configured (set OPENAI_API_KEY, or OPENAI_BASE_URL for a compatible server, and UIS_MODEL)');
+  if (source === 'llm' && !opts.llm) throw new Error('source llm: no LLM is configured (Settings → AI for the workspace, or OPENAI_API_KEY / OPENAI_BASE_URL and UIS_MODEL in the environment)');
   return source === 'auto' ? (opts.llm ? 'llm' : 'local') : source;
 }
 

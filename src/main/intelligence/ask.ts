@@ -15,8 +15,10 @@ import { createLlmClient, safeErrorMessage, type LlmConfig } from './llm.js';
  * (numbers that appear nowhere are listed and the answer is marked unverified). Data sent to the LLM (the question
  * and the result rows) is redacted first.
  */
-export const ASK_NOT_CONFIGURED =
-  'Ask needs an LLM. Set OPENAI_API_KEY (OpenAI) or OPENAI_BASE_URL (any OpenAI-compatible server, e.g. a local model) and UIS_MODEL, then restart the workbench or the command.';
+/** Where an LLM is set up: the one place in the app, the environment as the alternative. */
+export const LLM_SETUP_HINT =
+  'set it up in Settings → AI (base URL, model, API key) for this workspace, or set OPENAI_API_KEY (OpenAI) or OPENAI_BASE_URL (any OpenAI-compatible server) and UIS_MODEL in the environment';
+export const ASK_NOT_CONFIGURED = `Ask needs an LLM: ${LLM_SETUP_HINT}.`;
 
 const RunSqlArgs = z.object({ sql: z.string().min(1).max(10_000) });
 

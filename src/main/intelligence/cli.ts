@@ -11,7 +11,8 @@ import { WorkspaceStore } from '../workspace/store.js';
 import { estimateAnalysis, runConversationAnalysis, type AnalysisSummary } from './analysis.js';
 import { ASK_NOT_CONFIGURED, ask } from './ask.js';
 import { runIntentClustering } from './intents.js';
-import { readLlmConfig, useCasesFromEnv } from './llm.js';
+import { useCasesFromEnv } from './llm.js';
+import { workspaceLlmConfig } from '../workspace/llm.js';
 import { intelligenceOverview } from './overview.js';
 import { ensureIntelligenceTables } from './store.js';
 
@@ -21,6 +22,8 @@ import { ensureIntelligenceTables } from './store.js';
  */
 export interface AiAnalysisCommandOptions {
   workspace: string;
+  /** The store the workspace is in (default: the data folder's). */
+  store?: WorkspaceStore;
   snapshotPath: string;
   filters: { since?: string; until?: string };
   question?: string;
@@ -81,7 +84,8 @@ export function formatOverview(o: IntelligenceOverview, run: AnalysisSummary | n
 }
 
 export async function runAiAnalysisCommand(opts: AiAnalysisCommandOptions): Promise<void> {
-  const llm = readLlmConfig();
+  // The workspace's LLM (Settings → AI) over the environment defaults, as in the workbench.
+  const llm = workspaceLlmConfig(opts.store ?? new WorkspaceStore(), opts.workspace);
   if (opts.question !== undefined) {
     if (!llm) throw new ConfigError(`uis intelligence --ask: ${ASK_NOT_CONFIGURED}`);
     // Ctrl-C cancels: the LLM request is aborted and the statement's process killed.
@@ -113,7 +117,7 @@ export async function runAiAnalysisCommand(opts: AiAnalysisCommandOptions): Prom
     err(
       estimate.source === 'llm'
         ? `estimate: ${estimate.toAnalyse} of ${estimate.conversations} conversations to send to ${estimate.model} (${estimate.cached} cached), ~${estimate.inputTokens} input + ~${estimate.outputTokens} output tokens, ~${usd(estimate.costUsd)}${base.redact ? '' : ' — REDACTION OFF'}`
-        : `local analyzer (no LLM configured: set OPENAI_API_KEY or OPENAI_BASE_URL and UIS_MODEL): ${estimate.toAnalyse} of ${estimate.conversations} conversations to analyse`,
+        : `local analyzer (no LLM configured: Settings → AI, or OPENAI_API_KEY / OPENAI_BASE_URL and UIS_MODEL): ${estimate.toAnalyse} of ${estimate.conversations} conversations to analyse`,
     );
     if (opts.estimateOnly) {
       if (opts.json) process.stdout.write(JSON.stringify(estimate, null, 2) + '\n');
@@ -187,7 +191,8 @@ export function registerIntelligenceCommand(program: Command): void {
     .option('--json', 'JSON output')
     .action(async (raw: Record<string, unknown>) => {
       const o = parseOption(Flags, { ...raw, sent: raw.sent === true ? 5 : raw.sent });
-      const { workspace, snapshot } = openWorkspaceSnapshot(new WorkspaceStore(), o.workspace);
+      const store = new WorkspaceStore();
+      const { workspace, snapshot } = openWorkspaceSnapshot(store, o.workspace);
       snapshot.close();
       if (o.sent) {
         const s = openSnapshot(workspace.snapshotPath);
@@ -202,6 +207,7 @@ export function registerIntelligenceCommand(program: Command): void {
       }
       await runAiAnalysisCommand({
         workspace: workspace.name,
+        store,
         snapshotPath: workspace.snapshotPath,
         filters: { since: o.since, until: o.until },
         question: o.ask,

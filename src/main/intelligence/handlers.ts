@@ -1,11 +1,11 @@
 import type { intelligenceChannels } from '../../shared/api/intelligence.js';
 import { CoreError } from '../core/errors.js';
 import type { HandlersFor } from '../core/types.js';
-import { activeWorkspace } from '../core/workspace.js';
+import { activeWorkspace, workspaceLlmConfig } from '../core/workspace.js';
 import { estimateAnalysis, runConversationAnalysis } from './analysis.js';
-import { ask } from './ask.js';
+import { ask, LLM_SETUP_HINT } from './ask.js';
 import { runIntentClustering } from './intents.js';
-import { readLlmConfig, useCasesFromEnv, type LlmConfig } from './llm.js';
+import { useCasesFromEnv } from './llm.js';
 import { intelligenceOverview } from './overview.js';
 import { ensureIntelligenceTables } from './store.js';
 
@@ -18,32 +18,23 @@ function useCases(): string[] | undefined {
   }
 }
 
-function llmConfig(): LlmConfig | null {
-  try {
-    return readLlmConfig();
-  } catch (err) {
-    // The message names the variable, never its value.
-    throw new CoreError('invalid_config', `LLM configuration: ${(err as Error).message}`);
-  }
-}
-
 export const intelligenceHandlers: HandlersFor<typeof intelligenceChannels> = {
   'intelligence.overview': async ({ filters }, ctx) => {
     const { snapshot } = await activeWorkspace(ctx);
-    return intelligenceOverview(snapshot.db, { since: filters.since, until: filters.until }, llmConfig() !== null);
+    return intelligenceOverview(snapshot.db, { since: filters.since, until: filters.until }, (await workspaceLlmConfig(ctx)) !== null);
   },
   'intelligence.estimate': async ({ source, filters }, ctx) => {
     const { snapshot } = await activeWorkspace(ctx);
     try {
-      return estimateAnalysis({ db: snapshot.db, llm: llmConfig(), source, useCases: useCases(), since: filters.since, until: filters.until });
+      return estimateAnalysis({ db: snapshot.db, llm: await workspaceLlmConfig(ctx), source, useCases: useCases(), since: filters.since, until: filters.until });
     } catch (err) {
       throw new CoreError('invalid_input', (err as Error).message);
     }
   },
   'intelligence.run': async ({ source, redact, filters }, ctx) => {
     const { snapshot } = await activeWorkspace(ctx);
-    const llm = llmConfig();
-    if (source === 'llm' && !llm) throw new CoreError('invalid_input', 'source: no LLM is configured (set OPENAI_API_KEY or OPENAI_BASE_URL, and UIS_MODEL)');
+    const llm = await workspaceLlmConfig(ctx);
+    if (source === 'llm' && !llm) throw new CoreError('invalid_input', `source: no LLM is configured (${LLM_SETUP_HINT})`);
     const labels = useCases();
     const jobId = ctx.jobs.start('intelligence', async ({ signal, progress }) => {
       const run = await runConversationAnalysis({
@@ -67,7 +58,7 @@ export const intelligenceHandlers: HandlersFor<typeof intelligenceChannels> = {
   },
   'intelligence.ask': async ({ question }, ctx) => {
     const { workspace } = await activeWorkspace(ctx);
-    const llm = llmConfig();
+    const llm = await workspaceLlmConfig(ctx);
     // A job: the page follows it on jobs.update and can cancel it (jobs.cancel kills the statement's process).
     const jobId = ctx.jobs.start('ask', async ({ signal, progress }) => {
       const result = await ask({ snapshotPath: workspace.snapshotPath, question, llm, signal, progress: (m) => progress(null, m) });

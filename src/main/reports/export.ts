@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { readEnv, type Env } from '../config.js';
+import type { LlmConfig } from '../intelligence/llm.js';
 import { addDays } from '../../shared/metrics.js';
 import type { ReportData, ReportFormat, ReportSettings } from '../../shared/report.js';
 import { buildReportData, periodFilters, resolvePeriods } from './build.js';
@@ -29,9 +29,10 @@ export interface ComputeOptions {
   since?: string;
   until?: string;
   settings: ReportSettings;
-  /** Ask the LLM for a narrative (needs OPENAI_* in env); it is dropped if it states a number not in the metrics. */
+  /** Ask the LLM for a narrative; it is dropped if it states a number not in the metrics. */
   narrative?: boolean;
-  env?: Env;
+  /** The workspace's LLM for the narrative (resolveLlm); null or absent: no narrative, with a note saying so. */
+  llm?: LlmConfig | null;
   signal?: AbortSignal;
   onProgress?: ProgressFn;
   now?: Date;
@@ -56,7 +57,7 @@ export async function computeReport(source: MetricsSource, opts: ComputeOptions)
   const data = buildReportData({ current, previous, periods, settings: opts.settings, workspace: source.workspace, wauByDay, insights, now: opts.now });
   if (opts.narrative) {
     progress(0.45, 'Writing the narrative');
-    const n = await writeNarrative(data, opts.env ?? readEnv(), { signal: opts.signal });
+    const n = await writeNarrative(data, opts.llm ?? null, { signal: opts.signal });
     checkCancelled(opts.signal);
     data.narrative = n.narrative;
     data.narrativeNote = n.note;

@@ -2,10 +2,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { reportChannels, ReportExportResult } from '../../shared/api/reports.js';
 import type { ReportFormat } from '../../shared/report.js';
-import { readEnv } from '../config.js';
 import { CoreError } from '../core/errors.js';
 import type { HandlersFor } from '../core/types.js';
-import { activeWorkspace, workspaceStore } from '../core/workspace.js';
+import { activeWorkspace, workspaceLlmConfig } from '../core/workspace.js';
 import { buildDigest } from '../digest/build.js';
 import { readDigestConfig } from '../digest/config.js';
 import { lastCompletePeriod, periodEndingOn } from '../digest/periods.js';
@@ -41,16 +40,6 @@ async function pruneExports(dir: string): Promise<void> {
   await Promise.all(files.slice(KEEP_EXPORTS).map(({ f }) => fs.rm(path.join(dir, f), { force: true })));
 }
 
-/** The narrative's LLM: the active workspace's LLM settings when it has them, else OPENAI_* from the environment. */
-async function llmEnv(ctx: Parameters<HandlersFor<typeof reportChannels>['reports.preview']>[1]) {
-  const env = readEnv();
-  const store = await workspaceStore(ctx);
-  const ws = store.getActive();
-  const { llmApiKey: apiKey, llmBaseUrl: baseUrl } = store.secretsOf(ws.name);
-  if (!baseUrl && !apiKey) return env;
-  return { ...env, OPENAI_BASE_URL: baseUrl ?? env.OPENAI_BASE_URL, OPENAI_API_KEY: apiKey ?? env.OPENAI_API_KEY, UIS_MODEL: ws.llm.model ?? env.UIS_MODEL };
-}
-
 const sourceFor = async (ctx: Parameters<HandlersFor<typeof reportChannels>['reports.preview']>[1]) => {
   const a = await activeWorkspace(ctx);
   return engineSource(a.engine, a.workspace.name);
@@ -68,7 +57,8 @@ export const reportHandlers: HandlersFor<typeof reportChannels> = {
   'reports.export': async ({ format, since, until, narrative }, ctx) => {
     const source = await sourceFor(ctx);
     const settings = new ReportSettingsStore(ctx.dataDir).get();
-    const env = narrative ? await llmEnv(ctx) : readEnv();
+    // The active workspace's LLM (Settings → AI over the environment defaults), the same one Intelligence uses.
+    const llm = narrative ? await workspaceLlmConfig(ctx) : null;
     return {
       jobId: ctx.jobs.start('reports.export', async ({ signal, progress }): Promise<ReportExportResult> => {
         const stamp = new Date().toISOString().replace(/[-:]/g, '').slice(0, 15);
@@ -79,7 +69,7 @@ export const reportHandlers: HandlersFor<typeof reportChannels> = {
           until,
           narrative,
           settings,
-          env,
+          llm,
           out: path.join(exportsDir(ctx.dataDir), fileName),
           printer: pdfPrinter,
           signal,

@@ -1,7 +1,6 @@
 import { pmfVerdictWord } from '../../shared/pmf.js';
-import OpenAI from 'openai';
-import type { Env } from '../config.js';
 import { redactConnectionString } from '../connection-string.js';
+import { createLlmClient, type LlmConfig } from '../intelligence/llm.js';
 import { redactDeep } from '../../shared/redact.js';
 import { formatChange, type ReportData } from '../../shared/report.js';
 import { checkNarrativeNumbers } from './narrative-check.js';
@@ -41,21 +40,17 @@ const SYSTEM_PROMPT = [
  * Asks an OpenAI-compatible server for a short narrative and keeps it only if every number in it is in the metrics.
  * Never throws: a report goes out without a narrative rather than not at all.
  */
-export async function writeNarrative(d: ReportData, env: Env, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<NarrativeResult> {
-  if (!env.OPENAI_API_KEY && !env.OPENAI_BASE_URL) return { narrative: null, note: 'No narrative: OPENAI_API_KEY / OPENAI_BASE_URL are not set.' };
+export async function writeNarrative(d: ReportData, llm: LlmConfig | null, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<NarrativeResult> {
+  // llm: the workspace's LLM (resolveLlm: Settings → AI over the environment defaults).
+  if (!llm) return { narrative: null, note: 'No narrative: no LLM is set up (Settings → AI, or OPENAI_API_KEY / OPENAI_BASE_URL in the environment).' };
   // Blocker and request labels come from users' words: redacted like every other text that leaves the machine.
   const input = redactDeep(narrativeInput(d));
-  const client = new OpenAI({
-    apiKey: env.OPENAI_API_KEY ?? 'not-needed-for-local-servers',
-    baseURL: env.OPENAI_BASE_URL,
-    timeout: opts.timeoutMs ?? 60_000,
-    maxRetries: 1,
-  });
+  const client = createLlmClient({ ...llm, timeoutMs: opts.timeoutMs ?? llm.timeoutMs, maxRetries: 1 });
   let text: string;
   try {
     const res = await client.chat.completions.create(
       {
-        model: env.UIS_MODEL,
+        model: llm.model,
         temperature: 0.2,
         messages: [
           { role: 'system', content: SYSTEM_PROMPT },
@@ -75,5 +70,5 @@ export async function writeNarrative(d: ReportData, env: Env, opts: { signal?: A
   if (!check.ok) {
     return { narrative: null, note: `Narrative rejected: it states numbers that are not in the metrics (${check.invented.join(', ')}); the report goes out without it.` };
   }
-  return { narrative: { text, model: env.UIS_MODEL }, note: null };
+  return { narrative: { text, model: llm.model }, note: null };
 }

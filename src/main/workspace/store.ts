@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { describeIssues } from '../../shared/event.js';
-import { DEMO_WORKSPACE, WorkspaceInput, type WorkspaceSummary } from '../../shared/metrics-workspace.js';
+import { DEMO_WORKSPACE, LlmSettingsChange, WorkspaceInput, type WorkspaceSummary } from '../../shared/metrics-workspace.js';
 import { dataDir } from '../config.js';
 import { redactConnectionString } from '../connection-string.js';
 import { FileKeySecretStore, type SecretStore } from './secrets.js';
@@ -179,6 +179,27 @@ export class WorkspaceStore {
     data.active = name;
     this.write(data);
     return this.summarize(w, name);
+  }
+
+  /**
+   * Sets or clears the workspace's LLM settings, one field at a time: a string sets it (base URL and key sealed with
+   * the SecretStore, the OS keychain in the desktop app), null clears it, absent keeps it.
+   */
+  setLlm(name: string, change: LlmSettingsChange): WorkspaceSummary {
+    const parsed = LlmSettingsChange.safeParse(change);
+    if (!parsed.success) throw new WorkspaceError('invalid', describeIssues(parsed.error));
+    const c = parsed.data;
+    const data = this.read();
+    const w = data.workspaces.find((x) => x.name === name);
+    if (!w) throw new WorkspaceError('not_found', `no workspace named "${name}"`);
+    if (c.baseUrl !== undefined) {
+      w.sealed.llmBaseUrl = c.baseUrl === null ? undefined : this.secrets.encrypt(c.baseUrl);
+      w.shown = { ...w.shown, llmBaseUrl: c.baseUrl === null ? undefined : redactConnectionString(c.baseUrl) };
+    }
+    if (c.apiKey !== undefined) w.sealed.llmApiKey = c.apiKey === null ? undefined : this.secrets.encrypt(c.apiKey);
+    if (c.model !== undefined) w.llm = { ...w.llm, model: c.model ?? undefined };
+    this.write(data);
+    return this.summarize(w, data.active);
   }
 
   /** The credentials in clear: for the core's own connections only, never for list() or the renderer. */

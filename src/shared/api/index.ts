@@ -4,6 +4,7 @@ import { liveChannels, liveTopics } from './live.js';
 import { workspaceChannels, workspaceTopics } from './workspace.js';
 import { reportChannels } from './reports.js';
 import { intelligenceChannels } from './intelligence.js';
+import { llmChannels } from './llm.js';
 
 // The merged contract: one line per feature (import above, spread below). Add your feature's channels and topics here.
 export const contract = {
@@ -13,6 +14,7 @@ export const contract = {
   ...workspaceChannels,
   ...reportChannels,
   ...intelligenceChannels,
+  ...llmChannels,
 };
 export const topics = {
   ...liveTopics,

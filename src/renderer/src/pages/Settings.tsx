@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { invoke, RpcError } from '../api/client.js';
 import { useJob, useRpc } from '../api/hooks.js';
+import { AiCard } from '../components/settings/AiCard.js';
 import { Card, ErrorState, Loading, PageHeader } from '../components/ui.js';
 import { age, dateTime, dayYear, countOf } from '../format.js';
 import { useWorkspace } from '../state/workspace.js';
@@ -67,7 +68,7 @@ function SyncPanel() {
 }
 
 function AddWorkspace({ onAdded }: { onAdded(): void }) {
-  const [form, setForm] = useState({ name: '', pgUrl: '', redisUrl: '', baseUrl: '', model: '', apiKey: '' });
+  const [form, setForm] = useState({ name: '', pgUrl: '', redisUrl: '' });
   const [test, setTest] = useState<ConnectionTest | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState<'test' | 'save' | null>(null);
@@ -90,10 +91,10 @@ function AddWorkspace({ onAdded }: { onAdded(): void }) {
     setBusy('save');
     setError(null);
     try {
-      const llm = { ...(form.baseUrl ? { baseUrl: form.baseUrl } : {}), ...(form.model ? { model: form.model } : {}), ...(form.apiKey ? { apiKey: form.apiKey } : {}) };
-      const r = await invoke('workspace.add', { workspace: { name: form.name.trim(), kind: 'postgres', ...urls(), ...(Object.keys(llm).length ? { llm } : {}) }, activate: true });
+      // Its AI (LLM) is set in the AI card once it is the active workspace.
+      const r = await invoke('workspace.add', { workspace: { name: form.name.trim(), kind: 'postgres', ...urls() }, activate: true });
       setTest(r.test);
-      setForm({ name: '', pgUrl: '', redisUrl: '', baseUrl: '', model: '', apiKey: '' });
+      setForm({ name: '', pgUrl: '', redisUrl: '' });
       onAdded();
       // A new workspace starts empty: fill its snapshot right away.
       await invoke('workspace.sync', {}).catch(() => {});
@@ -117,18 +118,6 @@ function AddWorkspace({ onAdded }: { onAdded(): void }) {
         <label className="field wide">
           Redis URL (optional: live feed)
           <input type="password" value={form.redisUrl} onChange={set('redisUrl')} placeholder="redis://host:6379" data-testid="ws-redis" />
-        </label>
-        <label className="field">
-          LLM base URL (optional)
-          <input value={form.baseUrl} onChange={set('baseUrl')} placeholder="https://api.openai.com/v1" />
-        </label>
-        <label className="field">
-          Model
-          <input value={form.model} onChange={set('model')} placeholder="gpt-4o-mini" />
-        </label>
-        <label className="field">
-          API key
-          <input type="password" value={form.apiKey} onChange={set('apiKey')} placeholder="sk-…" />
         </label>
       </div>
       <div className="row">
@@ -166,7 +155,7 @@ export default function SettingsPage() {
   const ws = active.data?.workspace;
   return (
     <>
-      <PageHeader title="Settings" subtitle="Workspaces, connections and the local snapshot" />
+      <PageHeader title="Settings" subtitle="Workspaces, connections, the local snapshot and the AI" />
       {list.data && !list.data.secureStorage && (
         <div className="banner warn" data-testid="keychain-warning">
           No OS keychain in use: credentials are encrypted with a key file on this machine. On a desktop with a keychain they are protected by it.
@@ -240,6 +229,7 @@ export default function SettingsPage() {
           )}
         </Card>
       </div>
+      {ws && <AiCard workspace={ws.name} />}
       <Card title="Add a workspace" subtitle="Connect your production PostgreSQL (and Redis for the live feed). The workbench only reads.">
         <AddWorkspace onAdded={list.reload} />
       </Card>

@@ -42,8 +42,8 @@ export function AskPanel({ llmConfigured }: { llmConfigured: boolean }) {
       {!llmConfigured && (
         <div className="banner info" data-testid="ask-not-configured">
           <span>
-            Ask needs an LLM. Set <code>OPENAI_API_KEY</code> (OpenAI) or <code>OPENAI_BASE_URL</code> (any OpenAI-compatible server, e.g. a local model) and{' '}
-            <code>UIS_MODEL</code> in the environment of the workbench, then restart it. Everything else on this page works without one.
+            Ask needs an LLM. Set one up in <a href="#/settings">Settings → AI</a> (any OpenAI-compatible server, e.g. a local model, or OpenAI with a key), or set{' '}
+            <code>OPENAI_API_KEY</code> / <code>OPENAI_BASE_URL</code> and <code>UIS_MODEL</code> in the environment. Everything else on this page works without one.
           </span>
         </div>
       )}
