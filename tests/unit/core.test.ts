@@ -78,6 +78,22 @@ describe('jobs', () => {
     expect(updates.at(-1)).toMatchObject({ id, state: 'succeeded' });
   });
 
+  it('a step reported right after another still reaches the page while the job runs on', async () => {
+    const updates: JobInfo[] = [];
+    const jobs = new JobRunner((j) => updates.push(j));
+    let release = () => {};
+    const id = jobs.start('ask', async ({ progress }) => {
+      await new Promise((r) => setTimeout(r, 0)); // past start()'s own update, as real work is
+      progress(null, 'Waiting for the LLM…');
+      progress(null, 'Running query 1…'); // within the throttle's 50 ms
+      await new Promise<void>((r) => (release = r));
+    });
+    await expect.poll(() => updates.at(-1)?.message, { timeout: 2000 }).toBe('Running query 1…');
+    expect(updates.at(-1)).toMatchObject({ id, state: 'running' });
+    release();
+    await jobs.wait(id);
+  });
+
   it('cancels through the AbortSignal', async () => {
     const jobs = new JobRunner(() => {});
     const id = jobs.start('sync', ({ signal }) => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')))));

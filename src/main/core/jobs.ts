@@ -41,17 +41,26 @@ export class JobRunner {
     };
     const emit = () => this.onUpdate({ ...info });
     let lastEmit = 0;
+    let trailing: NodeJS.Timeout | null = null;
     const control: JobControl = {
       signal: controller.signal,
       progress: (fraction, message) => {
         if (info.state !== 'running') return;
         info.progress = fraction === null ? null : Math.min(1, Math.max(0, fraction));
         if (message !== undefined) info.message = message;
-        // Throttled so a tight loop cannot flood the renderer; the final state is always sent.
-        const now = Date.now();
-        if (now - lastEmit >= 50) {
-          lastEmit = now;
+        // Throttled so a tight loop cannot flood the renderer, but the latest progress always goes out (50 ms later at
+        // most): dropped, a step reported just after another would stay unseen while a long one runs.
+        const wait = 50 - (Date.now() - lastEmit);
+        if (wait <= 0) {
+          lastEmit = Date.now();
           emit();
+        } else {
+          trailing ??= setTimeout(() => {
+            trailing = null;
+            if (info.state !== 'running') return; // the final state was sent already
+            lastEmit = Date.now();
+            emit();
+          }, wait);
         }
       },
     };
