@@ -97,6 +97,16 @@ export const IntentClustersView = z.object({
 });
 export type IntentClustersView = z.infer<typeof IntentClustersView>;
 
+/**
+ * What privacy hid from the clusters, said only when it hid something (e.g. "3 messages in groups of fewer than 3 users
+ * are not shown"); '' otherwise. The Intelligence page and `uis intelligence` word it the same way.
+ */
+export function hiddenMessagesNote(view: Pick<IntentClustersView, 'hiddenMessages' | 'minUsers'>): string {
+  const n = view.hiddenMessages;
+  if (n === 0) return '';
+  return `${n.toLocaleString('en-US')} ${n === 1 ? 'message' : 'messages'} in groups of fewer than ${view.minUsers} users ${n === 1 ? 'is' : 'are'} not shown`;
+}
+
 export const RankedItem = z.object({
   /** The most frequent wording among the de-duplicated variants. */
   text: z.string(),

@@ -9,7 +9,7 @@ import { runConversationAnalysis } from '../../src/main/intelligence/analysis.js
 import { latestIntentClusters, runIntentClustering } from '../../src/main/intelligence/intents.js';
 import { intelligenceOverview } from '../../src/main/intelligence/overview.js';
 import { openSnapshot, type Snapshot } from '../../src/main/snapshot/snapshot.js';
-import type { AskResult } from '../../src/shared/intelligence.js';
+import { hiddenMessagesNote, type AskResult } from '../../src/shared/intelligence.js';
 
 /** The local pipeline on the demo workspace (no key, no network): analysis, intent clusters, the page's overview. */
 let dir: string;
@@ -153,5 +153,13 @@ describe('LLM configuration', () => {
     expect(costUsd({ input: 0.15, output: 0.6 }, 1_000_000, 1_000_000)).toBeCloseTo(0.75, 10);
     expect(useCasesFromEnv({ UIS_USE_CASES: 'podcasts, ads' })).toEqual(['podcasts', 'ads', 'other']);
     expect(() => useCasesFromEnv({ UIS_USE_CASES: 'Bad Label' })).toThrow(/^UIS_USE_CASES: /);
+  });
+});
+
+describe('hidden messages note', () => {
+  it('says what privacy hid only when it hid something, in the singular for one', () => {
+    expect(hiddenMessagesNote({ hiddenMessages: 0, minUsers: 3 })).toBe('');
+    expect(hiddenMessagesNote({ hiddenMessages: 1, minUsers: 3 })).toBe('1 message in groups of fewer than 3 users is not shown');
+    expect(hiddenMessagesNote({ hiddenMessages: 1234, minUsers: 5 })).toBe('1,234 messages in groups of fewer than 5 users are not shown');
   });
 });

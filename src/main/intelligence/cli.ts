@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import type { AskResult, IntelligenceOverview } from '../../shared/intelligence.js';
+import { hiddenMessagesNote, type AskResult, type IntelligenceOverview } from '../../shared/intelligence.js';
 import { parseOption } from '../cli/options.js';
 import { ConfigError, readEnv } from '../config.js';
 import { createPool } from '../db/pg.js';
@@ -61,7 +61,7 @@ export function formatOverview(o: IntelligenceOverview, run: AnalysisSummary | n
   if (run) lines.push(`  this run: ${run.analysed} analysed, ${run.cached} cached, ${run.failed} failed, ${run.requests} requests, ${run.actualInputTokens}+${run.actualOutputTokens} tokens, cost ${run.source === 'llm' ? usd(run.actualCostUsd) : '$0 (local)'}`);
   const intents = o.intents;
   if (intents) {
-    lines.push('', `Intent clusters (${intents.clusters.length} shown of k=${intents.k}, ${intents.chosenBy}; ${intents.hiddenMessages ? `; ${intents.hiddenMessages} messages in groups of fewer than ${intents.minUsers} users hidden` : ''})`);
+    lines.push('', `Intent clusters (${intents.clusters.length} shown of k=${intents.k}, ${intents.chosenBy}${hiddenMessagesNote(intents) ? `; ${hiddenMessagesNote(intents)}` : ''})`);
     for (const c of intents.clusters.slice(0, 10)) {
       lines.push(`  ${pct(c.share).padStart(6)}  ${c.label.padEnd(36)} ${String(c.users).padStart(4)} users  activation ${pct(c.outcome.activationRate)}, day-7 ${pct(c.outcome.day7Retention)}, errors ${pct(c.outcome.errorRate)}  e.g. "${c.examples[0] ?? ''}"`);
     }

@@ -10,6 +10,7 @@ import { Card, EmptyState, ErrorState, Loading, PageHeader, Tile } from '../comp
 import { dateTime, dec, int } from '../format.js';
 import { useFilters } from '../state/filters.js';
 import { useWorkspace } from '../state/workspace.js';
+import { hiddenMessagesNote } from '../../../shared/intelligence.js';
 
 /**
  * Intelligence: what users try to do (intent clusters with outcomes), where they get stuck (blockers), what they ask
@@ -145,7 +146,7 @@ export default function IntelligencePage() {
             title="What users are trying to do"
             subtitle={
               o.intents
-                ? `First message of each conversation, clustered (${o.intents.method === 'embeddings-spectral' ? 'embeddings' : 'TF-IDF'}), named by ${o.intents.namedBy === 'llm' ? 'the LLM' : 'top terms'}${hiddenNote(o.intents.hiddenMessages, o.intents.minUsers)}.`
+                ? `First message of each conversation, clustered (${o.intents.method === 'embeddings-spectral' ? 'embeddings' : 'TF-IDF'}), named by ${o.intents.namedBy === 'llm' ? 'the LLM' : 'top terms'}${hiddenMessagesNote(o.intents) ? `; ${hiddenMessagesNote(o.intents)}` : ''}.`
                 : undefined
             }
           >
@@ -215,10 +216,4 @@ export default function IntelligencePage() {
       )}
     </>
   );
-}
-
-/** Says how many messages privacy hides, only when it hides any (groups of fewer users than minUsers are not shown). */
-function hiddenNote(hidden: number, minUsers: number): string {
-  if (hidden === 0) return '';
-  return `; ${int(hidden)} ${hidden === 1 ? 'message' : 'messages'} in groups of fewer than ${minUsers} users ${hidden === 1 ? 'is' : 'are'} not shown`;
 }
