@@ -22,15 +22,15 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { z } from 'zod';
-import { AnalyticsEngine } from '../../src/main/analytics/engine.js';
-import { SEED_QUERIES } from '../../src/main/analytics/seed-queries.js';
-import { parseOption } from '../../src/main/cli/options.js';
-import { createPool } from '../../src/main/db/pg.js';
-import { migrate } from '../../src/main/db/migrate.js';
-import { generateDemo, type DemoData } from '../../src/main/demo/generate.js';
-import { writeDemoToPostgres } from '../../src/main/demo/sinks.js';
-import { openSnapshot } from '../../src/main/snapshot/snapshot.js';
-import { syncFromPostgres } from '../../src/main/snapshot/sync.js';
+import { AnalyticsEngine } from '../analytics/engine.js';
+import { SEED_QUERIES } from '../analytics/seed-queries.js';
+import { parseOption } from '../cli/options.js';
+import { createPool } from '../db/pg.js';
+import { migrate } from '../db/migrate.js';
+import { generateDemo, type DemoData } from '../demo/generate.js';
+import { writeDemoToPostgres } from '../demo/sinks.js';
+import { openSnapshot } from '../snapshot/snapshot.js';
+import { syncFromPostgres } from '../snapshot/sync.js';
 
 const SIZES = { small: 300, medium: 10_000, large: 100_000 } as const;
 const Options = z.object({

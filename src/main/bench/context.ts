@@ -20,15 +20,15 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { z } from 'zod';
-import { parseOption } from '../../src/main/cli/options.js';
-import { migrate } from '../../src/main/db/migrate.js';
-import { createPool } from '../../src/main/db/pg.js';
-import { trackEvents } from '../../src/main/ingest/capture.js';
-import { rebuildProfiles } from '../../src/main/profiles/store.js';
-import { bearerAuth } from '../../src/main/server/auth.js';
-import { buildServer } from '../../src/main/server/app.js';
-import { createRedis } from '../../src/main/stream/redis.js';
-import type { EventInput } from '../../src/shared/event.js';
+import { parseOption } from '../cli/options.js';
+import { migrate } from '../db/migrate.js';
+import { createPool } from '../db/pg.js';
+import { trackEvents } from '../ingest/capture.js';
+import { rebuildProfiles } from '../profiles/store.js';
+import { bearerAuth } from '../server/auth.js';
+import { buildServer } from '../server/app.js';
+import { createRedis } from '../stream/redis.js';
+import type { EventInput } from '../../shared/event.js';
 
 const Options = z.object({
   users: z.coerce.number().int().min(1).max(100_000).default(200),

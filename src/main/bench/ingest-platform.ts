@@ -1,5 +1,5 @@
 /**
- * The chat platform's side of bench:ingest, run in a process of its own (forked by tests/bench/ingest.ts), as the
+ * The chat platform's side of bench:ingest, run in a process of its own (forked by src/main/bench/ingest.ts), as the
  * platform runs apart from `uis serve`: it generates the events, prepares each door's payloads before the clock, sends
  * them with --clients concurrent clients (HTTP: POST /v1/events; library: UisClient.track() on its own pool) and
  * reports every batch's latency and its own CPU time. Messages: prepare -> ready, go -> done (or error).
@@ -7,9 +7,9 @@
 import http from 'node:http';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { createPool } from '../../src/main/db/pg.js';
-import { UisClient } from '../../src/main/ingest/client.js';
-import type { EventInput } from '../../src/shared/event.js';
+import { createPool } from '../db/pg.js';
+import { UisClient } from '../ingest/client.js';
+import type { EventInput } from '../../shared/event.js';
 
 export interface PlatformJob {
   door: 'HTTP' | 'library';

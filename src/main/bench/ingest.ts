@@ -25,12 +25,12 @@ import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
 import { cpuPerUnit, cpuSnapshot } from './cpu.js';
 import { chunks, EVENTS_PER_CONVERSATION, generate, type PlatformJob, type PlatformMessage } from './ingest-platform.js';
-import { parseOption } from '../../src/main/cli/options.js';
-import { readEnv } from '../../src/main/config.js';
-import { migrate } from '../../src/main/db/migrate.js';
-import { DEFAULT_CAPTURE_CONCURRENCY } from '../../src/main/ingest/capture.js';
-import { startService, type RunningService } from '../../src/main/server/service.js';
-import type { EventInput } from '../../src/shared/event.js';
+import { parseOption } from '../cli/options.js';
+import { readEnv } from '../config.js';
+import { migrate } from '../db/migrate.js';
+import { DEFAULT_CAPTURE_CONCURRENCY } from '../ingest/capture.js';
+import { startService, type RunningService } from '../server/service.js';
+import type { EventInput } from '../../shared/event.js';
 
 const Options = z.object({
   events: z.coerce.number().int().min(100).max(10_000_000).default(50_000),
@@ -242,7 +242,7 @@ async function phase(label: string, opts: IngestBenchOptions, service: RunningSe
   const copyRate = strict.eventsPerSecond;
   const doors: DoorResult[] = [strict, random].map((d) => ({ ...d, ratio: d.eventsPerSecond / copyRate, ratioRandomIds: d.eventsPerSecond / random.eventsPerSecond }));
 
-  // Each door runs in a process of its own, as the chat platform does (tests/bench/ingest-platform.ts): it prepares
+  // Each door runs in a process of its own, as the chat platform does (src/main/bench/ingest-platform.ts): it prepares
   // its payloads before the clock (for HTTP the JSON bodies a client would send), like the COPY's lines, so what is
   // timed is the system taking them in; `uis serve` (HTTP server, relay) runs in this process.
   const timed = async (door: 'HTTP' | 'library') => {

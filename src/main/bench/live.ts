@@ -18,8 +18,8 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { chromium } from 'playwright-core';
 import { z } from 'zod';
-import { parseOption } from '../../src/main/cli/options.js';
-import { migrate } from '../../src/main/db/migrate.js';
+import { parseOption } from '../cli/options.js';
+import { migrate } from '../db/migrate.js';
 
 const Options = z.object({
   rate: z.coerce.number().int().min(1).max(20_000).default(2000),

@@ -12,13 +12,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
-import { startWebWorkbench } from '../../src/main/cli/web.js';
-import { generateDemo } from '../../src/main/demo/generate.js';
-import { writeDemoToSnapshot } from '../../src/main/demo/sinks.js';
-import { SnapshotWriter, type ProfileRow } from '../../src/main/snapshot/apply.js';
-import { openSnapshot } from '../../src/main/snapshot/snapshot.js';
-import { FileKeySecretStore } from '../../src/main/workspace/secrets.js';
-import { WorkspaceStore } from '../../src/main/workspace/store.js';
+import { startWebWorkbench } from '../cli/web.js';
+import { generateDemo } from '../demo/generate.js';
+import { writeDemoToSnapshot } from '../demo/sinks.js';
+import { SnapshotWriter, type ProfileRow } from '../snapshot/apply.js';
+import { openSnapshot } from '../snapshot/snapshot.js';
+import { FileKeySecretStore } from '../workspace/secrets.js';
+import { WorkspaceStore } from '../workspace/store.js';
 
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
