@@ -18,7 +18,7 @@ import {
   serveAppAsset,
   WINDOW_CSP,
 } from '../../src/main/electron/security.js';
-import { electronPdfPrinter, lockPrintWindow, printWindowOptions, PRINT_PARTITION, type PrintableWindow } from '../../src/main/reports/pdf.js';
+import { electronPdfPrinter, lockPrintWindow, printWindowOptions, PRINT_PARTITION, type PrintableWindow } from '../../src/main/electron/pdf.js';
 import { CONTENT_SECURITY_POLICY } from '../../src/main/server/web.js';
 
 const root = new URL('../../', import.meta.url);

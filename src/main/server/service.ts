@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { ConfigError, dataDir, httpTimeouts, type Env } from '../config.js';
-import { createCore, type Core } from '../core/index.js';
+import { createAppCore, type Core } from '../app/index.js';
 import { createPool } from '../db/pg.js';
 import { redactConnectionString } from '../connection-string.js';
 import { checkDigestConfig, startDigestService } from '../digest/service.js';
@@ -56,7 +56,7 @@ export async function startService(env: Env, opts: { port?: number; host?: strin
   // two being equal). Without it /rpc answers 403.
   const workbenchToken = env.UIS_WORKBENCH_TOKEN;
   const core: Core | null = workbenchToken
-    ? createCore({ dataDir: dataDir(env), secretStore: new FileKeySecretStore(`${dataDir(env)}/secret.key`, log), log })
+    ? createAppCore({ dataDir: dataDir(env), secretStore: new FileKeySecretStore(`${dataDir(env)}/secret.key`, log), log })
     : null;
   const app = await buildServer({
     pool,

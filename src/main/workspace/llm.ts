@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { EffectiveLlm, LlmSettingsChange, LlmTestResult } from '../../shared/metrics-workspace.js';
 import { redactConnectionString, scrubSecrets } from '../connection-string.js';
-import { createLlmClient, readLlmConfig, safeErrorMessage, type LlmConfig } from '../intelligence/llm.js';
+import { createLlmClient, readLlmConfig, safeErrorMessage, type LlmConfig } from '../llm/client.js';
 import type { WorkspaceStore } from './store.js';
 
 /**

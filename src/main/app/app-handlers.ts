@@ -1,6 +1,6 @@
 import pkg from '../../../package.json' with { type: 'json' };
 import type { appChannels } from '../../shared/api/app.js';
-import type { HandlersFor } from './types.js';
+import type { HandlersFor } from '../core/types.js';
 
 /** app.* and jobs.*: the core's own channels. The Electron shell overrides app.openExternal with safeOpenExternal. */
 export const appHandlers: HandlersFor<typeof appChannels> = {
