@@ -1,7 +1,7 @@
 import type { ChannelName, Contract, TopicName, Topics } from '../../../shared/api/index.js';
 import type { ChannelInput, ChannelOutput } from '../../../shared/contract.js';
 import type { z } from 'zod';
-import type { BridgeResult, UisBridge } from '../../../preload/allowlist.js';
+import type { BridgeResult, UisBridge } from '../../../shared/bridge.js';
 
 declare global {
   interface Window {
