@@ -4,7 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kmeans } from 'ml-kmeans';
 import { z } from 'zod';
-import { buildTfidf, clusterTexts, lsa } from '../intelligence/cluster.ts';
+import { buildTfidf, clusterTexts } from '../intelligence/cluster.ts';
+import { lsa } from './lsa.ts';
 import { adjustedRandIndex, clusteringAccuracy, normalizedMutualInformation } from '../intelligence/cluster-metrics.ts';
 
 /**
