@@ -22,6 +22,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { z } from 'zod';
+import { readBenchEnv } from '../config.js';
 import { AnalyticsEngine } from '../analytics/engine.js';
 import { SEED_QUERIES } from '../analytics/seed-queries.js';
 import { parseOption } from '../cli/options.js';
@@ -38,7 +39,7 @@ const Options = z.object({
   users: z.coerce.number().int().min(10).max(1_000_000).optional(),
   days: z.coerce.number().int().min(7).max(365).default(60),
   increment: z.coerce.number().int().min(100).max(1_000_000).default(10_000),
-  databaseUrl: z.string().url().default(process.env.UIS_BENCH_PG_URL ?? process.env.UIS_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'),
+  databaseUrl: z.string().url().default(readBenchEnv().UIS_BENCH_PG_URL ?? readBenchEnv().UIS_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'),
   keep: z.boolean().default(false),
   quiet: z.boolean().default(false),
 });

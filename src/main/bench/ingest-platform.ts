@@ -7,6 +7,7 @@
 import http from 'node:http';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
+import { readBenchEnv } from '../config.js';
 import { createPool } from '../db/pg.js';
 import { UisClient } from '../ingest/client.js';
 import type { EventInput } from '../../shared/event.js';
@@ -132,7 +133,7 @@ function door(job: PlatformJob): { prepare: (events: EventInput[]) => Buffer | E
 }
 
 // Only when forked as the platform (a test runner's worker has an IPC channel too, and its messages are not ours).
-if (process.env.UIS_BENCH_PLATFORM === '1' && process.send) {
+if (readBenchEnv().UIS_BENCH_PLATFORM === '1' && process.send) {
   let job: PlatformJob | null = null;
   let payloads: Array<[Buffer | EventInput[], number]> = [];
   let client: ReturnType<typeof door> | null = null;

@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
+import { readEnv } from '../config.js';
 import { startWebWorkbench } from '../cli/web.js';
 import { generateDemo } from '../demo/generate.js';
 import { writeDemoToSnapshot } from '../demo/sinks.js';
@@ -117,7 +118,7 @@ async function usersPage(page: Page, url: string): Promise<{ firstRows: number; 
 export async function main(args: string[]): Promise<void> {
   const users = arg(args, 'users', 100_000);
   const runs = arg(args, 'runs', 3);
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({ executablePath: readEnv().CHROMIUM_PATH, args: CHROMIUM_ARGS });
   const dirs: string[] = [];
   try {
     // 1. Overview on the demo workspace.

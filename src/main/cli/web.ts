@@ -4,7 +4,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { dataDir, readEnv } from '../config.js';
+import { dataDir, hasDisplay, readEnv } from '../config.js';
 import { createAppCore, type Core } from '../app/index.js';
 import { FileKeySecretStore } from '../workspace/secrets.js';
 import { newestMtime, startWebServer, type RunningWebServer } from '../server/web.js';
@@ -141,7 +141,7 @@ export function registerWebCommand(program: Command): void {
       const opts = parseOption(WebOptions, raw);
       const workbench = await startRemembered(opts, (l) => process.stderr.write(l + '\n'));
       console.log(`Workbench: ${workbench.server.url}`);
-      if (opts.openBrowser === 'yes' && (process.platform !== 'linux' || process.env.DISPLAY || process.env.WAYLAND_DISPLAY)) {
+      if (opts.openBrowser === 'yes' && hasDisplay()) {
         openBrowser(workbench.server.url);
       }
       const stop = async () => {

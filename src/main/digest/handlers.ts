@@ -1,9 +1,9 @@
 import type { reportChannels } from '../../shared/api/reports.js';
+import { readDigestConfig } from '../config.js';
 import type { HandlersFor } from '../core/types.js';
 import { activeReportSource } from '../reports/active.js';
 import { ReportSettingsStore } from '../reports/settings.js';
 import { buildDigest } from './build.js';
-import { readDigestConfig } from './config.js';
 import { lastCompletePeriod, periodEndingOn } from './periods.js';
 import { renderDigest } from './render.js';
 

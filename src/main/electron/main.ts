@@ -40,7 +40,7 @@ async function safeOpenExternal(url: unknown): Promise<boolean> {
 protocol.registerSchemesAsPrivileged([...APP_SCHEME_PRIVILEGES]);
 const rendererDir = path.join(here, '../renderer');
 // The dev server only in development: its origin becomes the one IPC trusts.
-const entry = appEntryUrl({ isPackaged: app.isPackaged, rendererUrl: process.env.ELECTRON_RENDERER_URL });
+const entry = appEntryUrl({ isPackaged: app.isPackaged, rendererUrl: readEnv().ELECTRON_RENDERER_URL });
 const appEntry = entry.url;
 
 function stateFile() {

@@ -5,7 +5,7 @@ import { activeWorkspace, workspaceLlmConfig } from '../workspace/session.js';
 import { estimateAnalysis, runConversationAnalysis } from './analysis.js';
 import { ask, LLM_SETUP_HINT } from './ask.js';
 import { runIntentClustering } from './intents.js';
-import { useCasesFromEnv } from '../llm/client.js';
+import { useCasesFromEnv } from '../config.js';
 import { intelligenceOverview } from './overview.js';
 import { ensureIntelligenceTables } from './store.js';
 

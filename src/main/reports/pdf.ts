@@ -1,4 +1,5 @@
 import { chromium, type Browser } from 'playwright-core';
+import { readEnv } from '../config.js';
 
 /**
  * HTML → PDF. The CLI and the service print with headless Chromium (playwright-core driving the system's Chromium);
@@ -10,7 +11,7 @@ export type PdfPrinter = (html: string, opts: { signal?: AbortSignal; footerLeft
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 export function chromiumPath(): string {
-  return process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  return readEnv().CHROMIUM_PATH;
 }
 
 export function abortError(): Error {

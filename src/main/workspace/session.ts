@@ -1,4 +1,5 @@
 import type { LlmSettingsChange, WorkspaceSummary } from '../../shared/metrics-workspace.js';
+import { demoOptions } from '../config.js';
 import { generateDemo } from '../demo/generate.js';
 import { writeDemoToSnapshot } from '../demo/sinks.js';
 import { openSnapshot, type Snapshot } from '../snapshot/snapshot.js';
@@ -23,17 +24,6 @@ export interface ActiveWorkspace {
 }
 
 const ACTIVE_KEY = 'workspace.active';
-
-/** Demo size: the env knobs let the benches and tests choose (defaults: the generator's own). */
-function demoOptions() {
-  const users = Number(process.env.UIS_DEMO_USERS ?? '');
-  const days = Number(process.env.UIS_DEMO_DAYS ?? '');
-  return {
-    users: Number.isInteger(users) && users > 0 ? users : undefined,
-    days: Number.isInteger(days) && days > 0 ? days : undefined,
-    endDay: process.env.UIS_DEMO_END_DAY || undefined,
-  };
-}
 
 export async function activeWorkspace(ctx: CoreContext): Promise<ActiveWorkspace> {
   const store = await workspaceStore(ctx);
