@@ -38,7 +38,8 @@ export const chromiumPdfPrinter: PdfPrinter = async (html, { signal, footerLeft 
     const page = await browser.newPage({ viewport: { width: 794, height: 1123 }, javaScriptEnabled: true });
     await page.route('**/*', (route) => (route.request().url().startsWith('data:') ? route.continue() : route.abort()));
     await page.setContent(html, { waitUntil: 'load' });
-    await page.waitForFunction(() => document.documentElement.dataset.chartsReady === '1', undefined, { timeout: 30_000 });
+    // Runs in the page: an expression, as this file is compiled without the DOM library (tsconfig.node.json).
+    await page.waitForFunction('document.documentElement.dataset.chartsReady === "1"', undefined, { timeout: 30_000 });
     const pdf = await page.pdf({
       format: 'A4',
       printBackground: true,
