@@ -1,12 +1,8 @@
 import { contract, topics, type ChannelName, type TopicName } from '../shared/api/index.js';
-import type { ApiErrorBody } from '../shared/contract.js';
+import type { BridgeResult, UisBridge } from '../shared/bridge.js';
 
-/** The bridge the preload exposes as `window.uis` (pure types and checks: no electron import, unit-testable). */
-export type BridgeResult = { ok: true; value: unknown } | { ok: false; error: ApiErrorBody };
-export interface UisBridge {
-  invoke(channel: string, input?: unknown): Promise<BridgeResult>;
-  subscribe(topic: string, callback: (payload: unknown) => void): () => void;
-}
+/** The checks behind the bridge the preload exposes as `window.uis` (no electron import, unit-testable). */
+export type { BridgeResult, UisBridge };
 
 /** Built from the contract's own keys: a channel or topic not declared in src/shared/api never reaches ipcRenderer. */
 export const allowedChannels: ReadonlySet<string> = new Set(Object.keys(contract));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runAnalyticsBench } from '../bench/analytics.js';
+import { runAnalyticsBench } from '../../src/main/bench/analytics.js';
 
 describe('npm run bench:analytics at a small size', () => {
   it('measures first sync, incremental sync, dashboard and the seed SQL over the same data', async () => {

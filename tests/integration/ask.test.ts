@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { JobRunner } from '../../src/main/core/jobs.js';
 import type { AskResult } from '../../src/shared/intelligence.js';
 import { ASK_NOT_CONFIGURED, ask, unsupportedNumbers } from '../../src/main/intelligence/ask.js';
-import { readLlmConfig, type LlmConfig } from '../../src/main/intelligence/llm.js';
+import { readLlmConfig, type LlmConfig } from '../../src/main/llm/client.js';
 import { openSnapshot } from '../../src/main/snapshot/snapshot.js';
 import { startFakeOpenAi, type ChatRequestBody, type FakeOpenAi, type FakeReply } from '../helpers/fake-openai.js';
 

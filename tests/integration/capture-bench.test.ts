@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { main } from '../bench/capture.js';
+import { main } from '../../src/main/bench/capture.js';
 import { ADMIN_URL } from '../helpers/pg.js';
 
 // The capture-cost benchmark at a small size: every variant runs and is reported; the figures are real CPU readings.

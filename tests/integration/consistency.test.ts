@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { parse } from 'csv-parse/sync';
 import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCore, type Core } from '../../src/main/core/index.js';
+import { createAppCore, type Core } from '../../src/main/app/index.js';
 import { formatDashboardText } from '../../src/main/cli/analytics.js';
 import { buildDigest } from '../../src/main/digest/build.js';
 import { periodEndingOn } from '../../src/main/digest/periods.js';
@@ -195,7 +195,7 @@ describe.each(CASES)('every surface agrees: demo seed $seed, $users users, $days
     t.failedToolCalls = num(tools.failed);
 
     // The workbench's HTTP transport over the same data folder.
-    core = createCore({ dataDir, secretStore: new FileKeySecretStore(path.join(dataDir, 'secret.key'), () => {}), log: () => {} });
+    core = createAppCore({ dataDir, secretStore: new FileKeySecretStore(path.join(dataDir, 'secret.key'), () => {}), log: () => {} });
     rendererDir = fs.mkdtempSync(path.join(os.tmpdir(), 'uis-renderer-'));
     fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>x</title>');
     server = await startWebServer({ core, token: TOKEN, rendererDir, port: 0 });

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readEnv } from '../../src/main/config.js';
 import { startService, type RunningService } from '../../src/main/server/service.js';
-import { forgetHash, loadForgetKey } from '../../src/main/forget/audit-hash.js';
+import { forgetHash, loadForgetKey } from '../../src/main/snapshot/audit-hash.js';
 import { streamKeys } from '../../src/main/stream/keys.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { REDIS_URL, cleanupPrefix, freePort, testPrefix } from '../helpers/redis.js';

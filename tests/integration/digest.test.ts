@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemo } from '../../src/main/demo/generate.js';
 import { writeDemoToPostgres } from '../../src/main/demo/sinks.js';
 import { buildDigest } from '../../src/main/digest/build.js';
-import { readDigestConfig } from '../../src/main/digest/config.js';
+import { readDigestConfig } from '../../src/main/config.js';
 import { DigestLedger } from '../../src/main/digest/ledger.js';
 import { periodEndingOn } from '../../src/main/digest/periods.js';
 import { digestSubject } from '../../src/main/digest/render.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { main } from '../bench/ingest.js';
+import { main } from '../../src/main/bench/ingest.js';
 import { ADMIN_URL } from '../helpers/pg.js';
 import { REDIS_URL } from '../helpers/redis.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runConversationAnalysis } from '../../src/main/intelligence/analysis.js';
-import { readLlmConfig, type LlmConfig } from '../../src/main/intelligence/llm.js';
+import { readLlmConfig, type LlmConfig } from '../../src/main/llm/client.js';
 import { openSnapshot, type Snapshot } from '../../src/main/snapshot/snapshot.js';
 import { startFakeOpenAi, type FakeOpenAi, type FakeReply } from '../helpers/fake-openai.js';
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemo } from '../../src/main/demo/generate.js';
 import { writeDemoToSnapshot } from '../../src/main/demo/sinks.js';
 import { runIntentClustering } from '../../src/main/intelligence/intents.js';
-import { readLlmConfig, type LlmConfig } from '../../src/main/intelligence/llm.js';
+import { readLlmConfig, type LlmConfig } from '../../src/main/llm/client.js';
 import { openSnapshot, type Snapshot } from '../../src/main/snapshot/snapshot.js';
 import { startFakeOpenAi, type FakeOpenAi } from '../helpers/fake-openai.js';
 

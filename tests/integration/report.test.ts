@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnalyticsEngine } from '../../src/main/analytics/engine.js';
 import { runConversationAnalysis } from '../../src/main/intelligence/analysis.js';
 import { intelligenceOverview } from '../../src/main/intelligence/overview.js';
-import { readLlmConfig } from '../../src/main/intelligence/llm.js';
+import { readLlmConfig } from '../../src/main/llm/client.js';
 import { generateDemo } from '../../src/main/demo/generate.js';
 import { writeDemoToPostgres } from '../../src/main/demo/sinks.js';
 import { exportReport } from '../../src/main/reports/export.js';

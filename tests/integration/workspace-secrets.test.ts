@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { workspaceStore } from '../../src/main/core/workspace.js';
+import { workspaceStore } from '../../src/main/workspace/session.js';
 import { tempCore } from '../unit/core-helpers.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { freePort, OwnRedisServer } from '../helpers/redis.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { contract, topics } from '../../src/shared/api/index.js';
-import { handlers } from '../../src/main/core/handlers.js';
+import { handlers } from '../../src/main/app/handlers.js';
 
 describe('the contract', () => {
   const channels = Object.entries(contract) as Array<[string, { input: z.ZodType; output: z.ZodType; description: string }]>;

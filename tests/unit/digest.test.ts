@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readDigestConfig } from '../../src/main/digest/config.js';
+import { readDigestConfig } from '../../src/main/config.js';
 import { lastCompletePeriod, localDate, periodEndingOn } from '../../src/main/digest/periods.js';
 import { renderDigest } from '../../src/main/digest/render.js';
 import { lastFireAtOrBefore } from '../../src/main/digest/scheduler.js';

@@ -18,7 +18,7 @@ import {
   serveAppAsset,
   WINDOW_CSP,
 } from '../../src/main/electron/security.js';
-import { electronPdfPrinter, lockPrintWindow, printWindowOptions, PRINT_PARTITION, type PrintableWindow } from '../../src/main/reports/pdf.js';
+import { electronPdfPrinter, lockPrintWindow, printWindowOptions, PRINT_PARTITION, type PrintableWindow } from '../../src/main/electron/pdf.js';
 import { CONTENT_SECURITY_POLICY } from '../../src/main/server/web.js';
 
 const root = new URL('../../', import.meta.url);
@@ -177,7 +177,7 @@ describe('Electron checklist: ELECTRON_RENDERER_URL in development only', () => 
       expect(appEntryUrl({ isPackaged: false, rendererUrl: bad }), bad).toMatchObject({ url: APP_ENTRY, ignored: expect.any(String) });
     }
     expect(appEntryUrl({ isPackaged: false })).toEqual({ url: APP_ENTRY });
-    expect(mainSource).toContain('appEntryUrl({ isPackaged: app.isPackaged, rendererUrl: process.env.ELECTRON_RENDERER_URL })');
+    expect(mainSource).toContain('appEntryUrl({ isPackaged: app.isPackaged, rendererUrl: readEnv().ELECTRON_RENDERER_URL })');
   });
 
   it('trusts IPC from the app:// origin only (the dev server only when it is the entry)', () => {

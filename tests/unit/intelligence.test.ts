@@ -139,7 +139,8 @@ describe('intelligence channels through the core', () => {
 
 describe('LLM configuration', () => {
   it('is absent without a key or a base URL, and names a bad variable without echoing its value', async () => {
-    const { readLlmConfig, safeErrorMessage, useCasesFromEnv, costUsd } = await import('../../src/main/intelligence/llm.js');
+    const { readLlmConfig, safeErrorMessage, costUsd } = await import('../../src/main/llm/client.js');
+    const { useCasesFromEnv } = await import('../../src/main/config.js');
     expect(readLlmConfig({})).toBeNull();
     expect(readLlmConfig({ OPENAI_API_KEY: 'sk-test-1234567890abcdef' })).toMatchObject({ model: 'gpt-4o-mini', baseURL: undefined, price: { input: 0.15, output: 0.6 } });
     expect(readLlmConfig({ OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1', UIS_MODEL: 'llama3' })).toMatchObject({ apiKey: 'not-needed', model: 'llama3', price: null });

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readLlmConfig } from '../../src/main/intelligence/llm.js';
+import { readLlmConfig } from '../../src/main/llm/client.js';
 import { buildReportData, resolvePeriods } from '../../src/main/reports/build.js';
 import { checkNarrativeNumbers, extractNumbers } from '../../src/main/reports/narrative-check.js';
 import { narrativeInput, writeNarrative } from '../../src/main/reports/narrative.js';

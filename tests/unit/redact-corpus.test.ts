@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { REDACTION_KINDS, findRedactions } from '../../src/shared/redact.js';
 import { buildCorpus } from '../fixtures/redaction/build.js';
-import { CORPUS_FILE, formatScore, loadCorpus, score } from '../helpers/redaction-corpus.js';
-import { secretlintSpans } from '../helpers/secretlint-oracle.js';
+import { CORPUS_FILE, formatScore, loadCorpus, score } from '../../src/main/bench/redaction-corpus.js';
+import { secretlintSpans } from '../../src/main/bench/secretlint-oracle.js';
 
 /**
  * The issue-18 targets on the hand-written labelled corpus (tests/fixtures/redaction/README.md): recall ≥ 99% overall

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { buildReportData, resolvePeriods } from '../../src/main/reports/build.js';
 import { renderReportZip } from '../../src/main/reports/csv.js';
 import { writeFileAtomic } from '../../src/main/reports/export.js';
-import { electronPdfPrinter } from '../../src/main/reports/pdf.js';
+import { electronPdfPrinter } from '../../src/main/electron/pdf.js';
 import { renderReportHtml } from '../../src/main/reports/html.js';
 import { renderReportMarkdown } from '../../src/main/reports/markdown.js';
 import { formatChange, formatPercent, ReportRequest, reportTables } from '../../src/shared/report.js';

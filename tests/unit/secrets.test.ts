@@ -32,7 +32,7 @@ describe('secrets never reach the renderer', () => {
     const t = tempCore();
     cleanup.push(t.cleanup);
     // Save without the connection test (WorkspaceStore directly), as a workspace saved while the server was up.
-    const { workspaceStore } = await import('../../src/main/core/workspace.js');
+    const { workspaceStore } = await import('../../src/main/workspace/session.js');
     const store = await workspaceStore(t.core.ctx);
     store.add({ name: 'prod', kind: 'postgres', pgUrl: PG_URL, redisUrl: `redis://:${PASSWORD}@127.0.0.1:1`, llm: { apiKey: 'sk-' + PASSWORD } });
     const outputs = [

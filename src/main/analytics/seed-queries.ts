@@ -1,7 +1,7 @@
 /**
  * The product seed's four batch queries, verbatim (issue 2). The engine computes the same numbers on the snapshot
  * (seedFunnel, intentFrequency, failurePoints, creditExhaustion); tests/integration/crosscheck.test.ts proves it and
- * tests/bench/analytics.ts times these on PostgreSQL beside the engine.
+ * src/main/bench/analytics.ts times these on PostgreSQL beside the engine.
  */
 export const ACTIVATION_FUNNEL = `
 -- 1. Activation Funnel

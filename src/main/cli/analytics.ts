@@ -3,12 +3,12 @@ import { z } from 'zod';
 import { Filters, HIGH_USAGE_CREDITS, METRIC_DEFINITIONS, type Dashboard } from '../../shared/metrics.js';
 import { pmfOverall, pmfOverallBrief, pmfVerdictWord } from '../../shared/pmf.js';
 import { AnalyticsEngine } from '../analytics/engine.js';
-import { ConfigError } from '../config.js';
 import { redactConnectionString } from '../connection-string.js';
 import { openWorkspaceSnapshot } from '../workspace/open.js';
 import { WorkspaceStore } from '../workspace/store.js';
 import { parseOption } from './options.js';
 import { runSync } from './sync.js';
+import { runAiAnalysisCommand } from './intelligence.js';
 
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD');
 const AnalyticsFlags = z
@@ -108,20 +108,7 @@ export function registerAnalyticsCommand(program: Command): void {
         if (o.json) process.stdout.write(JSON.stringify({ ...dashboard, pmfVerdict: pmfOverallBrief(dashboard.pmfSignals) }, null, 2) + '\n');
         else console.log(formatDashboardText(dashboard, workspace.name));
         if (o.aiAnalysis) {
-          let mod: { runAiAnalysisCommand?: (opts: unknown) => Promise<void> };
-          // A variable specifier: the module belongs to the intelligence feature and may not exist in this build.
-          const specifier = '../intelligence/cli.js';
-          try {
-            mod = (await import(specifier)) as typeof mod;
-          } catch (err) {
-            const code = (err as { code?: string }).code;
-            if (code !== 'ERR_MODULE_NOT_FOUND' || !String((err as Error).message).includes('intelligence')) throw err;
-            mod = {};
-          }
-          if (typeof mod.runAiAnalysisCommand !== 'function') {
-            throw new ConfigError('--ai-analysis: the AI analysis module (src/main/intelligence/cli.ts) is not available in this build');
-          }
-          await mod.runAiAnalysisCommand({
+          await runAiAnalysisCommand({
             workspace: workspace.name,
             store,
             snapshotPath: workspace.snapshotPath,

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 
 /**
- * `uis bench <name>`: each benchmark lives in tests/bench/<name>.ts and prints its figures beside its baseline.
+ * `uis bench <name>`: each benchmark lives in src/main/bench/<name>.ts and prints its figures beside its baseline.
  * The list below is what `uis bench --help` and `uis bench NAME --help` print; docs/benchmarks.md has the figures.
  */
 const BENCHMARKS: Record<string, { what: string; flags: string }> = {
@@ -67,7 +67,7 @@ export function registerBenchCommand(program: Command): void {
         console.log(`usage: uis bench ${name} ${bench.flags}\n\n${bench.what}.\nFigures and how they were taken: docs/benchmarks.md.`);
         return;
       }
-      const mod = (await import(new URL(`../../../tests/bench/${name}.ts`, import.meta.url).href)) as { main(args: string[]): Promise<void> };
+      const mod = (await import(new URL(`../bench/${name}.ts`, import.meta.url).href)) as { main(args: string[]): Promise<void> };
       await mod.main(args);
     });
 }

@@ -6,7 +6,7 @@ import { registerBenchCommand } from './bench.js';
 import { registerDemoCommand } from './demo.js';
 import { registerDigestCommand } from './digest.js';
 import { registerForgetCommand } from './forget.js';
-import { registerIntelligenceCommand } from '../intelligence/cli.js';
+import { registerIntelligenceCommand } from './intelligence.js';
 import { registerMigrateCommand } from './migrate.js';
 import { registerProfilesCommand } from './profiles.js';
 import { registerReportCommand } from './report.js';

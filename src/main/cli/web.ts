@@ -4,8 +4,8 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { dataDir, readEnv } from '../config.js';
-import { createCore, type Core } from '../core/index.js';
+import { dataDir, hasDisplay, readEnv } from '../config.js';
+import { createAppCore, type Core } from '../app/index.js';
 import { FileKeySecretStore } from '../workspace/secrets.js';
 import { newestMtime, startWebServer, type RunningWebServer } from '../server/web.js';
 import { parseOption } from './options.js';
@@ -66,7 +66,7 @@ export async function startWebWorkbench(opts: {
   quietFastifyDeprecations();
   const dir = opts.dataDir ?? dataDir(readEnv());
   const rendererDir = await ensureRendererBuilt(opts.build ?? 'auto', log);
-  const core = createCore({ dataDir: dir, secretStore: new FileKeySecretStore(path.join(dir, 'secret.key'), log), runtime: 'web', log });
+  const core = createAppCore({ dataDir: dir, secretStore: new FileKeySecretStore(path.join(dir, 'secret.key'), log), runtime: 'web', log });
   const token = opts.token ?? randomBytes(24).toString('base64url');
   try {
     const server = await startWebServer({ core, token, rendererDir, port: opts.port, host: opts.host });
@@ -141,7 +141,7 @@ export function registerWebCommand(program: Command): void {
       const opts = parseOption(WebOptions, raw);
       const workbench = await startRemembered(opts, (l) => process.stderr.write(l + '\n'));
       console.log(`Workbench: ${workbench.server.url}`);
-      if (opts.openBrowser === 'yes' && (process.platform !== 'linux' || process.env.DISPLAY || process.env.WAYLAND_DISPLAY)) {
+      if (opts.openBrowser === 'yes' && hasDisplay()) {
         openBrowser(workbench.server.url);
       }
       const stop = async () => {

@@ -1,17 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
-import type pg from 'pg';
 import { ContextParams, ContextQuery } from '../../shared/context.js';
-import { forgetRoutes } from '../forget/routes.js';
-import { sendValidationError } from '../server/http-errors.js';
-import { ContextCache } from './cache.js';
-
-export interface RealtimeRouteDeps {
-  pool?: pg.Pool;
-  redis?: Redis;
-  /** UIS_REDIS_PREFIX: the builder's change announcements and the stream live under it. */
-  keyPrefix?: string;
-}
+import { sendValidationError } from '../http/errors.js';
+import type { ContextCache } from './cache.js';
 
 /** GET /v1/users/:id/context, served from a cache that the profile builder's announcements invalidate. */
 export function contextRoutes(api: FastifyInstance, cache: ContextCache): void {
@@ -30,15 +20,4 @@ export function contextRoutes(api: FastifyInstance, cache: ContextCache): void {
       .header('x-uis-cache', found.cached ? 'hit' : 'miss')
       .send(found.body);
   });
-}
-
-/** The real-time routes inside the token-protected scope: context and forget. Needs PostgreSQL. */
-export async function realtimeRoutes(api: FastifyInstance, deps: RealtimeRouteDeps): Promise<ContextCache | null> {
-  if (!deps.pool) return null;
-  const cache = new ContextCache(deps.pool);
-  if (deps.redis) await cache.listen(deps.redis, deps.keyPrefix);
-  api.addHook('onClose', async () => cache.close());
-  contextRoutes(api, cache);
-  forgetRoutes(api, { pool: deps.pool, redis: deps.redis, keyPrefix: deps.keyPrefix, cache });
-  return cache;
 }

@@ -4,21 +4,19 @@ import { redactConnectionString } from '../connection-string.js';
 import { TopicBus, type TopicListener } from './bus.js';
 import { dispatch, type HandlerMap, type RpcResult } from './dispatch.js';
 import { CoreError } from './errors.js';
-import { handlers } from './handlers.js';
 import { JobRunner } from './jobs.js';
-import type { SecretStore } from '../workspace/secrets.js';
-import type { CoreContext } from './types.js';
+import type { CoreContext, SecretStore } from './types.js';
 
 export { CoreError } from './errors.js';
-export type { CoreContext, HandlersFor } from './types.js';
-export type { RpcResult } from './dispatch.js';
+export type { CoreContext, HandlersFor, SecretStore } from './types.js';
+export type { HandlerMap, RpcResult } from './dispatch.js';
 
 export interface CoreOptions {
   dataDir: string;
   secretStore: SecretStore;
   runtime?: 'electron' | 'web';
-  /** Replace handlers for this runtime (the Electron shell's app.openExternal). */
-  overrides?: Partial<HandlerMap>;
+  /** Every channel's handler: the composition root (src/main/app) passes them; the runtime knows no feature. */
+  handlers: HandlerMap;
   log?: (line: string) => void;
 }
 
@@ -33,7 +31,10 @@ export interface Core {
   close(): Promise<void>;
 }
 
-/** The runtime that hosts every handler, shared by the desktop shell, `uis web`, `uis serve` and tests. */
+/**
+ * The runtime that hosts every handler, shared by the desktop shell, `uis web`, `uis serve` and tests. Callers use
+ * createAppCore (src/main/app), which passes every feature's handlers.
+ */
 export function createCore(opts: CoreOptions): Core {
   const log = (line: string) => (opts.log ?? ((l: string) => process.stderr.write(l + '\n')))(redactConnectionString(line));
   const bus = new TopicBus();
@@ -75,7 +76,7 @@ export function createCore(opts: CoreOptions): Core {
     log,
   };
 
-  const handlerMap: HandlerMap = { ...(handlers as unknown as HandlerMap), ...(opts.overrides as HandlerMap | undefined) };
+  const handlerMap = opts.handlers;
 
   return {
     ctx,

@@ -2,8 +2,18 @@ import type { z } from 'zod';
 import type { ContractShape } from '../../shared/contract.js';
 import type { TopicName } from '../../shared/api/index.js';
 import type { TopicPayload } from './bus.js';
-import type { SecretStore } from '../workspace/secrets.js';
 import type { JobRunner } from './jobs.js';
+
+/**
+ * Encrypts workspace credentials at rest. The Electron shell provides one backed by safeStorage (the OS keychain);
+ * under plain Node, FileKeySecretStore (src/main/workspace/secrets.ts) keeps a random key in a 0600 file.
+ */
+export interface SecretStore {
+  /** True when the key lives in an OS keychain. */
+  readonly osBacked: boolean;
+  encrypt(plain: string): string;
+  decrypt(sealed: string): string;
+}
 
 /** What every handler receives besides its validated input. */
 export interface CoreContext {

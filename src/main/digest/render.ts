@@ -1,7 +1,7 @@
 import type { Digest, RenderedDigest } from '../../shared/digest.js';
 import { pmfVerdictWord } from '../../shared/pmf.js';
 import { formatChange, formatCount, formatValue, type Kpi } from '../../shared/report.js';
-import { escapeHtml } from '../reports/html.js';
+import { escapeHtml } from '../html.js';
 
 function shortDate(iso: string): string {
   return new Date(`${iso}T00:00:00Z`).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });

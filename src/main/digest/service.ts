@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { dataDir, type Env } from '../config.js';
+import { dataDir, processEnv, readDigestConfig, type Env, type RawEnv } from '../config.js';
 import { redactConnectionString } from '../connection-string.js';
 import { AnalyticsEngine } from '../analytics/engine.js';
 import { ReportSettingsStore } from '../reports/settings.js';
@@ -7,13 +7,13 @@ import { engineSource, openWorkspaceSource } from '../reports/source.js';
 import { syncFromPostgres } from '../snapshot/sync.js';
 import { openSnapshot } from '../snapshot/snapshot.js';
 import { WorkspaceStore } from '../workspace/store.js';
-import { readDigestConfig, requireSmtp } from './config.js';
+import { requireSmtp } from './config.js';
 import { DigestLedger } from './ledger.js';
 import { startDigestScheduler, type DigestScheduler } from './scheduler.js';
 
 /** Fails fast (before the service listens) when SMTP_URL is set but the digest settings are incomplete or invalid. */
-export function checkDigestConfig(processEnv: NodeJS.ProcessEnv = process.env): void {
-  requireSmtp(readDigestConfig(processEnv));
+export function checkDigestConfig(env: RawEnv = processEnv()): void {
+  requireSmtp(readDigestConfig(env));
 }
 
 /**
@@ -21,9 +21,9 @@ export function checkDigestConfig(processEnv: NodeJS.ProcessEnv = process.env): 
  * the e-mail reflects the database: UIS_DIGEST_WORKSPACE's snapshot (synced from its PostgreSQL when it has one), else
  * a snapshot of the service's own DATABASE_URL in `<dataDir>/service/digest-snapshot.sqlite` (incremental sync).
  */
-export function startDigestService(env: Env, opts: { log?: (line: string) => void; processEnv?: NodeJS.ProcessEnv } = {}): { scheduler: DigestScheduler; stop(): Promise<void> } {
+export function startDigestService(env: Env, opts: { log?: (line: string) => void; processEnv?: RawEnv } = {}): { scheduler: DigestScheduler; stop(): Promise<void> } {
   const log = opts.log ?? (() => {});
-  const config = readDigestConfig(opts.processEnv ?? process.env);
+  const config = readDigestConfig(opts.processEnv ?? processEnv());
   const dir = dataDir(env);
   const ledger = DigestLedger.inDataDir(dir);
 

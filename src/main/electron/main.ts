@@ -3,11 +3,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, Menu, protocol, screen, session, shell, type MenuItemConstructorOptions } from 'electron';
 import { dataDir, readEnv } from '../config.js';
-import { createCore, type Core } from '../core/index.js';
+import { createAppCore, type Core } from '../app/index.js';
 import { redactConnectionString } from '../connection-string.js';
 import { setAskBoxSpawner } from '../intelligence/ask-sql-host.js';
 import { setReportPdfPrinter } from '../reports/handlers.js';
-import { electronPdfPrinter } from '../reports/pdf.js';
+import { electronPdfPrinter } from './pdf.js';
 import { electronAskBoxSpawner } from './ask-box.js';
 import { forwardTopics, registerIpcHandlers } from './ipc.js';
 import { SafeStorageSecretStore } from './secrets.js';
@@ -40,7 +40,7 @@ async function safeOpenExternal(url: unknown): Promise<boolean> {
 protocol.registerSchemesAsPrivileged([...APP_SCHEME_PRIVILEGES]);
 const rendererDir = path.join(here, '../renderer');
 // The dev server only in development: its origin becomes the one IPC trusts.
-const entry = appEntryUrl({ isPackaged: app.isPackaged, rendererUrl: process.env.ELECTRON_RENDERER_URL });
+const entry = appEntryUrl({ isPackaged: app.isPackaged, rendererUrl: readEnv().ELECTRON_RENDERER_URL });
 const appEntry = entry.url;
 
 function stateFile() {
@@ -145,12 +145,11 @@ async function main() {
     contents.setWindowOpenHandler(() => ({ action: 'deny' }));
   });
   const dir = dataDir(readEnv());
-  const core = createCore({
+  const core = createAppCore({
     dataDir: dir,
     secretStore: new SafeStorageSecretStore(log),
     runtime: 'electron',
     log,
-    overrides: { 'app.openExternal': async (input: { url: string }) => ({ opened: await safeOpenExternal(input.url) }) },
   });
 
   // Report PDFs print in a hidden window with Electron's printToPDF (web mode uses headless Chromium instead).

@@ -7,7 +7,7 @@ import type { ContextCache } from '../context/cache.js';
 import { profileChangedChannel } from '../profiles/builder.js';
 import { deleteUserMemory, rebuildUserMemory, USER_LOCK_SQL } from '../profiles/store.js';
 import { streamKeys } from '../stream/keys.js';
-import { forgetHash, loadForgetKey } from './audit-hash.js';
+import { forgetHash, loadForgetKey } from '../snapshot/audit-hash.js';
 
 export interface ForgetRemoved {
   events: number;

@@ -4,7 +4,7 @@ import type pg from 'pg';
 import { z } from 'zod';
 import { UserId } from '../../shared/context.js';
 import type { ContextCache } from '../context/cache.js';
-import { sendValidationError } from '../server/http-errors.js';
+import { sendValidationError } from '../http/errors.js';
 import { forgetUser } from './forget.js';
 
 const Params = z.object({ id: UserId }).strict();

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { EventBatch, EventInput, UserInput } from '../../shared/event.js';
-import { sendValidationError } from '../server/http-errors.js';
+import { sendValidationError } from '../http/errors.js';
 import type { CapturedEvents } from '../stream/captured.js';
 import { captureSlots, identifyUser, storeEvents } from './capture.js';
 

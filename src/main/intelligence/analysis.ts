@@ -6,7 +6,7 @@ import type pg from 'pg';
 import { analysisSchemaFor, DEFAULT_USE_CASES, DEFAULT_USE_CASE_RULES, type ConversationAnalysis, type ConversationInput } from '../../shared/intelligence.js';
 import { redact, type RedactionKind } from '../../shared/redact.js';
 import { analyzeConversationLocally } from './analyzer.js';
-import { chatJson, costUsd, createLlmClient, estimateTokens, type LlmConfig } from './llm.js';
+import { chatJson, costUsd, createLlmClient, estimateTokens, type LlmConfig } from '../llm/client.js';
 import { cachedIds, contentHash, ensureIntelligenceTables, logSent, readConversations, upsertAnalysis } from './store.js';
 
 /**

@@ -2,6 +2,7 @@ import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pickEnv } from '../config.js';
 import type { AskQuery } from '../../shared/intelligence.js';
 import type { SqlCaps } from './ask-sql.js';
 
@@ -32,7 +33,7 @@ const STARTUP_LIMIT_MS = 30_000;
  */
 function boxEnv(): NodeJS.ProcessEnv {
   const keep = ['PATH', 'HOME', 'TMPDIR', 'TEMP', 'TMP', 'SystemRoot', 'USERPROFILE', 'LANG'];
-  return Object.fromEntries(keep.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
+  return pickEnv(keep);
 }
 
 /** The box's entry: the tsx bootstrap next to the sources, or the bundled ask-sql-box.js of a build. */

@@ -5,7 +5,7 @@ import { redact, redactDeep } from '../../shared/redact.js';
 import { readEnv } from '../config.js';
 import { DEFAULT_SQL_CAPS, type SqlCaps } from './ask-sql.js';
 import { AskSqlBox } from './ask-sql-host.js';
-import { createLlmClient, safeErrorMessage, type LlmConfig } from './llm.js';
+import { createLlmClient, safeErrorMessage, type LlmConfig } from '../llm/client.js';
 
 /**
  * Ask: a founder's question answered by the LLM through read-only SQL on the workspace snapshot. The SQL runs in the

@@ -1,11 +1,11 @@
 import type { intelligenceChannels } from '../../shared/api/intelligence.js';
 import { CoreError } from '../core/errors.js';
 import type { HandlersFor } from '../core/types.js';
-import { activeWorkspace, workspaceLlmConfig } from '../core/workspace.js';
+import { activeWorkspace, workspaceLlmConfig } from '../workspace/session.js';
 import { estimateAnalysis, runConversationAnalysis } from './analysis.js';
 import { ask, LLM_SETUP_HINT } from './ask.js';
 import { runIntentClustering } from './intents.js';
-import { useCasesFromEnv } from './llm.js';
+import { useCasesFromEnv } from '../config.js';
 import { intelligenceOverview } from './overview.js';
 import { ensureIntelligenceTables } from './store.js';
 

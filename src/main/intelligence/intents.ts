@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { IntentCluster, IntentClustersView } from '../../shared/intelligence.js';
 import { redact, type RedactionKind } from '../../shared/redact.js';
 import { clusterTexts, normalize, type DenseRows } from './cluster.js';
-import { chatJson, createLlmClient, type LlmConfig } from './llm.js';
+import { chatJson, createLlmClient, type LlmConfig } from '../llm/client.js';
 import { ensureIntelligenceTables, logSent } from './store.js';
 
 /**

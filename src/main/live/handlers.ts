@@ -1,7 +1,7 @@
 import type { liveChannels } from '../../shared/api/live.js';
 import { readEnv } from '../config.js';
 import { CoreError, type CoreContext, type HandlersFor } from '../core/index.js';
-import { activeWorkspace, workspaceStore } from '../core/workspace.js';
+import { activeWorkspace, workspaceStore } from '../workspace/session.js';
 import { createRedis } from '../stream/redis.js';
 import { LiveService, type LiveSourceConfig } from './service.js';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { LlmConfig } from '../intelligence/llm.js';
+import type { LlmConfig } from '../llm/client.js';
 import { addDays } from '../../shared/metrics.js';
 import type { ReportData, ReportFormat, ReportSettings } from '../../shared/report.js';
 import { buildReportData, periodFilters, resolvePeriods } from './build.js';

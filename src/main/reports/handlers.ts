@@ -4,16 +4,12 @@ import type { reportChannels, ReportExportResult } from '../../shared/api/report
 import type { ReportFormat } from '../../shared/report.js';
 import { CoreError } from '../core/errors.js';
 import type { HandlersFor } from '../core/types.js';
-import { activeWorkspace, workspaceLlmConfig } from '../core/workspace.js';
-import { buildDigest } from '../digest/build.js';
-import { readDigestConfig } from '../digest/config.js';
-import { lastCompletePeriod, periodEndingOn } from '../digest/periods.js';
-import { renderDigest } from '../digest/render.js';
+import { workspaceLlmConfig } from '../workspace/session.js';
+import { activeReportSource as sourceFor } from './active.js';
 import { computeReport, exportReport } from './export.js';
 import { renderReportHtml } from './html.js';
 import type { PdfPrinter } from './pdf.js';
 import { ReportSettingsStore } from './settings.js';
-import { engineSource } from './source.js';
 
 const EXTENSIONS: Record<ReportFormat, string> = { pdf: 'pdf', md: 'md', csv: 'zip', html: 'html' };
 const MIME: Record<string, string> = { pdf: 'application/pdf', md: 'text/markdown; charset=utf-8', zip: 'application/zip', html: 'text/html; charset=utf-8' };
@@ -21,7 +17,7 @@ const MIME: Record<string, string> = { pdf: 'application/pdf', md: 'text/markdow
 const MAX_DOWNLOAD_BYTES = 25 * 1024 * 1024;
 
 let pdfPrinter: PdfPrinter | undefined;
-/** The Electron shell sets its printToPDF printer here (electronPdfPrinter in ./pdf.ts); web mode uses headless Chromium. */
+/** The Electron shell sets its printToPDF printer here (electronPdfPrinter in src/main/electron/pdf.ts); web mode uses headless Chromium. */
 export function setReportPdfPrinter(printer: PdfPrinter | undefined): void {
   pdfPrinter = printer;
 }
@@ -40,12 +36,8 @@ async function pruneExports(dir: string): Promise<void> {
   await Promise.all(files.slice(KEEP_EXPORTS).map(({ f }) => fs.rm(path.join(dir, f), { force: true })));
 }
 
-const sourceFor = async (ctx: Parameters<HandlersFor<typeof reportChannels>['reports.preview']>[1]) => {
-  const a = await activeWorkspace(ctx);
-  return engineSource(a.engine, a.workspace.name);
-};
-
-export const reportHandlers: HandlersFor<typeof reportChannels> = {
+/** reports.*, less reports.digestPreview (src/main/digest/handlers.ts). */
+export const reportHandlers: Omit<HandlersFor<typeof reportChannels>, 'reports.digestPreview'> = {
   'reports.settings': async (_input, ctx) => new ReportSettingsStore(ctx.dataDir).get(),
   'reports.saveSettings': async (input, ctx) => new ReportSettingsStore(ctx.dataDir).set(input),
 
@@ -92,13 +84,5 @@ export const reportHandlers: HandlersFor<typeof reportChannels> = {
     if (stat.size > MAX_DOWNLOAD_BYTES) throw new CoreError('invalid_input', `${fileName} is larger than 25 MB; open it from ${exportsDir(ctx.dataDir)}`);
     const bytes = await fs.readFile(file);
     return { fileName: path.basename(file), mimeType: MIME[path.extname(file).slice(1)] ?? 'application/octet-stream', base64: bytes.toString('base64'), bytes: bytes.length };
-  },
-
-  'reports.digestPreview': async ({ kind, until }, ctx) => {
-    const config = readDigestConfig();
-    const period = until ? periodEndingOn(kind, until) : lastCompletePeriod(kind, new Date(), config.UIS_DIGEST_TZ);
-    const digest = buildDigest(await sourceFor(ctx), period, new ReportSettingsStore(ctx.dataDir).get().companyName);
-    const r = renderDigest(digest);
-    return { ...r, periodKey: digest.periodKey, smtpConfigured: !!config.SMTP_URL && !!config.UIS_DIGEST_TO?.length };
   },
 };

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pmfVerdictTone, pmfVerdictWord } from '../../shared/pmf.js';
+import { escapeHtml } from '../html.js';
 import {
   formatChange,
   formatCount,
@@ -27,10 +28,6 @@ function chartJs(): string {
     chartJsSource = readFileSync(path.join(path.dirname(main), 'chart.umd.min.js'), 'utf8');
   }
   return chartJsSource;
-}
-
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 /** JSON inside <script>: "<" escaped so user text (blocker labels) can never close the script element. */

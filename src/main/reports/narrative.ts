@@ -1,6 +1,6 @@
 import { pmfVerdictWord } from '../../shared/pmf.js';
 import { redactConnectionString } from '../connection-string.js';
-import { createLlmClient, type LlmConfig } from '../intelligence/llm.js';
+import { createLlmClient, type LlmConfig } from '../llm/client.js';
 import { redactDeep } from '../../shared/redact.js';
 import { formatChange, type ReportData } from '../../shared/report.js';
 import { checkNarrativeNumbers } from './narrative-check.js';

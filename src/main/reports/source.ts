@@ -1,5 +1,6 @@
 import type { CreditExhaustionRow, Dashboard, Filters, PmfSignal, RanOutRow } from '../../shared/metrics.js';
 import type { RankedText } from '../../shared/report.js';
+import { demoOptions } from '../config.js';
 import { AnalyticsEngine } from '../analytics/engine.js';
 import { intelligenceOverview } from '../intelligence/overview.js';
 import { generateDemo } from '../demo/generate.js';
@@ -77,7 +78,7 @@ export function openWorkspaceSource(dir: string, workspace?: string): MetricsSou
   const ws = workspace ? store.get(workspace) : store.getActive();
   const snapshot = openSnapshot(ws.snapshotPath);
   try {
-    if (ws.kind === 'demo' && snapshot.info().counts.events === 0) writeDemoToSnapshot(snapshot, generateDemo(demoOptionsFromEnv()));
+    if (ws.kind === 'demo' && snapshot.info().counts.events === 0) writeDemoToSnapshot(snapshot, generateDemo(demoOptions()));
     return engineSource(new AnalyticsEngine(snapshot), ws.name, () => snapshot.close());
   } catch (err) {
     snapshot.close();
@@ -85,13 +86,3 @@ export function openWorkspaceSource(dir: string, workspace?: string): MetricsSou
   }
 }
 
-/** The same demo-size knobs as the workbench (UIS_DEMO_USERS, UIS_DEMO_DAYS, UIS_DEMO_END_DAY). */
-function demoOptionsFromEnv() {
-  const users = Number(process.env.UIS_DEMO_USERS ?? '');
-  const days = Number(process.env.UIS_DEMO_DAYS ?? '');
-  return {
-    users: Number.isInteger(users) && users > 0 ? users : undefined,
-    days: Number.isInteger(days) && days > 0 ? days : undefined,
-    endDay: process.env.UIS_DEMO_END_DAY || undefined,
-  };
-}

@@ -3,12 +3,12 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { HTTP_TIMEOUTS, type HttpTimeouts } from '../config.js';
 import type { Core } from '../core/index.js';
-import { realtimeRoutes } from '../context/routes.js';
+import { realtimeRoutes } from './realtime.js';
 import { ingestRoutes } from '../ingest/routes.js';
 import type { CapturedEvents } from '../stream/captured.js';
 import { bearerAuth } from './auth.js';
 import { installJsonBodyParser } from './body.js';
-import { clientErrorHandler, frameworkErrorHandler, installErrorHandler, type ErrorLog } from './http-errors.js';
+import { clientErrorHandler, frameworkErrorHandler, installErrorHandler, type ErrorLog } from '../http/errors.js';
 import { registerRpcRoutes } from './rpc.js';
 
 export interface ServerDeps {

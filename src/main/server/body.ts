@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import sjson from 'secure-json-parse';
-import { HttpError } from './http-errors.js';
+import { HttpError } from '../http/errors.js';
 
 const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i;
 

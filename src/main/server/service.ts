@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { ConfigError, dataDir, httpTimeouts, type Env } from '../config.js';
-import { createCore, type Core } from '../core/index.js';
+import { ConfigError, dataDir, digestEnabled, httpTimeouts, type Env } from '../config.js';
+import { createAppCore, type Core } from '../app/index.js';
 import { createPool } from '../db/pg.js';
 import { redactConnectionString } from '../connection-string.js';
 import { checkDigestConfig, startDigestService } from '../digest/service.js';
@@ -34,7 +34,7 @@ export async function startService(env: Env, opts: { port?: number; host?: strin
   if (!env.DATABASE_URL) throw new ConfigError('DATABASE_URL is not set: uis serve needs PostgreSQL (run `uis migrate` first).');
   if (!env.REDIS_URL) throw new ConfigError('REDIS_URL is not set: uis serve publishes events to Redis.');
   if (!env.UIS_API_TOKEN) throw new ConfigError('UIS_API_TOKEN is not set: every /v1 route needs a bearer token (at least 8 characters).');
-  if (process.env.SMTP_URL) checkDigestConfig(); // before anything starts: a bad digest setting names its variable
+  if (digestEnabled()) checkDigestConfig(); // before anything starts: a bad digest setting names its variable
   const pool = createPool(env.DATABASE_URL, { applicationName: 'uis-serve', max: 20 });
   const redis = createRedis(env.REDIS_URL, { timeoutMs: env.UIS_REDIS_TIMEOUT_MS });
   // HTTP ingest hands the events it stored to this relay: published without being read back (docs/capture.md).
@@ -56,7 +56,7 @@ export async function startService(env: Env, opts: { port?: number; host?: strin
   // two being equal). Without it /rpc answers 403.
   const workbenchToken = env.UIS_WORKBENCH_TOKEN;
   const core: Core | null = workbenchToken
-    ? createCore({ dataDir: dataDir(env), secretStore: new FileKeySecretStore(`${dataDir(env)}/secret.key`, log), log })
+    ? createAppCore({ dataDir: dataDir(env), secretStore: new FileKeySecretStore(`${dataDir(env)}/secret.key`, log), log })
     : null;
   const app = await buildServer({
     pool,
@@ -73,7 +73,7 @@ export async function startService(env: Env, opts: { port?: number; host?: strin
   const rendererDir = core ? builtRendererDir() : null;
   if (rendererDir) await registerRenderer(app, rendererDir);
   const address = await app.listen({ port: opts.port ?? env.PORT ?? 8787, host: opts.host ?? env.HOST ?? '127.0.0.1' });
-  const digest = process.env.SMTP_URL ? startDigestService(env, { log }) : null; // the insights e-mail (docs/reports.md)
+  const digest = digestEnabled() ? startDigestService(env, { log }) : null; // the insights e-mail (docs/reports.md)
   return {
     app,
     url: address,

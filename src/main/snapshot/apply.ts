@@ -1,6 +1,6 @@
 import type { StoredEvent } from '../../shared/event.js';
 import { CREATION_TOOLS, classifyUseCase, isCreditExhaustionEvent, messageSignalFlags, weekStart } from '../../shared/metrics.js';
-import { forgetInIntelligence, rememberForgottenConversations, takeForgottenConversations } from '../forget/snapshot.js';
+import { forgetInIntelligence, rememberForgottenConversations, takeForgottenConversations } from './forget.js';
 import { ROLLUPS_VERSION, conversationContributions, rebuildDayRollups, refreshUserRollups, type ConversationContribution } from './rollups.js';
 import { SNAPSHOT_DDL, SNAPSHOT_SCHEMA_VERSION, ensureSnapshotSchema, refreshRanOut } from './schema.js';
 import type { Statement } from 'better-sqlite3';
@@ -551,7 +551,7 @@ export class SnapshotWriter {
    * Removes every row of these users (forgotten users) and their share of the aggregates, as `uis forget` did in
    * PostgreSQL: their events; the conversations they own, with every event in them; the conversations of others they
    * took part in (PostgreSQL recomputed those without them: the sync pulls them again, and settleForgotten() drops
-   * what did not come back); and what Intelligence derived from any of it (forget/snapshot.ts). Returns the users
+   * what did not come back); and what Intelligence derived from any of it (snapshot/forget.ts). Returns the users
    * removed.
    */
   forgetUsers(userIds: string[]): number {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { SnapshotInfo } from '../../shared/metrics.js';
-import { sweepIntelligenceLeftovers } from '../forget/snapshot.js';
+import { sweepIntelligenceLeftovers } from './forget.js';
 import { checkpointInBackground, type CheckpointResult } from './checkpoint.js';
 import { ROLLUPS_VERSION } from './rollups.js';
 import { SNAPSHOT_SCHEMA_VERSION, ensureSnapshotSchema } from './schema.js';
@@ -24,7 +24,7 @@ export class Snapshot {
       if (file !== ':memory:') this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
       // What is deleted or rewritten is overwritten with zeros, not left in free space: a forgotten user's rows must
-      // not stay readable in the file (forget/snapshot.ts). Per connection, so set on every open.
+      // not stay readable in the file (snapshot/forget.ts). Per connection, so set on every open.
       this.db.pragma('secure_delete = ON');
       ensureSnapshotSchema(this.db);
       if (this.getMeta('schema_version') === null) {

@@ -3,8 +3,8 @@ import type { SyncProgress, SyncResult } from '../../shared/metrics-workspace.js
 import { createPool } from '../db/pg.js';
 import { redactConnectionString } from '../connection-string.js';
 import { SnapshotWriter, type ConversationRow, type ProfileRow, type PulledEventRow } from './apply.js';
-import { loadForgetKey } from '../forget/audit-hash.js';
-import { scrubSnapshotFile, usersMatchingHashes } from '../forget/snapshot.js';
+import { loadForgetKey } from './audit-hash.js';
+import { scrubSnapshotFile, usersMatchingHashes } from './forget.js';
 import type { Snapshot } from './snapshot.js';
 
 export interface SyncOptions {
@@ -195,7 +195,7 @@ export async function syncFromPostgres(snapshot: Snapshot, pgUrl: string, opts: 
       await snapshot.checkpointing;
     }
     if (forgetsApplied || snapshot.getMeta('scrub_pending') === '1') {
-      // No trace of the forgotten rows in the file's free pages nor in its WAL (forget/snapshot.ts). A reader that
+      // No trace of the forgotten rows in the file's free pages nor in its WAL (snapshot/forget.ts). A reader that
       // kept the WAL from being truncated: the next sync tries again.
       resumeCheckpoints();
       await snapshot.checkpointing;

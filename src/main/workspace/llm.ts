@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
+import { processEnv } from '../config.js';
 import type { EffectiveLlm, LlmSettingsChange, LlmTestResult } from '../../shared/metrics-workspace.js';
 import { redactConnectionString, scrubSecrets } from '../connection-string.js';
-import { createLlmClient, readLlmConfig, safeErrorMessage, type LlmConfig } from '../intelligence/llm.js';
+import { createLlmClient, readLlmConfig, safeErrorMessage, type LlmConfig } from '../llm/client.js';
 import type { WorkspaceStore } from './store.js';
 
 /**
@@ -25,7 +26,7 @@ export function resolveLlm(
   name?: string,
   opts: { env?: NodeJS.ProcessEnv; override?: LlmSettingsChange } = {},
 ): ResolvedLlm {
-  const env = opts.env ?? process.env;
+  const env = opts.env ?? processEnv();
   const ws = name ? store.get(name) : store.getActive();
   const secrets = store.secretsOf(ws.name);
   const pick = (over: string | null | undefined, saved: string | null): string | null => (over === undefined ? saved : over);

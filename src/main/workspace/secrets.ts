@@ -1,17 +1,9 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { SecretStore } from '../core/types.js';
 
-/**
- * Encrypts workspace credentials at rest. The Electron shell provides one backed by safeStorage (the OS keychain);
- * under plain Node, FileKeySecretStore keeps a random key in a 0600 file next to the workspaces.
- */
-export interface SecretStore {
-  /** True when the key lives in an OS keychain. */
-  readonly osBacked: boolean;
-  encrypt(plain: string): string;
-  decrypt(sealed: string): string;
-}
+export type { SecretStore };
 
 export class FileKeySecretStore implements SecretStore {
   readonly osBacked = false;

@@ -220,7 +220,3 @@ export class WorkspaceStore {
     return this.add({ name: DEMO_WORKSPACE, kind: 'demo' }, { activate: true });
   }
 }
-
-export function getActiveWorkspace(store: WorkspaceStore = new WorkspaceStore()): WorkspaceSummary {
-  return store.getActive();
-}

@@ -35,11 +35,6 @@ export const appChannels = defineChannels({
       secureStorage: z.boolean(),
     }),
   },
-  'app.openExternal': {
-    description: 'Open an http(s) link in the system browser (desktop only; the web client opens it itself).',
-    input: z.object({ url: z.url({ protocol: /^https?$/ }) }),
-    output: z.object({ opened: z.boolean() }),
-  },
   'jobs.list': {
     description: 'Running and recently finished jobs, newest first.',
     input: z.object({}),

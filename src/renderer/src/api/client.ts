@@ -1,7 +1,7 @@
 import type { ChannelName, Contract, TopicName, Topics } from '../../../shared/api/index.js';
 import type { ChannelInput, ChannelOutput } from '../../../shared/contract.js';
 import type { z } from 'zod';
-import type { BridgeResult, UisBridge } from '../../../preload/allowlist.js';
+import type { BridgeResult, UisBridge } from '../../../shared/bridge.js';
 
 declare global {
   interface Window {
@@ -24,7 +24,6 @@ export class RpcError extends Error {
 export type TopicPayload<T extends TopicName> = z.infer<Topics[T]>;
 
 interface Transport {
-  readonly kind: 'ipc' | 'http';
   call(channel: string, input: unknown): Promise<BridgeResult>;
   subscribe(topic: string, callback: (payload: unknown) => void): () => void;
 }
@@ -51,7 +50,7 @@ function takeToken(): string {
 }
 
 function ipcTransport(bridge: UisBridge): Transport {
-  return { kind: 'ipc', call: (c, i) => bridge.invoke(c, i), subscribe: (t, cb) => bridge.subscribe(t, cb) };
+  return { call: (c, i) => bridge.invoke(c, i), subscribe: (t, cb) => bridge.subscribe(t, cb) };
 }
 
 // Taken when this module loads, before any navigation: read lazily at the first call, a click (or a test) that changed
@@ -96,7 +95,6 @@ function httpTransport(): Transport {
   };
 
   return {
-    kind: 'http',
     async call(channel, input) {
       let res: Response;
       try {
@@ -135,10 +133,6 @@ let transport: Transport | null = null;
 function current(): Transport {
   transport ??= window.uis ? ipcTransport(window.uis) : httpTransport();
   return transport;
-}
-
-export function transportKind(): 'ipc' | 'http' {
-  return current().kind;
 }
 
 export async function invoke<K extends ChannelName>(channel: K, input: ChannelInput<Contract, K>): Promise<ChannelOutput<Contract, K>> {

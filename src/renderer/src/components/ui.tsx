@@ -106,15 +106,6 @@ export function Info({ text }: { text: string }) {
   );
 }
 
-/** External links open in the system browser (desktop: through safeOpenExternal). */
-export function ExternalLink({ href, children }: { href: string; children: ReactNode }) {
-  return (
-    <a href={href} target="_blank" rel="noopener noreferrer">
-      {children}
-    </a>
-  );
-}
-
 /** A horizontal bar for a share inside a table cell. */
 export function ShareBar({ value, tone = 'accent' }: { value: number | null; tone?: 'accent' | 'bad' | 'good' | 'warn' }) {
   return (

@@ -12,13 +12,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
-import { startWebWorkbench } from '../../src/main/cli/web.js';
-import { generateDemo } from '../../src/main/demo/generate.js';
-import { writeDemoToSnapshot } from '../../src/main/demo/sinks.js';
-import { SnapshotWriter, type ProfileRow } from '../../src/main/snapshot/apply.js';
-import { openSnapshot } from '../../src/main/snapshot/snapshot.js';
-import { FileKeySecretStore } from '../../src/main/workspace/secrets.js';
-import { WorkspaceStore } from '../../src/main/workspace/store.js';
+import { readEnv } from '../config.js';
+import { startWebWorkbench } from '../cli/web.js';
+import { generateDemo } from '../demo/generate.js';
+import { writeDemoToSnapshot } from '../demo/sinks.js';
+import { SnapshotWriter, type ProfileRow } from '../snapshot/apply.js';
+import { openSnapshot } from '../snapshot/snapshot.js';
+import { FileKeySecretStore } from '../workspace/secrets.js';
+import { WorkspaceStore } from '../workspace/store.js';
 
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
@@ -117,7 +118,7 @@ async function usersPage(page: Page, url: string): Promise<{ firstRows: number; 
 export async function main(args: string[]): Promise<void> {
   const users = arg(args, 'users', 100_000);
   const runs = arg(args, 'runs', 3);
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({ executablePath: readEnv().CHROMIUM_PATH, args: CHROMIUM_ARGS });
   const dirs: string[] = [];
   try {
     // 1. Overview on the demo workspace.

@@ -22,16 +22,17 @@ import { z } from 'zod';
 import { processStat } from './cpu.js';
 import { COPY_EVENTS, copyLines, createConversations } from './ingest.js';
 import { chunks, EVENTS_PER_CONVERSATION, generate } from './ingest-platform.js';
-import { parseOption } from '../../src/main/cli/options.js';
-import { migrate } from '../../src/main/db/migrate.js';
-import { storeEvents } from '../../src/main/ingest/capture.js';
-import type { EventInput } from '../../src/shared/event.js';
+import { readBenchEnv } from '../config.js';
+import { parseOption } from '../cli/options.js';
+import { migrate } from '../db/migrate.js';
+import { storeEvents } from '../ingest/capture.js';
+import type { EventInput } from '../../shared/event.js';
 
 const Options = z.object({
   events: z.coerce.number().int().min(100).max(1_000_000).default(20_000),
   batch: z.coerce.number().int().min(1).max(1000).default(500),
   rounds: z.coerce.number().int().min(1).max(20).default(3),
-  databaseUrl: z.string().url().default(process.env.UIS_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'),
+  databaseUrl: z.string().url().default(readBenchEnv().UIS_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'),
 });
 
 const VARIANTS = ['raw COPY', 'statement alone', 'capture', 'capture, spread'] as const;

@@ -3,7 +3,7 @@
  * (nine regular expressions, Luhn and mod-97 checks), frozen here so each run scores it on the same corpus and times
  * it on the same text. Not used by the product.
  */
-import { luhnValid, type RedactionKind } from '../../src/shared/redact.ts';
+import { luhnValid, type RedactionKind } from '../../shared/redact.ts';
 
 function ibanValid(raw: string): boolean {
   const iban = raw.replace(/\s+/g, '').toUpperCase();

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Snapshot } from '../snapshot/snapshot.js';
+import type { Snapshot } from './snapshot.js';
 import { forgetHash } from './audit-hash.js';
 
 /**

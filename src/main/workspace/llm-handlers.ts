@@ -1,7 +1,7 @@
 import type { llmChannels } from '../../shared/api/llm.js';
-import { testLlm } from '../workspace/llm.js';
-import type { HandlersFor } from './types.js';
-import { asCoreError, workspaceLlm, workspaceStore } from './workspace.js';
+import { testLlm } from './llm.js';
+import type { HandlersFor } from '../core/types.js';
+import { asCoreError, workspaceLlm, workspaceStore } from './session.js';
 
 /** Settings → AI (src/shared/api/llm.ts): the key goes in, only hasApiKey comes out. */
 export const llmHandlers: HandlersFor<typeof llmChannels> = {

@@ -1,9 +1,9 @@
 import type { analyticsChannels } from '../../shared/api/analytics.js';
 import { addDays, weekStart, type Filters } from '../../shared/metrics.js';
-import type { AnalyticsEngine } from '../analytics/engine.js';
-import { CoreError } from './errors.js';
-import type { HandlersFor } from './types.js';
-import { activeEngine } from './workspace.js';
+import type { AnalyticsEngine } from './engine.js';
+import { CoreError } from '../core/errors.js';
+import type { HandlersFor } from '../core/types.js';
+import { activeEngine } from './active.js';
 
 const MAX_TREND_WEEKS = 26;
 

@@ -4,15 +4,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kmeans } from 'ml-kmeans';
 import { z } from 'zod';
-import { buildTfidf, clusterTexts, lsa } from '../../src/main/intelligence/cluster.ts';
-import { adjustedRandIndex, clusteringAccuracy, normalizedMutualInformation } from '../../src/main/intelligence/cluster-metrics.ts';
+import { buildTfidf, clusterTexts } from '../intelligence/cluster.ts';
+import { lsa } from './lsa.ts';
+import { adjustedRandIndex, clusteringAccuracy, normalizedMutualInformation } from '../intelligence/cluster-metrics.ts';
 
 /**
  * `npm run bench:intents [-- --data DIR] [--seed N]`: scores the local intent clustering on the CLINC150 test split
  * (150 intents × 30 utterances; labels hidden from the clusterer, used only to score) with the true cluster count
  * given and chosen automatically, beside a plain k-means baseline run here and the published anchors.
  */
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 const Args = z.object({
   data: z.string().min(1).default(path.resolve(repo, '..', 'shared', 'data', 'clinc150')),

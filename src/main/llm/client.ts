@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import { z } from 'zod';
+import { processEnv, readLlmEnv, type RawEnv } from '../config.js';
 
 /**
  * Any OpenAI-compatible server through the official `openai` client: OpenAI itself (OPENAI_API_KEY), or a local or
@@ -30,41 +31,9 @@ const PRICES: Record<string, { input: number; output: number }> = {
   'gpt-5-nano': { input: 0.05, output: 0.4 },
 };
 
-const Env = z.object({
-  OPENAI_API_KEY: z.string().min(1).optional(),
-  OPENAI_BASE_URL: z.url().optional(),
-  UIS_MODEL: z.string().min(1).max(200).optional(),
-  UIS_EMBEDDINGS_MODEL: z.string().min(1).max(200).optional(),
-  UIS_PRICE_INPUT: z.coerce.number().min(0).optional(),
-  UIS_PRICE_OUTPUT: z.coerce.number().min(0).optional(),
-  UIS_LLM_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).optional(),
-  UIS_LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).optional(),
-  UIS_AI_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
-});
-
-/**
- * The use-case label set: UIS_USE_CASES (comma-separated, e.g. "marketing_content,personal_video,other"), else the
- * default. The LLM must answer one of these; the local analyzer's keyword rules cover the default labels.
- */
-export function useCasesFromEnv(env: NodeJS.ProcessEnv = process.env): string[] | undefined {
-  const raw = env.UIS_USE_CASES?.trim();
-  if (!raw) return undefined;
-  const labels = [...new Set(raw.split(',').map((l) => l.trim()).filter(Boolean))];
-  const bad = labels.find((l) => !/^[a-z][a-z0-9_]{0,59}$/.test(l));
-  if (bad !== undefined) throw new Error(`UIS_USE_CASES: "${bad.slice(0, 60)}" is not a label (lower-case letters, digits and _)`);
-  return labels.includes('other') ? labels : [...labels, 'other'];
-}
-
 /** The LLM configuration from the environment, or null when none is configured (the local analyzer runs). */
-export function readLlmConfig(env: NodeJS.ProcessEnv = process.env): LlmConfig | null {
-  const raw = Object.fromEntries(Object.entries(env).filter(([k, v]) => k in Env.shape && v !== undefined && v !== ''));
-  const parsed = Env.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    // Names the variable, never its value (it may be a key).
-    throw new Error(`${String(issue.path[0])}: ${issue.message}`);
-  }
-  const e = parsed.data;
+export function readLlmConfig(env: RawEnv = processEnv()): LlmConfig | null {
+  const e = readLlmEnv(env);
   if (!e.OPENAI_API_KEY && !e.OPENAI_BASE_URL) return null;
   const model = e.UIS_MODEL ?? 'gpt-4o-mini';
   const known = PRICES[model];

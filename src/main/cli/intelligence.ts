@@ -1,20 +1,19 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { hiddenMessagesNote, type AskResult, type IntelligenceOverview } from '../../shared/intelligence.js';
-import { parseOption } from '../cli/options.js';
-import { ConfigError, readEnv } from '../config.js';
+import { parseOption } from './options.js';
+import { ConfigError, readEnv, useCasesFromEnv } from '../config.js';
 import { createPool } from '../db/pg.js';
 import { redactConnectionString } from '../connection-string.js';
 import { openSnapshot } from '../snapshot/snapshot.js';
 import { openWorkspaceSnapshot } from '../workspace/open.js';
 import { WorkspaceStore } from '../workspace/store.js';
-import { estimateAnalysis, runConversationAnalysis, type AnalysisSummary } from './analysis.js';
-import { ASK_NOT_CONFIGURED, ask } from './ask.js';
-import { runIntentClustering } from './intents.js';
-import { useCasesFromEnv } from './llm.js';
+import { estimateAnalysis, runConversationAnalysis, type AnalysisSummary } from '../intelligence/analysis.js';
+import { ASK_NOT_CONFIGURED, ask } from '../intelligence/ask.js';
+import { runIntentClustering } from '../intelligence/intents.js';
 import { workspaceLlmConfig } from '../workspace/llm.js';
-import { intelligenceOverview } from './overview.js';
-import { ensureIntelligenceTables } from './store.js';
+import { intelligenceOverview } from '../intelligence/overview.js';
+import { ensureIntelligenceTables } from '../intelligence/store.js';
 
 /**
  * The terminal face of the intelligence feature: `uis analytics --ai-analysis [question]` (called by the analytics

@@ -20,23 +20,24 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { z } from 'zod';
-import { parseOption } from '../../src/main/cli/options.js';
-import { migrate } from '../../src/main/db/migrate.js';
-import { createPool } from '../../src/main/db/pg.js';
-import { trackEvents } from '../../src/main/ingest/capture.js';
-import { rebuildProfiles } from '../../src/main/profiles/store.js';
-import { bearerAuth } from '../../src/main/server/auth.js';
-import { buildServer } from '../../src/main/server/app.js';
-import { createRedis } from '../../src/main/stream/redis.js';
-import type { EventInput } from '../../src/shared/event.js';
+import { childEnv, readBenchEnv, readEnv } from '../config.js';
+import { parseOption } from '../cli/options.js';
+import { migrate } from '../db/migrate.js';
+import { createPool } from '../db/pg.js';
+import { trackEvents } from '../ingest/capture.js';
+import { rebuildProfiles } from '../profiles/store.js';
+import { bearerAuth } from '../server/auth.js';
+import { buildServer } from '../server/app.js';
+import { createRedis } from '../stream/redis.js';
+import type { EventInput } from '../../shared/event.js';
 
 const Options = z.object({
   users: z.coerce.number().int().min(1).max(100_000).default(200),
   duration: z.coerce.number().min(1).max(600).default(5),
   rate: z.coerce.number().int().min(1).max(100_000).default(1000),
   connections: z.coerce.number().int().min(1).max(1000).default(10),
-  databaseUrl: z.string().url().default(process.env.UIS_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'),
-  redisUrl: z.string().url().default(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'),
+  databaseUrl: z.string().url().default(readBenchEnv().UIS_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'),
+  redisUrl: z.string().url().default(readEnv().REDIS_URL ?? 'redis://127.0.0.1:6379'),
 });
 
 const TOKEN = 'bench-context-token';
@@ -156,10 +157,10 @@ async function pacedLoad(base: string, pathFor: (i: number) => string, headers: 
 
 /** Child mode: the server under test. Prints nothing; tells the parent its port. */
 async function serve(): Promise<void> {
-  const pool = createPool(process.env.BENCH_DATABASE_URL!, { max: 10 });
-  const redis = createRedis(process.env.BENCH_REDIS_URL!);
-  const app = await buildServer({ pool, redis, token: TOKEN, keyPrefix: process.env.BENCH_PREFIX });
-  const staticBody = process.env.BENCH_STATIC_BODY!;
+  const pool = createPool(readBenchEnv().BENCH_DATABASE_URL!, { max: 10 });
+  const redis = createRedis(readBenchEnv().BENCH_REDIS_URL!);
+  const app = await buildServer({ pool, redis, token: TOKEN, keyPrefix: readBenchEnv().BENCH_PREFIX });
+  const staticBody = readBenchEnv().BENCH_STATIC_BODY!;
   // The ceiling: same app, same token check, no work.
   await app.register(async (api) => {
     api.addHook('onRequest', bearerAuth(TOKEN, 'UIS_API_TOKEN'));
@@ -201,7 +202,7 @@ export async function main(args: string[]): Promise<void> {
 
     // A static body the size of a real context answer, so both endpoints send the same bytes.
     const probeEnv = { BENCH_DATABASE_URL: url, BENCH_REDIS_URL: o.redisUrl, BENCH_PREFIX: prefix, BENCH_STATIC_BODY: '{}' };
-    child = fork(fileURLToPath(import.meta.url), ['--serve'], { execArgv: ['--import', 'tsx'], env: { ...process.env, ...probeEnv }, stdio: 'inherit' });
+    child = fork(fileURLToPath(import.meta.url), ['--serve'], { execArgv: ['--import', 'tsx'], env: childEnv(probeEnv), stdio: 'inherit' });
     let port = await new Promise<number>((resolve, reject) => {
       child!.once('message', (m) => resolve((m as { port: number }).port));
       child!.once('exit', (code) => reject(new Error(`bench server exited ${code}`)));
@@ -212,7 +213,7 @@ export async function main(args: string[]): Promise<void> {
     await new Promise((r) => child!.once('exit', r));
     child = fork(fileURLToPath(import.meta.url), ['--serve'], {
       execArgv: ['--import', 'tsx'],
-      env: { ...process.env, ...probeEnv, BENCH_STATIC_BODY: sample },
+      env: childEnv({ ...probeEnv, BENCH_STATIC_BODY: sample }),
       stdio: 'inherit',
     });
     port = await new Promise<number>((resolve, reject) => {

@@ -1,17 +1,18 @@
 import type { LlmSettingsChange, WorkspaceSummary } from '../../shared/metrics-workspace.js';
-import { AnalyticsEngine } from '../analytics/engine.js';
+import { demoOptions } from '../config.js';
 import { generateDemo } from '../demo/generate.js';
 import { writeDemoToSnapshot } from '../demo/sinks.js';
 import { openSnapshot, type Snapshot } from '../snapshot/snapshot.js';
-import type { LlmConfig } from '../intelligence/llm.js';
-import { resolveLlm, type ResolvedLlm } from '../workspace/llm.js';
-import { WorkspaceError, WorkspaceStore } from '../workspace/store.js';
-import { CoreError } from './errors.js';
-import type { CoreContext } from './types.js';
+import type { LlmConfig } from '../llm/client.js';
+import { resolveLlm, type ResolvedLlm } from './llm.js';
+import { WorkspaceError, WorkspaceStore } from './store.js';
+import { CoreError } from '../core/errors.js';
+import type { CoreContext } from '../core/types.js';
 
 /**
- * The active workspace as the handlers see it: one WorkspaceStore per core, and one open snapshot + engine for the
- * active workspace, reopened after a switch or a sync. Any feature's handler may use these.
+ * The active workspace as the handlers see it: one WorkspaceStore per core, and one open snapshot for the active
+ * workspace, reopened after a switch or a sync. Any feature's handler may use these (its analytics engine:
+ * activeEngine in src/main/analytics/active.ts).
  */
 export function workspaceStore(ctx: CoreContext): Promise<WorkspaceStore> {
   return ctx.resource('workspace.store', () => new WorkspaceStore(ctx.dataDir, ctx.secretStore));
@@ -20,21 +21,9 @@ export function workspaceStore(ctx: CoreContext): Promise<WorkspaceStore> {
 export interface ActiveWorkspace {
   workspace: WorkspaceSummary;
   snapshot: Snapshot;
-  engine: AnalyticsEngine;
 }
 
 const ACTIVE_KEY = 'workspace.active';
-
-/** Demo size: the env knobs let the benches and tests choose (defaults: the generator's own). */
-function demoOptions() {
-  const users = Number(process.env.UIS_DEMO_USERS ?? '');
-  const days = Number(process.env.UIS_DEMO_DAYS ?? '');
-  return {
-    users: Number.isInteger(users) && users > 0 ? users : undefined,
-    days: Number.isInteger(days) && days > 0 ? days : undefined,
-    endDay: process.env.UIS_DEMO_END_DAY || undefined,
-  };
-}
 
 export async function activeWorkspace(ctx: CoreContext): Promise<ActiveWorkspace> {
   const store = await workspaceStore(ctx);
@@ -53,14 +42,10 @@ export async function activeWorkspace(ctx: CoreContext): Promise<ActiveWorkspace
         snapshot.close();
         throw err;
       }
-      return { workspace, snapshot, engine: new AnalyticsEngine(snapshot) };
+      return { workspace, snapshot };
     },
     (a) => a.snapshot.close(),
   );
-}
-
-export async function activeEngine(ctx: CoreContext): Promise<AnalyticsEngine> {
-  return (await activeWorkspace(ctx)).engine;
 }
 
 /** After a switch, add, remove or sync: close the snapshot so the next call opens the right one, and tell the pages. */

@@ -1,10 +1,10 @@
 import type { workspaceChannels } from '../../shared/api/workspace.js';
 import type { SyncProgress, SyncResult } from '../../shared/metrics-workspace.js';
 import { syncFromPostgres } from '../snapshot/sync.js';
-import { testConnection } from '../workspace/connection.js';
-import { CoreError } from './errors.js';
-import type { HandlersFor } from './types.js';
-import { activeWorkspace, asCoreError, reopenActive, workspaceStore } from './workspace.js';
+import { testConnection } from './connection.js';
+import { CoreError } from '../core/errors.js';
+import type { HandlersFor } from '../core/types.js';
+import { activeWorkspace, asCoreError, reopenActive, workspaceStore } from './session.js';
 
 const SYNC_PHASES: SyncProgress['phase'][] = ['connecting', 'users', 'conversations', 'events', 'forgotten', 'derive', 'write', 'done'];
 const PHASE_LABEL: Record<SyncProgress['phase'], string> = {

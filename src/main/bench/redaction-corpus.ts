@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { REDACTION_KINDS, type RedactionKind, type RedactionSpan } from '../../src/shared/redact.ts';
+import { REDACTION_KINDS, type RedactionKind, type RedactionSpan } from '../../shared/redact.ts';
 
 /** The hand-written labelled corpus (tests/fixtures/redaction/README.md) and how a detector is scored on it. */
 export interface CorpusItem {
@@ -12,7 +12,7 @@ export interface CorpusItem {
   negative?: boolean;
 }
 
-export const CORPUS_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'redaction', 'corpus.jsonl');
+export const CORPUS_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'tests', 'fixtures', 'redaction', 'corpus.jsonl');
 
 export function loadCorpus(file = CORPUS_FILE): CorpusItem[] {
   return readFileSync(file, 'utf8')

@@ -18,15 +18,16 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { chromium } from 'playwright-core';
 import { z } from 'zod';
-import { parseOption } from '../../src/main/cli/options.js';
-import { migrate } from '../../src/main/db/migrate.js';
+import { childEnv, readBenchEnv, readEnv } from '../config.js';
+import { parseOption } from '../cli/options.js';
+import { migrate } from '../db/migrate.js';
 
 const Options = z.object({
   rate: z.coerce.number().int().min(1).max(20_000).default(2000),
   duration: z.coerce.number().min(1).max(600).default(5),
-  databaseUrl: z.string().url().default(process.env.UIS_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'),
-  redisUrl: z.string().url().default(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'),
-  chromium: z.string().default(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'),
+  databaseUrl: z.string().url().default(readBenchEnv().UIS_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'),
+  redisUrl: z.string().url().default(readEnv().REDIS_URL ?? 'redis://127.0.0.1:6379'),
+  chromium: z.string().default(readEnv().CHROMIUM_PATH),
 });
 
 function parseFlags(args: string[]): Record<string, string> {
@@ -41,7 +42,7 @@ function parseFlags(args: string[]): Record<string, string> {
 const quantile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
 
 async function startWeb(env: NodeJS.ProcessEnv): Promise<{ proc: ChildProcess; url: string; origin: string; token: string }> {
-  const proc = spawn(process.execPath, ['bin/uis.js', 'web', '--open-browser', 'no'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['bin/uis.js', 'web', '--open-browser', 'no'], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   proc.stderr!.on('data', (d) => (err += d));

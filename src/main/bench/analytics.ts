@@ -22,15 +22,16 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { z } from 'zod';
-import { AnalyticsEngine } from '../../src/main/analytics/engine.js';
-import { SEED_QUERIES } from '../../src/main/analytics/seed-queries.js';
-import { parseOption } from '../../src/main/cli/options.js';
-import { createPool } from '../../src/main/db/pg.js';
-import { migrate } from '../../src/main/db/migrate.js';
-import { generateDemo, type DemoData } from '../../src/main/demo/generate.js';
-import { writeDemoToPostgres } from '../../src/main/demo/sinks.js';
-import { openSnapshot } from '../../src/main/snapshot/snapshot.js';
-import { syncFromPostgres } from '../../src/main/snapshot/sync.js';
+import { readBenchEnv } from '../config.js';
+import { AnalyticsEngine } from '../analytics/engine.js';
+import { SEED_QUERIES } from '../analytics/seed-queries.js';
+import { parseOption } from '../cli/options.js';
+import { createPool } from '../db/pg.js';
+import { migrate } from '../db/migrate.js';
+import { generateDemo, type DemoData } from '../demo/generate.js';
+import { writeDemoToPostgres } from '../demo/sinks.js';
+import { openSnapshot } from '../snapshot/snapshot.js';
+import { syncFromPostgres } from '../snapshot/sync.js';
 
 const SIZES = { small: 300, medium: 10_000, large: 100_000 } as const;
 const Options = z.object({
@@ -38,7 +39,7 @@ const Options = z.object({
   users: z.coerce.number().int().min(10).max(1_000_000).optional(),
   days: z.coerce.number().int().min(7).max(365).default(60),
   increment: z.coerce.number().int().min(100).max(1_000_000).default(10_000),
-  databaseUrl: z.string().url().default(process.env.UIS_BENCH_PG_URL ?? process.env.UIS_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'),
+  databaseUrl: z.string().url().default(readBenchEnv().UIS_BENCH_PG_URL ?? readBenchEnv().UIS_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'),
   keep: z.boolean().default(false),
   quiet: z.boolean().default(false),
 });

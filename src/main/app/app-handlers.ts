@@ -1,8 +1,8 @@
 import pkg from '../../../package.json' with { type: 'json' };
 import type { appChannels } from '../../shared/api/app.js';
-import type { HandlersFor } from './types.js';
+import type { HandlersFor } from '../core/types.js';
 
-/** app.* and jobs.*: the core's own channels. The Electron shell overrides app.openExternal with safeOpenExternal. */
+/** app.* and jobs.*: the core's own channels. */
 export const appHandlers: HandlersFor<typeof appChannels> = {
   'app.info': async (_input, ctx) => ({
     name: 'User Intelligence System',
@@ -11,8 +11,6 @@ export const appHandlers: HandlersFor<typeof appChannels> = {
     platform: process.platform,
     secureStorage: ctx.secretStore.osBacked,
   }),
-  // In web mode the browser opens links itself (target=_blank, noopener); the core has no window to open from.
-  'app.openExternal': async () => ({ opened: false }),
   'jobs.list': async (_input, ctx) => ctx.jobs.list(),
   'jobs.get': async ({ jobId }, ctx) => ctx.jobs.get(jobId),
   'jobs.cancel': async ({ jobId }, ctx) => ({ cancelled: ctx.jobs.cancel(jobId) }),

@@ -2,19 +2,19 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { REDACTION_KINDS, findRedactions, redact } from '../../src/shared/redact.ts';
-import { formatScore, loadCorpus, score } from '../helpers/redaction-corpus.ts';
-import { secretlintSpans } from '../helpers/secretlint-oracle.ts';
+import { REDACTION_KINDS, findRedactions, redact } from '../../shared/redact.ts';
+import { formatScore, loadCorpus, score } from './redaction-corpus.ts';
 import { findRedactionsBaseline, redactBaseline } from './redact-baseline.ts';
+import { loadSecretlintRules, SECRETLINT_MISSING, secretlintSpans } from './secretlint-oracle.ts';
 
 /**
  * `npm run bench:redact [-- --mb N] [--data DIR]`: recall and precision per kind on the hand-written labelled corpus
  * (tests/fixtures/redaction), and MB/s of chat text, for redact() and, in the same run, the previous rule set
- * (tests/bench/redact-baseline.ts) and secretlint's recommended preset (secrets only).
+ * (src/main/bench/redact-baseline.ts) and secretlint's recommended preset (secrets only).
  * Chat text: CLINC150's utterances (real user requests to an assistant, little personal data; --data, as bench:intents)
  * and the corpus's own messages (personal data in nearly every message), each repeated to --mb megabytes.
  */
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const Args = z.object({
   mb: z.coerce.number().positive().max(200).default(4),
   data: z.string().min(1).default(path.resolve(repo, '..', 'shared', 'data', 'clinc150')),
@@ -73,11 +73,13 @@ export async function main(args: string[]): Promise<void> {
   const base = score(corpus, findRedactionsBaseline);
   process.stdout.write('\n' + formatScore('baseline: the previous rule set (9 regular expressions)', base) + '\n');
 
-  // secretlint's preset alone, on the secrets of the corpus.
-  const oracle = new Map<string, Array<{ start: number; end: number; kind: 'API_KEY' }>>();
-  for (const item of corpus) oracle.set(item.id, (await secretlintSpans(item.text)).map((s) => ({ start: s.start, end: s.end, kind: 'API_KEY' as const })));
-  const sl = score(corpus, (text) => oracle.get(corpus.find((c) => c.text === text)!.id) ?? []);
-  process.stdout.write(`\nbaseline: secretlint recommended preset alone, API_KEY: recall ${(sl.byKind.API_KEY.recall * 100).toFixed(1)}%, precision ${(sl.byKind.API_KEY.precision * 100).toFixed(1)}%\n\n`);
+  // secretlint's preset alone, on the secrets of the corpus (a devDependency: skipped where it is not installed).
+  if (await loadSecretlintRules()) {
+    const oracle = new Map<string, Array<{ start: number; end: number; kind: 'API_KEY' }>>();
+    for (const item of corpus) oracle.set(item.id, (await secretlintSpans(item.text)).map((s) => ({ start: s.start, end: s.end, kind: 'API_KEY' as const })));
+    const sl = score(corpus, (text) => oracle.get(corpus.find((c) => c.text === text)!.id) ?? []);
+    process.stdout.write(`\nbaseline: secretlint recommended preset alone, API_KEY: recall ${(sl.byKind.API_KEY.recall * 100).toFixed(1)}%, precision ${(sl.byKind.API_KEY.precision * 100).toFixed(1)}%\n\n`);
+  } else process.stdout.write(`\nbaseline: secretlint skipped: ${SECRETLINT_MISSING}\n\n`);
 
   const clincFile = path.join(data, 'data_full.json');
   const sets: Array<[string, string[]]> = [];

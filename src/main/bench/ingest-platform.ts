@@ -1,5 +1,5 @@
 /**
- * The chat platform's side of bench:ingest, run in a process of its own (forked by tests/bench/ingest.ts), as the
+ * The chat platform's side of bench:ingest, run in a process of its own (forked by src/main/bench/ingest.ts), as the
  * platform runs apart from `uis serve`: it generates the events, prepares each door's payloads before the clock, sends
  * them with --clients concurrent clients (HTTP: POST /v1/events; library: UisClient.track() on its own pool) and
  * reports every batch's latency and its own CPU time. Messages: prepare -> ready, go -> done (or error).
@@ -7,9 +7,10 @@
 import http from 'node:http';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { createPool } from '../../src/main/db/pg.js';
-import { UisClient } from '../../src/main/ingest/client.js';
-import type { EventInput } from '../../src/shared/event.js';
+import { readBenchEnv } from '../config.js';
+import { createPool } from '../db/pg.js';
+import { UisClient } from '../ingest/client.js';
+import type { EventInput } from '../../shared/event.js';
 
 export interface PlatformJob {
   door: 'HTTP' | 'library';
@@ -132,7 +133,7 @@ function door(job: PlatformJob): { prepare: (events: EventInput[]) => Buffer | E
 }
 
 // Only when forked as the platform (a test runner's worker has an IPC channel too, and its messages are not ours).
-if (process.env.UIS_BENCH_PLATFORM === '1' && process.send) {
+if (readBenchEnv().UIS_BENCH_PLATFORM === '1' && process.send) {
   let job: PlatformJob | null = null;
   let payloads: Array<[Buffer | EventInput[], number]> = [];
   let client: ReturnType<typeof door> | null = null;

@@ -25,18 +25,18 @@ import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
 import { cpuPerUnit, cpuSnapshot } from './cpu.js';
 import { chunks, EVENTS_PER_CONVERSATION, generate, type PlatformJob, type PlatformMessage } from './ingest-platform.js';
-import { parseOption } from '../../src/main/cli/options.js';
-import { readEnv } from '../../src/main/config.js';
-import { migrate } from '../../src/main/db/migrate.js';
-import { DEFAULT_CAPTURE_CONCURRENCY } from '../../src/main/ingest/capture.js';
-import { startService, type RunningService } from '../../src/main/server/service.js';
-import type { EventInput } from '../../src/shared/event.js';
+import { parseOption } from '../cli/options.js';
+import { childEnv, readBenchEnv, readEnv } from '../config.js';
+import { migrate } from '../db/migrate.js';
+import { DEFAULT_CAPTURE_CONCURRENCY } from '../ingest/capture.js';
+import { startService, type RunningService } from '../server/service.js';
+import type { EventInput } from '../../shared/event.js';
 
 const Options = z.object({
   events: z.coerce.number().int().min(100).max(10_000_000).default(50_000),
   preload: z.coerce.number().int().min(0).max(100_000_000).default(50_000),
-  databaseUrl: z.string().url().default(process.env.UIS_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'),
-  redisUrl: z.string().url().default(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'),
+  databaseUrl: z.string().url().default(readBenchEnv().UIS_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'),
+  redisUrl: z.string().url().default(readEnv().REDIS_URL ?? 'redis://127.0.0.1:6379'),
   clients: z.coerce.number().int().min(1).max(64).default(4),
   batch: z.coerce.number().int().min(1).max(1000).default(500),
   captureConcurrency: z.coerce.number().int().min(1).max(64).default(DEFAULT_CAPTURE_CONCURRENCY),
@@ -81,7 +81,7 @@ function percentile(sorted: number[], p: number): number | null {
 async function startPlatform(job: PlatformJob): Promise<{ go(): Promise<{ latencies: number[]; cpuSeconds: number }>; close(): Promise<void> }> {
   const child = fork(fileURLToPath(new URL('./ingest-platform.ts', import.meta.url)), [], {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, UIS_BENCH_PLATFORM: '1' },
+    env: childEnv({ UIS_BENCH_PLATFORM: '1' }),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -242,7 +242,7 @@ async function phase(label: string, opts: IngestBenchOptions, service: RunningSe
   const copyRate = strict.eventsPerSecond;
   const doors: DoorResult[] = [strict, random].map((d) => ({ ...d, ratio: d.eventsPerSecond / copyRate, ratioRandomIds: d.eventsPerSecond / random.eventsPerSecond }));
 
-  // Each door runs in a process of its own, as the chat platform does (tests/bench/ingest-platform.ts): it prepares
+  // Each door runs in a process of its own, as the chat platform does (src/main/bench/ingest-platform.ts): it prepares
   // its payloads before the clock (for HTTP the JSON bodies a client would send), like the COPY's lines, so what is
   // timed is the system taking them in; `uis serve` (HTTP server, relay) runs in this process.
   const timed = async (door: 'HTTP' | 'library') => {
