@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../stream/redis.js';
 import type pg from 'pg';
 import { ContextParams, ContextQuery } from '../../shared/context.js';
 import { forgetRoutes } from '../forget/routes.js';
@@ -8,7 +8,7 @@ import { ContextCache } from './cache.js';
 
 export interface RealtimeRouteDeps {
   pool?: pg.Pool;
-  redis?: Redis;
+  redis?: RedisClient;
   /** UIS_REDIS_PREFIX: the builder's change announcements and the stream live under it. */
   keyPrefix?: string;
 }
