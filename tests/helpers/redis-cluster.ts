@@ -66,6 +66,8 @@ export class OwnRedisCluster {
       const proc = spawn('redis-server', args, { stdio: 'ignore' });
       this.procs.push(proc);
     }
+    // A test process that ends without afterAll (a crash, a timeout) must not leave the servers on its ports.
+    process.once('exit', this.killAll);
     for (const port of this.ports) {
       await until(`redis-server on ${port}`, async () => {
         const r = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
@@ -95,7 +97,12 @@ export class OwnRedisCluster {
     }
   }
 
+  private readonly killAll = () => {
+    for (const p of this.procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  };
+
   async stop(): Promise<void> {
+    process.off('exit', this.killAll);
     await Promise.all(
       this.procs.map(
         (p) =>

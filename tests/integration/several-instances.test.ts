@@ -76,6 +76,10 @@ async function startInstance(name: string, db: TestDatabase, prefix: string): Pr
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const inst: Instance = { name, proc, url: '', alive: true, stderr: '' };
+  // A test process that ends without afterAll (a crash, a timeout) must not leave servers behind.
+  const orphan = () => proc.kill('SIGKILL');
+  process.once('exit', orphan);
+  proc.once('exit', () => process.off('exit', orphan));
   proc.stderr!.on('data', (d) => (inst.stderr += d));
   proc.once('exit', () => (inst.alive = false));
   inst.url = await new Promise<string>((resolve, reject) => {
