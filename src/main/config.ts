@@ -80,6 +80,11 @@ const Env = z.object({
   UIS_DATA_DIR: z.string().optional(),
   UIS_WEB_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   UIS_REDIS_PREFIX: z.string().default(''),
+  /** REDIS_URL names a node of a Redis Cluster: ioredis' Cluster client, hash-tagged key names (src/main/stream/keys.ts). */
+  UIS_REDIS_CLUSTER: z
+    .enum(['0', '1', 'true', 'false'], { message: 'must be 1 (a Redis Cluster) or 0' })
+    .default('0')
+    .transform((v) => v === '1' || v === 'true'),
   UIS_STREAM_MAXLEN: z.coerce.number().int().min(0).default(1_000_000),
   UIS_CAPTURE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   /** A Redis command (or connection attempt) that takes longer fails: a paused Redis must not hang a request. */
@@ -108,6 +113,16 @@ const Env = z.object({
   APPDATA: z.string().optional(),
   XDG_DATA_HOME: z.string().optional(),
 }).superRefine((env, ctx) => {
+  if (env.UIS_REDIS_CLUSTER) {
+    // Every name of a deployment must hash to one slot: the tag is `{uis}`, so the prefix must not bring its own braces.
+    if (/[{}]/.test(env.UIS_REDIS_PREFIX)) {
+      ctx.addIssue({ code: 'custom', path: ['UIS_REDIS_PREFIX'], message: 'must not contain { or } with UIS_REDIS_CLUSTER=1 (the names carry the hash tag {uis})' });
+    }
+    const db = env.REDIS_URL ? /^rediss?:\/\/[^/]*\/(\d+)/i.exec(env.REDIS_URL)?.[1] : undefined;
+    if (db !== undefined && Number(db) !== 0) {
+      ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'a Redis Cluster has database 0 only (remove the /N from the URL)' });
+    }
+  }
   // One token per door: the platform's ingest token must not open the workbench (Ask, workspaces).
   if (env.UIS_WORKBENCH_TOKEN !== undefined && env.UIS_WORKBENCH_TOKEN === env.UIS_API_TOKEN) {
     ctx.addIssue({ code: 'custom', path: ['UIS_WORKBENCH_TOKEN'], message: 'must differ from UIS_API_TOKEN (the ingest token opens /v1 only)' });

@@ -20,7 +20,7 @@ export function registerForgetCommand(program: Command): void {
       const env = readEnv();
       if (!env.DATABASE_URL) throw new ConfigError('DATABASE_URL is not set: forget deletes from PostgreSQL.');
       const pool = createPool(env.DATABASE_URL, { applicationName: 'uis-forget', max: 2 });
-      const redis = env.REDIS_URL ? createRedis(env.REDIS_URL, { timeoutMs: env.UIS_REDIS_TIMEOUT_MS }) : null;
+      const redis = env.REDIS_URL ? createRedis(env.REDIS_URL, { timeoutMs: env.UIS_REDIS_TIMEOUT_MS, cluster: env.UIS_REDIS_CLUSTER }) : null;
       try {
         if (redis) await redis.ping().catch(() => {});
         const result = await forgetUser(pool, opts.userId, { requestedBy: `cli:${opts.by ?? os.userInfo().username}`, redis, keyPrefix: env.UIS_REDIS_PREFIX });

@@ -5,8 +5,9 @@ import { ConfigError, readEnv } from '../config.js';
 import { loadUserContext } from '../context/load.js';
 import { createPool } from '../db/pg.js';
 import { redactConnectionString } from '../connection-string.js';
-import { ProfileBuilder, profileChangedChannel } from '../profiles/builder.js';
+import { ProfileBuilder } from '../profiles/builder.js';
 import { rebuildProfiles } from '../profiles/store.js';
+import { keysFor } from '../stream/keys.js';
 import { createRedis } from '../stream/redis.js';
 import { parseOption } from './options.js';
 
@@ -39,11 +40,11 @@ export function registerProfilesCommand(program: Command): void {
         console.log(`Rebuilt ${r.users} profiles from ${r.events} events in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
         // Running services drop their cached context for these users.
         if (env.REDIS_URL && r.users > 0) {
-          const redis = createRedis(env.REDIS_URL, { timeoutMs: env.UIS_REDIS_TIMEOUT_MS });
+          const redis = createRedis(env.REDIS_URL, { timeoutMs: env.UIS_REDIS_TIMEOUT_MS, cluster: env.UIS_REDIS_CLUSTER });
           await redis.ping().catch(() => {});
           const users = opts.user ?? (await pool.query<{ user_id: string }>('SELECT user_id FROM user_profiles')).rows.map((x) => x.user_id);
           for (let i = 0; i < users.length; i += 1000)
-            await redis.publish(profileChangedChannel(env.UIS_REDIS_PREFIX), JSON.stringify({ users: users.slice(i, i + 1000) })).catch(() => 0);
+            await redis.publish(keysFor(redis, env.UIS_REDIS_PREFIX).profileChanged, JSON.stringify({ users: users.slice(i, i + 1000) })).catch(() => 0);
           redis.disconnect();
         }
       } finally {
@@ -60,7 +61,7 @@ export function registerProfilesCommand(program: Command): void {
       const { url, env } = needDatabase();
       if (!env.REDIS_URL) throw new ConfigError('REDIS_URL is not set: the workers read the stream uis:events.');
       const pool = createPool(url, { applicationName: 'uis-profile-worker', max: opts.workers * 2 });
-      const redis = createRedis(env.REDIS_URL, { timeoutMs: env.UIS_REDIS_TIMEOUT_MS });
+      const redis = createRedis(env.REDIS_URL, { timeoutMs: env.UIS_REDIS_TIMEOUT_MS, cluster: env.UIS_REDIS_CLUSTER });
       const workers = Array.from({ length: opts.workers }, () =>
         new ProfileBuilder(pool, redis, {
           keyPrefix: env.UIS_REDIS_PREFIX,

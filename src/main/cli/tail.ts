@@ -4,7 +4,7 @@ import { EVENT_TYPES } from '../../shared/event.js';
 import { formatLiveLine, matchesLive, type LiveFilter } from '../../shared/live.js';
 import { readEnv } from '../config.js';
 import { LiveService } from '../live/service.js';
-import { streamKeys } from '../stream/keys.js';
+import { keysFor } from '../stream/keys.js';
 import { createRedis } from '../stream/redis.js';
 import { parseOption } from './options.js';
 import { redactConnectionString } from '../connection-string.js';
@@ -72,7 +72,7 @@ export function registerTailCommand(program: Command): void {
       let printed = 0;
       let done: () => void = () => {};
       const finished = new Promise<void>((r) => (done = r));
-      const redis = useDemo ? null : createRedis(env.REDIS_URL!, { timeoutMs: env.UIS_REDIS_TIMEOUT_MS });
+      const redis = useDemo ? null : createRedis(env.REDIS_URL!, { timeoutMs: env.UIS_REDIS_TIMEOUT_MS, cluster: env.UIS_REDIS_CLUSTER });
       const live = new LiveService(
         useDemo ? { mode: 'demo' } : { mode: 'redis', redis: redis!, keyPrefix: env.UIS_REDIS_PREFIX, from: o.from, backlog: o.from === 'now' ? o.backlog : 0 },
         (batch) => {
@@ -92,7 +92,7 @@ export function registerTailCommand(program: Command): void {
       live.start();
       for (const c of o.channel ?? []) await live.subscribe('channel', c);
       for (const p of o.pattern ?? []) await live.subscribe('pattern', p);
-      process.stderr.write(startLine(o, filter, useDemo ? null : { host: redisHost(env.REDIS_URL!), stream: streamKeys(env.UIS_REDIS_PREFIX).stream }) + '\n');
+      process.stderr.write(startLine(o, filter, useDemo ? null : { host: redisHost(env.REDIS_URL!), stream: keysFor(redis!, env.UIS_REDIS_PREFIX).stream }) + '\n');
       process.once('SIGINT', done);
       process.once('SIGTERM', done);
       await finished;

@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
+import { duplicateConnection, type RedisClient } from '../stream/redis.js';
 import type pg from 'pg';
 import { pickFields, type ContextField, type UserContext } from '../../shared/context.js';
-import { profileChangedChannel } from '../profiles/builder.js';
+import { keysFor } from '../stream/keys.js';
 import { loadUserContext } from './load.js';
 
 export interface ContextCacheOptions {
@@ -25,7 +25,7 @@ interface Entry {
 export class ContextCache {
   private readonly entries = new Map<string, Entry>();
   private readonly loading = new Map<string, { promise: Promise<UserContext | null>; stale: boolean }>();
-  private subscriber: Redis | null = null;
+  private subscriber: RedisClient | null = null;
   private readonly maxEntries: number;
   private readonly ttlMs: number;
   hits = 0;
@@ -111,10 +111,9 @@ export class ContextCache {
   }
 
   /** Subscribes to the builder's change announcements (a dedicated connection; pub/sub holds it). */
-  async listen(redis: Redis, keyPrefix = ''): Promise<void> {
-    const sub = redis.duplicate();
-    sub.on('error', () => {});
-    const channel = profileChangedChannel(keyPrefix);
+  async listen(redis: RedisClient, keyPrefix = ''): Promise<void> {
+    const sub = duplicateConnection(redis);
+    const channel = keysFor(redis, keyPrefix).profileChanged;
     sub.on('message', (ch: string, message: string) => {
       if (ch !== channel) return;
       try {

@@ -1,12 +1,11 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../stream/redis.js';
 import type pg from 'pg';
 import { creditExhaustionEventSql } from '../../shared/metric-definitions.js';
 import { withTransaction } from '../db/pg.js';
 import { redactConnectionString } from '../connection-string.js';
 import type { ContextCache } from '../context/cache.js';
-import { profileChangedChannel } from '../profiles/builder.js';
 import { deleteUserMemory, rebuildUserMemory, USER_LOCK_SQL } from '../profiles/store.js';
-import { streamKeys } from '../stream/keys.js';
+import { keysFor } from '../stream/keys.js';
 import { forgetHash, loadForgetKey } from '../snapshot/audit-hash.js';
 
 export interface ForgetRemoved {
@@ -38,7 +37,7 @@ export interface ForgetResult {
 
 export interface ForgetOptions {
   requestedBy: string;
-  redis?: Redis | null;
+  redis?: RedisClient | null;
   keyPrefix?: string;
   cache?: ContextCache | null;
 }
@@ -47,7 +46,7 @@ export interface ForgetOptions {
  * Deletes from the stream the user's entries and the entries of the other deleted events (`ids`: other senders'
  * events in the user's conversations). A scan: the stream is keyed by time, not user.
  */
-async function deleteStreamEntries(redis: Redis, stream: string, userId: string, ids: ReadonlySet<string>): Promise<number> {
+async function deleteStreamEntries(redis: RedisClient, stream: string, userId: string, ids: ReadonlySet<string>): Promise<number> {
   const needle = `"user_id":${JSON.stringify(userId)}`;
   let start = '-';
   let removed = 0;
@@ -212,8 +211,9 @@ export async function forgetUser(pool: pg.Pool, userId: string, opts: ForgetOpti
   let stream_entries: number | null = null;
   if (opts.redis) {
     try {
-      stream_entries = await deleteStreamEntries(opts.redis, streamKeys(opts.keyPrefix).stream, userId, new Set(otherEventIds));
-      await opts.redis.publish(profileChangedChannel(opts.keyPrefix), JSON.stringify({ users: [userId, ...others] }));
+      const keys = keysFor(opts.redis, opts.keyPrefix);
+      stream_entries = await deleteStreamEntries(opts.redis, keys.stream, userId, new Set(otherEventIds));
+      await opts.redis.publish(keys.profileChanged, JSON.stringify({ users: [userId, ...others] }));
     } catch (err) {
       warnings.push(`Redis unreachable (${redactConnectionString((err as Error).message)}): stream entries were not deleted; run \`uis forget ${userId}\` again when Redis is back (the stream is also trimmed by MAXLEN).`);
     }

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../stream/redis.js';
 import type pg from 'pg';
 import { z } from 'zod';
 import { UserId } from '../../shared/context.js';
@@ -12,7 +12,7 @@ const Params = z.object({ id: UserId }).strict();
 const Headers = z.object({ 'x-requested-by': z.string().min(1).max(200).optional() });
 
 /** DELETE /v1/users/:id: forget the user everywhere; answers with what was removed (zero counts when nothing was stored). */
-export function forgetRoutes(api: FastifyInstance, deps: { pool: pg.Pool; redis?: Redis; keyPrefix?: string; cache?: ContextCache }): void {
+export function forgetRoutes(api: FastifyInstance, deps: { pool: pg.Pool; redis?: RedisClient; keyPrefix?: string; cache?: ContextCache }): void {
   api.delete('/v1/users/:id', async (req, reply) => {
     const params = Params.safeParse(req.params);
     if (!params.success) return sendValidationError(reply, params.error, 'path');

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../stream/redis.js';
 import type { StoredEvent } from '../../shared/event.js';
 
 /** The demo workspace's stand-in for the Redis stream: the simulator publishes here, the live feed listens. */
@@ -16,7 +16,7 @@ export class InProcessBus {
 }
 
 /** Resolves when the connection is ready (our connections have no offline queue); rejects after timeoutMs. */
-export async function waitReady(redis: Redis, timeoutMs = 5000): Promise<void> {
+export async function waitReady(redis: RedisClient, timeoutMs = 5000): Promise<void> {
   if (redis.status === 'ready') return;
   await new Promise<void>((resolve, reject) => {
     const onReady = () => {

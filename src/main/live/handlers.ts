@@ -35,8 +35,9 @@ async function build(ctx: CoreContext, workspace: string, kind: 'demo' | 'postgr
   } else {
     const { redisUrl } = (await workspaceStore(ctx)).secretsOf(workspace);
     if (redisUrl) {
-      const redis = createRedis(redisUrl);
-      config = { mode: 'redis', redis, keyPrefix: readEnv().UIS_REDIS_PREFIX };
+      const env = readEnv();
+      const redis = createRedis(redisUrl, { cluster: env.UIS_REDIS_CLUSTER, timeoutMs: env.UIS_REDIS_TIMEOUT_MS });
+      config = { mode: 'redis', redis, keyPrefix: env.UIS_REDIS_PREFIX };
       // The tails open their own connections (duplicates); this one only served as their template.
       setTimeout(() => redis.disconnect(), 1000).unref();
     } else {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { duplicateConnection, type RedisClient } from '../stream/redis.js';
 import type { LiveItem } from '../../shared/live.js';
 import { waitReady } from './bus.js';
 
@@ -20,16 +20,15 @@ function userOf(raw: string): string | null {
  * Pub/sub has no history: messages sent while disconnected are not seen (the stream is the gap-free feed).
  */
 export class PubSubTail {
-  private readonly conn: Redis;
+  private readonly conn: RedisClient;
   private readonly subs = new Map<string, { kind: SubscriptionKind; name: string }>();
   private seq = 0;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly onItems: (items: LiveItem[]) => void,
   ) {
-    this.conn = redis.duplicate();
-    this.conn.on('error', () => {});
+    this.conn = duplicateConnection(redis);
     const push = (channel: string, message: string) => {
       const raw = message.length > 2000 ? message.slice(0, 2000) : message;
       this.onItems([{ key: `ps-${++this.seq}`, source: 'pubsub', channel, receivedAt: Date.now(), event: null, raw, userId: userOf(message) }]);

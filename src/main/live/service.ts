@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../stream/redis.js';
 import type { StoredEvent } from '../../shared/event.js';
 import type { LiveBatch, LiveItem, LiveSourceStatus } from '../../shared/live.js';
-import { streamKeys } from '../stream/keys.js';
+import { keysFor } from '../stream/keys.js';
 import { InProcessBus } from './bus.js';
 import { LiveFeed } from './feed.js';
 import { PubSubTail, type SubscriptionKind } from './pubsub-tail.js';
@@ -9,7 +9,7 @@ import { LiveSimulator } from './simulator.js';
 import { StreamTail } from './stream-tail.js';
 
 export type LiveSourceConfig =
-  | { mode: 'redis'; redis: Redis; keyPrefix?: string; from?: 'now' | string; backlog?: number }
+  | { mode: 'redis'; redis: RedisClient; keyPrefix?: string; from?: 'now' | string; backlog?: number }
   | { mode: 'demo'; users?: string[]; rate?: number; bus?: InProcessBus }
   | { mode: 'none'; message: string };
 
@@ -55,7 +55,7 @@ export class LiveService {
       this.message = 'Demo workspace: simulated live events (no Redis needed)';
       return;
     }
-    this.tail = new StreamTail(c.redis, streamKeys(this.prefix).stream, {
+    this.tail = new StreamTail(c.redis, keysFor(c.redis, this.prefix).stream, {
       from: c.from ?? 'now',
       backlog: c.backlog ?? 200,
       onItems: (items) => this.feed.push(items),

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../stream/redis.js';
 import { StoredEvent } from '../../shared/event.js';
 import { compareStreamIds, type LiveItem } from '../../shared/live.js';
 import { blockingConnection } from '../stream/redis.js';
@@ -42,7 +42,7 @@ export function entryToItem(id: string, fields: string[] | null, receivedAt: num
  * and the tail reads the new stream from its start; event ids already delivered are skipped (no duplicate).
  */
 export class StreamTail {
-  private readonly conn: Redis;
+  private readonly conn: RedisClient;
   private running = false;
   private loopDone: Promise<void> | null = null;
   private lastId: string | null = null;
@@ -50,7 +50,7 @@ export class StreamTail {
   private readonly seenOrder: string[] = [];
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly stream: string,
     private readonly opts: StreamTailOptions,
   ) {

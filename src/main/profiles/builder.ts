@@ -1,18 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../stream/redis.js';
 import pLimit from 'p-limit';
 import type pg from 'pg';
-import { streamKeys } from '../stream/keys.js';
+import { keysFor, type StreamKeys } from '../stream/keys.js';
 import { blockingConnection } from '../stream/redis.js';
 import { reconcileOnce } from './reconcile.js';
 import { applyUserEvents } from './store.js';
 import type { ContextSummarizer } from './summary.js';
-
-/** Channel on which the builder announces changed profiles ({users: [...]}); context caches in every process listen. */
-export function profileChangedChannel(prefix = ''): string {
-  return `${prefix}uis:profile-changed`;
-}
 
 export const DEFAULT_GROUP = 'profile-builder';
 
@@ -53,8 +48,9 @@ const DEFAULT_BLOCK_MS = 2000;
  */
 export class ProfileBuilder {
   readonly consumer: string;
-  private readonly conn: Redis;
+  private readonly conn: RedisClient;
   private readonly stream: string;
+  private readonly keys: StreamKeys;
   private readonly group: string;
   private running = false;
   private loopDone: Promise<void> | null = null;
@@ -66,12 +62,13 @@ export class ProfileBuilder {
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly opts: ProfileBuilderOptions = {},
   ) {
     // A connection of its own: XREADGROUP BLOCK holds it.
     this.conn = blockingConnection(redis, opts.blockMs ?? DEFAULT_BLOCK_MS);
-    this.stream = streamKeys(opts.keyPrefix).stream;
+    this.keys = keysFor(redis, opts.keyPrefix);
+    this.stream = this.keys.stream;
     this.group = opts.group ?? DEFAULT_GROUP;
     this.consumer = opts.consumer ?? `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   }
@@ -114,7 +111,7 @@ export class ProfileBuilder {
         const r = await reconcileOnce(this.pool, { summarizer: this.opts.summarizer, now: this.opts.now, graceMs: this.opts.reconcileGraceMs });
         this.appliedEvents += r.applied;
         if (r.users.length) {
-          await this.redis.publish(profileChangedChannel(this.opts.keyPrefix), JSON.stringify({ users: r.users })).catch(() => 0);
+          await this.redis.publish(this.keys.profileChanged, JSON.stringify({ users: r.users })).catch(() => 0);
           this.opts.onApplied?.(r.users, r.applied);
         }
       } catch (err) {
@@ -245,7 +242,7 @@ export class ProfileBuilder {
     await this.conn.xack(this.stream, this.group, ...entries.map((e) => e[0]));
     this.appliedEvents += events;
     if (changed.length) {
-      await this.conn.publish(profileChangedChannel(this.opts.keyPrefix), JSON.stringify({ users: changed })).catch(() => 0);
+      await this.conn.publish(this.keys.profileChanged, JSON.stringify({ users: changed })).catch(() => 0);
       this.opts.onApplied?.(changed, events);
     }
   }

@@ -1,5 +1,5 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../stream/redis.js';
 import type pg from 'pg';
 import { HTTP_TIMEOUTS, type HttpTimeouts } from '../config.js';
 import type { Core } from '../core/index.js';
@@ -14,7 +14,7 @@ import { registerRpcRoutes } from './rpc.js';
 export interface ServerDeps {
   /** PostgreSQL (read-write): ingest, context, profiles. Absent in web-only mode on the demo workspace. */
   pool?: pg.Pool;
-  redis?: Redis;
+  redis?: RedisClient;
   /** UIS_API_TOKEN: the bearer token of /v1/* (ingest, context, forget); it opens nothing else. */
   token?: string;
   /** The workbench's own bearer token, the only one /rpc/* takes (UIS_WORKBENCH_TOKEN, or `uis web`'s per-run one). */

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../stream/redis.js';
 import type pg from 'pg';
 import { ContextCache } from '../context/cache.js';
 import { contextRoutes } from '../context/routes.js';
@@ -7,7 +7,7 @@ import { forgetRoutes } from '../forget/routes.js';
 
 export interface RealtimeRouteDeps {
   pool?: pg.Pool;
-  redis?: Redis;
+  redis?: RedisClient;
   /** UIS_REDIS_PREFIX: the builder's change announcements and the stream live under it. */
   keyPrefix?: string;
 }

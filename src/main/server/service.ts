@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../stream/redis.js';
 import type pg from 'pg';
 import { ConfigError, dataDir, digestEnabled, httpTimeouts, type Env } from '../config.js';
 import { createAppCore, type Core } from '../app/index.js';
@@ -18,7 +18,7 @@ export interface RunningService {
   app: FastifyInstance;
   url: string;
   pool: pg.Pool;
-  redis: Redis;
+  redis: RedisClient;
   relay: OutboxRelay;
   /** Events HTTP ingest handed to the relay in memory. */
   captured: CapturedEvents;
@@ -36,7 +36,7 @@ export async function startService(env: Env, opts: { port?: number; host?: strin
   if (!env.UIS_API_TOKEN) throw new ConfigError('UIS_API_TOKEN is not set: every /v1 route needs a bearer token (at least 8 characters).');
   if (digestEnabled()) checkDigestConfig(); // before anything starts: a bad digest setting names its variable
   const pool = createPool(env.DATABASE_URL, { applicationName: 'uis-serve', max: 20 });
-  const redis = createRedis(env.REDIS_URL, { timeoutMs: env.UIS_REDIS_TIMEOUT_MS });
+  const redis = createRedis(env.REDIS_URL, { timeoutMs: env.UIS_REDIS_TIMEOUT_MS, cluster: env.UIS_REDIS_CLUSTER });
   // HTTP ingest hands the events it stored to this relay: published without being read back (docs/capture.md).
   const captured = new CapturedEvents();
   const relay = new OutboxRelay(pool, redis, {

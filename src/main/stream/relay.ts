@@ -1,8 +1,8 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type pg from 'pg';
 import { storedEventJson, userContextJson, type StoredEvent } from '../../shared/event.js';
 import type { CapturedEvents } from './captured.js';
-import { streamKeys, type StreamKeys } from './keys.js';
+import { keysFor, type StreamKeys } from './keys.js';
 import { joinUtf8 } from '../utf8-join.js';
 
 // Publishes a batch in one atomic script. An outbox row (one capture statement's events) whose mark is already in the
@@ -137,10 +137,10 @@ export class OutboxRelay {
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly opts: RelayOptions = {},
   ) {
-    this.keys = streamKeys(opts.keyPrefix);
+    this.keys = keysFor(redis, opts.keyPrefix);
   }
 
   private get batchSize(): number {
