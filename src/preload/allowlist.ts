@@ -1,10 +1,9 @@
 import { contract, topics, type ChannelName, type TopicName } from '../shared/api/index.js';
-import type { ApiErrorBody } from '../shared/contract.js';
+import type { RpcResult } from '../shared/contract.js';
 
 /** The bridge the preload exposes as `window.uis` (pure types and checks: no electron import, unit-testable). */
-export type BridgeResult = { ok: true; value: unknown } | { ok: false; error: ApiErrorBody };
 export interface UisBridge {
-  invoke(channel: string, input?: unknown): Promise<BridgeResult>;
+  invoke(channel: string, input?: unknown): Promise<RpcResult>;
   subscribe(topic: string, callback: (payload: unknown) => void): () => void;
 }
 
@@ -48,7 +47,7 @@ export function makeBridge(ipc: {
       if (!isPlainJson(input)) {
         return { ok: false, error: { code: 'invalid_input', message: `Invalid input for ${channel}: only plain JSON values can be sent` } };
       }
-      return (await ipc.invoke(channel, input ?? {})) as BridgeResult;
+      return (await ipc.invoke(channel, input ?? {})) as RpcResult;
     },
     subscribe(topic, callback) {
       if (!isAllowedTopic(topic)) throw new Error(`Unknown topic "${String(topic).slice(0, 100)}"`);

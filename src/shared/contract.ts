@@ -30,3 +30,6 @@ export function defineTopics<T extends TopicShape>(topics: T): T {
 /** Errors cross both transports as {code, message}; connection strings are stripped before they leave the core. */
 export const ApiErrorBody = z.object({ code: z.string(), message: z.string() });
 export type ApiErrorBody = z.infer<typeof ApiErrorBody>;
+
+/** What one call returns over either transport (IPC through the preload's bridge, HTTP /rpc through the client). */
+export type RpcResult = { ok: true; value: unknown } | { ok: false; error: ApiErrorBody };

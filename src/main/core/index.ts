@@ -1,8 +1,8 @@
 import { contract, type ChannelName, type Contract, type TopicName } from '../../shared/api/index.js';
-import type { ChannelInput, ChannelOutput } from '../../shared/contract.js';
+import type { ChannelInput, ChannelOutput, RpcResult } from '../../shared/contract.js';
 import { redactConnectionString } from '../connection-string.js';
 import { TopicBus, type TopicListener } from './bus.js';
-import { dispatch, type HandlerMap, type RpcResult } from './dispatch.js';
+import { dispatch, type HandlerMap } from './dispatch.js';
 import { CoreError } from './errors.js';
 import { handlers } from './handlers.js';
 import { JobRunner } from './jobs.js';
@@ -11,7 +11,6 @@ import type { CoreContext } from './types.js';
 
 export { CoreError } from './errors.js';
 export type { CoreContext, HandlersFor } from './types.js';
-export type { RpcResult } from './dispatch.js';
 
 export interface CoreOptions {
   dataDir: string;

@@ -1,7 +1,7 @@
 import type { ChannelName, Contract, TopicName, Topics } from '../../../shared/api/index.js';
-import type { ChannelInput, ChannelOutput } from '../../../shared/contract.js';
+import type { ChannelInput, ChannelOutput, RpcResult } from '../../../shared/contract.js';
 import type { z } from 'zod';
-import type { BridgeResult, UisBridge } from '../../../preload/allowlist.js';
+import type { UisBridge } from '../../../preload/allowlist.js';
 
 declare global {
   interface Window {
@@ -25,7 +25,7 @@ export type TopicPayload<T extends TopicName> = z.infer<Topics[T]>;
 
 interface Transport {
   readonly kind: 'ipc' | 'http';
-  call(channel: string, input: unknown): Promise<BridgeResult>;
+  call(channel: string, input: unknown): Promise<RpcResult>;
   subscribe(topic: string, callback: (payload: unknown) => void): () => void;
 }
 
