@@ -1,5 +1,5 @@
 import type { ChannelName, Contract, TopicName, Topics } from '../../../shared/api/index.js';
-import type { ChannelInput, ChannelOutput, RpcResult } from '../../../shared/contract.js';
+import type { ChannelInput, ChannelOutput, HttpErrorBody, RpcResult } from '../../../shared/contract.js';
 import type { z } from 'zod';
 import type { UisBridge } from '../../../preload/allowlist.js';
 
@@ -108,8 +108,8 @@ function httpTransport(): Transport {
       }
       const body = (await res.json().catch(() => null)) as unknown;
       if (res.ok) return { ok: true, value: body };
-      const err = body as { code?: string; error?: string; message?: string } | null;
-      return { ok: false, error: { code: err?.code ?? err?.error ?? `http_${res.status}`, message: err?.message ?? `HTTP ${res.status}` } };
+      const err = body as Partial<HttpErrorBody> | null;
+      return { ok: false, error: { code: err?.error ?? `http_${res.status}`, message: err?.message ?? `HTTP ${res.status}` } };
     },
     subscribe(topic, callback) {
       let set = listeners.get(topic);
