@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, Menu, protocol, screen, session, shell, type MenuItemConstructorOptions } from 'electron';
+import { CONTENT_SECURITY_POLICY } from '../../shared/csp.js';
 import { PAGES, pageKey } from '../../shared/pages.js';
 import { dataDir, readEnv } from '../config.js';
 import { createCore, type Core } from '../core/index.js';
@@ -23,7 +24,6 @@ import {
   restoreWindowState,
   secureWebPreferences,
   serveAppAsset,
-  WINDOW_CSP,
   type WindowState,
 } from './security.js';
 
@@ -155,7 +155,7 @@ async function main() {
 
   // Strict CSP on every response the window loads (app:// responses carry it too; this covers the dev server).
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [WINDOW_CSP] } });
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
   });
   session.defaultSession.setPermissionRequestHandler(denyPermissionRequest);
   session.defaultSession.setPermissionCheckHandler(denyPermissionCheck);
