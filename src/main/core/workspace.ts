@@ -1,6 +1,7 @@
 import type { LlmSettingsChange, WorkspaceSummary } from '../../shared/metrics-workspace.js';
 import { AnalyticsEngine } from '../analytics/engine.js';
 import { generateDemo } from '../demo/generate.js';
+import { demoOptionsFromEnv } from '../demo/options.js';
 import { writeDemoToSnapshot } from '../demo/sinks.js';
 import { openSnapshot, type Snapshot } from '../snapshot/snapshot.js';
 import type { LlmConfig } from '../intelligence/llm.js';
@@ -25,17 +26,6 @@ export interface ActiveWorkspace {
 
 const ACTIVE_KEY = 'workspace.active';
 
-/** Demo size: the env knobs let the benches and tests choose (defaults: the generator's own). */
-function demoOptions() {
-  const users = Number(process.env.UIS_DEMO_USERS ?? '');
-  const days = Number(process.env.UIS_DEMO_DAYS ?? '');
-  return {
-    users: Number.isInteger(users) && users > 0 ? users : undefined,
-    days: Number.isInteger(days) && days > 0 ? days : undefined,
-    endDay: process.env.UIS_DEMO_END_DAY || undefined,
-  };
-}
-
 export async function activeWorkspace(ctx: CoreContext): Promise<ActiveWorkspace> {
   const store = await workspaceStore(ctx);
   return ctx.resource(
@@ -47,7 +37,7 @@ export async function activeWorkspace(ctx: CoreContext): Promise<ActiveWorkspace
         // The demo workspace fills its snapshot on first open: a newcomer sees a full dashboard with no servers.
         if (workspace.kind === 'demo' && snapshot.info().counts.events === 0) {
           ctx.log('Generating the demo workspace…');
-          writeDemoToSnapshot(snapshot, generateDemo(demoOptions()));
+          writeDemoToSnapshot(snapshot, generateDemo(demoOptionsFromEnv()));
         }
       } catch (err) {
         snapshot.close();

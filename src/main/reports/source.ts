@@ -3,6 +3,7 @@ import type { RankedText } from '../../shared/report.js';
 import { AnalyticsEngine } from '../analytics/engine.js';
 import { intelligenceOverview } from '../intelligence/overview.js';
 import { generateDemo } from '../demo/generate.js';
+import { demoOptionsFromEnv } from '../demo/options.js';
 import { writeDemoToSnapshot } from '../demo/sinks.js';
 import { openSnapshot } from '../snapshot/snapshot.js';
 import { WorkspaceStore } from '../workspace/store.js';
@@ -83,15 +84,4 @@ export function openWorkspaceSource(dir: string, workspace?: string): MetricsSou
     snapshot.close();
     throw err;
   }
-}
-
-/** The same demo-size knobs as the workbench (UIS_DEMO_USERS, UIS_DEMO_DAYS, UIS_DEMO_END_DAY). */
-function demoOptionsFromEnv() {
-  const users = Number(process.env.UIS_DEMO_USERS ?? '');
-  const days = Number(process.env.UIS_DEMO_DAYS ?? '');
-  return {
-    users: Number.isInteger(users) && users > 0 ? users : undefined,
-    days: Number.isInteger(days) && days > 0 ? days : undefined,
-    endDay: process.env.UIS_DEMO_END_DAY || undefined,
-  };
 }
