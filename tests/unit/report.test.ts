@@ -10,7 +10,8 @@ import { writeFileAtomic } from '../../src/main/reports/export.js';
 import { electronPdfPrinter } from '../../src/main/reports/pdf.js';
 import { renderReportHtml } from '../../src/main/reports/html.js';
 import { renderReportMarkdown } from '../../src/main/reports/markdown.js';
-import { formatChange, formatPercent, ReportRequest, reportTables } from '../../src/shared/report.js';
+import { formatChange, ReportRequest, reportTables } from '../../src/shared/report.js';
+import { pct } from '../../src/shared/format.js';
 import { fixtureDashboard } from './report.fixture.js';
 
 const periods = resolvePeriods({ since: '2026-11-01', until: '2026-11-27' }, null);
@@ -94,7 +95,7 @@ describe('formats', () => {
     expect(html).toContain('A&amp;B &lt;Labs&gt;');
     expect(html).not.toMatch(/(src|href)="https?:/);
     expect(html.match(/<canvas id="chart-/g)).toHaveLength(4);
-    expect(html).toContain(formatPercent(data.retention.day7));
+    expect(html).toContain(pct(data.retention.day7));
   });
 });
 

@@ -4,14 +4,13 @@ import path from 'node:path';
 import { pmfVerdictTone, pmfVerdictWord } from '../../shared/pmf.js';
 import {
   formatChange,
-  formatCount,
-  formatPercent,
   formatValue,
   humanizeKey,
   type PmfRow,
   type RankedText,
   type ReportData,
 } from '../../shared/report.js';
+import { int, pct } from '../../shared/format.js';
 
 /**
  * The one HTML template behind the HTML export, the PDF (headless Chromium or Electron printToPDF) and the workbench
@@ -60,7 +59,7 @@ function rankedTable(rows: RankedText[], header: string, countHeader: string, em
   if (!rows.length) return `<p class="empty">${escapeHtml(empty)}</p>`;
   return `<table class="data"><thead><tr><th class="rank">#</th><th>${escapeHtml(header)}</th><th class="num">${escapeHtml(countHeader)}</th><th class="num">Users</th></tr></thead><tbody>${rows
     .slice(0, 10)
-    .map((r, i) => `<tr><td class="rank">${i + 1}</td><td>${escapeHtml(r.text)}</td><td class="num">${formatCount(r.count)}</td><td class="num">${formatCount(r.users)}</td></tr>`)
+    .map((r, i) => `<tr><td class="rank">${i + 1}</td><td>${escapeHtml(r.text)}</td><td class="num">${int(r.count)}</td><td class="num">${int(r.users)}</td></tr>`)
     .join('')}</tbody></table>`;
 }
 
@@ -84,9 +83,9 @@ function cohortHeatmap(d: ReportData): string {
         const dark = r != null && r > 0.45;
         // An open week is shaded like the screen's: its rate so far, hatched.
         const open = r != null && c.open[i] === true;
-        return `<td class="heat${dark ? ' dark' : ''}${open ? ' open' : ''}" style="background-color:${heatColor(r)}">${r == null ? '' : formatPercent(r)}</td>`;
+        return `<td class="heat${dark ? ' dark' : ''}${open ? ' open' : ''}" style="background-color:${heatColor(r)}">${r == null ? '' : pct(r)}</td>`;
       }).join('');
-      return `<tr><td class="cohort">${escapeHtml(c.cohort)}</td><td class="num">${formatCount(c.size)}</td>${cells}</tr>`;
+      return `<tr><td class="cohort">${escapeHtml(c.cohort)}</td><td class="num">${int(c.size)}</td>${cells}</tr>`;
     })
     .join('');
   return `<table class="data heatmap"><thead><tr><th>Cohort</th><th class="num">Users</th>${head}</tr></thead><tbody>${body}</tbody></table>`;
@@ -138,19 +137,19 @@ export function renderReportHtml(d: ReportData, opts: RenderOptions = {}): strin
     .join('');
 
   const journeyRows = d.journey
-    .map((s, i) => `<tr><td>${escapeHtml(s.step)}</td><td class="num">${formatCount(s.users)}</td><td class="num">${i === 0 ? '' : formatPercent(s.fromPrevious)}</td><td class="num">${formatPercent(s.ofFirst)}</td></tr>`)
+    .map((s, i) => `<tr><td>${escapeHtml(s.step)}</td><td class="num">${int(s.users)}</td><td class="num">${i === 0 ? '' : pct(s.fromPrevious)}</td><td class="num">${pct(s.ofFirst)}</td></tr>`)
     .join('');
 
   const curvePoints = d.retention.curve.slice(0, 9);
   const curveRow = curvePoints.length
     ? `<table class="data compact"><thead><tr><th></th>${curvePoints.map((p) => `<th class="num">Week ${p.week}</th>`).join('')}</tr></thead><tbody><tr><td>Retained</td>${curvePoints
-        .map((p) => `<td class="num">${formatPercent(p.rate)}</td>`)
-        .join('')}</tr><tr><td class="sub">of users</td>${curvePoints.map((p) => `<td class="num sub">${formatCount(p.eligible)}</td>`).join('')}</tr></tbody></table>`
+        .map((p) => `<td class="num">${pct(p.rate)}</td>`)
+        .join('')}</tr><tr><td class="sub">of users</td>${curvePoints.map((p) => `<td class="num sub">${int(p.eligible)}</td>`).join('')}</tr></tbody></table>`
     : '';
 
   const useCaseRows = d.useCases
     .slice(0, 8)
-    .map((u, i) => `<tr><td class="rank">${i + 1}</td><td>${escapeHtml(humanizeKey(u.useCase))}</td><td class="num">${formatCount(u.conversations)}</td><td class="num">${formatPercent(u.share)}</td></tr>`)
+    .map((u, i) => `<tr><td class="rank">${i + 1}</td><td>${escapeHtml(humanizeKey(u.useCase))}</td><td class="num">${int(u.conversations)}</td><td class="num">${pct(u.share)}</td></tr>`)
     .join('');
 
   const ce = d.creditExhaustion;
@@ -158,7 +157,7 @@ export function renderReportHtml(d: ReportData, opts: RenderOptions = {}): strin
     .slice(0, 12)
     .map(
       (u) =>
-        `<tr><td>${escapeHtml(maskedUser(u))}</td><td class="num">${formatCount(u.creditsUsed)}</td><td class="num">${formatCount(u.exhaustionCount)}</td><td>${u.lastActiveAt ? escapeHtml(formatDateLong(u.lastActiveAt)) : '–'}</td></tr>`,
+        `<tr><td>${escapeHtml(maskedUser(u))}</td><td class="num">${int(u.creditsUsed)}</td><td class="num">${int(u.exhaustionCount)}</td><td>${u.lastActiveAt ? escapeHtml(formatDateLong(u.lastActiveAt)) : '–'}</td></tr>`,
     )
     .join('');
 
@@ -265,7 +264,7 @@ export function renderReportHtml(d: ReportData, opts: RenderOptions = {}): strin
 
 <section id="retention">
   <h2>Retention</h2>
-  <p class="lead">Day-1 retention ${formatPercent(d.retention.day1)}, day-7 retention ${formatPercent(d.retention.day7)}. The curve pools every signup cohort: the share of users active in each week after their signup.</p>
+  <p class="lead">Day-1 retention ${pct(d.retention.day1)}, day-7 retention ${pct(d.retention.day7)}. The curve pools every signup cohort: the share of users active in each week after their signup.</p>
   ${charts ? '<div class="chart"><canvas id="chart-curve"></canvas></div>' : ''}
   ${curveRow}
 </section>
@@ -278,7 +277,7 @@ export function renderReportHtml(d: ReportData, opts: RenderOptions = {}): strin
 
 <section id="growth">
   <h2>Growth: daily and weekly active users</h2>
-  ${firstGrowth && lastGrowth ? `<p class="lead">DAU ${formatCount(firstGrowth.dau)} → ${formatCount(lastGrowth.dau)}, WAU ${formatCount(firstGrowth.wau)} → ${formatCount(lastGrowth.wau)} from ${escapeHtml(formatDateLong(firstGrowth.date))} to ${escapeHtml(formatDateLong(lastGrowth.date))}.</p>` : '<p class="empty">No activity in this period.</p>'}
+  ${firstGrowth && lastGrowth ? `<p class="lead">DAU ${int(firstGrowth.dau)} → ${int(lastGrowth.dau)}, WAU ${int(firstGrowth.wau)} → ${int(lastGrowth.wau)} from ${escapeHtml(formatDateLong(firstGrowth.date))} to ${escapeHtml(formatDateLong(lastGrowth.date))}.</p>` : '<p class="empty">No activity in this period.</p>'}
   ${charts ? '<div class="chart"><canvas id="chart-growth"></canvas></div>' : ''}
 </section>
 
@@ -293,8 +292,8 @@ export function renderReportHtml(d: ReportData, opts: RenderOptions = {}): strin
 
 <section id="credits">
   <h2>Credit exhaustion</h2>
-  <p class="lead"><strong>${formatCount(ce.exhaustedUsers)}</strong> of ${formatCount(ce.activeUsers)} users (${formatPercent(ce.rate)}) used up their free credits: they want more than the free tier gives.</p>
-  ${exhaustedRows ? `<table class="data"><thead><tr><th>User (e-mail masked; full list in the CSV export)</th><th class="num">Credits used</th><th class="num">Times hit limit</th><th>Last active</th></tr></thead><tbody>${exhaustedRows}</tbody></table>${ce.users.length > 12 ? `<p class="note">Top 12 of ${formatCount(ce.users.length)}; the CSV export has all.</p>` : ''}` : ''}
+  <p class="lead"><strong>${int(ce.exhaustedUsers)}</strong> of ${int(ce.activeUsers)} users (${pct(ce.rate)}) used up their free credits: they want more than the free tier gives.</p>
+  ${exhaustedRows ? `<table class="data"><thead><tr><th>User (e-mail masked; full list in the CSV export)</th><th class="num">Credits used</th><th class="num">Times hit limit</th><th>Last active</th></tr></thead><tbody>${exhaustedRows}</tbody></table>${ce.users.length > 12 ? `<p class="note">Top 12 of ${int(ce.users.length)}; the CSV export has all.</p>` : ''}` : ''}
 </section>
 
 <section id="blockers">
