@@ -53,8 +53,8 @@ test.describe('Reports page', () => {
     await page.getByTestId('report-cancel').click();
     await expect(page.getByTestId('report-job')).toHaveAttribute('data-state', 'cancelled', { timeout: 30_000 });
     await expect(page.getByTestId('report-job-message')).toHaveText('Cancelled: no file was written.');
-    // The job stops at its next checkpoint (Chromium is closed); give it a moment, then nothing new is on disk.
-    await page.waitForTimeout(1500);
+    // A job reads 'cancelled' only once its export function has returned (src/main/core/jobs.ts sets the final state
+    // after run() settles; the atomic write removes its .part on the way out): nothing can write after this point.
     const after = fs.existsSync(dir) ? fs.readdirSync(dir) : [];
     expect(after.filter((f) => f.endsWith('.pdf'))).toEqual(before);
     expect(after.filter((f) => f.endsWith('.part'))).toEqual([]);
