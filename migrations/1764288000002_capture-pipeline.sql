@@ -160,4 +160,6 @@ ALTER TABLE conversations DROP COLUMN change_seq, DROP COLUMN updated_at;
 ALTER TABLE conversation_events DROP COLUMN change_seq, DROP COLUMN updated_at;
 ALTER TABLE user_profiles DROP COLUMN change_seq, DROP COLUMN updated_at;
 DROP SEQUENCE IF EXISTS uis_change_seq;
+DROP INDEX IF EXISTS conversations_user;
+DROP INDEX IF EXISTS conversation_events_conversation;
 DO $$ BEGIN EXECUTE format('ALTER DATABASE %I RESET TimeZone', current_database()); END $$;

@@ -19,8 +19,10 @@ ALTER TABLE uis_forget_audit ALTER COLUMN user_hash SET NOT NULL, DROP COLUMN us
 CREATE INDEX uis_forget_audit_user_hash ON uis_forget_audit (user_hash);
 
 -- Down Migration
--- The ids cannot be recovered: rows written meanwhile keep only their hash.
+-- The ids cannot be recovered: each row keeps its hash in user_id ('sha256:<hex>'), so the column is NOT NULL again as
+-- before this migration (tests/integration/migrations-roundtrip.test.ts checks every down step gives that schema back).
 DROP INDEX IF EXISTS uis_forget_audit_user_hash;
 ALTER TABLE uis_forget_audit ADD COLUMN user_id TEXT;
-ALTER TABLE uis_forget_audit DROP COLUMN user_hash;
+UPDATE uis_forget_audit SET user_id = 'sha256:' || user_hash;
+ALTER TABLE uis_forget_audit ALTER COLUMN user_id SET NOT NULL, DROP COLUMN user_hash;
 DROP TABLE IF EXISTS uis_forget_key;

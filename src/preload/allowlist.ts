@@ -1,8 +1,8 @@
 import { contract, topics, type ChannelName, type TopicName } from '../shared/api/index.js';
-import type { BridgeResult, UisBridge } from '../shared/bridge.js';
+import type { UisBridge } from '../shared/bridge.js';
 
 /** The checks behind the bridge the preload exposes as `window.uis` (no electron import, unit-testable). */
-export type { BridgeResult, UisBridge };
+export type { UisBridge };
 
 /** Built from the contract's own keys: a channel or topic not declared in src/shared/api never reaches ipcRenderer. */
 export const allowedChannels: ReadonlySet<string> = new Set(Object.keys(contract));
@@ -44,7 +44,7 @@ export function makeBridge(ipc: {
       if (!isPlainJson(input)) {
         return { ok: false, error: { code: 'invalid_input', message: `Invalid input for ${channel}: only plain JSON values can be sent` } };
       }
-      return (await ipc.invoke(channel, input ?? {})) as BridgeResult;
+      return (await ipc.invoke(channel, input ?? {})) as RpcResult;
     },
     subscribe(topic, callback) {
       if (!isAllowedTopic(topic)) throw new Error(`Unknown topic "${String(topic).slice(0, 100)}"`);

@@ -27,6 +27,22 @@ export function defineTopics<T extends TopicShape>(topics: T): T {
   return topics;
 }
 
-/** Errors cross both transports as {code, message}; connection strings are stripped before they leave the core. */
+/**
+ * A failed call inside the process (dispatch, the IPC bridge) is {code, message}; connection strings are stripped before
+ * it leaves the core. Over HTTP it travels in the service's one error envelope, HttpErrorBody.
+ */
 export const ApiErrorBody = z.object({ code: z.string(), message: z.string() });
 export type ApiErrorBody = z.infer<typeof ApiErrorBody>;
+
+/** What one call returns over either transport (IPC through the preload's bridge, HTTP /rpc through the client). */
+export type RpcResult = { ok: true; value: unknown } | { ok: false; error: ApiErrorBody };
+
+/**
+ * The one error envelope of every HTTP route (/v1, /rpc, the workbench's own): {error: code, message}, as docs/capture.md
+ * documents for the public API. A 400 may add the fields at fault.
+ */
+export interface HttpErrorBody {
+  error: string;
+  message: string;
+  issues?: Array<{ path: string; message: string }>;
+}

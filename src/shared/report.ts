@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { pmfVerdictWord, type PmfOverallBrief, type PmfVerdict } from './pmf.js';
+import { dec, int, NONE, pct } from './format.js';
 
 /**
  * The investor report as data: every format (HTML/PDF, Markdown, CSV zip) renders this one object, so the numbers in
@@ -158,30 +159,19 @@ export interface ReportData {
   narrativeNote: string | null;
 }
 
-/* ---------------- formatting: one place, so every format and the tests agree ---------------- */
-
-const intFmt = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
-const oneDecFmt = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
-
-export function formatCount(n: number | null | undefined): string {
-  return n == null || Number.isNaN(n) ? '–' : intFmt.format(n);
-}
-
-export function formatPercent(rate: number | null | undefined): string {
-  return rate == null || Number.isNaN(rate) ? '–' : `${oneDecFmt.format(rate * 100)}%`;
-}
+/* ---------------- formatting: the one formatter set (src/shared/format.ts), so every format and the tests agree ---------------- */
 
 export function formatValue(value: number | null | undefined, unit: Unit): string {
-  if (value == null || Number.isNaN(value)) return '–';
+  if (value == null || Number.isNaN(value)) return NONE;
   switch (unit) {
     case 'percent':
-      return formatPercent(value);
+      return pct(value);
     case 'minutes':
-      return `${oneDecFmt.format(value)} min`;
+      return `${dec(value)} min`;
     case 'decimal':
-      return oneDecFmt.format(value);
+      return dec(value);
     default:
-      return intFmt.format(value);
+      return int(value);
   }
 }
 
@@ -190,11 +180,11 @@ export function formatChange(value: number | null, previous: number | null, unit
   if (value == null || previous == null) return null;
   if (unit === 'percent') {
     const pts = (value - previous) * 100;
-    return `${pts >= 0 ? '+' : '−'}${oneDecFmt.format(Math.abs(pts))} pts`;
+    return `${pts >= 0 ? '+' : '−'}${dec(Math.abs(pts))} pts`;
   }
   if (previous === 0) return value === 0 ? '±0%' : 'new';
   const rel = (value - previous) / previous;
-  return `${rel >= 0 ? '+' : '−'}${oneDecFmt.format(Math.abs(rel) * 100)}%`;
+  return `${rel >= 0 ? '+' : '−'}${pct(Math.abs(rel))}`;
 }
 
 /** "marketing_content" → "Marketing content" (raw keys stay in the CSV). */

@@ -1,6 +1,6 @@
 import { addDays, weekStart } from '../../src/shared/metrics.js';
 import { pmfOverall, pmfVerdictWord } from '../../src/shared/pmf.js';
-import { dashboardReady, expect, go, int, openWorkbench, pct, pct1, test, users } from './fixtures.js';
+import { dashboardReady, expect, go, int, openWorkbench, pct, test, users } from './fixtures.js';
 
 test.describe('dashboard pages show the engine\'s numbers', () => {
   test('Overview: summary tiles and PMF verdicts', async ({ page, workbench }) => {
@@ -17,7 +17,7 @@ test.describe('dashboard pages show the engine\'s numbers', () => {
     await expect(page.getByTestId('tile-exhausted-badge')).toHaveText(pmfVerdictWord(d.pmfSignals.find((x) => x.id === 'credit_exhaustion')!.verdict));
     for (const signal of d.pmfSignals) {
       await expect(page.getByTestId(`signal-${signal.id}-verdict`)).toHaveText(pmfVerdictWord(signal.verdict));
-      if (signal.value !== null && signal.unit === 'rate') await expect(page.getByTestId(`signal-${signal.id}-value`)).toHaveText(pct1(signal.value));
+      if (signal.value !== null && signal.unit === 'rate') await expect(page.getByTestId(`signal-${signal.id}-value`)).toHaveText(pct(signal.value));
     }
     const top = s.topUseCases[0];
     await expect(page.getByTestId('top-use-cases').locator('li').first()).toContainText(pct(top.share));

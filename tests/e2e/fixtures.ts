@@ -7,6 +7,7 @@ import { startWebWorkbench, type WebWorkbench } from '../../src/main/cli/web.js'
 import { openSnapshot, type Snapshot } from '../../src/main/snapshot/snapshot.js';
 import { WorkspaceStore } from '../../src/main/workspace/store.js';
 import { FileKeySecretStore } from '../../src/main/workspace/secrets.js';
+import { int } from '../../src/shared/format.js';
 
 export interface Workbench {
   origin: string;
@@ -64,9 +65,8 @@ export async function dashboardReady(page: Page): Promise<void> {
   await expect(page.locator('.dash.refreshing')).toHaveCount(0, { timeout: 30_000 });
 }
 
-export const pct = (rate: number | null) => (rate === null ? '—' : `${Math.round(rate * 100)}%`);
-export const pct1 = (rate: number | null) => (rate === null ? '—' : `${new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 }).format(rate * 100)}%`);
-export const int = (n: number | null) => (n === null ? '—' : new Intl.NumberFormat('en-US').format(Math.round(n)));
+/** The pages' own formats (src/shared/format.ts; tests/unit/format.test.ts checks them against Intl en-US). */
+export { int, pct } from '../../src/shared/format.js';
 /** "1 user", "12 users": what a count with its noun reads on the pages. */
 export const users = (n: number) => `${int(n)} ${n === 1 ? 'user' : 'users'}`;
 

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LimitFunction } from 'p-limit';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readEnv } from '../../src/main/config.js';
 import { UisClient } from '../../src/main/ingest/client.js';
 import { startService, type RunningService } from '../../src/main/server/service.js';
@@ -9,6 +10,22 @@ import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { REDIS_URL, cleanupPrefix, testPrefix } from '../helpers/redis.js';
 
 const TOKEN = 'test-token-0123456789';
+
+// Every p-limit limiter the code under test creates (captureSlots() is one), so the test can wait until every batch it
+// sent is inside the limiter (running or queued) instead of sleeping for a while and hoping.
+const limiters = vi.hoisted(() => [] as LimitFunction[]);
+vi.mock('p-limit', async (importOriginal) => {
+  const real = (await importOriginal<typeof import('p-limit')>()).default;
+  return { default: (...args: Parameters<typeof real>) => { const l = real(...args); limiters.push(l); return l; } };
+});
+
+async function until(condition: () => Promise<boolean> | boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 // Capture statements in flight at once are limited (captureSlots(): concurrent batches of time-ordered events only
 // wait on each other's index pages). Seen from PostgreSQL: with the outbox locked, the capture statements that reached
@@ -42,18 +59,26 @@ describe('capture slots: at most N capture statements at once per uis serve / pe
       )
     ).rows[0].n;
 
-  /** Holds the outbox locked while `send` runs; returns how many capture statements were waiting in PostgreSQL. */
-  async function inFlightWhileBlocked<T>(send: () => Promise<T>[]): Promise<{ inFlight: number; results: T[] }> {
+  /**
+   * Holds the outbox locked while `send` runs; returns how many capture statements were waiting in PostgreSQL once every
+   * batch sent is inside a capture limiter (running or queued for a slot) and every running one has reached the lock.
+   */
+  async function inFlightWhileBlocked<T>(concurrency: number, send: () => Promise<T>[]): Promise<{ inFlight: number; results: T[] }> {
     const blocker = new pg.Client({ connectionString: db.url });
     await blocker.connect();
     try {
       await blocker.query('BEGIN');
       await blocker.query('LOCK TABLE uis_outbox IN EXCLUSIVE MODE');
       const pending = send();
-      const deadline = Date.now() + 10_000;
-      while ((await waitingCaptures()) < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      await new Promise((r) => setTimeout(r, 500)); // every batch that could reach PostgreSQL has by now
+      let slots: LimitFunction | undefined;
+      // The capture limiter is the latest one of that concurrency (the profile builder's own limiters have another).
+      await until(() => {
+        slots = limiters.findLast((l) => l.concurrency === concurrency);
+        return slots !== undefined && slots.activeCount + slots.pendingCount === pending.length;
+      }, `all ${pending.length} batches are in the capture limiter`);
+      await until(async () => (await waitingCaptures()) === slots!.activeCount, 'every running capture waits on the lock');
       const inFlight = await waitingCaptures();
+      expect(slots!.pendingCount).toBe(pending.length - inFlight); // the rest wait in the process, not in PostgreSQL
       await blocker.query('COMMIT');
       return { inFlight, results: await Promise.all(pending) };
     } finally {
@@ -62,7 +87,7 @@ describe('capture slots: at most N capture statements at once per uis serve / pe
   }
 
   it('HTTP: UIS_CAPTURE_CONCURRENCY=2 lets 2 of 5 concurrent batches into PostgreSQL; all 5 are stored', async () => {
-    const { inFlight, results } = await inFlightWhileBlocked(() =>
+    const { inFlight, results } = await inFlightWhileBlocked(2, () =>
       [1, 2, 3, 4, 5].map(async (tag) => {
         const res = await fetch(`${service.url}/v1/events`, {
           method: 'POST',
@@ -80,7 +105,7 @@ describe('capture slots: at most N capture statements at once per uis serve / pe
 
   it('library: captureConcurrency 1 stores 3 concurrent batches one at a time', async () => {
     const client = new UisClient({ pool: db.pool, captureConcurrency: 1 });
-    const { inFlight, results } = await inFlightWhileBlocked(() => [11, 12, 13].map((tag) => client.track(batch(tag))));
+    const { inFlight, results } = await inFlightWhileBlocked(1, () => [11, 12, 13].map((tag) => client.track(batch(tag))));
     expect(inFlight).toBe(1);
     expect(results.map((r) => r.accepted)).toEqual([2, 2, 2]);
   });

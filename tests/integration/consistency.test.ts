@@ -21,7 +21,8 @@ import { FileKeySecretStore } from '../../src/main/workspace/secrets.js';
 import { WorkspaceStore } from '../../src/main/workspace/store.js';
 import { CREATION_TOOLS, HIGH_USAGE_CREDITS, addDays, type Dashboard, type UserDetail } from '../../src/shared/metrics.js';
 import { PMF_OVERALL_WORDS, PMF_VERDICT_WORDS, pmfOverall, pmfVerdictWord, type PmfOverallBrief } from '../../src/shared/pmf.js';
-import { formatCount, formatPercent, formatValue, humanizeKey } from '../../src/shared/report.js';
+import { formatValue, humanizeKey } from '../../src/shared/report.js';
+import { int, pct } from '../../src/shared/format.js';
 import type { IntelligenceOverview } from '../../src/shared/intelligence.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 
@@ -358,8 +359,8 @@ describe.each(CASES)('every surface agrees: demo seed $seed, $users users, $days
   it('the report (Markdown, CSV, PDF) carries the dashboard numbers', () => {
     const d = s.rpc;
     const ro = d.summary.ranOut;
-    const sentence = `${formatCount(ro.count)} of ${formatCount(ro.total)} users (${formatPercent(ro.rate)})`;
-    expect(s.md).toContain(`**${formatCount(ro.count)}** of ${formatCount(ro.total)} users (${formatPercent(ro.rate)})`);
+    const sentence = `${int(ro.count)} of ${int(ro.total)} users (${pct(ro.rate)})`;
+    expect(s.md).toContain(`**${int(ro.count)}** of ${int(ro.total)} users (${pct(ro.rate)})`);
     expect(s.pdf).toContain(sentence);
     const summary = s.csv.get('summary')!;
     const kpi = (key: string) => summary.find((r) => r.metric === key)!.value;
@@ -369,7 +370,7 @@ describe.each(CASES)('every surface agrees: demo seed $seed, $users users, $days
     expect(Number(kpi('credit_exhaustion_rate'))).toBeCloseTo(ro.rate ?? NaN, 6);
     expect(Number(kpi('error_rate'))).toBeCloseTo(d.usageHealth.overallErrorRate.rate ?? NaN, 6);
     expect(s.csv.get('activation_journey')!.map((r) => [r.step, r.users])).toEqual(d.journey.steps.map((x) => [x.label, x.count]));
-    for (const step of d.journey.steps) expect(s.pdf).toMatch(new RegExp(`${esc(step.label)} ${esc(formatCount(step.count))}\\b`));
+    for (const step of d.journey.steps) expect(s.pdf).toMatch(new RegExp(`${esc(step.label)} ${esc(int(step.count))}\\b`));
     // The credit table lists who ran out, with their episodes (= the profile column).
     expect(s.csv.get('credit_exhaustion')!.map((r) => [r.user_id, r.exhaustion_count]).sort()).toEqual([...t.episodes.entries()].sort());
     // The report's top blockers: event-derived, equal to the SQL; none has more users than ran out when about credits.
@@ -381,7 +382,7 @@ describe.each(CASES)('every surface agrees: demo seed $seed, $users users, $days
     }
     const credits = blockers.find((b) => b.blocker === 'insufficient_credits');
     if (credits) expect(Number(credits.users)).toBeLessThanOrEqual(ro.count);
-    for (const b of blockers.slice(0, 5)) expect(s.pdf).toContain(`${b.blocker} ${formatCount(Number(b.count))}`);
+    for (const b of blockers.slice(0, 5)) expect(s.pdf).toContain(`${b.blocker} ${int(Number(b.count))}`);
     // Said once, not per number, when the previous period is empty (the period starts with the data).
     expect((s.pdf.match(/no data for the previous period/gi) ?? []).length).toBeLessThanOrEqual(1);
     expect(s.pdf).not.toMatch(/previous: 0\b.*previous: 0\b/);
@@ -398,11 +399,11 @@ describe.each(CASES)('every surface agrees: demo seed $seed, $users users, $days
 
   it('the digest preview carries the dashboard of its week and only users who ran out in it', () => {
     const w = s.rpcWeek;
-    expect(s.digest).toContain(`- Active users: ${formatCount(w.summary.totals.activeUsers)} (`);
-    expect(s.digest).toContain(`- New signups: ${formatCount(w.summary.totals.newUsers)} (`);
-    expect(s.digest).toContain(`- Conversations: ${formatCount(w.summary.totals.conversations)} (`);
+    expect(s.digest).toContain(`- Active users: ${int(w.summary.totals.activeUsers)} (`);
+    expect(s.digest).toContain(`- New signups: ${int(w.summary.totals.newUsers)} (`);
+    expect(s.digest).toContain(`- Conversations: ${int(w.summary.totals.conversations)} (`);
     expect(s.digest).toContain(`- Credits used: ${formatValue(w.summary.totals.creditsUsed, 'credits')} (`);
-    expect(s.digest).toContain(`- Tool error rate: ${formatPercent(w.usageHealth.overallErrorRate.rate)} (`);
+    expect(s.digest).toContain(`- Tool error rate: ${pct(w.usageHealth.overallErrorRate.rate)} (`);
     // Hot leads: users whose first episode falls in the week, by SQL; and nobody else.
     const leads = [...t.firstEpisodeAt].filter(([, at]) => at.slice(0, 10) >= week.since && at.slice(0, 10) <= week.until).map(([id]) => id);
     const users = new Map<string, string>();

@@ -21,7 +21,8 @@ import { openWorkspaceSource, type MetricsSource } from '../../src/main/reports/
 import { syncFromPostgres } from '../../src/main/snapshot/sync.js';
 import { openSnapshot } from '../../src/main/snapshot/snapshot.js';
 import { WorkspaceStore } from '../../src/main/workspace/store.js';
-import { formatChange, formatCount } from '../../src/shared/report.js';
+import { formatChange } from '../../src/shared/report.js';
+import { int } from '../../src/shared/format.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { freePort } from '../helpers/redis.js';
 
@@ -111,16 +112,16 @@ describe('insights digest over real SMTP', () => {
     expect(smtp.received).toHaveLength(1);
     const mail = smtp.received[0]!;
     expect(mail.subject).toBe(digestSubject(digest));
-    expect(mail.subject).toContain(`Acme AI daily digest, 20 Nov 2026: ${formatCount(day.summary.totals.activeUsers)} active users`);
+    expect(mail.subject).toContain(`Acme AI daily digest, 20 Nov 2026: ${int(day.summary.totals.activeUsers)} active users`);
     expect(smtp.envelopes[0]).toEqual(to);
     expect(mail.headers.get('x-uis-digest-period')).toBe('daily:2026-11-20');
     // Numbers: what the engine computes for that day and the day before.
     const change = formatChange(day.summary.totals.activeUsers, before.summary.totals.activeUsers, 'count');
-    expect(mail.text).toContain(`- Active users: ${formatCount(day.summary.totals.activeUsers)} (previous ${formatCount(before.summary.totals.activeUsers)}, ${change})`);
-    expect(mail.text).toContain(`- Conversations: ${formatCount(day.summary.totals.conversations)}`);
-    expect(mail.text).toContain(`- Credits used: ${formatCount(day.summary.totals.creditsUsed)}`);
-    for (const u of digest.newlyExhausted.slice(0, 20)) expect(mail.text).toContain(`${u.email ?? u.userId}: ${formatCount(u.creditsUsed)} credits used`);
-    expect(mail.html).toContain(`>${formatCount(day.summary.totals.activeUsers)}</td>`);
+    expect(mail.text).toContain(`- Active users: ${int(day.summary.totals.activeUsers)} (previous ${int(before.summary.totals.activeUsers)}, ${change})`);
+    expect(mail.text).toContain(`- Conversations: ${int(day.summary.totals.conversations)}`);
+    expect(mail.text).toContain(`- Credits used: ${int(day.summary.totals.creditsUsed)}`);
+    for (const u of digest.newlyExhausted.slice(0, 20)) expect(mail.text).toContain(`${u.email ?? u.userId}: ${int(u.creditsUsed)} credits used`);
+    expect(mail.html).toContain(`>${int(day.summary.totals.activeUsers)}</td>`);
 
     // Same period again: the ledger says sent, nothing goes out.
     const again = await sendDigest(digest, { smtpUrl: smtp.url, to, from: 'uis@acme.ai', ledger, log: (l) => logs.push(l) });

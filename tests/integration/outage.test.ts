@@ -68,7 +68,6 @@ class DurableRedisServer {
 
 const TOKEN = 'outage-token-0123456789';
 const CONVERSATIONS = Array.from({ length: 5 }, (_, i) => `0193a400-0000-7000-8000-${String(i + 1).padStart(12, '0')}`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function readStream(redis: Redis, key: string): Promise<StoredEvent[]> {
   return (await redis.xrange(key, '-', '+')).map(([, f]) => JSON.parse(f[1]) as StoredEvent);
@@ -148,10 +147,7 @@ describe('Redis outage: events wait in the outbox and reach the stream exactly o
     await redisServer.stop();
     const health = await fetch(`${service.url}/healthz`).then((r) => r.json());
     expect(health).toMatchObject({ status: 'degraded', postgres: 'up', redis: 'down' });
-    for (let i = 0; i < 20; i++) {
-      accepted += await sendBatch();
-      await sleep(20);
-    }
+    for (let i = 0; i < 20; i++) accepted += await sendBatch();
     // Ingest kept answering 202; PostgreSQL has everything, the outbox holds what Redis could not take.
     expect(await db.pool.query('SELECT count(*)::int AS n FROM conversation_events').then((r) => r.rows[0].n)).toBe(accepted);
     expect(await waitingEvents(db)).toBe(100);
@@ -173,14 +169,14 @@ describe('Redis outage: events wait in the outbox and reach the stream exactly o
     let accepted = 0;
     try {
       for (let i = 0; i < 5; i++) accepted += await sendBatch();
-      // The relay's Redis call times out (UIS_REDIS_TIMEOUT_MS, 2 s) and is retried: the loop keeps going and stop() would return.
-      await sleep(3_000);
+      // The relay's Redis call times out (UIS_REDIS_TIMEOUT_MS, 2 s) and is retried: the loop keeps going (it reports the
+      // timeout while Redis is still paused) and stop() would return.
+      await expect.poll(() => relayErrors.some((l) => l.includes('timed out')), { timeout: 20_000, interval: 50 }).toBe(true);
     } finally {
       redisServer.signal('SIGCONT');
     }
     await expect.poll(async () => (await readStream(reader, keys.stream)).length, { timeout: 20_000, interval: 200 }).toBe(before + accepted);
     expectExactlyOnceInOrder(await readStream(reader, keys.stream), await storedOrder(db));
-    expect(relayErrors.some((l) => l.includes('timed out'))).toBe(true);
   });
 });
 
@@ -287,20 +283,25 @@ describe('relay crash between publish and DELETE', () => {
   });
 
   it('the LISTEN connection is re-established after PostgreSQL drops it', async () => {
-    const relay = new OutboxRelay(db.pool, redis, { keyPrefix: prefix, pollMs: 5_000 });
+    // A poll far longer than the test: only a NOTIFY on a re-established LISTEN can deliver the row in time.
+    const relay = new OutboxRelay(db.pool, redis, { keyPrefix: prefix, pollMs: 3_600_000 });
+    const listeners = async () =>
+      (await db.pool.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%LISTEN uis_outbox%' AND pid <> pg_backend_pid()`)).rows.map((r) => r.pid);
     relay.start();
     try {
-      await sleep(300);
-      const killed = await db.pool.query(`SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%LISTEN uis_outbox%' AND pid <> pg_backend_pid()`);
-      expect(killed.rows.length).toBe(1);
-      await sleep(300);
+      await expect.poll(async () => (await listeners()).length, { timeout: 10_000 }).toBe(1);
+      const [first] = await listeners();
+      const killed = await db.pool.query('SELECT pg_terminate_backend($1) AS ok', [first]);
+      expect(killed.rows[0].ok).toBe(true);
+      // Listening again: a new backend runs LISTEN (the killed one is gone).
+      await expect.poll(async () => (await listeners()).filter((pid) => pid !== first).length, { timeout: 10_000 }).toBe(1);
       await db.pool.query(
         `INSERT INTO conversation_events (id, conversation_id, user_id, timestamp, event_type, content)
          VALUES (gen_random_uuid(), $1, 'u', '2026-03-15 13:00:00', 'message', '{"message":"after reconnect"}')`,
         [CONVERSATIONS[0]],
       );
-      // Well before the 5 s poll: the relay listened again right after the drop.
-      await expect.poll(async () => (await readStream(redis, keys.stream)).length, { timeout: 2_500 }).toBe(31); // 30 earlier + 1 (the capped test wrote to its own prefix)
+      // Delivered by the NOTIFY (the next poll is an hour away): the relay listened again after the drop.
+      await expect.poll(async () => (await readStream(redis, keys.stream)).length, { timeout: 10_000 }).toBe(31); // 30 earlier + 1 (the capped test wrote to its own prefix)
     } finally {
       await relay.stop();
     }

@@ -19,7 +19,8 @@ import { openWorkspaceSource } from '../../src/main/reports/source.js';
 import { syncFromPostgres } from '../../src/main/snapshot/sync.js';
 import { openSnapshot, type Snapshot } from '../../src/main/snapshot/snapshot.js';
 import { WorkspaceStore } from '../../src/main/workspace/store.js';
-import { formatCount, formatPercent, formatValue } from '../../src/shared/report.js';
+import { formatValue } from '../../src/shared/report.js';
+import { int, pct } from '../../src/shared/format.js';
 import type { Dashboard } from '../../src/shared/metrics.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 
@@ -89,26 +90,26 @@ describe('uis report on a synced PostgreSQL workspace', () => {
     const s = current.summary;
     const onRow = (label: string, value: string) => expect(flat, label).toMatch(new RegExp(`${label} ${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'i'));
     // The KPI cards sit three to a row, so their values are checked as present; table rows are checked label → value.
-    expect(flat).toContain(formatCount(s.totals.newUsers));
-    expect(flat).toContain(formatCount(s.totals.activeUsers));
+    expect(flat).toContain(int(s.totals.newUsers));
+    expect(flat).toContain(int(s.totals.activeUsers));
     expect(flat).toContain(formatValue(s.averageDailyActiveUsers, 'decimal'));
-    expect(flat).toContain(formatPercent(s.week1Retention.rate));
-    expect(flat).toContain(formatPercent(current.retention.day7.rate));
-    expect(flat).toContain(formatCount(s.totals.conversations));
-    expect(flat).toContain(formatPercent(current.usageHealth.overallErrorRate.rate));
+    expect(flat).toContain(pct(s.week1Retention.rate));
+    expect(flat).toContain(pct(current.retention.day7.rate));
+    expect(flat).toContain(int(s.totals.conversations));
+    expect(flat).toContain(pct(current.usageHealth.overallErrorRate.rate));
 
     // PMF scorecard: every signal with its value and threshold on its row.
     for (const sig of current.pmfSignals) {
-      const value = sig.unit === 'rate' ? formatPercent(sig.value) : formatValue(sig.value, sig.unit === 'messages' ? 'decimal' : 'count');
+      const value = sig.unit === 'rate' ? pct(sig.value) : formatValue(sig.value, sig.unit === 'messages' ? 'decimal' : 'count');
       onRow(sig.label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), value);
     }
     // Journey: each step's count on its row.
-    for (const step of current.journey.steps) onRow(step.label, formatCount(step.count));
+    for (const step of current.journey.steps) onRow(step.label, int(step.count));
     // Use cases, credit exhaustion, blockers.
     const top = s.topUseCases[0]!;
-    expect(flat).toMatch(new RegExp(`${top.useCase.replace(/_/g, ' ')} ${formatCount(top.conversations)} ${formatPercent(top.share).replace('.', '\\.')}`, 'i'));
-    expect(flat).toContain(`${formatCount(s.ranOut.count)} of ${formatCount(s.ranOut.total)} users (${formatPercent(s.ranOut.rate)})`);
-    if (current.blockers[0]) expect(flat).toContain(`1 ${current.blockers[0].blocker} ${formatCount(current.blockers[0].conversations)}`);
+    expect(flat).toMatch(new RegExp(`${top.useCase.replace(/_/g, ' ')} ${int(top.conversations)} ${pct(top.share).replace('.', '\\.')}`, 'i'));
+    expect(flat).toContain(`${int(s.ranOut.count)} of ${int(s.ranOut.total)} users (${pct(s.ranOut.rate)})`);
+    if (current.blockers[0]) expect(flat).toContain(`1 ${current.blockers[0].blocker} ${int(current.blockers[0].conversations)}`);
     // No customer e-mail address in an investor document.
     for (const row of current.ranOutUsers) if (row.email) expect(text).not.toContain(row.email);
 
@@ -151,10 +152,10 @@ describe('uis report on a synced PostgreSQL workspace', () => {
     expect((await uis(['report', '--format', 'md', '--out', md, '--since', SINCE, '--until', UNTIL])).code).toBe(0);
     expect((await uis(['report', '--format', 'html', '--out', html, '--since', SINCE, '--until', UNTIL])).code).toBe(0);
     const mdText = fs.readFileSync(md, 'utf8');
-    expect(mdText).toContain(`| Active users | ${formatCount(current.summary.totals.activeUsers)} |`);
-    for (const step of current.journey.steps) expect(mdText).toContain(`| ${step.label} | ${formatCount(step.count)} |`);
+    expect(mdText).toContain(`| Active users | ${int(current.summary.totals.activeUsers)} |`);
+    for (const step of current.journey.steps) expect(mdText).toContain(`| ${step.label} | ${int(step.count)} |`);
     const htmlText = fs.readFileSync(html, 'utf8');
-    expect(htmlText).toContain(`<div class="kpi-value">${formatCount(current.summary.totals.activeUsers)}</div>`);
+    expect(htmlText).toContain(`<div class="kpi-value">${int(current.summary.totals.activeUsers)}</div>`);
   });
 
   it('rejects bad flags with a message naming the flag', { timeout: 300_000 }, async () => {
@@ -242,7 +243,7 @@ describe('uis report on a synced PostgreSQL workspace', () => {
       expect(r.data.insightsSource).toMatch(/^local-analyzer analysis of \d+ conversations/);
       expect(r.data.featureRequests.map((f) => [f.text, f.count])).toEqual(overview.featureRequests.map((f) => [f.text, f.count]));
       const md = fs.readFileSync(r.path, 'utf8');
-      if (overview.blockers[0]) expect(md).toContain(`1. ${overview.blockers[0].text} (${formatCount(overview.blockers[0].count)} conversations`);
+      if (overview.blockers[0]) expect(md).toContain(`1. ${overview.blockers[0].text} (${int(overview.blockers[0].count)} conversations`);
     } finally {
       source.close();
     }

@@ -53,14 +53,14 @@ describe('HTTP transport (/rpc)', () => {
     expect(await ok.json()).toMatchObject({ runtime: 'web', secureStorage: false });
   });
 
-  it('answers {code, message} with the right status for unknown channels and bad input', async () => {
+  it('answers the error envelope {error, message} with the right status for unknown channels and bad input', async () => {
     const { server } = await start();
     const unknown = await post(server.origin, 'fs.readFile', { path: '/etc/passwd' });
     expect(unknown.status).toBe(404);
-    expect(await unknown.json()).toEqual({ code: 'unknown_channel', message: 'Unknown channel "fs.readFile"' });
+    expect(await unknown.json()).toEqual({ error: 'unknown_channel', message: 'Unknown channel "fs.readFile"' });
     const bad = await post(server.origin, 'analytics.users', { limit: 'all' });
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toMatchObject({ code: 'invalid_input', message: expect.stringContaining('limit') });
+    expect(await bad.json()).toMatchObject({ error: 'invalid_input', message: expect.stringContaining('limit') });
     const missing = await post(server.origin, 'jobs.get', { jobId: 'nope' });
     expect(missing.status).toBe(404);
   });

@@ -16,10 +16,10 @@ import {
   restoreWindowState,
   secureWebPreferences,
   serveAppAsset,
-  WINDOW_CSP,
 } from '../../src/main/electron/security.js';
 import { electronPdfPrinter, lockPrintWindow, printWindowOptions, PRINT_PARTITION, type PrintableWindow } from '../../src/main/electron/pdf.js';
-import { CONTENT_SECURITY_POLICY } from '../../src/main/server/web.js';
+import { CONTENT_SECURITY_POLICY } from '../../src/shared/csp.js';
+import { cspMeta } from '../../src/renderer/vite.config.js';
 
 const root = new URL('../../', import.meta.url);
 const read = (p: string) => fs.readFileSync(new URL(p, root), 'utf8');
@@ -48,9 +48,12 @@ describe('Electron window security (pinned)', () => {
     });
   });
 
-  it('has a strict CSP in the window, the web server and the page', () => {
-    const html = fs.readFileSync(new URL('../../src/renderer/index.html', import.meta.url), 'utf8');
-    for (const csp of [WINDOW_CSP, CONTENT_SECURITY_POLICY, /Content-Security-Policy"\s+content="([^"]+)"/.exec(html)![1]]) {
+  it('has one strict CSP for the window, the web server and the page', () => {
+    const source = fs.readFileSync(new URL('../../src/renderer/index.html', import.meta.url), 'utf8');
+    const transform = cspMeta().transformIndexHtml as (html: string) => string;
+    const meta = /Content-Security-Policy"\s+content="([^"]+)"/.exec(transform(source))![1];
+    expect(meta).toBe(CONTENT_SECURITY_POLICY.replace("; frame-ancestors 'none'", ''));
+    for (const csp of [CONTENT_SECURITY_POLICY, meta]) {
       expect(csp).toContain("default-src 'self'");
       expect(csp).toContain("script-src 'self'");
       expect(csp).toContain("object-src 'none'");
@@ -141,7 +144,7 @@ describe('Electron checklist: the app loads from app://, not file://', () => {
     expect(resolveAppAsset(renderer, 'app://workbench/')).toBe(path.join(renderer, 'index.html'));
     expect(resolveAppAsset(renderer, 'app://workbench/assets/index-1.js?v=1#x')).toBe(path.join(renderer, 'assets', 'index-1.js'));
     const ok = serveAppAsset(renderer, 'app://workbench/index.html');
-    expect(ok).toMatchObject({ status: 200, headers: { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': WINDOW_CSP, 'X-Content-Type-Options': 'nosniff' } });
+    expect(ok).toMatchObject({ status: 200, headers: { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': CONTENT_SECURITY_POLICY, 'X-Content-Type-Options': 'nosniff' } });
     expect(String(ok.body)).toBe('<!doctype html>');
     expect(serveAppAsset(renderer, 'app://workbench/assets/index-1.js').headers['Content-Type']).toBe('text/javascript; charset=utf-8');
 

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { countOf, dateTime, day, dayYear, dec, int, pct1 } from '../../src/renderer/src/format.js';
+import { countOf, dateTime, day, dayYear, dec, int, NONE, pct } from '../../src/shared/format.js';
+import { formatChange, formatValue } from '../../src/shared/report.js';
 
 // The hand-written formats must read exactly as Intl's en-US formats (what the pages showed before, and what founders
 // compare with exports): checked against Intl itself over many values.
-describe('renderer formats equal Intl en-US', () => {
+describe('the formats equal Intl en-US', () => {
   it('whole numbers', () => {
     const intl = new Intl.NumberFormat('en-US');
     const values = [0, -0, 1, 9, 10, 999, 1000, 1001, 12_345, 999_999, 1_000_000, 123_456_789, 2 ** 40, -1, -999, -1000, -1_234_567, 0.4, 0.5, 1.5, 2.5, -0.4, -0.6, 999.5, 1234.49];
@@ -15,7 +16,23 @@ describe('renderer formats equal Intl en-US', () => {
   it('decimals and percentages keep Intl', () => {
     expect(dec(1234.567)).toBe('1,234.6');
     expect(dec(2.5, 0)).toBe('3');
-    expect(pct1(0.1234)).toBe('12.3%');
+    expect(pct(0.1234)).toBe('12.3%');
+  });
+
+  it('one glyph for no value and one percent precision, on the pages and in the report', () => {
+    expect(NONE).toBe('—');
+    for (const missing of [null, undefined, Number.NaN]) {
+      expect(int(missing)).toBe(NONE);
+      expect(pct(missing)).toBe(NONE);
+      expect(formatValue(missing, 'percent')).toBe(NONE);
+      expect(formatValue(missing, 'count')).toBe(NONE);
+    }
+    expect(pct(0.5)).toBe('50%');
+    expect(pct(0.23456)).toBe('23.5%');
+    expect(formatValue(0.23456, 'percent')).toBe(pct(0.23456));
+    expect(formatValue(1234.4, 'count')).toBe(int(1234.4));
+    expect(formatChange(0.3, 0.25, 'percent')).toBe('+5 pts');
+    expect(formatChange(124.1, 100, 'count')).toBe('+24.1%');
   });
 
   it('UTC days and times', () => {

@@ -10,7 +10,8 @@ import { writeFileAtomic } from '../../src/main/reports/export.js';
 import { electronPdfPrinter } from '../../src/main/electron/pdf.js';
 import { renderReportHtml } from '../../src/main/reports/html.js';
 import { renderReportMarkdown } from '../../src/main/reports/markdown.js';
-import { formatChange, formatPercent, ReportRequest, reportTables } from '../../src/shared/report.js';
+import { formatChange, ReportRequest, reportTables } from '../../src/shared/report.js';
+import { pct } from '../../src/shared/format.js';
 import { fixtureDashboard } from './report.fixture.js';
 
 const periods = resolvePeriods({ since: '2026-11-01', until: '2026-11-27' }, null);
@@ -88,13 +89,30 @@ describe('formats', () => {
   });
 
   it('HTML escapes user text, embeds no remote resource, and draws four charts', () => {
-    const html = renderReportHtml({ ...data, company: { name: 'A&B <Labs>', logoDataUrl: 'https://evil.example/logo.png' } });
+    const evil = '<script>alert(1)</script>';
+    const html = renderReportHtml({
+      ...data,
+      company: { name: 'A&B <Labs>', logoDataUrl: 'https://evil.example/logo.png' },
+      // A use case, a question (feature request), a tool name in a blocker, the narrative and the workspace: all user text.
+      useCases: [{ ...data.useCases[0], useCase: `ads_${evil}` }, ...data.useCases.slice(1)],
+      featureRequests: [{ text: `can you ${evil}?`, count: 3, users: 2 }],
+      blockers: [{ text: `tool ${evil}" onmouseover="x`, count: 2, users: 1 }, ...data.blockers],
+      narrative: { text: `Growth ${evil}`, model: `m${evil}` },
+      workspace: `ws${evil}`,
+    });
     expect(html).toContain('video_gen timeout &lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).toContain('can you &lt;script&gt;alert(1)&lt;/script&gt;?');
+    expect(html).toContain('tool &lt;script&gt;alert(1)&lt;/script&gt;&quot; onmouseover=&quot;x');
+    expect(html).toContain('Growth &lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).toContain('from the ws&lt;script&gt;alert(1)&lt;/script&gt; workspace');
+    // The chart labels carry the use case as JSON inside a <script>: "<" is escaped there, so it cannot close it.
+    expect(html).toContain('\\u003cscript>alert(1)\\u003c/script>');
     expect(html).not.toContain('<script>alert(1)');
+    expect(html.match(/<script/g)).toHaveLength(3); // the chart data, Chart.js and the chart script; nothing else
     expect(html).toContain('A&amp;B &lt;Labs&gt;');
     expect(html).not.toMatch(/(src|href)="https?:/);
     expect(html.match(/<canvas id="chart-/g)).toHaveLength(4);
-    expect(html).toContain(formatPercent(data.retention.day7));
+    expect(html).toContain(pct(data.retention.day7));
   });
 });
 

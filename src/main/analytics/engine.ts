@@ -39,6 +39,7 @@ import type Database from 'better-sqlite3';
 import { ROLLUPS_VERSION, SIGNUP_DAY as SD, TRACKED_WEEKS, msFromSignup, conversationDays, conversationLengths, dayActivity, toolDays, userActivity } from '../snapshot/rollups.js';
 import { FEATURE_REQUEST } from '../snapshot/schema.js';
 import { collectEvidence } from '../profiles/memory.js';
+import { pct as formatPercent } from '../../shared/format.js';
 import { derivePreferences, type Preference } from '../../shared/profile.js';
 import { snapshotAgeSeconds, type Snapshot } from '../snapshot/snapshot.js';
 import { cubeFromRollupSql, cubeSql, parseCube, parseUserStates, stateParams, userStatesJsonSql, userStatesSql, type CubeRow, type UserState } from './user-states.js';
@@ -857,7 +858,7 @@ export class AnalyticsEngine {
         .pluck()
         .get({ ...ctx.params, vision }) as number;
       const offVision = latestConversations(visionFilter, { vision });
-      const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);
+      const pct = (x: number | null) => (x === null ? 'n/a' : formatPercent(x)); // as the value beside it reads
       const shortShare = convStats.n ? (convStats.short ?? 0) / convStats.n : null;
 
       return [

@@ -6,6 +6,9 @@
  *   2. context   GET /v1/users/<rotating user>/context (cached; the cache is warm), as fast as it goes
  *   3. context   at a steady --rate (default 1,000 req/s, paced by this file's client): p50 / p99
  *   4. ceiling   at the same steady rate, for reference
+ *   5. freshness the whole service (uis serve: ingest, outbox relay, profile builder, cache): POST /v1/events with a
+ *                new preference → GET context shows it, --fresh-samples times: p50 / worst (the tests check that it
+ *                shows, never how fast; this is the figure)
  * Phases 1–2 use autocannon; 3–4 a paced client (autocannon's rate limit sends each second's quota as one burst).
  *
  * The server runs in a child process (so the load generator does not share its event loop), with its own database
@@ -19,6 +22,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
 import { childEnv, readBenchEnv, readEnv } from '../config.js';
 import { parseOption } from '../cli/options.js';
@@ -30,12 +34,14 @@ import { bearerAuth } from '../server/auth.js';
 import { buildServer } from '../server/app.js';
 import { createRedis } from '../stream/redis.js';
 import type { EventInput } from '../../shared/event.js';
+import { startService } from '../server/service.js';
 
 const Options = z.object({
   users: z.coerce.number().int().min(1).max(100_000).default(200),
   duration: z.coerce.number().min(1).max(600).default(5),
   rate: z.coerce.number().int().min(1).max(100_000).default(1000),
   connections: z.coerce.number().int().min(1).max(1000).default(10),
+  freshSamples: z.coerce.number().int().min(1).max(1000).default(20),
   databaseUrl: z.string().url().default(readBenchEnv().UIS_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'),
   redisUrl: z.string().url().default(readEnv().REDIS_URL ?? 'redis://127.0.0.1:6379'),
 });
@@ -156,6 +162,36 @@ async function pacedLoad(base: string, pathFor: (i: number) => string, headers: 
 }
 
 /** Child mode: the server under test. Prints nothing; tells the parent its port. */
+/**
+ * Phase 5: the full service in this process on the bench database (the load phases' server is a bare context route).
+ * One untimed round first: the relay and the builder drain what seeding left in the outbox.
+ */
+async function freshness(url: string, redisUrl: string, prefix: string, samples: number): Promise<number[]> {
+  const service = await startService(readEnv({ DATABASE_URL: url, REDIS_URL: redisUrl, UIS_API_TOKEN: TOKEN, UIS_REDIS_PREFIX: prefix }), { port: 0, host: '127.0.0.1' });
+  const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+  const times: number[] = [];
+  try {
+    for (let i = 0; i <= samples; i++) {
+      const tone = i % 2 ? 'casual' : 'formal'; // alternating, so each round is a change
+      const t0 = performance.now();
+      const event = { id: uuidv7(), conversation_id: uuidv7(), user_id: 'user_0', event_type: 'message', content: { role: 'user', message: `I prefer a ${tone} tone` } };
+      const res = await fetch(`${service.url}/v1/events`, { method: 'POST', headers, body: JSON.stringify({ events: [event] }) });
+      if (res.status !== 202) throw new Error(`freshness: POST /v1/events answered ${res.status}`);
+      const deadline = Date.now() + 120_000;
+      for (;;) {
+        const body = (await (await fetch(`${service.url}/v1/users/user_0/context?fields=preferences`, { headers })).json()) as { preferences?: Array<{ key: string; value: string }> };
+        if (body.preferences?.find((p) => p.key === 'tone')?.value === tone) break;
+        if (Date.now() > deadline) throw new Error('freshness: the context did not show the new preference within 120 s');
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      if (i > 0) times.push(performance.now() - t0);
+    }
+  } finally {
+    await service.close();
+  }
+  return times;
+}
+
 async function serve(): Promise<void> {
   const pool = createPool(readBenchEnv().BENCH_DATABASE_URL!, { max: 10 });
   const redis = createRedis(readBenchEnv().BENCH_REDIS_URL!);
@@ -243,12 +279,16 @@ export async function main(args: string[]): Promise<void> {
     process.stderr.write(`ceiling at ${o.rate} req/s (steady)…\n`);
     results.push({ ...(await pacedLoad(base, () => '/v1/bench/static', headers, o.rate, o.duration)), name: `ceiling at ${o.rate} req/s (steady)` });
 
+    process.stderr.write(`freshness: event → context, ${o.freshSamples} samples…\n`);
+    const fresh = (await freshness(url, o.redisUrl, prefix, o.freshSamples)).sort((a, b) => a - b);
+
     const pad = (s: string, n: number) => s.padEnd(n);
     console.log(`\nContext API benchmark (${o.users} users, ${o.connections} connections, ${o.duration} s per phase, body ${sample.length} bytes; load generator and server share this machine's cores)`);
     console.log(`${pad('phase', 44)}${pad('req/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('errors', 8)}p99 from schedule`);
     for (const r of results)
       console.log(`${pad(r.name, 44)}${pad(r.reqPerSec.toFixed(0), 10)}${pad(r.p50.toFixed(2), 9)}${pad(r.p99.toFixed(2), 9)}${pad(String(r.errors + r.non2xx), 8)}${r.scheduledP99 === undefined ? '' : r.scheduledP99.toFixed(2)}`);
     console.log('(autocannon phases report whole milliseconds; paced phases measure each request from its send, and from its scheduled time)');
+    console.log(`freshness (POST /v1/events → GET context shows the new preference, ${fresh.length} samples): p50 ${fresh[Math.floor((fresh.length - 1) / 2)].toFixed(0)} ms, worst ${fresh[fresh.length - 1].toFixed(0)} ms`);
     console.log(`machine load average ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')} (1 / 5 / 15 min, ${os.cpus().length} cores)`);
     const share = results[1].reqPerSec / results[0].reqPerSec;
     const p99 = results[2].p99;

@@ -1,5 +1,6 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
-import { gaussian, normalize, orthonormalizeColumns, seededRandom, sparseTimes, type DenseRows, type SparseRow, type TfidfModel } from '../intelligence/cluster.ts';
+import { seededRandom } from '../../shared/random.ts';
+import { gaussian, normalize, orthonormalizeColumns, sparseTimes, type DenseRows, type SparseRow, type TfidfModel } from '../intelligence/cluster.ts';
 
 /** bench:intents' baseline only (plain k-means on an LSA of the TF-IDF): the product clusters without it. */
 

@@ -19,7 +19,7 @@ const BENCHMARKS: Record<string, { what: string; flags: string }> = {
   },
   context: {
     what: 'GET /v1/users/:id/context at full load and at a steady rate, beside a static endpoint of the same server',
-    flags: '[--users N] [--duration S] [--rate N] [--connections N] [--database-url URL] [--redis-url URL]',
+    flags: '[--users N] [--duration S] [--rate N] [--connections N] [--fresh-samples N] [--database-url URL] [--redis-url URL]',
   },
   live: {
     what: 'XADD to a row on the Live page in Chromium at a steady rate; long tasks',

@@ -1,10 +1,9 @@
 import type { z } from 'zod';
-import type { ApiErrorBody, ContractShape } from '../../shared/contract.js';
+import type { ContractShape, RpcResult } from '../../shared/contract.js';
 import { describeIssues } from '../../shared/event.js';
 import { CoreError, invalidInput, toApiError } from './errors.js';
 import type { CoreContext } from './types.js';
 
-export type RpcResult = { ok: true; value: unknown } | { ok: false; error: ApiErrorBody };
 export type AnyHandler = (input: never, ctx: CoreContext) => Promise<unknown>;
 export type HandlerMap = Record<string, AnyHandler>;
 

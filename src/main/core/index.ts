@@ -1,15 +1,15 @@
 import { contract, type ChannelName, type Contract, type TopicName } from '../../shared/api/index.js';
-import type { ChannelInput, ChannelOutput } from '../../shared/contract.js';
+import type { ChannelInput, ChannelOutput, RpcResult } from '../../shared/contract.js';
 import { redactConnectionString } from '../connection-string.js';
 import { TopicBus, type TopicListener } from './bus.js';
-import { dispatch, type HandlerMap, type RpcResult } from './dispatch.js';
+import { dispatch, type HandlerMap } from './dispatch.js';
 import { CoreError } from './errors.js';
 import { JobRunner } from './jobs.js';
 import type { CoreContext, SecretStore } from './types.js';
 
 export { CoreError } from './errors.js';
 export type { CoreContext, HandlersFor, SecretStore } from './types.js';
-export type { HandlerMap, RpcResult } from './dispatch.js';
+export type { HandlerMap } from './dispatch.js';
 
 export interface CoreOptions {
   dataDir: string;

@@ -1,5 +1,6 @@
 import type { EventInput, UserInput } from '../../shared/event.js';
 import { CREDIT_ALLOWANCE, addDays } from '../../shared/metrics.js';
+import { seededDraws } from '../../shared/random.js';
 
 /**
  * A deterministic synthetic product: users who sign up, chat, call tools, hit errors, run out of credits, ask for
@@ -24,27 +25,12 @@ export interface DemoData {
   range: { since: string; until: string };
 }
 
-/** mulberry32: small, fast, good enough for synthetic data, and identical on every platform. */
+/** The shared draws (src/shared/random.ts) plus the demo's ids. */
 function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const draws = seededDraws(seed);
+  const { next } = draws;
   return {
-    next,
-    int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
-    chance: (p: number) => next() < p,
-    pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)],
-    weighted: <T>(xs: ReadonlyArray<readonly [T, number]>): T => {
-      const total = xs.reduce((s, [, w]) => s + w, 0);
-      let r = next() * total;
-      for (const [x, w] of xs) if ((r -= w) < 0) return x;
-      return xs[xs.length - 1][0];
-    },
+    ...draws,
     uuid: () => {
       // Four 32-bit draws → a version-4 layout; far cheaper than per-digit strings (the bench makes millions).
       const h = (n: number) => (Math.floor(n * 4294967296) >>> 0).toString(16).padStart(8, '0');

@@ -1,6 +1,7 @@
 import type { Digest, RenderedDigest } from '../../shared/digest.js';
 import { pmfVerdictWord } from '../../shared/pmf.js';
-import { formatChange, formatCount, formatValue, type Kpi } from '../../shared/report.js';
+import { formatChange, formatValue, type Kpi } from '../../shared/report.js';
+import { int } from '../../shared/format.js';
 import { escapeHtml } from '../html.js';
 
 function shortDate(iso: string): string {
@@ -17,7 +18,7 @@ function changeText(k: Kpi): string {
 
 export function digestSubject(d: Digest): string {
   const active = d.keyNumbers.find((k) => k.key === 'active_users');
-  const parts = [active ? `${formatCount(active.value)} active users (${changeText(active)})` : null];
+  const parts = [active ? `${int(active.value)} active users (${changeText(active)})` : null];
   if (d.newlyExhausted.length) parts.push(`${d.newlyExhausted.length} hot lead${d.newlyExhausted.length === 1 ? '' : 's'}`);
   if (d.anomalies.length) parts.push(`${d.anomalies.length} anomal${d.anomalies.length === 1 ? 'y' : 'ies'}`);
   return `${d.company} ${d.kind} digest, ${periodLabel(d)}: ${parts.filter(Boolean).join(', ')}`;
@@ -74,7 +75,7 @@ export function renderDigest(d: Digest): RenderedDigest {
     'Users who just ran out of credits (hot leads)',
     d.newlyExhausted.slice(0, 20).map((u) => {
       const who = u.email ?? u.userId;
-      return { html: `${escapeHtml(who)}: ${formatCount(u.creditsUsed)} credits used`, text: `${who}: ${formatCount(u.creditsUsed)} credits used` };
+      return { html: `${escapeHtml(who)}: ${int(u.creditsUsed)} credits used`, text: `${who}: ${int(u.creditsUsed)} credits used` };
     }),
     'Nobody new ran out of credits.',
   );
@@ -92,12 +93,12 @@ export function renderDigest(d: Digest): RenderedDigest {
   );
   section(
     'New top blockers',
-    d.newBlockers.map((b) => ({ html: `${escapeHtml(b.text)} <span style="color:#6b7280;">(${formatCount(b.count)} conversations)</span>`, text: `${b.text} (${formatCount(b.count)} conversations)` })),
+    d.newBlockers.map((b) => ({ html: `${escapeHtml(b.text)} <span style="color:#6b7280;">(${int(b.count)} conversations)</span>`, text: `${b.text} (${int(b.count)} conversations)` })),
     'No new blockers in the top 5.',
   );
   section(
     'New feature requests',
-    d.newFeatureRequests.map((b) => ({ html: `${escapeHtml(b.text)} <span style="color:#6b7280;">(${formatCount(b.count)} mentions)</span>`, text: `${b.text} (${formatCount(b.count)} mentions)` })),
+    d.newFeatureRequests.map((b) => ({ html: `${escapeHtml(b.text)} <span style="color:#6b7280;">(${int(b.count)} mentions)</span>`, text: `${b.text} (${int(b.count)} mentions)` })),
     'No new requests in the top 5.',
   );
   if (d.newlyExhausted.length > 20) text.push(`(${d.newlyExhausted.length - 20} more hot leads in the workbench)`);

@@ -1,5 +1,6 @@
 import { contract } from '../../shared/api/index.js';
-import type { Core, RpcResult } from '../core/index.js';
+import type { RpcResult } from '../../shared/contract.js';
+import type { Core } from '../core/index.js';
 
 /** Just enough of ipcMain / the IPC event for the transport; tests pass fakes (no electron import here). */
 export interface IpcMainLike {

@@ -2,6 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, Menu, protocol, screen, session, shell, type MenuItemConstructorOptions } from 'electron';
+import { CONTENT_SECURITY_POLICY } from '../../shared/csp.js';
+import { PAGES, pageKey } from '../../shared/pages.js';
 import { dataDir, readEnv } from '../config.js';
 import { createAppCore, type Core } from '../app/index.js';
 import { redactConnectionString } from '../connection-string.js';
@@ -22,7 +24,6 @@ import {
   restoreWindowState,
   secureWebPreferences,
   serveAppAsset,
-  WINDOW_CSP,
   type WindowState,
 } from './security.js';
 
@@ -105,17 +106,12 @@ function buildMenu(win: () => BrowserWindow | undefined) {
     {
       label: 'Go',
       submenu: [
-        { label: 'Overview', accelerator: 'CmdOrCtrl+1', click: go('overview') },
-        { label: 'Journey', accelerator: 'CmdOrCtrl+2', click: go('journey') },
-        { label: 'Retention', accelerator: 'CmdOrCtrl+3', click: go('retention') },
-        { label: 'Usage & failures', accelerator: 'CmdOrCtrl+4', click: go('usage') },
-        { label: 'Credits', accelerator: 'CmdOrCtrl+5', click: go('credits') },
-        { label: 'Users', accelerator: 'CmdOrCtrl+6', click: go('users') },
-        { label: 'Live', accelerator: 'CmdOrCtrl+7', click: go('live') },
-        { label: 'Intelligence', accelerator: 'CmdOrCtrl+8', click: go('intelligence') },
-        { label: 'Reports', accelerator: 'CmdOrCtrl+9', click: go('reports') },
-        { type: 'separator' },
-        { label: 'Settings', accelerator: 'CmdOrCtrl+,', click: go('settings') },
+        // The pages of src/shared/pages.ts: Ctrl/Cmd + the page's number key; the workspace's own pages after a separator,
+        // Settings on the platform's Ctrl/Cmd+, .
+        ...PAGES.flatMap((p, i): MenuItemConstructorOptions[] => {
+          const item = { label: p.label, accelerator: p.id === 'settings' ? 'CmdOrCtrl+,' : `CmdOrCtrl+${pageKey(i)}`, click: go(p.id) };
+          return p.group === 'Workspace' && PAGES[i - 1]?.group !== 'Workspace' ? [{ type: 'separator' }, item] : [item];
+        }),
       ],
     },
     { role: 'viewMenu' },
@@ -158,7 +154,7 @@ async function main() {
 
   // Strict CSP on every response the window loads (app:// responses carry it too; this covers the dev server).
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [WINDOW_CSP] } });
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
   });
   session.defaultSession.setPermissionRequestHandler(denyPermissionRequest);
   session.defaultSession.setPermissionCheckHandler(denyPermissionCheck);

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { CONTENT_SECURITY_POLICY } from '../../shared/csp.js';
 
 /**
  * The desktop shell's security rules as plain data and pure functions (no electron import), so unit tests pin them
@@ -108,7 +109,7 @@ export interface AppResponse {
 
 /** What protocol.handle('app', …) answers: GET of a file of the built renderer, with the CSP; 404 otherwise. */
 export function serveAppAsset(rendererDir: string, requestUrl: string, method = 'GET'): AppResponse {
-  const base = { 'X-Content-Type-Options': 'nosniff', 'Content-Security-Policy': WINDOW_CSP };
+  const base = { 'X-Content-Type-Options': 'nosniff', 'Content-Security-Policy': CONTENT_SECURITY_POLICY };
   if (method !== 'GET' && method !== 'HEAD') return { status: 405, headers: base, body: '' };
   const file = resolveAppAsset(rendererDir, requestUrl);
   let body: Buffer;
@@ -142,18 +143,6 @@ export function isSafeExternalUrl(url: unknown): url is string {
     return false;
   }
 }
-
-export const WINDOW_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-].join('; ');
 
 /** The webPreferences every window of the app has (the main window and the hidden PDF print windows). */
 export const ISOLATED_WEB_PREFERENCES = Object.freeze({

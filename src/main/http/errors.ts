@@ -1,20 +1,17 @@
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
+import type { HttpErrorBody } from '../../shared/contract.js';
 import { describeIssues } from '../../shared/event.js';
 import { formatPath } from '../../shared/storable.js';
 import { redactConnectionString } from '../connection-string.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 
 /**
- * Errors cross the wire as {error: code, message}. A 4xx names the field, parameter or header at fault; a 5xx says
- * nothing of the cause (no SQL, no driver message) and is logged with its route, the cause and its stack instead.
+ * Errors cross the wire as {error: code, message} (HttpErrorBody, src/shared/contract.ts). A 4xx names the field,
+ * parameter or header at fault; a 5xx says nothing of the cause (no SQL, no driver message) and is logged with its
+ * route, the cause and its stack instead.
  */
-export interface HttpErrorBody {
-  error: string;
-  message: string;
-  issues?: Array<{ path: string; message: string }>;
-}
 
 export class HttpError extends Error {
   constructor(

@@ -1,6 +1,7 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import PorterStemmer from 'natural/lib/natural/stemmers/porter_stemmer.js';
 import { words as STOPWORDS_LIST } from 'natural/lib/natural/util/stopwords.js';
+import { seededRandom } from '../../shared/random.js';
 
 /**
  * Intent clustering of short user messages, with no model and no key:
@@ -16,18 +17,6 @@ import { words as STOPWORDS_LIST } from 'natural/lib/natural/util/stopwords.js';
 const STOPWORDS = new Set(STOPWORDS_LIST.filter((w) => /^[a-z]{2,}$/.test(w)));
 
 export type DenseRows = Float64Array[];
-
-/** A deterministic PRNG (mulberry32): same seed, same clusters, so tests and benchmarks are repeatable. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function gaussian(rand: () => number): number {
   const u = Math.max(rand(), 1e-12);

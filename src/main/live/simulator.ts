@@ -1,5 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { StoredEvent } from '../../shared/event.js';
+import { seededDraws, type SeededDraws } from '../../shared/random.js';
 import type { InProcessBus } from './bus.js';
 
 const REQUESTS = [
@@ -11,19 +12,6 @@ const STYLES = ['cinematic', 'cartoon', 'photorealistic', 'anime', 'retro'];
 const ASPECTS = ['9:16', '16:9', '1:1'];
 const ERRORS = ['timeout', 'content_policy', 'rate_limited', 'model_overloaded', 'insufficient_credits'];
 const TOOLS: Array<[string, number]> = [['image_gen', 2], ['video_gen', 10], ['search', 1]];
-
-/** A small deterministic PRNG (mulberry32): the simulator's feed is the same on every run for a seed. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)] };
-}
 
 export interface SimulatorOptions {
   /** Events per second (default 4: a lively small product). */
@@ -45,7 +33,7 @@ interface Open {
  */
 export class LiveSimulator {
   private timer: NodeJS.Timeout | null = null;
-  private readonly r: ReturnType<typeof rng>;
+  private readonly r: SeededDraws;
   private readonly open: Open[] = [];
   private carry = 0;
   private rate: number;
@@ -55,7 +43,7 @@ export class LiveSimulator {
     private readonly bus: InProcessBus,
     opts: SimulatorOptions = {},
   ) {
-    this.r = rng(opts.seed ?? 7);
+    this.r = seededDraws(opts.seed ?? 7);
     this.rate = opts.rate ?? 4;
     this.users = opts.users?.length ? opts.users : Array.from({ length: 100 }, (_, i) => `user_${String(i + 1).padStart(3, '0')}`);
   }

@@ -1,5 +1,6 @@
 import { pmfVerdictWord } from '../../shared/pmf.js';
-import { formatChange, formatCount, formatPercent, formatValue, humanizeKey, type ReportData } from '../../shared/report.js';
+import { formatChange, formatValue, humanizeKey, type ReportData } from '../../shared/report.js';
+import { int, NONE, pct } from '../../shared/format.js';
 import { formatDateLong, maskedUser, noPreviousNote, pmfTally } from './html.js';
 
 /** Markdown for pasting into an update e-mail: the same sections and numbers as the PDF, charts as tables. */
@@ -24,7 +25,7 @@ function sampleGrowth<T>(rows: T[]): T[] {
 /** Same wording rule as the HTML cards: nothing to compare with → a dash, not "new". */
 function changeCell(value: number | null, previous: number | null, unit: Parameters<typeof formatChange>[2]): string {
   const c = formatChange(value, previous, unit);
-  return c == null || c === 'new' ? '–' : c;
+  return c == null || c === 'new' ? NONE : c;
 }
 
 export function renderReportMarkdown(d: ReportData): string {
@@ -56,15 +57,15 @@ export function renderReportMarkdown(d: ReportData): string {
   out.push(
     table(
       ['Step', 'Users', 'From previous step', 'Of signed up'],
-      d.journey.map((s, i) => [s.step, formatCount(s.users), i === 0 ? '' : formatPercent(s.fromPrevious), formatPercent(s.ofFirst)]),
+      d.journey.map((s, i) => [s.step, int(s.users), i === 0 ? '' : pct(s.fromPrevious), pct(s.ofFirst)]),
       [false, true, true, true],
     ),
   );
 
   out.push('## Retention');
-  out.push(`Day-1 retention ${formatPercent(d.retention.day1)}, day-7 retention ${formatPercent(d.retention.day7)}.`);
+  out.push(`Day-1 retention ${pct(d.retention.day1)}, day-7 retention ${pct(d.retention.day7)}.`);
   const weeks = d.retention.curve.slice(0, 9);
-  if (weeks.length) out.push(table(weeks.map((p) => `Week ${p.week}`), [weeks.map((p) => formatPercent(p.rate))], weeks.map(() => true)));
+  if (weeks.length) out.push(table(weeks.map((p) => `Week ${p.week}`), [weeks.map((p) => pct(p.rate))], weeks.map(() => true)));
   if (d.retention.cohorts.length) {
     const width = Math.max(...d.retention.cohorts.map((c) => c.cells.length));
     const unit = 'Week';
@@ -72,7 +73,7 @@ export function renderReportMarkdown(d: ReportData): string {
     out.push(
       table(
         ['Cohort', 'Users', ...Array.from({ length: width }, (_, i) => `${unit} ${i}`)],
-        d.retention.cohorts.map((c) => [c.cohort, formatCount(c.size), ...Array.from({ length: width }, (_, i) => (c.cells[i] == null ? '' : `${formatPercent(c.cells[i])}${c.open[i] ? '*' : ''}`))]),
+        d.retention.cohorts.map((c) => [c.cohort, int(c.size), ...Array.from({ length: width }, (_, i) => (c.cells[i] == null ? '' : `${pct(c.cells[i])}${c.open[i] ? '*' : ''}`))]),
         [false, true, ...Array.from({ length: width }, () => true)],
       ),
     );
@@ -80,21 +81,21 @@ export function renderReportMarkdown(d: ReportData): string {
   }
 
   out.push('## Growth: daily and weekly active users');
-  if (d.growth.length) out.push(table(['Date', 'DAU', 'WAU', 'Signups'], sampleGrowth(d.growth).map((g) => [g.date, formatCount(g.dau), formatCount(g.wau), formatCount(g.signups)]), [false, true, true, true]));
+  if (d.growth.length) out.push(table(['Date', 'DAU', 'WAU', 'Signups'], sampleGrowth(d.growth).map((g) => [g.date, int(g.dau), int(g.wau), int(g.signups)]), [false, true, true, true]));
   else out.push('_No activity in this period._');
 
   out.push('## Top use cases');
-  if (d.useCases.length) out.push(table(['#', 'Use case', 'Conversations', 'Users', 'Share of conversations'], d.useCases.slice(0, 8).map((u, i) => [String(i + 1), humanizeKey(u.useCase), formatCount(u.conversations), formatCount(u.users), formatPercent(u.share)]), [true, false, true, true, true]));
+  if (d.useCases.length) out.push(table(['#', 'Use case', 'Conversations', 'Users', 'Share of conversations'], d.useCases.slice(0, 8).map((u, i) => [String(i + 1), humanizeKey(u.useCase), int(u.conversations), int(u.users), pct(u.share)]), [true, false, true, true, true]));
   else out.push('_No use cases classified yet._');
 
   const ce = d.creditExhaustion;
   out.push('## Credit exhaustion');
-  out.push(`**${formatCount(ce.exhaustedUsers)}** of ${formatCount(ce.activeUsers)} users (${formatPercent(ce.rate)}) used up their free credits.`);
+  out.push(`**${int(ce.exhaustedUsers)}** of ${int(ce.activeUsers)} users (${pct(ce.rate)}) used up their free credits.`);
   if (ce.users.length) {
     out.push(
       table(
         ['User (e-mail masked)', 'Credits used', 'Times hit limit', 'Last active'],
-        ce.users.slice(0, 12).map((u) => [maskedUser(u), formatCount(u.creditsUsed), formatCount(u.exhaustionCount), u.lastActiveAt ? formatDateLong(u.lastActiveAt) : '–']),
+        ce.users.slice(0, 12).map((u) => [maskedUser(u), int(u.creditsUsed), int(u.exhaustionCount), u.lastActiveAt ? formatDateLong(u.lastActiveAt) : NONE]),
         [false, true, true, false],
       ),
     );
@@ -105,7 +106,7 @@ export function renderReportMarkdown(d: ReportData): string {
     ['Feature requests', d.featureRequests, 'No feature requests recorded in this period.', 'mentions'],
   ] as const) {
     out.push(`## ${title}`);
-    if (rows.length) out.push(rows.slice(0, 10).map((r, i) => `${i + 1}. ${cell(r.text)} (${formatCount(r.count)} ${what}${r.users != null ? `, ${formatCount(r.users)} users` : ''})`).join('\n'));
+    if (rows.length) out.push(rows.slice(0, 10).map((r, i) => `${i + 1}. ${cell(r.text)} (${int(r.count)} ${what}${r.users != null ? `, ${int(r.users)} users` : ''})`).join('\n'));
     else out.push(`_${empty}_`);
   }
   out.push(`_Source of blockers and requests: ${d.insightsSource}. Generated ${formatDateLong(d.generatedAt)} from the ${d.workspace} workspace._`);

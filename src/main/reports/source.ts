@@ -85,4 +85,3 @@ export function openWorkspaceSource(dir: string, workspace?: string): MetricsSou
     throw err;
   }
 }
-

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { topics, type TopicName } from '../../shared/api/index.js';
+import type { HttpErrorBody } from '../../shared/contract.js';
 import type { Core } from '../core/index.js';
 import { httpStatusFor } from '../core/errors.js';
 
@@ -7,7 +8,8 @@ const HEARTBEAT_MS = 15_000;
 
 /**
  * The HTTP transport of the contract, registered inside the token-protected scope:
- * - POST /rpc/<channel> with the JSON input → 200 with the output, or {code, message} with a matching status;
+ * - POST /rpc/<channel> with the JSON input → 200 with the output, or the service's error envelope {error: code, message}
+ *   with a matching status;
  * - GET /rpc/events[?topics=a,b] → Server-Sent Events, one `event: <topic>` per publish (read with fetch, so the token
  *   travels in the Authorization header, never in a URL).
  */
@@ -21,14 +23,14 @@ export function registerRpcRoutes(api: FastifyInstance, core: Core): void {
   api.post<{ Params: { channel: string } }>('/rpc/:channel', async (req, reply) => {
     const result = await core.dispatch(req.params.channel, req.body);
     if (result.ok) return reply.code(200).header('cache-control', 'no-store').send(result.value === undefined ? null : result.value);
-    return reply.code(httpStatusFor(result.error.code)).send(result.error);
+    return reply.code(httpStatusFor(result.error.code)).send({ error: result.error.code, message: result.error.message } satisfies HttpErrorBody);
   });
 
   api.get<{ Querystring: { topics?: string } }>('/rpc/events', (req, reply) => {
     const wanted = (req.query.topics ?? '').split(',').filter(Boolean);
     const unknown = wanted.filter((t) => !Object.prototype.hasOwnProperty.call(topics, t));
     if (unknown.length) {
-      return reply.code(400).send({ code: 'invalid_input', message: `topics: unknown topic "${unknown[0]}"` });
+      return reply.code(400).send({ error: 'invalid_input', message: `topics: unknown topic "${unknown[0]}"` } satisfies HttpErrorBody);
     }
     const filter = wanted.length ? new Set<string>(wanted) : null;
     reply.hijack();

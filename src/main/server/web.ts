@@ -3,22 +3,9 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
+import { CONTENT_SECURITY_POLICY } from '../../shared/csp.js';
 import type { Core } from '../core/index.js';
 import { buildServer } from './app.js';
-
-/** Same policy as the Electron window: only our own scripts, no inline script, no remote origins. */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'none'",
-].join('; ');
 
 export interface WebServerOptions {
   core: Core;

@@ -2,6 +2,7 @@ import { Suspense, useLayoutEffect } from 'react';
 import { ErrorBoundary } from './components/ErrorBoundary.js';
 import { OfflineBanner, TopBar } from './components/TopBar.js';
 import { EmptyState, Loading } from './components/ui.js';
+import { pageKey } from '../../shared/pages.js';
 import { pages } from './pages.js';
 import { hrefTo, navigate, parseRoute, useRoute } from './router.js';
 import { THEME_PREFERENCES, setThemePreference, themePreference, useColorScheme, type ThemePreference } from './theme.js';
@@ -81,13 +82,13 @@ export function App() {
                   href={hrefTo(p.id)}
                   className={`nav-item ${p.id === route.page ? 'active' : ''}`}
                   aria-current={p.id === route.page ? 'page' : undefined}
-                  title={`${p.label} (${(pages.indexOf(p) + 1) % 10})`}
+                  title={`${p.label} (${pageKey(pages.indexOf(p))})`}
                 >
                   <span className="nav-icon" aria-hidden>
                     {p.icon}
                   </span>
                   {p.label}
-                  <kbd className="nav-key">{(pages.indexOf(p) + 1) % 10}</kbd>
+                  <kbd className="nav-key">{pageKey(pages.indexOf(p))}</kbd>
                 </a>
               ))}
           </div>

@@ -1,5 +1,5 @@
 import { prefetch } from './api/client.js';
-import { DASHBOARD_PAGES, pageLoaders } from './page-loaders.js';
+import { DASHBOARD_PAGES, loaderOf } from './page-loaders.js';
 import { usersPageQuery, DEFAULT_USER_SORT } from './pages/users-query.js';
 import { parseRoute } from './router.js';
 import { loadFilters } from './state/saved-filters.js';
@@ -11,6 +11,6 @@ import { applyTheme } from './theme.js';
 applyTheme(); // before the first paint: no flash of the other theme
 void import('./main.js');
 const route = parseRoute(window.location.hash);
-void pageLoaders[route.page]?.();
+void loaderOf(route.page)?.();
 if (route.page === 'users' && !route.params[0]) prefetch('analytics.users', usersPageQuery({ filters: loadFilters(), sort: DEFAULT_USER_SORT }, 0));
 if (DASHBOARD_PAGES.has(route.page)) prefetch('analytics.dashboard', { filters: loadFilters() });

@@ -1,7 +1,7 @@
 import type { ChannelName, Contract, TopicName, Topics } from '../../../shared/api/index.js';
-import type { ChannelInput, ChannelOutput } from '../../../shared/contract.js';
+import type { ChannelInput, ChannelOutput, HttpErrorBody, RpcResult } from '../../../shared/contract.js';
 import type { z } from 'zod';
-import type { BridgeResult, UisBridge } from '../../../shared/bridge.js';
+import type { UisBridge } from '../../../shared/bridge.js';
 
 declare global {
   interface Window {
@@ -24,7 +24,7 @@ export class RpcError extends Error {
 export type TopicPayload<T extends TopicName> = z.infer<Topics[T]>;
 
 interface Transport {
-  call(channel: string, input: unknown): Promise<BridgeResult>;
+  call(channel: string, input: unknown): Promise<RpcResult>;
   subscribe(topic: string, callback: (payload: unknown) => void): () => void;
 }
 
@@ -106,8 +106,8 @@ function httpTransport(): Transport {
       }
       const body = (await res.json().catch(() => null)) as unknown;
       if (res.ok) return { ok: true, value: body };
-      const err = body as { code?: string; error?: string; message?: string } | null;
-      return { ok: false, error: { code: err?.code ?? err?.error ?? `http_${res.status}`, message: err?.message ?? `HTTP ${res.status}` } };
+      const err = body as Partial<HttpErrorBody> | null;
+      return { ok: false, error: { code: err?.error ?? `http_${res.status}`, message: err?.message ?? `HTTP ${res.status}` } };
     },
     subscribe(topic, callback) {
       let set = listeners.get(topic);

@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { useRpc } from '../api/hooks.js';
-import { label } from '../format.js';
+import { label } from '../../../shared/format.js';
 import { addDays } from '../../../shared/metric-definitions.js';
 import type { Filters } from '../../../shared/metrics.js';
 import { useRoute } from '../router.js';

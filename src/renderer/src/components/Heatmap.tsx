@@ -1,4 +1,4 @@
-import { pct } from '../format.js';
+import { pct } from '../../../shared/format.js';
 
 export interface HeatCell {
   rate: number | null;

@@ -1,4 +1,4 @@
-import { age } from '../format.js';
+import { age } from '../../../shared/format.js';
 import { hrefTo } from '../router.js';
 import { useWorkspace } from '../state/workspace.js';
 import { FilterBar } from './FilterBar.js';

@@ -1,5 +1,5 @@
 import { useRpc } from '../api/hooks.js';
-import { day, pct } from '../format.js';
+import { day, pct } from '../../../shared/format.js';
 import { useFilters } from '../state/filters.js';
 import { useWorkspace } from '../state/workspace.js';
 import { SERIES } from '../theme.js';

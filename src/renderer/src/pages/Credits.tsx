@@ -4,7 +4,7 @@ import { LineChart } from '../components/charts.js';
 import { ExhaustionTrend } from '../components/Trends.js';
 import { Card, Info, Loading, PageHeader, Tile } from '../components/ui.js';
 import { rangeText, WithDashboard } from '../components/WithDashboard.js';
-import { dateTime, day, hours, int, pct } from '../format.js';
+import { dateTime, day, hours, int, pct } from '../../../shared/format.js';
 import { hrefTo } from '../router.js';
 import { CREDIT_ALLOWANCE, CREDIT_EXHAUSTION_ERRORS, HIGH_USAGE_CREDITS, METRIC_DEFINITIONS } from '../../../shared/metric-definitions.js';
 import type { UserDetail } from '../../../shared/metrics.js';

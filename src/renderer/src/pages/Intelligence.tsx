@@ -7,7 +7,7 @@ import { ClusterTable } from '../components/intelligence/ClusterTable.js';
 import { ConversationPanel } from '../components/intelligence/ConversationPanel.js';
 import { RankedTable } from '../components/intelligence/RankedTable.js';
 import { Card, EmptyState, ErrorState, Loading, PageHeader, Tile } from '../components/ui.js';
-import { dateTime, dec, int } from '../format.js';
+import { dateTime, dec, int } from '../../../shared/format.js';
 import { useFilters } from '../state/filters.js';
 import { useWorkspace } from '../state/workspace.js';
 import { hiddenMessagesNote } from '../../../shared/intelligence.js';

@@ -1,7 +1,7 @@
 import { Heatmap } from '../components/Heatmap.js';
 import { Card, Info, PageHeader } from '../components/ui.js';
 import { rangeText, WithDashboard } from '../components/WithDashboard.js';
-import { day, int, pct, countOf } from '../format.js';
+import { day, int, pct, countOf } from '../../../shared/format.js';
 import { METRIC_DEFINITIONS } from '../../../shared/metric-definitions.js';
 
 export default function JourneyPage() {

@@ -1,7 +1,7 @@
 import { LineChart } from '../components/charts.js';
 import { Card, Info, PageHeader, ShareBar, Tile } from '../components/ui.js';
 import { rangeText, WithDashboard } from '../components/WithDashboard.js';
-import { day, int, label, minutes, pct, pct1, ratioText, countOf } from '../format.js';
+import { day, int, label, minutes, pct, ratioText, countOf } from '../../../shared/format.js';
 import { hrefTo } from '../router.js';
 import { METRIC_DEFINITIONS, PMF_SIGNAL_DEFINITIONS } from '../../../shared/metric-definitions.js';
 import type { Dashboard, PmfSignal } from '../../../shared/metrics.js';
@@ -17,7 +17,7 @@ const GROUPS: Array<{ id: PmfSignal['group']; title: string; blurb: string }> = 
 function signalValue(s: PmfSignal): string {
   if (s.value === null) return '—';
   // One decimal: a value just under its threshold must not read as equal to it.
-  return s.unit === 'rate' ? pct1(s.value) : int(s.value);
+  return s.unit === 'rate' ? pct(s.value) : int(s.value);
 }
 
 function Evidence({ s }: { s: PmfSignal }) {

@@ -2,7 +2,7 @@ import { LineChart } from '../components/charts.js';
 import { Heatmap } from '../components/Heatmap.js';
 import { Card, Info, PageHeader, ShareBar, Tile } from '../components/ui.js';
 import { WithDashboard } from '../components/WithDashboard.js';
-import { day, int, label, pct, ratioText, countOf } from '../format.js';
+import { day, int, label, pct, ratioText, countOf } from '../../../shared/format.js';
 import { METRIC_DEFINITIONS } from '../../../shared/metric-definitions.js';
 
 export default function RetentionPage() {

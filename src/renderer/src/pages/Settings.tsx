@@ -3,7 +3,7 @@ import { invoke, RpcError } from '../api/client.js';
 import { useJob, useRpc } from '../api/hooks.js';
 import { AiCard } from '../components/settings/AiCard.js';
 import { Card, ErrorState, Loading, PageHeader } from '../components/ui.js';
-import { age, dateTime, dayYear, countOf } from '../format.js';
+import { age, dateTime, dayYear, countOf } from '../../../shared/format.js';
 import { useWorkspace } from '../state/workspace.js';
 import { DEMO_WORKSPACE, type ConnectionTest } from '../../../shared/metrics-workspace.js';
 

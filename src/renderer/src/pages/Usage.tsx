@@ -3,7 +3,7 @@ import { BarChart, LineChart } from '../components/charts.js';
 import { ToolUsageTrend } from '../components/Trends.js';
 import { Card, Info, PageHeader, ShareBar, Tile } from '../components/ui.js';
 import { rangeText, WithDashboard } from '../components/WithDashboard.js';
-import { dec, day, hours, int, label, pct, ratioText, countOf } from '../format.js';
+import { dec, day, hours, int, label, pct, ratioText, countOf } from '../../../shared/format.js';
 import { METRIC_DEFINITIONS } from '../../../shared/metric-definitions.js';
 
 export default function UsagePage() {

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useRpc } from '../api/hooks.js';
 import { Card, EmptyState, ErrorState, Loading, PageHeader, Tile } from '../components/ui.js';
-import { dateTime, dayYear, int, label, minutes, pct } from '../format.js';
+import { dateTime, dayYear, int, label, minutes, pct } from '../../../shared/format.js';
 import { hrefTo } from '../router.js';
 import { useWorkspace } from '../state/workspace.js';
 import { CREDIT_ALLOWANCE } from '../../../shared/metric-definitions.js';

@@ -3,7 +3,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { invokePrefetched, RpcError } from '../api/client.js';
 import { EmptyState, ErrorState, PageHeader } from '../components/ui.js';
-import { dateTime, dayYear, int, label, countOf } from '../format.js';
+import { dateTime, dayYear, int, label, countOf } from '../../../shared/format.js';
 import { navigate } from '../router.js';
 import { useFilters } from '../state/filters.js';
 import { useWorkspace } from '../state/workspace.js';

@@ -1,6 +1,6 @@
 import { Fragment, useState } from 'react';
 import type { IntentClustersView } from '../../../../shared/intelligence.js';
-import { dec, int, pct } from '../../format.js';
+import { dec, int, pct } from '../../../../shared/format.js';
 import { EmptyState, ShareBar } from '../ui.js';
 import { TrendBars } from './TrendBars.js';
 

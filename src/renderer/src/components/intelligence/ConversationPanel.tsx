@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { useRpc } from '../../api/hooks.js';
-import { dateTime, label } from '../../format.js';
+import { dateTime, label } from '../../../../shared/format.js';
 import { hrefTo } from '../../router.js';
 import { Card, ErrorState, Loading } from '../ui.js';
 

@@ -1,5 +1,5 @@
 import type { RankedItem } from '../../../../shared/intelligence.js';
-import { day, int } from '../../format.js';
+import { day, int } from '../../../../shared/format.js';
 import { hrefTo } from '../../router.js';
 import { EmptyState, ShareBar } from '../ui.js';
 import { TrendBars } from './TrendBars.js';

@@ -1,5 +1,7 @@
 /**
- * Number and date formatting shared by every page: the same value always reads the same way.
+ * Number and date formatting for every page, the investor report (HTML, PDF, Markdown), the digest and the CLI's
+ * report: the same value always reads the same way. One glyph for "no value" (NONE), one percent precision (at most
+ * one decimal: "23%", "23.4%").
  * Whole numbers and dates are formatted by hand: the first Intl formatter of a page costs 50–70 ms (ICU starting up)
  * on this machine's Chromium, on the path to every page's first numbers. Decimals keep Intl, created on first use.
  */
@@ -18,24 +20,27 @@ export function groupThousands(n: number): string {
   return r < 0 || Object.is(r, -0) ? `-${digits}` : digits;
 }
 
-export const int = (n: number | null | undefined) => (n === null || n === undefined ? '—' : groupThousands(n));
-export const dec = (n: number | null | undefined, digits = 1) => (n === null || n === undefined ? '—' : decimalFormat(digits).format(n));
-/** A fraction 0..1 as a percentage, whole numbers (the seed shows "23%"). */
-export const pct = (rate: number | null | undefined) => (rate === null || rate === undefined ? '—' : `${Math.round(rate * 100)}%`);
-export const pct1 = (rate: number | null | undefined) => (rate === null || rate === undefined ? '—' : `${oneDecimal(rate * 100)}%`);
+/** What a missing value (null, undefined, NaN) reads as, everywhere. */
+export const NONE = '—';
+const missing = (n: number | null | undefined): n is null | undefined => n === null || n === undefined || Number.isNaN(n);
+
+export const int = (n: number | null | undefined) => (missing(n) ? NONE : groupThousands(n));
+export const dec = (n: number | null | undefined, digits = 1) => (missing(n) ? NONE : decimalFormat(digits).format(n));
+/** A fraction 0..1 as a percentage with at most one decimal: 0.234 → "23.4%", 0.5 → "50%". */
+export const pct = (rate: number | null | undefined) => (missing(rate) ? NONE : `${oneDecimal(rate * 100)}%`);
 /** 1 → "1 user", 1234 → "1,234 users": a count with its noun, singular for one. */
 export const countOf = (n: number | null | undefined, noun: string, plural = `${noun}s`) => `${int(n)} ${n === 1 ? noun : plural}`;
 export const ratioText = (r: { count: number; total: number }) => `${int(r.count)}/${int(r.total)}`;
 
 export function hours(h: number | null | undefined): string {
-  if (h === null || h === undefined) return '—';
+  if (missing(h)) return NONE;
   if (h < 1) return `${Math.round(h * 60)} min`;
   if (h < 48) return `${oneDecimal(h)} h`;
   return `${oneDecimal(h / 24)} days`;
 }
 
 export function minutes(m: number | null | undefined): string {
-  if (m === null || m === undefined) return '—';
+  if (missing(m)) return NONE;
   return m < 1 ? `${Math.round(m * 60)} s` : `${oneDecimal(m)} min`;
 }
 
@@ -45,14 +50,14 @@ const two = (n: number) => String(n).padStart(2, '0');
 const monthDay = (t: Date) => `${MONTHS[t.getUTCMonth()]} ${t.getUTCDate()}`;
 
 /** Days are UTC calendar days (YYYY-MM-DD), as the engine computes them. */
-export const day = (d: string | null | undefined) => (d ? monthDay(new Date(d.slice(0, 10) + 'T00:00:00Z')) : '—');
+export const day = (d: string | null | undefined) => (d ? monthDay(new Date(d.slice(0, 10) + 'T00:00:00Z')) : NONE);
 export const dayYear = (d: string | null | undefined) => {
-  if (!d) return '—';
+  if (!d) return NONE;
   const t = new Date(d.slice(0, 10) + 'T00:00:00Z');
   return `${monthDay(t)}, ${t.getUTCFullYear()}`;
 };
 export const dateTime = (iso: string | null | undefined) => {
-  if (!iso) return '—';
+  if (!iso) return NONE;
   const t = new Date(iso);
   return `${monthDay(t)}, ${two(t.getUTCHours())}:${two(t.getUTCMinutes())} UTC`;
 };
@@ -66,4 +71,4 @@ export function age(seconds: number | null | undefined): string {
 }
 
 /** snake_case identifiers from the data (use cases, statuses) as words. */
-export const label = (s: string | null | undefined) => (s ? s.replace(/_/g, ' ').replace(/^\w/, (c) => c.toUpperCase()) : '—');
+export const label = (s: string | null | undefined) => (s ? s.replace(/_/g, ' ').replace(/^\w/, (c) => c.toUpperCase()) : NONE);
