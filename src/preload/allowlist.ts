@@ -1,5 +1,6 @@
 import { contract, topics, type ChannelName, type TopicName } from '../shared/api/index.js';
 import type { UisBridge } from '../shared/bridge.js';
+import type { RpcResult } from '../shared/contract.js';
 
 /** The checks behind the bridge the preload exposes as `window.uis` (no electron import, unit-testable). */
 export type { UisBridge };
