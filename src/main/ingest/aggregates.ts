@@ -1,0 +1,121 @@
+import type pg from 'pg';
+
+/**
+ * Conversation and profile aggregates are applied after the capture transaction (migrations/1764288000010,
+ * docs/capture.md "Aggregates after the commit"): the capture trigger queues each batch's event ids in
+ * uis_aggregate_queue, and uis_apply_aggregates() applies waiting rows, deleting them in the same transaction as the
+ * updates (exactly once through aborts, crashes and replays) under an advisory lock (one applier at a time).
+ */
+
+/** Queue rows one call takes at most (each holds up to 1,000 events; a capture batch is one row). */
+export const APPLY_MAX_ROWS = 50;
+
+const APPLY = 'SELECT uis_apply_aggregates($1, $2) AS n';
+
+/**
+ * Applies what waits in the queue, once. `wait`: wait for an applier running now, then apply what it left (the
+ * library's path: when this returns, every event committed before the call is applied, unless more than
+ * `maxRows` rows waited). Without `wait`, returns -1 at once when another applier holds the lock.
+ */
+export async function applyAggregatesOnce(db: pg.Pool | pg.PoolClient, opts: { wait?: boolean; maxRows?: number } = {}): Promise<number> {
+  return (await db.query<{ n: number }>(APPLY, [opts.maxRows ?? APPLY_MAX_ROWS, opts.wait ?? false])).rows[0].n;
+}
+
+/** Applies until nothing waits (waiting for a running applier first). Returns the events applied. */
+export async function applyAllAggregates(db: pg.Pool | pg.PoolClient): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const n = await applyAggregatesOnce(db, { wait: true, maxRows: 1000 });
+    if (n <= 0) return total;
+    total += n;
+  }
+}
+
+export interface AggregateApplierOptions {
+  /** Reported, then the applier goes on (the rows wait and are taken again). */
+  onError?: (err: Error) => void;
+  /** Poll when no notification came (a missed NOTIFY, a queue filled while another applier held the lock). */
+  pollMs?: number;
+}
+
+/**
+ * `uis serve`'s applier: woken by NOTIFY uis_aggregates (sent by the capture trigger), it applies until the queue is
+ * empty. Several processes may each run one: the advisory lock lets one apply at a time and the others skip.
+ */
+export class AggregateApplier {
+  private listener: pg.PoolClient | null = null;
+  private running = false;
+  private wake: (() => void) | null = null;
+  private pending = true;
+  private loop: Promise<void> | null = null;
+  /** Events applied by this process (benchmarks and tests read it). */
+  applied = 0;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly opts: AggregateApplierOptions = {},
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Asks for a pass now (the trigger's NOTIFY does the same). */
+  kick(): void {
+    this.pending = true;
+    this.wake?.();
+  }
+
+  private async listen(): Promise<void> {
+    if (this.listener) return;
+    const client = await this.pool.connect();
+    client.on('notification', () => this.kick());
+    // A dropped LISTEN connection: forget it so the next pass connects again.
+    client.on('error', () => {
+      if (this.listener === client) this.listener = null;
+      client.release(true);
+    });
+    await client.query('LISTEN uis_aggregates');
+    this.listener = client;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        await this.listen();
+        this.pending = false;
+        let n: number;
+        do {
+          n = await applyAggregatesOnce(this.pool);
+          if (n > 0) this.applied += n;
+        } while (n > 0 && this.running);
+      } catch (err) {
+        this.opts.onError?.(err as Error);
+      }
+      if (!this.running) break;
+      if (this.pending) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.opts.pollMs ?? 250);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = null;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    const l = this.listener;
+    this.listener = null;
+    if (l) {
+      await l.query('UNLISTEN *').catch(() => {});
+      l.release();
+    }
+  }
+}
