@@ -42,6 +42,8 @@ export interface AggregateApplierOptions {
   onError?: (err: Error) => void;
   /** Poll when no notification came (a missed NOTIFY, a queue filled while another applier held the lock). */
   pollMs?: number;
+  /** Each pass that applied something: its start and end (ms, performance.timeOrigin + now()) and its events. */
+  onPass?: (startMs: number, endMs: number, events: number) => void;
 }
 
 /**
@@ -59,7 +61,7 @@ export class AggregateApplier {
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly opts: AggregateApplierOptions = {},
+    readonly opts: AggregateApplierOptions = {},
   ) {}
 
   start(): void {
@@ -94,8 +96,12 @@ export class AggregateApplier {
         this.pending = false;
         let n: number;
         do {
+          const start = performance.timeOrigin + performance.now();
           n = await applyAggregatesOnce(this.pool);
-          if (n > 0) this.applied += n;
+          if (n > 0) {
+            this.applied += n;
+            this.opts.onPass?.(start, performance.timeOrigin + performance.now(), n);
+          }
         } while (n > 0 && this.running);
       } catch (err) {
         this.opts.onError?.(err as Error);
