@@ -48,11 +48,16 @@ BEGIN
         RETURN 0;
     END IF;
 
-    -- Events forgotten meanwhile are simply not found.
-    DROP TABLE IF EXISTS pg_temp.new_rows;
-    CREATE TEMP TABLE new_rows ON COMMIT DROP AS
-        SELECT e.* FROM unnest(ids) AS u(id) JOIN conversation_events e ON e.id = u.id;
-    SELECT count(*) INTO applied FROM new_rows;
+    -- One table per session, emptied at every commit: the statements below keep their plans from call to call (a
+    -- table created per call had every statement planned again, ~4 ms a call). Events forgotten meanwhile are simply
+    -- not found.
+    IF to_regclass('pg_temp.new_rows') IS NULL THEN
+        CREATE TEMP TABLE new_rows (LIKE conversation_events) ON COMMIT DELETE ROWS;
+    ELSE
+        DELETE FROM pg_temp.new_rows; -- a second call in one transaction
+    END IF;
+    INSERT INTO pg_temp.new_rows SELECT e.* FROM unnest(ids) AS u(id) JOIN conversation_events e ON e.id = u.id;
+    GET DIAGNOSTICS applied = ROW_COUNT;
     IF applied = 0 THEN
         RETURN 0;
     END IF;

@@ -182,7 +182,8 @@ function door(job: PlatformJob): { prepare: (events: EventInput[]) => Buffer | E
   }
   // Open loop: as many batches in flight as the offered rate makes wait; the client's slots still bound the statements.
   const pool: pg.Pool = createPool(job.databaseUrl, { applicationName: 'uis-bench-library', max: job.offeredEventsPerSecond ? 2 * job.captureConcurrency + 2 : job.clients + 1 });
-  const client = new UisClient({ pool, captureConcurrency: job.captureConcurrency });
+  // `uis serve` runs beside it (as the relay needs): its applier applies the aggregates after the commit.
+  const client = new UisClient({ pool, captureConcurrency: job.captureConcurrency, aggregates: 'applier' });
   return {
     prepare: (events) => events,
     send: async (events, n) => {

@@ -29,6 +29,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
+import { AggregatesMode, useAggregatesMode } from './aggregates-mode.js';
 import { cpuPerUnit, cpuSnapshot } from './cpu.js';
 import { chunks, EVENTS_PER_CONVERSATION, generate, type BatchShape, type PlatformJob, type PlatformMessage } from './ingest-platform.js';
 import { parseOption } from '../../src/main/cli/options.js';
@@ -46,6 +47,7 @@ const Options = z.object({
   clients: z.coerce.number().int().min(1).max(64).default(4),
   batch: z.coerce.number().int().min(1).max(1000).default(500),
   captureConcurrency: z.coerce.number().int().min(1).max(64).default(DEFAULT_CAPTURE_CONCURRENCY),
+  aggregates: AggregatesMode,
 });
 export type IngestBenchOptions = z.infer<typeof Options>;
 
@@ -147,7 +149,10 @@ async function startPlatform(job: PlatformJob): Promise<{ go(): Promise<{ latenc
 /** Published to Redis and applied to the aggregates: both queues empty. */
 async function waitForOutboxEmpty(pool: pg.Pool): Promise<void> {
   for (;;) {
-    const n = (await pool.query<{ n: number }>('SELECT (SELECT count(*) FROM uis_outbox) + (SELECT count(*) FROM uis_aggregate_queue) AS n')).rows[0].n;
+    const n = (await pool.query<{ n: number }>(
+      `SELECT (SELECT count(*) FROM uis_outbox) + CASE WHEN to_regclass('uis_aggregate_queue') IS NULL THEN 0
+              ELSE (SELECT count(*) FROM uis_aggregate_queue) END AS n`,
+    )).rows[0].n;
     if (n === 0) return;
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -296,8 +301,8 @@ async function phase(label: string, opts: IngestBenchOptions, service: RunningSe
       await waitForOutboxEmpty(pool); // end to end: published to Redis, not only stored
       const seconds = (performance.now() - t) / 1000;
       const eventsPerSecond = opts.events / seconds;
-      // The library applies its batch's aggregates before it answers; HTTP leaves them to the service's applier.
-      const freshness = door === 'library' ? acks.map(() => 0) : acks.map((a) => freshnessMs(a, passes)).sort((x, y) => x - y);
+      // Both doors leave the aggregates to the service's applier (in-trigger: applied before the answer).
+      const freshness = opts.aggregates === 'in-trigger' ? acks.map(() => 0) : acks.map((a) => freshnessMs(a, passes)).sort((x, y) => x - y);
       doors.push({
         door,
         shape,
@@ -352,6 +357,7 @@ export async function main(args: string[], log: (line: string) => void = console
   if (args.includes('--help') || args.includes('-h')) {
     log(`usage: npm run bench:ingest -- [--events N (10000)] [--preload N (50000; 10000000 for the 10M case)] [--clients N (4)]
        [--batch N (500)] [--capture-concurrency N (${DEFAULT_CAPTURE_CONCURRENCY}: capture statements in flight, uis serve and library)]
+       [--aggregates after-commit|in-trigger (after-commit; in-trigger: the database taken back to 1764288000009, for A/B)]
        [--database-url URL (server to create the bench database on)] [--redis-url URL]`);
     return [];
   }
@@ -365,6 +371,7 @@ export async function main(args: string[], log: (line: string) => void = console
       clients: { type: 'string' },
       batch: { type: 'string' },
       'capture-concurrency': { type: 'string' },
+      aggregates: { type: 'string' },
     },
     strict: true,
   });
@@ -376,6 +383,7 @@ export async function main(args: string[], log: (line: string) => void = console
     clients: values.clients,
     batch: values.batch,
     captureConcurrency: values['capture-concurrency'],
+    aggregates: values.aggregates,
   });
 
   const name = `uis_bench_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
@@ -390,11 +398,12 @@ export async function main(args: string[], log: (line: string) => void = console
   let service: RunningService | undefined;
   try {
     await migrate(url.toString());
+    await useAggregatesMode(url.toString(), opts.aggregates);
     service = await startService(readEnv({ DATABASE_URL: url.toString(), REDIS_URL: opts.redisUrl, UIS_API_TOKEN: token, UIS_REDIS_PREFIX: prefix, UIS_CAPTURE_CONCURRENCY: String(opts.captureConcurrency) }), { port: 0 });
     // Capture is measured (store, aggregates, publication); the profile builder that `uis serve` also runs is a
     // consumer of the stream with its own benchmark (bench:context), so it does not compete for the cores here.
     await service.builder.stop();
-    log(`ingest bench: batches of ${opts.batch}, ${opts.clients} concurrent clients, ${opts.captureConcurrency} capture statements in flight at most, PostgreSQL + Redis on this machine (${name})`);
+    log(`ingest bench: batches of ${opts.batch}, ${opts.clients} concurrent clients, ${opts.captureConcurrency} capture statements in flight at most, aggregates ${opts.aggregates}, PostgreSQL + Redis on this machine (${name})`);
     const results = [await phase('empty table', opts, service, token, url.toString(), log)];
     if (opts.preload > 0) {
       log(`\npreloading ${opts.preload.toLocaleString('en-US')} events …`);
