@@ -148,10 +148,10 @@ async function startPlatform(job: PlatformJob): Promise<{ go(): Promise<{ latenc
 
 /** Published to Redis and applied to the aggregates: both queues empty. */
 async function waitForOutboxEmpty(pool: pg.Pool): Promise<void> {
+  const queue = (await pool.query<{ q: boolean }>(`SELECT to_regclass('uis_aggregate_queue') IS NOT NULL AS q`)).rows[0].q; // not with --aggregates in-trigger
   for (;;) {
     const n = (await pool.query<{ n: number }>(
-      `SELECT (SELECT count(*) FROM uis_outbox) + CASE WHEN to_regclass('uis_aggregate_queue') IS NULL THEN 0
-              ELSE (SELECT count(*) FROM uis_aggregate_queue) END AS n`,
+      `SELECT (SELECT count(*) FROM uis_outbox)${queue ? ' + (SELECT count(*) FROM uis_aggregate_queue)' : ''} AS n`,
     )).rows[0].n;
     if (n === 0) return;
     await new Promise((r) => setTimeout(r, 20));

@@ -7,6 +7,15 @@ import type pg from 'pg';
  * updates (exactly once through aborts, crashes and replays) under an advisory lock (one applier at a time).
  */
 
+/**
+ * Held for a transaction that recomputes aggregates from the stored events (`uis forget`): no applier runs meanwhile,
+ * so the events still waiting in the queue (notPending() false) are exactly those not yet counted.
+ */
+export const AGGREGATES_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('uis_aggregates'))";
+
+/** SQL: the event `alias` has been applied (it is no longer waiting in uis_aggregate_queue). */
+export const notPending = (alias: string) => `NOT EXISTS (SELECT 1 FROM uis_aggregate_queue q WHERE ${alias}.id = ANY (q.event_ids))`;
+
 /** Queue rows one call takes at most (each holds up to 1,000 events; a capture batch is one row). */
 export const APPLY_MAX_ROWS = 50;
 
