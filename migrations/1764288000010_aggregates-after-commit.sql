@@ -23,18 +23,20 @@ CREATE TABLE uis_aggregate_queue (
 );
 
 -- The taken rows' events are read through the primary key into a temporary table named like the trigger's transition
--- table, so the statements below are the trigger's own. Returns the events applied, 0 when nothing waited, -1 when
--- another applier holds the lock (wait => false).
-CREATE FUNCTION uis_apply_aggregates(max_rows INT DEFAULT 50, wait BOOLEAN DEFAULT false) RETURNS INT LANGUAGE plpgsql
-SET enable_hashjoin = off SET enable_mergejoin = off AS $$
+-- table, so the statements below are the trigger's own. `applied`: the events applied, 0 when nothing waited, -1 when
+-- another applier holds the lock (wait => false); `users`: whose profile or conversations changed (the events' users
+-- and the touched conversations' owners), for the Context API's cache.
+CREATE FUNCTION uis_apply_aggregates(max_rows INT DEFAULT 50, wait BOOLEAN DEFAULT false, OUT applied INT, OUT users TEXT[])
+LANGUAGE plpgsql SET enable_hashjoin = off SET enable_mergejoin = off AS $$
 DECLARE
     ids UUID[];
-    applied INT;
 BEGIN
+    applied := 0;
     IF wait THEN
         PERFORM pg_advisory_xact_lock(hashtext('uis_aggregates'));
     ELSIF NOT pg_try_advisory_xact_lock(hashtext('uis_aggregates')) THEN
-        RETURN -1;
+        applied := -1;
+        RETURN;
     END IF;
 
     -- Taken and deleted at once, oldest first: the deletion commits with the aggregate updates below, or neither does.
@@ -45,7 +47,7 @@ BEGIN
     )
     SELECT array_agg(u.id) INTO ids FROM taken CROSS JOIN LATERAL unnest(taken.event_ids) AS u(id);
     IF ids IS NULL THEN
-        RETURN 0;
+        RETURN;
     END IF;
 
     -- One table per session, emptied at every commit: the statements below keep their plans from call to call (a
@@ -59,8 +61,13 @@ BEGIN
     INSERT INTO pg_temp.new_rows SELECT e.* FROM unnest(ids) AS u(id) JOIN conversation_events e ON e.id = u.id;
     GET DIAGNOSTICS applied = ROW_COUNT;
     IF applied = 0 THEN
-        RETURN 0;
+        RETURN;
     END IF;
+    -- Before the owner rule may move a conversation away from its owner (who then loses it from their profile).
+    SELECT array_agg(DISTINCT u) INTO users FROM (
+        SELECT user_id AS u FROM new_rows
+        UNION SELECT c.user_id FROM conversations c WHERE c.id IN (SELECT DISTINCT conversation_id FROM new_rows)
+    ) x;
 
     -- The touched conversations locked in id order (a forget or a conversation's insert trigger may hold one).
     PERFORM 1 FROM conversations c
@@ -188,8 +195,6 @@ BEGIN
         GROUP BY b.user_id
     ) x
     WHERE p.user_id = x.user_id;
-
-    RETURN applied;
 END $$;
 
 -- Enqueue only (the lock keeps the relay's per-conversation order, as before).
@@ -230,7 +235,7 @@ END $$;
 
 -- Down Migration
 -- Everything waiting is applied first, then 1764288000008's function is back.
-SELECT uis_apply_aggregates(2147483647, true);
+SELECT * FROM uis_apply_aggregates(2147483647, true);
 
 CREATE OR REPLACE FUNCTION uis_on_events_inserted() RETURNS trigger LANGUAGE plpgsql
 SET enable_hashjoin = off SET enable_mergejoin = off AS $$
@@ -379,5 +384,5 @@ BEGIN
     RETURN NULL;
 END $$;
 
-DROP FUNCTION IF EXISTS uis_apply_aggregates(INT, BOOLEAN);
+DROP FUNCTION IF EXISTS uis_apply_aggregates(INT, BOOLEAN, OUT INT, OUT TEXT[]);
 DROP TABLE IF EXISTS uis_aggregate_queue;

@@ -80,7 +80,7 @@ describe('aggregates applied after the capture commit (migrations/1764288000010)
     const client = await db.pool.connect();
     try {
       await client.query('BEGIN');
-      expect((await client.query('SELECT uis_apply_aggregates() AS n')).rows[0].n).toBe(50);
+      expect((await client.query('SELECT applied, users FROM uis_apply_aggregates()')).rows[0]).toEqual({ applied: 50, users: [...new Set(batch.map((e) => e.user_id))].sort() });
       await client.query('ROLLBACK');
     } finally {
       client.release();

@@ -19,7 +19,14 @@ export const notPending = (alias: string) => `NOT EXISTS (SELECT 1 FROM uis_aggr
 /** Queue rows one call takes at most (each holds up to 1,000 events; a capture batch is one row). */
 export const APPLY_MAX_ROWS = 50;
 
-const APPLY = 'SELECT uis_apply_aggregates($1, $2) AS n';
+const APPLY = 'SELECT applied, users FROM uis_apply_aggregates($1, $2)';
+
+export interface AppliedPass {
+  /** Events applied; 0 when nothing waited; -1 when another applier held the lock. */
+  applied: number;
+  /** Users whose profile or conversations changed. */
+  users: string[];
+}
 
 /**
  * Applies what waits in the queue, once. `wait`: wait for an applier running now, then apply what it left (the
@@ -27,11 +34,17 @@ const APPLY = 'SELECT uis_apply_aggregates($1, $2) AS n';
  * `maxRows` rows waited). Without `wait`, returns -1 at once when another applier holds the lock.
  */
 export async function applyAggregatesOnce(db: pg.Pool | pg.PoolClient, opts: { wait?: boolean; maxRows?: number } = {}): Promise<number> {
+  return (await applyPass(db, opts)).applied;
+}
+
+/** applyAggregatesOnce() with the users it changed. */
+export async function applyPass(db: pg.Pool | pg.PoolClient, opts: { wait?: boolean; maxRows?: number } = {}): Promise<AppliedPass> {
   try {
-    return (await db.query<{ n: number }>(APPLY, [opts.maxRows ?? APPLY_MAX_ROWS, opts.wait ?? false])).rows[0].n;
+    const row = (await db.query<{ applied: number; users: string[] | null }>(APPLY, [opts.maxRows ?? APPLY_MAX_ROWS, opts.wait ?? false])).rows[0];
+    return { applied: row.applied, users: row.users ?? [] };
   } catch (err) {
     // A database migrated only up to 1764288000009: its trigger still applies the aggregates itself.
-    if ((err as { code?: string }).code === '42883') return 0;
+    if ((err as { code?: string }).code === '42883') return { applied: 0, users: [] };
     throw err;
   }
 }
@@ -59,6 +72,8 @@ export interface AggregateApplierOptions {
   gatherMs?: number;
   /** Each pass that applied something: its start and end (ms, performance.timeOrigin + now()) and its events. */
   onPass?: (startMs: number, endMs: number, events: number) => void;
+  /** The users each pass changed (`uis serve` announces them to the Context API's caches). */
+  onUsers?: (users: string[]) => void;
 }
 
 /**
@@ -124,10 +139,12 @@ export class AggregateApplier {
         await this.listen();
         this.pending = false;
         const start = performance.timeOrigin + performance.now();
-        n = await applyAggregatesOnce(this.pool);
+        const pass = await applyPass(this.pool);
+        n = pass.applied;
         if (n > 0) {
           this.applied += n;
           this.opts.onPass?.(start, performance.timeOrigin + performance.now(), n);
+          if (pass.users.length) this.opts.onUsers?.(pass.users);
         }
       } catch (err) {
         this.opts.onError?.(err as Error);

@@ -6,7 +6,7 @@ import { createCore, type Core } from '../core/index.js';
 import { createPool } from '../db/pg.js';
 import { redactConnectionString } from '../connection-string.js';
 import { checkDigestConfig, startDigestService } from '../digest/service.js';
-import { ProfileBuilder } from '../profiles/builder.js';
+import { ProfileBuilder, profileChangedChannel } from '../profiles/builder.js';
 import { createRedis } from '../stream/redis.js';
 import { FileKeySecretStore } from '../workspace/secrets.js';
 import { CapturedEvents } from '../stream/captured.js';
@@ -51,6 +51,11 @@ export async function startService(env: Env, opts: { port?: number; host?: strin
   // Conversation and profile aggregates, applied after each capture commit (docs/capture.md).
   const aggregates = new AggregateApplier(pool, {
     onError: (e) => log(`aggregates: ${redactConnectionString(e.message)} (events wait in the aggregate queue)`),
+    // The Context API's caches (every instance) drop these users' contexts, as after the profile builder's changes.
+    onUsers: (users) => {
+      for (let i = 0; i < users.length; i += 1000)
+        void redis.publish(profileChangedChannel(env.UIS_REDIS_PREFIX), JSON.stringify({ users: users.slice(i, i + 1000) })).catch(() => 0);
+    },
   });
   aggregates.start();
   const builder = new ProfileBuilder(pool, redis, {
