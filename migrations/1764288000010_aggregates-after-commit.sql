@@ -22,6 +22,10 @@ CREATE TABLE uis_aggregate_queue (
     event_ids UUID[] NOT NULL
 );
 
+-- The events of the pass running now (uis_apply_aggregates(); empty between passes). Unlogged: a crash empties it,
+-- and nothing in it outlives its transaction.
+CREATE UNLOGGED TABLE uis_aggregate_batch (LIKE conversation_events);
+
 -- The taken rows' events are read through the primary key into a temporary table named like the trigger's transition
 -- table, so the statements below are the trigger's own. `applied`: the events applied, 0 when nothing waited, -1 when
 -- another applier holds the lock (wait => false); `users`: whose profile or conversations changed (the events' users
@@ -50,28 +54,25 @@ BEGIN
         RETURN;
     END IF;
 
-    -- One table per session, emptied at every commit: the statements below keep their plans from call to call (a
-    -- table created per call had every statement planned again, ~4 ms a call). Events forgotten meanwhile are simply
-    -- not found.
-    IF to_regclass('pg_temp.new_rows') IS NULL THEN
-        CREATE TEMP TABLE new_rows (LIKE conversation_events) ON COMMIT DELETE ROWS;
-    ELSE
-        DELETE FROM pg_temp.new_rows; -- a second call in one transaction
-    END IF;
-    INSERT INTO pg_temp.new_rows SELECT e.* FROM unnest(ids) AS u(id) JOIN conversation_events e ON e.id = u.id;
+    -- The pass's events in uis_aggregate_batch, which only the lock holder uses and leaves empty: the statements below
+    -- keep their plans from call to call (a temporary table created per call had them planned again, ~4 ms a call; one
+    -- per session would slow every pooled connection's exit and does not survive a transaction-mode pooler). Events
+    -- forgotten meanwhile are simply not found.
+    DELETE FROM uis_aggregate_batch; -- left by nothing but an earlier call in this transaction
+    INSERT INTO uis_aggregate_batch SELECT e.* FROM unnest(ids) AS u(id) JOIN conversation_events e ON e.id = u.id;
     GET DIAGNOSTICS applied = ROW_COUNT;
     IF applied = 0 THEN
         RETURN;
     END IF;
     -- Before the owner rule may move a conversation away from its owner (who then loses it from their profile).
     SELECT array_agg(DISTINCT u) INTO users FROM (
-        SELECT user_id AS u FROM new_rows
-        UNION SELECT c.user_id FROM conversations c WHERE c.id IN (SELECT DISTINCT conversation_id FROM new_rows)
+        SELECT user_id AS u FROM uis_aggregate_batch
+        UNION SELECT c.user_id FROM conversations c WHERE c.id IN (SELECT DISTINCT conversation_id FROM uis_aggregate_batch)
     ) x;
 
     -- The touched conversations locked in id order (a forget or a conversation's insert trigger may hold one).
     PERFORM 1 FROM conversations c
-    WHERE c.id IN (SELECT DISTINCT conversation_id FROM new_rows)
+    WHERE c.id IN (SELECT DISTINCT conversation_id FROM uis_aggregate_batch)
     ORDER BY c.id FOR NO KEY UPDATE;
 
     -- The owner (docs/schema.md, "Who owns a conversation"): the user of its earliest event, (timestamp, id) order.
@@ -85,7 +86,7 @@ BEGIN
     -- to itself the planner probed the events of every conversation of the batch first).
     WITH firsts AS (
         SELECT DISTINCT ON (conversation_id) conversation_id, user_id, timestamp, id
-        FROM new_rows ORDER BY conversation_id, timestamp, id
+        FROM uis_aggregate_batch ORDER BY conversation_id, timestamp, id
     ), others AS MATERIALIZED (
         SELECT c.id, c.user_id AS old_owner, f.user_id AS new_owner, f.timestamp AS started_at, f.id AS event_id
         FROM firsts f JOIN conversations c ON c.id = f.conversation_id
@@ -154,13 +155,13 @@ BEGIN
             (ARRAY_AGG(e.content->>'completion_status' ORDER BY e.timestamp DESC, e.id DESC)
                 FILTER (WHERE e.event_type = 'completion' AND e.content->>'completion_status' IS NOT NULL))[1]
                 AS completion_status
-        FROM new_rows e
+        FROM uis_aggregate_batch e
         GROUP BY e.conversation_id
     ) agg
     -- Tool counts of each conversation in the batch, grouped once (not a subquery over the batch per conversation).
     LEFT JOIN (
         SELECT t.conversation_id, jsonb_object_agg(t.tool_name, t.n) AS tools
-        FROM (SELECT conversation_id, tool_name, COUNT(*) AS n FROM new_rows
+        FROM (SELECT conversation_id, tool_name, COUNT(*) AS n FROM uis_aggregate_batch
               WHERE event_type = 'tool_call' AND tool_name IS NOT NULL GROUP BY conversation_id, tool_name) t
         GROUP BY t.conversation_id
     ) tc ON tc.conversation_id = agg.conversation_id
@@ -169,7 +170,7 @@ BEGIN
     INSERT INTO user_profiles AS p (user_id, created_at, total_messages, total_credits_used, last_active_at)
     SELECT user_id, MIN(timestamp), COUNT(*) FILTER (WHERE event_type = 'message'),
            COALESCE(SUM(credits_consumed), 0), MAX(timestamp)
-    FROM new_rows GROUP BY user_id ORDER BY user_id
+    FROM uis_aggregate_batch GROUP BY user_id ORDER BY user_id
     ON CONFLICT (user_id) DO UPDATE SET
         total_messages = COALESCE(p.total_messages, 0) + EXCLUDED.total_messages,
         total_credits_used = COALESCE(p.total_credits_used, 0) + EXCLUDED.total_credits_used,
@@ -182,11 +183,11 @@ BEGIN
     -- them it holds. A (user, conversation) adds one when every such event of it that is applied or being applied
     -- is in this batch: events still waiting in the queue (committed after this batch was taken) are not counted yet,
     -- they are counted when their turn comes; one the user had hit the limit in already adds nothing. A batch without
-    -- such an event reads nothing beyond new_rows.
+    -- such an event reads nothing beyond uis_aggregate_batch.
     UPDATE user_profiles p SET credit_exhaustion_count = COALESCE(p.credit_exhaustion_count, 0) + x.n
     FROM (
         SELECT b.user_id, COUNT(*) AS n
-        FROM (SELECT user_id, conversation_id, COUNT(*) AS in_batch FROM new_rows
+        FROM (SELECT user_id, conversation_id, COUNT(*) AS in_batch FROM uis_aggregate_batch
               WHERE conversation_id IS NOT NULL AND ((event_type = 'completion' AND content->>'completion_status' = 'blocked_by_credits') OR content->>'error' IN ('insufficient_credits'))
               GROUP BY user_id, conversation_id) b
         WHERE (SELECT COUNT(*) FROM conversation_events e
@@ -195,6 +196,8 @@ BEGIN
         GROUP BY b.user_id
     ) x
     WHERE p.user_id = x.user_id;
+
+    DELETE FROM uis_aggregate_batch;
 END $$;
 
 -- Enqueue only (the lock keeps the relay's per-conversation order, as before).
@@ -386,3 +389,4 @@ END $$;
 
 DROP FUNCTION IF EXISTS uis_apply_aggregates(INT, BOOLEAN, OUT INT, OUT TEXT[]);
 DROP TABLE IF EXISTS uis_aggregate_queue;
+DROP TABLE IF EXISTS uis_aggregate_batch;
