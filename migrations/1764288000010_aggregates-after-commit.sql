@@ -54,11 +54,10 @@ BEGIN
         RETURN;
     END IF;
 
-    -- The pass's events in uis_aggregate_batch, which only the lock holder uses and leaves empty: the statements below
-    -- keep their plans from call to call (a temporary table created per call had them planned again, ~4 ms a call; one
-    -- per session would slow every pooled connection's exit and does not survive a transaction-mode pooler). Events
-    -- forgotten meanwhile are simply not found.
-    DELETE FROM uis_aggregate_batch; -- left by nothing but an earlier call in this transaction
+    -- The pass's events in uis_aggregate_batch, which only the lock holder uses and leaves empty (TRUNCATE below: a
+    -- DELETE left dead rows that every pass scanned again until a vacuum). Not a temporary table: one per pooled
+    -- session slowed that session's exit (its temporary objects dropped) enough for the relay to miss its leadership
+    -- retry, and a transaction-mode pooler does not keep them. Events forgotten meanwhile are simply not found.
     INSERT INTO uis_aggregate_batch SELECT e.* FROM unnest(ids) AS u(id) JOIN conversation_events e ON e.id = u.id;
     GET DIAGNOSTICS applied = ROW_COUNT;
     IF applied = 0 THEN
@@ -197,7 +196,7 @@ BEGIN
     ) x
     WHERE p.user_id = x.user_id;
 
-    DELETE FROM uis_aggregate_batch;
+    TRUNCATE uis_aggregate_batch;
 END $$;
 
 -- Enqueue only (the lock keeps the relay's per-conversation order, as before).
