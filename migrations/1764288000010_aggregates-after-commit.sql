@@ -23,11 +23,11 @@ CREATE TABLE uis_aggregate_queue (
 );
 
 -- The events of the pass running now (uis_apply_aggregates(); empty between passes). Unlogged: a crash empties it,
--- and nothing in it outlives its transaction.
+-- and nothing in it outlives its transaction. LIKE conversation_events: a column added there must be added here too.
 CREATE UNLOGGED TABLE uis_aggregate_batch (LIKE conversation_events);
 
--- The taken rows' events are read through the primary key into a temporary table named like the trigger's transition
--- table, so the statements below are the trigger's own. `applied`: the events applied, 0 when nothing waited, -1 when
+-- The taken rows' events are read through the primary key into uis_aggregate_batch, and the statements below are
+-- 1764288000008's trigger's own over it (new_rows there). `applied`: the events applied, 0 when nothing waited, -1 when
 -- another applier holds the lock (wait => false); `users`: whose profile or conversations changed (the events' users
 -- and the touched conversations' owners), for the Context API's cache.
 CREATE FUNCTION uis_apply_aggregates(max_rows INT DEFAULT 50, wait BOOLEAN DEFAULT false, OUT applied INT, OUT users TEXT[])
