@@ -42,3 +42,18 @@ export async function createTestDatabase(opts: { migrate?: boolean } = {}): Prom
     },
   };
 }
+
+/**
+ * Waits until every committed event's aggregates are applied (migrations/1764288000010): the aggregate queue is
+ * empty. With `apply`, applies them here (no `uis serve` applier running); otherwise an applier must be running.
+ */
+export async function aggregatesApplied(pool: pg.Pool, opts: { apply?: boolean } = {}): Promise<void> {
+  if (opts.apply) {
+    await pool.query('SELECT uis_apply_aggregates(1000, true)');
+  }
+  const deadline = Date.now() + 10_000;
+  while ((await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM uis_aggregate_queue')).rows[0].n > 0) {
+    if (Date.now() > deadline) throw new Error('aggregates not applied within 10 s');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -8,7 +8,7 @@ import { forgetUser } from '../../src/main/forget/forget.js';
 import { streamKeys } from '../../src/main/stream/keys.js';
 import { OutboxRelay } from '../../src/main/stream/relay.js';
 import type { StoredEvent } from '../../src/shared/event.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { aggregatesApplied, createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { REDIS_URL, cleanupPrefix, testPrefix } from '../helpers/redis.js';
 
 const CONV_A = '0193a300-0000-7000-8000-00000000000a';
@@ -45,6 +45,7 @@ describe('direct SQL door: the platform INSERTs or COPYs rows itself', () => {
         ('0193a300-0000-7000-8000-0000000000a3', $1, 'dana', '2026-03-10 09:00:09', 'completion', '{"completion_status":"completed"}', NULL, NULL, 0)`,
       [CONV_A],
     );
+    await aggregatesApplied(db.pool, { apply: true }); // direct SQL: the aggregates are applied after the commit
     const conv = (await db.pool.query('SELECT * FROM conversations WHERE id = $1', [CONV_A])).rows[0];
     expect(conv).toMatchObject({
       message_count: 1,
@@ -72,6 +73,7 @@ describe('direct SQL door: the platform INSERTs or COPYs rows itself', () => {
        VALUES ('0193a300-0000-7000-8000-0000000000a2', $1, 'dana', '2026-03-10 09:00:02', 'tool_call', '{}', 3) ON CONFLICT (id) DO NOTHING`,
       [CONV_A],
     );
+    await aggregatesApplied(db.pool, { apply: true }); // direct SQL: the aggregates are applied after the commit
     const conv = (await db.pool.query('SELECT credits_used, tools_used FROM conversations WHERE id = $1', [CONV_A])).rows[0];
     expect(conv).toEqual({ credits_used: 3, tools_used: { translate: 1 } });
     expect(await db.pool.query('SELECT count(*)::int AS n FROM uis_outbox').then((r) => r.rows[0].n)).toBe(0);
@@ -130,6 +132,7 @@ describe('direct SQL door: the platform INSERTs or COPYs rows itself', () => {
     } finally {
       client.release();
     }
+    await aggregatesApplied(db.pool, { apply: true }); // direct SQL: the aggregates are applied after the commit
     const conv = (await db.pool.query('SELECT * FROM conversations WHERE id = $1', [CONV_B])).rows[0];
     expect(conv).toMatchObject({ message_count: 1, credits_used: 10, tools_used: { audio_edit: 2 }, first_intent: 'edit my podcast', last_message_at: '2026-03-11T07:00:04.000Z' });
     const profile = (await db.pool.query(`SELECT * FROM user_profiles WHERE user_id = 'eve'`)).rows[0];
@@ -163,6 +166,7 @@ describe('direct SQL door: the platform INSERTs or COPYs rows itself', () => {
     await expect.poll(() => db.pool.query('SELECT count(*)::int AS n FROM uis_outbox').then((r) => r.rows[0].n), { timeout: 10_000 }).toBe(0);
     const messages = (await published()).filter((e) => e.conversation_id === conv).map((e) => e.content.message);
     expect(messages).toEqual(Array.from({ length: 2500 }, (_, i) => `m${i + 1}`));
+    await aggregatesApplied(db.pool, { apply: true }); // direct SQL: the aggregates are applied after the commit
     const conversation = (await db.pool.query('SELECT message_count, first_intent FROM conversations WHERE id = $1', [conv])).rows[0];
     expect(conversation).toEqual({ message_count: 2500, first_intent: 'm1' });
   });

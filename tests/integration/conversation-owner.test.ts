@@ -3,7 +3,7 @@ import { runner } from 'node-pg-migrate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trackEvents } from '../../src/main/ingest/capture.js';
 import { MIGRATIONS_DIR, migrate } from '../../src/main/db/migrate.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { aggregatesApplied, createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 
 // A conversation belongs to the user of its earliest event, (timestamp, id) order, whatever the door; first_intent is
 // the owner's first user message (docs/schema.md, "Who owns a conversation"). 'zoe' sorts after 'adam' on purpose:
@@ -89,6 +89,7 @@ describe('conversation owner: the user who started it', () => {
         ($3, $1, 'zoe', '2026-03-04 09:00:00', 'message', '{"role":"user","message":"zoe by id order"}')`,
       [conv(5), ev(51), ev(50)],
     );
+    await aggregatesApplied(db.pool, { apply: true }); // direct SQL: the aggregates are applied after the commit
     expect(await conversation(conv(5))).toMatchObject({ user_id: 'zoe', first_intent: 'zoe by id order' });
     expect(await conversations('adam')).toBe(adamBefore - 1);
     expect(await conversations('zoe')).toBe(zoeBefore + 1);
@@ -100,12 +101,14 @@ describe('conversation owner: the user who started it', () => {
         ($2, $1, 'zoe', '2026-03-05 09:00:05', 'message', '{"message":"zoe second"}')`,
       [conv(6), ev(61)],
     );
+    await aggregatesApplied(db.pool, { apply: true }); // direct SQL: the aggregates are applied after the commit
     expect(await conversation(conv(6))).toMatchObject({ user_id: 'zoe', first_intent: 'zoe second' });
     await db.pool.query(
       `INSERT INTO conversation_events (id, conversation_id, user_id, timestamp, event_type, content) VALUES
         ($2, $1, 'adam', '2026-03-05 09:00:00', 'message', '{"message":"adam first"}')`,
       [conv(6), ev(60)],
     );
+    await aggregatesApplied(db.pool, { apply: true }); // direct SQL: the aggregates are applied after the commit
     expect(await conversation(conv(6))).toMatchObject({ user_id: 'adam', first_intent: 'adam first' });
   });
 

@@ -13,7 +13,7 @@ import { startService, type RunningService } from '../../src/main/server/service
 import { syncFromPostgres } from '../../src/main/snapshot/sync.js';
 import { openSnapshot } from '../../src/main/snapshot/snapshot.js';
 import { creditExhaustionEventSql } from '../../src/shared/metric-definitions.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { aggregatesApplied, createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { REDIS_URL, cleanupPrefix, testPrefix } from '../helpers/redis.js';
 
 /**
@@ -116,6 +116,7 @@ describe('credit_exhaustion_count kept by the capture trigger through every door
         ($4, $1, 'cara', '2026-03-10 09:30:09', 'completion', '{"completion_status":"blocked_by_credits"}', NULL, NULL, 0)`,
       [conv, id(31), id(32), id(33)],
     );
+    await aggregatesApplied(db.pool); // HTTP and direct SQL: applied by the service's applier after the commit
     const rows = await expectCountsEqualEpisodes(db);
     expect(rows.map((r) => [r.user_id, r.stored])).toEqual([['cara', 3], ['dan', 0]]);
 

@@ -11,10 +11,16 @@ describe('npm run bench:ingest (small size)', () => {
     const results = await main(['--events', '2000', '--preload', '3000', '--clients', '2', '--database-url', ADMIN_URL, '--redis-url', REDIS_URL], (l) => lines.push(l));
     expect(results.map((r) => r.label)).toEqual(['empty table', 'with 3,000 events preloaded']);
     // Raw COPY with time-ordered and with random ids, 3 × 2,000 timed each (the median counts), HTTP and library
-    // 2,000 each; each of the four 2 clients × 500 warm-up; then the preload of 3,000.
-    expect(results[1].storedBefore).toBe(6 * 2000 + 2 * 2000 + 4 * 1000 + 3000);
+    // 2,000 each in two shapes, closed and open loop; each of the ten 2 clients × 500 warm-up; then the preload.
+    expect(results[1].storedBefore).toBe(6 * 2000 + 8 * 2000 + 10 * 1000 + 3000);
     for (const phase of results) {
-      expect(phase.doors.map((d) => d.door)).toEqual(['raw COPY', 'raw COPY, random ids', 'HTTP', 'library']);
+      expect(phase.doors.map((d) => d.door)).toEqual(['raw COPY', 'raw COPY, random ids', ...Array(4).fill(['HTTP', 'library']).flat()]);
+      expect(phase.doors.slice(2).map((d) => [d.shape, d.offeredEventsPerSecond === undefined])).toEqual(
+        [['grouped', true], ['grouped', true], ['live', true], ['live', true], ['grouped', false], ['grouped', false], ['live', false], ['live', false]],
+      );
+      // Open loop at half the COPY's rate; every door reports the aggregates' freshness.
+      for (const d of phase.doors.slice(6)) expect(d.offeredEventsPerSecond).toBeCloseTo(phase.doors[0].eventsPerSecond / 2, 6);
+      for (const d of phase.doors.slice(2)) expect(d.freshnessP99Ms).toBeGreaterThanOrEqual(0);
       for (const d of phase.doors) {
         expect(d.events).toBe(2000);
         expect(d.eventsPerSecond).toBeGreaterThan(0);
@@ -37,6 +43,7 @@ describe('npm run bench:ingest (small size)', () => {
     await expect(main(['--preload', '-5'])).rejects.toThrow('--preload');
     await expect(main(['--database-url', 'not a url'])).rejects.toThrow('--database-url');
     await expect(main(['--capture-concurrency', '0'])).rejects.toThrow('--capture-concurrency');
+    await expect(main(['--aggregates', 'later'])).rejects.toThrow('--aggregates');
     await expect(main(['--colour', 'red'])).rejects.toThrow('--colour');
   });
 });

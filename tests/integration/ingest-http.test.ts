@@ -4,7 +4,7 @@ import { readEnv } from '../../src/main/config.js';
 import { startService, type RunningService } from '../../src/main/server/service.js';
 import { streamKeys } from '../../src/main/stream/keys.js';
 import type { StoredEvent } from '../../src/shared/event.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { aggregatesApplied, createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { REDIS_URL, cleanupPrefix, testPrefix } from '../helpers/redis.js';
 
 const TOKEN = 'test-token-0123456789';
@@ -79,6 +79,7 @@ describe('HTTP door: uis serve (POST /v1/events, POST /v1/users, GET /healthz)',
     const again = await post('/v1/events', { events: events.slice(0, 2) });
     expect(await again.json()).toEqual({ accepted: 0, duplicates: 2 });
 
+    await aggregatesApplied(db.pool); // by the service's applier, after the 202
     const conv = (await db.pool.query('SELECT * FROM conversations WHERE id = $1', [CONV])).rows[0];
     expect(conv).toMatchObject({ message_count: 2, credits_used: 2, tools_used: { search: 1 }, first_intent: 'write a launch tweet', last_message_at: '2026-03-05T10:00:09.000Z' });
     const profile = (await db.pool.query('SELECT * FROM user_profiles WHERE user_id = $1', ['bob'])).rows[0];

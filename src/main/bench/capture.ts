@@ -8,6 +8,12 @@
  *   capture           storeEvents() as ingest runs it: the statement and its trigger (aggregates, profiles, outbox)
  *   capture, spread   the same events reordered so that a batch holds one event of each of 500 conversations that go
  *                     on across batches (live chat traffic), not 10 events of each of 50 (bench:ingest's shape)
+ *   spread, merged    (--aggregates after-commit only) the spread batches stored, their aggregates applied every 4
+ *                     batches in one pass, as `uis serve`'s applier does when batches arrive faster than a pass
+ *
+ * --aggregates after-commit (migrations/1764288000010): each capture variant's figure is the statement plus the
+ * application of its aggregates after the commit (uis_apply_aggregates() on the same backend); in-trigger: the
+ * database taken back to 1764288000009, the aggregates inside the statement's trigger (issue 21's A/B).
  *
  * The three run interleaved, --rounds times, each on fresh events appended to the same table. It creates and drops its
  * own database; PostgreSQL must run on this machine (its backend's CPU is read from /proc).
@@ -19,12 +25,14 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { z } from 'zod';
+import { AggregatesMode, useAggregatesMode } from './aggregates-mode.js';
 import { processStat } from './cpu.js';
 import { COPY_EVENTS, copyLines, createConversations } from './ingest.js';
 import { chunks, EVENTS_PER_CONVERSATION, generate } from './ingest-platform.js';
 import { readBenchEnv } from '../config.js';
 import { parseOption } from '../cli/options.js';
 import { migrate } from '../db/migrate.js';
+import { applyAggregatesOnce } from '../ingest/aggregates.js';
 import { storeEvents } from '../ingest/capture.js';
 import type { EventInput } from '../../shared/event.js';
 
@@ -33,9 +41,12 @@ const Options = z.object({
   batch: z.coerce.number().int().min(1).max(1000).default(500),
   rounds: z.coerce.number().int().min(1).max(20).default(3),
   databaseUrl: z.string().url().default(readBenchEnv().UIS_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'),
+  aggregates: AggregatesMode,
 });
 
-const VARIANTS = ['raw COPY', 'statement alone', 'capture', 'capture, spread'] as const;
+const VARIANTS = ['raw COPY', 'statement alone', 'capture', 'capture, spread', 'spread, merged'] as const;
+/** Batches whose aggregates one pass applies in 'spread, merged'. */
+const MERGED = 4;
 type Variant = (typeof VARIANTS)[number];
 
 export interface CaptureCostResult {
@@ -59,15 +70,17 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 export async function main(args: string[], log: (line: string) => void = console.log): Promise<CaptureCostResult[]> {
   if (args.includes('--help') || args.includes('-h')) {
-    log('usage: npm run bench:capture -- [--events N (20000 per variant and round)] [--batch N (500)] [--rounds N (3)] [--database-url URL]');
+    log('usage: npm run bench:capture -- [--events N (20000 per variant and round)] [--batch N (500)] [--rounds N (3)] [--aggregates after-commit|in-trigger] [--database-url URL]');
     return [];
   }
   const { values } = parseArgs({
     args,
-    options: { events: { type: 'string' }, batch: { type: 'string' }, rounds: { type: 'string' }, 'database-url': { type: 'string' } },
+    options: { events: { type: 'string' }, batch: { type: 'string' }, rounds: { type: 'string' }, 'database-url': { type: 'string' }, aggregates: { type: 'string' } },
     strict: true,
   });
-  const opts = parseOption(Options, { events: values.events, batch: values.batch, rounds: values.rounds, databaseUrl: values['database-url'] });
+  const opts = parseOption(Options, { events: values.events, batch: values.batch, rounds: values.rounds, databaseUrl: values['database-url'], aggregates: values.aggregates });
+  const variants = VARIANTS.filter((v) => v !== 'spread, merged' || opts.aggregates === 'after-commit');
+  const afterCommit = opts.aggregates === 'after-commit';
 
   const name = `uis_bench_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   const admin = new pg.Client({ connectionString: opts.databaseUrl });
@@ -77,8 +90,10 @@ export async function main(args: string[], log: (line: string) => void = console
   url.pathname = `/${name}`;
   // One connection: every statement below runs on the backend whose CPU is read.
   const pool = new pg.Pool({ connectionString: url.toString(), max: 1 });
+  pool.on('error', () => {}); // the connection the final DROP DATABASE … WITH (FORCE) ends
   try {
     await migrate(url.toString());
+    await useAggregatesMode(url.toString(), opts.aggregates);
     const pid = (await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
     const backendSeconds = () => {
       const p = processStat(pid);
@@ -86,13 +101,13 @@ export async function main(args: string[], log: (line: string) => void = console
       return p.seconds;
     };
     backendSeconds();
-    log(`capture cost: PostgreSQL backend CPU per event, batches of ${opts.batch}, ${opts.events.toLocaleString('en-US')} events per variant and round, ${opts.rounds} interleaved rounds (${name})`);
+    log(`capture cost: PostgreSQL backend CPU per event, batches of ${opts.batch}, ${opts.events.toLocaleString('en-US')} events per variant and round, ${opts.rounds} interleaved rounds, aggregates ${opts.aggregates} (${name})`);
 
-    const results = VARIANTS.map((variant): CaptureCostResult => ({ variant, postgres: [], node: [] }));
+    const results = variants.map((variant): CaptureCostResult => ({ variant, postgres: [], node: [] }));
     let start = Date.UTC(2026, 0, 1);
     const run = async (variant: Variant, warmup: boolean) => {
       let events = generate(warmup ? opts.batch : opts.events, `${variant}-${start}`, start);
-      if (variant === 'capture, spread') events = spread(events, start);
+      if (variant === 'capture, spread' || variant === 'spread, merged') events = spread(events, start);
       start += events.length;
       const batches = chunks(events, opts.batch);
       const triggerOff = variant === 'raw COPY' || variant === 'statement alone';
@@ -112,10 +127,20 @@ export async function main(args: string[], log: (line: string) => void = console
               }
             }
           };
+        } else if (variant === 'spread, merged') {
+          work = async () => {
+            for (const [i, b] of batches.entries()) {
+              const r = await storeEvents(pool, b, { aggregates: 'applier' });
+              if (r.accepted !== b.length) throw new Error(`${variant}: stored ${r.accepted} of ${b.length}`);
+              if (i % MERGED === MERGED - 1 || i === batches.length - 1) await applyAggregatesOnce(pool, { wait: true, maxRows: 1000 });
+            }
+          };
         } else {
+          // after-commit: the statement, then its aggregates applied on the same backend (counted with it).
+          const aggregates = afterCommit && variant !== 'statement alone' ? 'after-commit' : 'applier';
           work = async () => {
             for (const b of batches) {
-              const r = await storeEvents(pool, b);
+              const r = await storeEvents(pool, b, { aggregates });
               if (r.accepted !== b.length) throw new Error(`${variant}: stored ${r.accepted} of ${b.length}`);
             }
           };
@@ -133,12 +158,12 @@ export async function main(args: string[], log: (line: string) => void = console
         if (triggerOff) await pool.query('ALTER TABLE conversation_events ENABLE TRIGGER uis_events_inserted');
       }
     };
-    for (const v of VARIANTS) await run(v, true); // plan caches, connection, JIT of this process
-    for (let round = 0; round < opts.rounds; round++) for (const v of VARIANTS) await run(v, false);
+    for (const v of variants) await run(v, true); // plan caches, connection, JIT of this process
+    for (let round = 0; round < opts.rounds; round++) for (const v of variants) await run(v, false);
     // The aggregates ran for the two capture variants' events and for no other: every conversation they stored
     // counts its messages, those of the COPY and of the statement alone (trigger off) count none.
     const counted = (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM conversations WHERE message_count > 0')).rows[0].n;
-    const expected = (2 * (opts.batch + opts.rounds * opts.events)) / EVENTS_PER_CONVERSATION;
+    const expected = ((variants.length - 2) * (opts.batch + opts.rounds * opts.events)) / EVENTS_PER_CONVERSATION;
     if (counted !== expected) throw new Error(`the capture trigger ran for ${counted} conversations, expected ${expected}`);
 
     const copy = median(results[0].postgres);

@@ -24,11 +24,17 @@ export interface PlatformJob {
   /** Untimed warm-up events (one batch per client), then the timed ones. */
   warmup: { count: number; tag: string; startMs: number };
   timed: { count: number; tag: string; startMs: number };
+  /** 'grouped': 10-event conversations one after another (50 per batch); 'live': see liveShaped(). */
+  shape: BatchShape;
+  /** Closed loop (--clients senders, each waiting for its answer), or open loop at a fixed offered rate. */
+  offeredEventsPerSecond?: number;
 }
+
+export type BatchShape = 'grouped' | 'live';
 
 export type PlatformMessage =
   | { type: 'ready' }
-  | { type: 'done'; latencies: number[]; cpuSeconds: number }
+  | { type: 'done'; latencies: number[]; cpuSeconds: number; acks: number[] }
   | { type: 'error'; message: string };
 
 const TOOLS = ['video_gen', 'image_gen', 'search', 'translate', 'audio_edit'];
@@ -57,27 +63,82 @@ export function generate(count: number, tag: string, startMs: number): EventInpu
   return events;
 }
 
+/** Conversations live at once in a live-shaped stream (one event of each per 500-event batch). */
+export const LIVE_CONVERSATIONS = 500;
+
+/**
+ * The events as live chat interleaves them: conversations run LIVE_CONVERSATIONS at a time, and a batch of that many
+ * events holds the next event of each (every conversation's own order kept, continuing over the next batches until it
+ * ends, then the next conversations start). Timestamps are rewritten to follow the new order.
+ */
+export function liveShaped(events: EventInput[], startMs: number): EventInput[] {
+  const conv = (i: number) => Math.floor(i / EVENTS_PER_CONVERSATION);
+  const win = (i: number) => Math.floor(conv(i) / LIVE_CONVERSATIONS);
+  const order = [...events.keys()].sort((a, b) => win(a) - win(b) || (a % EVENTS_PER_CONVERSATION) - (b % EVENTS_PER_CONVERSATION) || a - b);
+  return order.map((i, n) => ({ ...events[i], timestamp: new Date(startMs + n).toISOString() }));
+}
+
+/** The events of generate() in the given batch shape. */
+export function shaped(count: number, tag: string, startMs: number, shape: BatchShape): EventInput[] {
+  const events = generate(count, tag, startMs);
+  return shape === 'live' ? liveShaped(events, startMs) : events;
+}
+
+/** Wall clock in ms with sub-millisecond precision, comparable between the processes of one machine. */
+export const clockMs = () => performance.timeOrigin + performance.now();
+
+/**
+ * Open loop: batch k is sent at start + k × interval whether or not the earlier ones were answered (as a chat
+ * platform's traffic arrives), so a slow answer cannot hold back the next sends. Latency counts from the scheduled
+ * send time. Returns each batch's latency (sorted) and the clock time of each answer.
+ */
+async function runOpenLoop<B>(batches: Array<[B, number]>, eventsPerSecond: number, send: (batch: B, n: number) => Promise<void>): Promise<{ latencies: number[]; acks: number[] }> {
+  const latencies: number[] = [];
+  const acks: number[] = [];
+  const start = clockMs() + 5;
+  let due = start;
+  const sent: Array<Promise<void>> = [];
+  for (const [b, n] of batches) {
+    const wait = due - clockMs();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const scheduled = due;
+    sent.push(
+      send(b, n).then(() => {
+        const t = clockMs();
+        acks.push(t);
+        latencies.push(t - scheduled);
+      }),
+    );
+    due += (n / eventsPerSecond) * 1000;
+  }
+  await Promise.all(sent);
+  return { latencies: latencies.sort((a, b) => a - b), acks };
+}
+
 export function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
 
-/** Runs the batches with `clients` concurrent workers; returns each batch's latency in ms. */
-async function runConcurrently<B>(batches: B[], clients: number, send: (batch: B) => Promise<void>): Promise<number[]> {
+/** Runs the batches with `clients` concurrent workers; returns each batch's latency in ms and answer times. */
+async function runConcurrently<B>(batches: B[], clients: number, send: (batch: B) => Promise<void>): Promise<{ latencies: number[]; acks: number[] }> {
   const latencies: number[] = [];
+  const acks: number[] = [];
   let next = 0;
   await Promise.all(
     Array.from({ length: clients }, async () => {
       while (next < batches.length) {
         const batch = batches[next++];
-        const t = performance.now();
+        const t = clockMs();
         await send(batch);
-        latencies.push(performance.now() - t);
+        const done = clockMs();
+        acks.push(done);
+        latencies.push(done - t);
       }
     }),
   );
-  return latencies.sort((a, b) => a - b);
+  return { latencies: latencies.sort((a, b) => a - b), acks };
 }
 
 // The load generator shares the cores with the system it measures, so it is kept light: node:http with keep-alive
@@ -120,8 +181,10 @@ function door(job: PlatformJob): { prepare: (events: EventInput[]) => Buffer | E
       close: async () => agent.destroy(),
     };
   }
-  const pool: pg.Pool = createPool(job.databaseUrl, { applicationName: 'uis-bench-library', max: job.clients + 1 });
-  const client = new UisClient({ pool, captureConcurrency: job.captureConcurrency });
+  // Open loop: as many batches in flight as the offered rate makes wait; the client's slots still bound the statements.
+  const pool: pg.Pool = createPool(job.databaseUrl, { applicationName: 'uis-bench-library', max: job.offeredEventsPerSecond ? 2 * job.captureConcurrency + 2 : job.clients + 1 });
+  // `uis serve` runs beside it (as the relay needs): its applier applies the aggregates after the commit.
+  const client = new UisClient({ pool, captureConcurrency: job.captureConcurrency, aggregates: 'applier' });
   return {
     prepare: (events) => events,
     send: async (events, n) => {
@@ -139,7 +202,7 @@ if (readBenchEnv().UIS_BENCH_PLATFORM === '1' && process.send) {
   let client: ReturnType<typeof door> | null = null;
   const reply = (m: PlatformMessage) => process.send!(m);
   const prepared = (spec: PlatformJob['timed']) =>
-    chunks(generate(spec.count, spec.tag, spec.startMs), job!.batch).map((b): [Buffer | EventInput[], number] => [client!.prepare(b), b.length]);
+    chunks(shaped(spec.count, spec.tag, spec.startMs, job!.shape), job!.batch).map((b): [Buffer | EventInput[], number] => [client!.prepare(b), b.length]);
   process.on('message', (m: { type: 'prepare'; job: PlatformJob } | { type: 'go' } | { type: 'close' }) => {
     void (async () => {
       try {
@@ -151,9 +214,11 @@ if (readBenchEnv().UIS_BENCH_PLATFORM === '1' && process.send) {
           reply({ type: 'ready' });
         } else if (m.type === 'go') {
           const cpu = process.cpuUsage();
-          const latencies = await runConcurrently(payloads, job!.clients, ([p, n]) => client!.send(p, n));
+          const { latencies, acks } = job!.offeredEventsPerSecond
+            ? await runOpenLoop(payloads, job!.offeredEventsPerSecond, (p, n) => client!.send(p, n))
+            : await runConcurrently(payloads, job!.clients, ([p, n]) => client!.send(p, n));
           const used = process.cpuUsage(cpu);
-          reply({ type: 'done', latencies, cpuSeconds: (used.user + used.system) / 1e6 });
+          reply({ type: 'done', latencies, acks, cpuSeconds: (used.user + used.system) / 1e6 });
         } else {
           await client?.close();
           process.disconnect();

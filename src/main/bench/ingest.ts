@@ -9,6 +9,12 @@
  *              (ingest + outbox relay to Redis); the clock stops when every event is stored AND published.
  *   library    UisClient.track() with the same batches and concurrency, relay running, same stop condition.
  *
+ * HTTP and library run with two batch shapes (src/main/bench/ingest-platform.ts): grouped (10-event conversations one
+ * after another, 50 per batch) and live-shaped (one event of each of 500 conversations per batch, conversations going
+ * on over the next batches), first closed-loop (throughput), then open-loop at half the raw COPY's rate: every batch's
+ * latency from its scheduled send, and the aggregates' freshness: from a batch's 202 until the end of the applier pass
+ * that applied it to conversations and user_profiles (an upper bound: the first pass that started after the 202).
+ *
  * Each phase runs at an empty table and again after --preload events are stored (default small; 10M with
  * `--preload 10000000`). It creates its own database and Redis key prefix and drops both at the end.
  */
@@ -23,8 +29,9 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
+import { AggregatesMode, useAggregatesMode } from './aggregates-mode.js';
 import { cpuPerUnit, cpuSnapshot } from './cpu.js';
-import { chunks, EVENTS_PER_CONVERSATION, generate, type PlatformJob, type PlatformMessage } from './ingest-platform.js';
+import { chunks, EVENTS_PER_CONVERSATION, generate, type BatchShape, type PlatformJob, type PlatformMessage } from './ingest-platform.js';
 import { parseOption } from '../cli/options.js';
 import { childEnv, readBenchEnv, readEnv } from '../config.js';
 import { migrate } from '../db/migrate.js';
@@ -40,11 +47,17 @@ const Options = z.object({
   clients: z.coerce.number().int().min(1).max(64).default(4),
   batch: z.coerce.number().int().min(1).max(1000).default(500),
   captureConcurrency: z.coerce.number().int().min(1).max(64).default(DEFAULT_CAPTURE_CONCURRENCY),
+  aggregates: AggregatesMode,
 });
 export type IngestBenchOptions = z.infer<typeof Options>;
 
 export interface DoorResult {
   door: 'raw COPY' | 'raw COPY, random ids' | 'HTTP' | 'library';
+  /** HTTP and library: the batch shape, and the offered rate when run open-loop. */
+  shape?: BatchShape;
+  offeredEventsPerSecond?: number;
+  /** p99 of the time from a batch's answer until its aggregates were applied (0: applied before the answer). */
+  freshnessP99Ms?: number | null;
   events: number;
   seconds: number;
   eventsPerSecond: number;
@@ -72,13 +85,24 @@ export interface PhaseResult {
 
 const COPY_RUNS = 3;
 
+/**
+ * How long after its answer (at clock time `ack`) a batch's aggregates were applied, at most: the end of the first
+ * applier pass that started after the answer (it saw the commit), or, when none did, of the last pass before it
+ * (the one that applied the batch; nothing was left to apply after it).
+ */
+function freshnessMs(ack: number, passes: Array<[number, number]>): number {
+  const after = passes.find(([s0]) => s0 >= ack);
+  const end = after ? after[1] : (passes.at(-1)?.[1] ?? ack);
+  return Math.max(0, end - ack);
+}
+
 function percentile(sorted: number[], p: number): number | null {
   if (sorted.length === 0) return null;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
 /** Forks the platform process, has it prepare and warm up; go() runs the timed sending and returns its report. */
-async function startPlatform(job: PlatformJob): Promise<{ go(): Promise<{ latencies: number[]; cpuSeconds: number }>; close(): Promise<void> }> {
+async function startPlatform(job: PlatformJob): Promise<{ go(): Promise<{ latencies: number[]; acks: number[]; cpuSeconds: number }>; close(): Promise<void> }> {
   const child = fork(fileURLToPath(new URL('./ingest-platform.ts', import.meta.url)), [], {
     execArgv: ['--import', 'tsx'],
     env: childEnv({ UIS_BENCH_PLATFORM: '1' }),
@@ -116,15 +140,19 @@ async function startPlatform(job: PlatformJob): Promise<{ go(): Promise<{ latenc
       child.send({ type: 'go' });
       const m = await done;
       if (m.type !== 'done') throw new Error(`platform (${job.door}) answered ${m.type}`);
-      return { latencies: m.latencies, cpuSeconds: m.cpuSeconds };
+      return { latencies: m.latencies, acks: m.acks, cpuSeconds: m.cpuSeconds };
     },
     close,
   };
 }
 
+/** Published to Redis and applied to the aggregates: both queues empty. */
 async function waitForOutboxEmpty(pool: pg.Pool): Promise<void> {
+  const queue = (await pool.query<{ q: boolean }>(`SELECT to_regclass('uis_aggregate_queue') IS NOT NULL AS q`)).rows[0].q; // not with --aggregates in-trigger
   for (;;) {
-    const n = (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM uis_outbox')).rows[0].n;
+    const n = (await pool.query<{ n: number }>(
+      `SELECT (SELECT count(*) FROM uis_outbox)${queue ? ' + (SELECT count(*) FROM uis_aggregate_queue)' : ''} AS n`,
+    )).rows[0].n;
     if (n === 0) return;
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -245,8 +273,11 @@ async function phase(label: string, opts: IngestBenchOptions, service: RunningSe
   // Each door runs in a process of its own, as the chat platform does (src/main/bench/ingest-platform.ts): it prepares
   // its payloads before the clock (for HTTP the JSON bodies a client would send), like the COPY's lines, so what is
   // timed is the system taking them in; `uis serve` (HTTP server, relay) runs in this process.
-  const timed = async (door: 'HTTP' | 'library') => {
+  const timed = async (door: 'HTTP' | 'library', shape: BatchShape, offeredEventsPerSecond?: number) => {
+    const tag = `${door}-${shape}-${offeredEventsPerSecond ? 'open' : 'closed'}-${storedBefore}`;
     const platform = await startPlatform({
+      shape,
+      offeredEventsPerSecond,
       door,
       url: service.url,
       token,
@@ -254,21 +285,29 @@ async function phase(label: string, opts: IngestBenchOptions, service: RunningSe
       clients: opts.clients,
       batch: opts.batch,
       captureConcurrency: opts.captureConcurrency,
-      warmup: { count: warmup, tag: `${door}warm${storedBefore}`, startMs: start - warmup },
-      timed: { count: opts.events, tag: `${door}${storedBefore}`, startMs: start + opts.events },
+      warmup: { count: warmup, tag: `${tag}warm`, startMs: start - warmup },
+      timed: { count: opts.events, tag, startMs: start + opts.events },
     });
+    const passes: Array<[number, number]> = [];
+    service.aggregates.opts.onPass = (s0, s1) => passes.push([s0, s1]);
     try {
       await waitForOutboxEmpty(pool);
+      passes.length = 0;
       const cpu = cpuSnapshot();
       const takenBefore = service.captured.stats.taken;
       const t = performance.now();
-      const { latencies, cpuSeconds } = await platform.go();
+      const { latencies, acks, cpuSeconds } = await platform.go();
       const storedSeconds = (performance.now() - t) / 1000;
       await waitForOutboxEmpty(pool); // end to end: published to Redis, not only stored
       const seconds = (performance.now() - t) / 1000;
       const eventsPerSecond = opts.events / seconds;
+      // Both doors leave the aggregates to the service's applier (in-trigger: applied before the answer).
+      const freshness = opts.aggregates === 'in-trigger' ? acks.map(() => 0) : acks.map((a) => freshnessMs(a, passes)).sort((x, y) => x - y);
       doors.push({
         door,
+        shape,
+        offeredEventsPerSecond,
+        freshnessP99Ms: percentile(freshness, 99),
         events: opts.events,
         seconds,
         eventsPerSecond,
@@ -282,22 +321,32 @@ async function phase(label: string, opts: IngestBenchOptions, service: RunningSe
         fromMemory: service.captured.stats.taken - takenBefore,
       });
     } finally {
+      service.aggregates.opts.onPass = undefined;
       await platform.close();
     }
   };
-  await timed('HTTP');
-  await timed('library');
+  for (const shape of ['grouped', 'live'] as const) {
+    await timed('HTTP', shape);
+    await timed('library', shape);
+  }
+  // Open loop at half the raw COPY's rate (issue 21's latency target): batches sent on a schedule.
+  for (const shape of ['grouped', 'live'] as const) {
+    await timed('HTTP', shape, copyRate / 2);
+    await timed('library', shape, copyRate / 2);
+  }
 
   for (const d of doors) {
     const ms = (v: number | null) => (v === null ? '—' : `${v.toFixed(1)} ms`);
     const runs = copyRuns.get(d.door === 'raw COPY' ? 'time-ordered' : 'random');
+    const name = d.shape ? `${d.door}, ${d.shape}${d.offeredEventsPerSecond ? `, open loop at ${Math.round(d.offeredEventsPerSecond).toLocaleString('en-US')}/s` : ''}` : d.door;
     log(
-      `  ${d.door.padEnd(20)} ${Math.round(d.eventsPerSecond).toLocaleString('en-US').padStart(9)} events/s` +
+      `  ${name.padEnd(20)} ${Math.round(d.eventsPerSecond).toLocaleString('en-US').padStart(9)} events/s` +
         `   p50 ${ms(d.p50Ms).padStart(9)}   p99 ${ms(d.p99Ms).padStart(9)}   max ${ms(d.maxMs).padStart(9)}` +
         `   ${(d.ratio * 100).toFixed(0).padStart(4)}% of raw COPY, ${(d.ratioRandomIds * 100).toFixed(0).padStart(4)}% of random-id COPY` +
         (d.door.startsWith('raw COPY') && runs
           ? `   (median of ${COPY_RUNS} runs: ${runs.map((r) => Math.round(opts.events / r.seconds).toLocaleString('en-US')).join(' / ')} events/s)`
-          : `   (stored: ${Math.round(d.storedPerSecond).toLocaleString('en-US')} events/s before publication caught up)`),
+          : `   (stored: ${Math.round(d.storedPerSecond).toLocaleString('en-US')} events/s before publication caught up)` +
+            `   aggregates fresh p99 ${ms(d.freshnessP99Ms ?? null)}`),
     );
     if (d.cpu) log(`                       CPU µs per event: ${d.cpu}${d.door.startsWith('raw COPY') ? '' : `; published from memory: ${d.fromMemory.toLocaleString('en-US')}`}`);
   }
@@ -308,6 +357,7 @@ export async function main(args: string[], log: (line: string) => void = console
   if (args.includes('--help') || args.includes('-h')) {
     log(`usage: npm run bench:ingest -- [--events N (10000)] [--preload N (50000; 10000000 for the 10M case)] [--clients N (4)]
        [--batch N (500)] [--capture-concurrency N (${DEFAULT_CAPTURE_CONCURRENCY}: capture statements in flight, uis serve and library)]
+       [--aggregates after-commit|in-trigger (after-commit; in-trigger: the database taken back to 1764288000009, for A/B)]
        [--database-url URL (server to create the bench database on)] [--redis-url URL]`);
     return [];
   }
@@ -321,6 +371,7 @@ export async function main(args: string[], log: (line: string) => void = console
       clients: { type: 'string' },
       batch: { type: 'string' },
       'capture-concurrency': { type: 'string' },
+      aggregates: { type: 'string' },
     },
     strict: true,
   });
@@ -332,6 +383,7 @@ export async function main(args: string[], log: (line: string) => void = console
     clients: values.clients,
     batch: values.batch,
     captureConcurrency: values['capture-concurrency'],
+    aggregates: values.aggregates,
   });
 
   const name = `uis_bench_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
@@ -346,11 +398,12 @@ export async function main(args: string[], log: (line: string) => void = console
   let service: RunningService | undefined;
   try {
     await migrate(url.toString());
+    await useAggregatesMode(url.toString(), opts.aggregates);
     service = await startService(readEnv({ DATABASE_URL: url.toString(), REDIS_URL: opts.redisUrl, UIS_API_TOKEN: token, UIS_REDIS_PREFIX: prefix, UIS_CAPTURE_CONCURRENCY: String(opts.captureConcurrency) }), { port: 0 });
     // Capture is measured (store, aggregates, publication); the profile builder that `uis serve` also runs is a
     // consumer of the stream with its own benchmark (bench:context), so it does not compete for the cores here.
     await service.builder.stop();
-    log(`ingest bench: batches of ${opts.batch}, ${opts.clients} concurrent clients, ${opts.captureConcurrency} capture statements in flight at most, PostgreSQL + Redis on this machine (${name})`);
+    log(`ingest bench: batches of ${opts.batch}, ${opts.clients} concurrent clients, ${opts.captureConcurrency} capture statements in flight at most, aggregates ${opts.aggregates}, PostgreSQL + Redis on this machine (${name})`);
     const results = [await phase('empty table', opts, service, token, url.toString(), log)];
     if (opts.preload > 0) {
       log(`\npreloading ${opts.preload.toLocaleString('en-US')} events …`);

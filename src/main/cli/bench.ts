@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 const BENCHMARKS: Record<string, { what: string; flags: string }> = {
   ingest: {
     what: 'events/s end to end through POST /v1/events and the library, beside a raw COPY of the same rows',
-    flags: '[--events N] [--preload N] [--clients N] [--batch N] [--capture-concurrency N] [--database-url URL] [--redis-url URL]',
+    flags: '[--events N] [--preload N] [--clients N] [--batch N] [--capture-concurrency N] [--aggregates after-commit|in-trigger] [--database-url URL] [--redis-url URL]',
   },
   capture: {
     what: "PostgreSQL CPU per event of the capture statement, beside a per-batch COPY on the same backend",

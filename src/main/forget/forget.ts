@@ -2,6 +2,7 @@ import type { RedisClient } from '../stream/redis.js';
 import type pg from 'pg';
 import { creditExhaustionEventSql } from '../../shared/metric-definitions.js';
 import { withTransaction } from '../db/pg.js';
+import { AGGREGATES_LOCK_SQL, notPending } from '../ingest/aggregates.js';
 import { redactConnectionString } from '../connection-string.js';
 import type { ContextCache } from '../context/cache.js';
 import { deleteUserMemory, rebuildUserMemory, USER_LOCK_SQL } from '../profiles/store.js';
@@ -94,7 +95,8 @@ const DELETE_EVENTS = `
   -- Another sender's events here are all in the user's own conversations, which go whole: their episodes there go too.
   others AS (SELECT user_id, COUNT(*) FILTER (WHERE event_type = 'message') AS messages, COALESCE(SUM(credits_consumed), 0) AS credits,
                COUNT(DISTINCT conversation_id) FILTER (WHERE ${CREDIT_EXHAUSTION_EVENT}) AS episodes
-             FROM gone WHERE user_id <> $1 GROUP BY user_id),
+             -- Events still waiting for the applier were never counted, so they take nothing away.
+             FROM gone WHERE user_id <> $1 AND ${notPending('gone')} GROUP BY user_id),
   fixed AS (UPDATE user_profiles p SET total_messages = GREATEST(COALESCE(p.total_messages, 0) - o.messages, 0),
               total_credits_used = GREATEST(COALESCE(p.total_credits_used, 0) - o.credits, 0),
               credit_exhaustion_count = GREATEST(COALESCE(p.credit_exhaustion_count, 0) - o.episodes, 0)
@@ -117,10 +119,12 @@ const RECOMPUTE_SHARED = `
       COUNT(e.id) FILTER (WHERE e.event_type = 'message')::int AS messages, COALESCE(SUM(e.credits_consumed), 0)::int AS credits,
       (SELECT jsonb_object_agg(t.tool_name, t.n) FROM (
          SELECT x.tool_name, COUNT(*) AS n FROM conversation_events x
-         WHERE x.conversation_id = s.id AND x.event_type = 'tool_call' AND x.tool_name IS NOT NULL GROUP BY x.tool_name) t) AS tools,
+         WHERE x.conversation_id = s.id AND x.event_type = 'tool_call' AND x.tool_name IS NOT NULL AND ${notPending('x')}
+         GROUP BY x.tool_name) t) AS tools,
       (ARRAY_AGG(e.content->>'completion_status' ORDER BY e.timestamp DESC, e.id DESC)
          FILTER (WHERE e.event_type = 'completion' AND e.content->>'completion_status' IS NOT NULL))[1] AS completion_status
-    FROM unnest($1::uuid[]) AS s(id) LEFT JOIN conversation_events e ON e.conversation_id = s.id
+    -- Applied events only: the applier adds those still waiting when their turn comes.
+    FROM unnest($1::uuid[]) AS s(id) LEFT JOIN conversation_events e ON e.conversation_id = s.id AND ${notPending('e')}
     GROUP BY s.id) a
   WHERE c.id = a.id`;
 
@@ -141,6 +145,8 @@ export async function forgetUser(pool: pg.Pool, userId: string, opts: ForgetOpti
   const warnings: string[] = [];
   const deleteAll = () => withTransaction(pool, async (client) => {
     await client.query(USER_LOCK_SQL, [userId]);
+    // No aggregate applier runs until this commits (the counts below are taken against what it has applied).
+    await client.query(AGGREGATES_LOCK_SQL);
     const related = (await client.query<{ shared: string[]; others: string[] }>(RELATED, [userId])).rows[0];
     // The others' locks in one order (theirs are taken by rebuildUserMemory again below, which is harmless).
     for (const other of related.others) await client.query(USER_LOCK_SQL, [other]);

@@ -5,6 +5,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { EventInput, UserInput, type StoredEvent } from '../../shared/event.js';
 import { formatPath } from '../../shared/storable.js';
 import type { CapturedEvents } from '../stream/captured.js';
+import { applyAggregatesOnce } from './aggregates.js';
 import { joinUtf8 } from '../utf8-join.js';
 
 export interface TrackResult {
@@ -67,8 +68,8 @@ export function validateEvents(inputs: unknown[]): EventInput[] {
 // foreign-key check runs at the end of the statement and sees them), each for the user of its earliest event in the
 // batch, (timestamp, id) order: a conversation belongs to the user who started it (docs/schema.md; the trigger moves
 // it should an earlier event of another user arrive later, migrations/1764288000007). The statement trigger on conversation_events
-// then updates the conversation, the user's profile and the outbox (migrations/1764288000002_capture-pipeline.sql,
-// 1764288000005, 1764288000006). An id already stored is skipped by NOT EXISTS, not ON CONFLICT: the speculative
+// then locks the touched conversations and queues the batch's ids for the relay (uis_outbox) and for the aggregates
+// (uis_aggregate_queue), applied after the commit (migrations/1764288000010, ./aggregates.ts). An id already stored is skipped by NOT EXISTS, not ON CONFLICT: the speculative
 // insertion ON CONFLICT needs for every row cost ~1 µs per event more; the batch holds each id once (storeEvents), and
 // an id a concurrent batch stores first makes this one fail with a unique violation and run again (RETRYABLE).
 const INSERT_BATCH = `
@@ -110,6 +111,12 @@ export interface StoreOptions {
   captured?: CapturedEvents;
   /** Shared by the caller's batches (captureSlots()); without it every batch's statement runs at once. */
   slots?: LimitFunction;
+  /**
+   * Who applies the batch's aggregates once it is committed. 'after-commit' (default): this call, before it returns
+   * (it waits for an applier running now). 'applier': an AggregateApplier running in this process (`uis serve`),
+   * woken by the trigger's NOTIFY; the call returns at the commit.
+   */
+  aggregates?: 'after-commit' | 'applier';
 }
 
 /**
@@ -122,7 +129,7 @@ export async function trackEvents(pool: pg.Pool, inputs: unknown[], opts: StoreO
 }
 
 /** trackEvents() for events already validated by EventInput (the HTTP route validates the whole body first). */
-export async function storeEvents(pool: pg.Pool, events: EventInput[], { captured, slots }: StoreOptions = {}): Promise<TrackResult> {
+export async function storeEvents(pool: pg.Pool, events: EventInput[], { captured, slots, aggregates = 'after-commit' }: StoreOptions = {}): Promise<TrackResult> {
   const now = new Date();
   const all = events.map((e) => toRow(e, now));
   if (all.length === 0) return { accepted: 0, duplicates: 0, ids: [] };
@@ -146,6 +153,9 @@ export async function storeEvents(pool: pg.Pool, events: EventInput[], { capture
   // Handed to the relay only when every row was inserted (the usual batch): a duplicate's content must never replace
   // the stored event's, so a batch with duplicates leaves all its events to be read back.
   if (captured?.enabled && inserted === rows.length) rows.forEach((r, i) => captured.remember(r.id, parts[i], r));
+  // Outside the capture transaction (and its slot): the events are stored whatever happens here; an applier that
+  // fails leaves them queued for the next one.
+  if (aggregates === 'after-commit' && inserted > 0) await applyAggregatesOnce(pool, { wait: true, maxRows: 1000 });
   return { accepted: inserted, duplicates: all.length - inserted, ids: all.map((r) => r.id) };
 }
 

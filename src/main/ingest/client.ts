@@ -40,11 +40,16 @@ export class UisClient {
   private readonly ownsPool: boolean;
   private readonly store: StoreOptions;
 
-  /** `captureConcurrency`: batches stored at once by this client (default 2; more wait their turn, see captureSlots()). */
-  constructor(opts: ({ databaseUrl: string } | { pool: pg.Pool }) & { captureConcurrency?: number }) {
+  /**
+   * `captureConcurrency`: batches stored at once by this client (default 2; more wait their turn, see captureSlots()).
+   * `aggregates`: 'after-commit' (default) applies each batch's conversation and profile aggregates before track()
+   * returns; 'applier' returns at the commit and leaves them to the applier of a `uis serve` running on the same
+   * database (docs/capture.md, "Aggregates after the commit").
+   */
+  constructor(opts: ({ databaseUrl: string } | { pool: pg.Pool }) & { captureConcurrency?: number; aggregates?: StoreOptions['aggregates'] }) {
     this.ownsPool = 'databaseUrl' in opts;
     this.pool = 'pool' in opts ? opts.pool : createPool(opts.databaseUrl, { applicationName: 'uis-client' });
-    this.store = { slots: captureSlots(opts.captureConcurrency) };
+    this.store = { slots: captureSlots(opts.captureConcurrency), aggregates: opts.aggregates };
   }
 
   track(events: EventInput | EventInput[]): Promise<TrackResult> {

@@ -8,6 +8,7 @@ import { blockingConnection } from '../stream/redis.js';
 import { reconcileOnce } from './reconcile.js';
 import { applyUserEvents } from './store.js';
 import type { ContextSummarizer } from './summary.js';
+import { applyAggregatesOnce } from '../ingest/aggregates.js';
 
 export const DEFAULT_GROUP = 'profile-builder';
 
@@ -219,6 +220,9 @@ export class ProfileBuilder {
         // Not our JSON (a hand-written XADD): nothing to apply; it is acknowledged with the batch.
       }
     }
+    // The derived fields read the conversations' aggregates, which are applied after the capture commit
+    // (migrations/1764288000010) and may lag the stream by a pass: apply what waits first (a no-op when nothing does).
+    if (byUser.size) await applyAggregatesOnce(this.pool, { wait: true, maxRows: 1000 });
     const changed: string[] = [];
     let events = 0;
     const limit = pLimit(this.opts.concurrency ?? 4);

@@ -32,6 +32,8 @@ export interface ServerDeps {
   captured?: CapturedEvents;
   /** UIS_CAPTURE_CONCURRENCY: capture statements in flight at once (default 2, see captureSlots()). */
   captureConcurrency?: number;
+  /** 'applier' when an AggregateApplier runs in this process (`uis serve`): ingest answers at the commit. */
+  aggregates?: 'after-commit' | 'applier';
   /** Where every 5xx is reported, with its route and cause (default: stderr). */
   log?: ErrorLog;
 }
@@ -83,7 +85,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     if (!token) throw new Error('The /v1 routes need UIS_API_TOKEN');
     await app.register(async (api) => {
       api.addHook('onRequest', bearerAuth(token, 'UIS_API_TOKEN'));
-      ingestRoutes(api, deps.pool!, { captured: deps.captured, captureConcurrency: deps.captureConcurrency });
+      ingestRoutes(api, deps.pool!, { captured: deps.captured, captureConcurrency: deps.captureConcurrency, aggregates: deps.aggregates });
       await realtimeRoutes(api, deps);
     });
   }

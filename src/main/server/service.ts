@@ -7,10 +7,12 @@ import { createPool } from '../db/pg.js';
 import { redactConnectionString } from '../connection-string.js';
 import { checkDigestConfig, startDigestService } from '../digest/service.js';
 import { ProfileBuilder } from '../profiles/builder.js';
+import { keysFor } from '../stream/keys.js';
 import { createRedis } from '../stream/redis.js';
 import { FileKeySecretStore } from '../workspace/secrets.js';
 import { CapturedEvents } from '../stream/captured.js';
 import { OutboxRelay } from '../stream/relay.js';
+import { AggregateApplier } from '../ingest/aggregates.js';
 import { buildServer } from './app.js';
 import { builtRendererDir, registerRenderer } from './web.js';
 
@@ -20,6 +22,7 @@ export interface RunningService {
   pool: pg.Pool;
   redis: RedisClient;
   relay: OutboxRelay;
+  aggregates: AggregateApplier;
   /** Events HTTP ingest handed to the relay in memory. */
   captured: CapturedEvents;
   builder: ProfileBuilder;
@@ -46,6 +49,16 @@ export async function startService(env: Env, opts: { port?: number; host?: strin
     onError: (e) => log(`relay: ${redactConnectionString(e.message)} (events wait in the outbox)`),
   });
   relay.start();
+  // Conversation and profile aggregates, applied after each capture commit (docs/capture.md).
+  const aggregates = new AggregateApplier(pool, {
+    onError: (e) => log(`aggregates: ${redactConnectionString(e.message)} (events wait in the aggregate queue)`),
+    // The Context API's caches (every instance) drop these users' contexts, as after the profile builder's changes.
+    onUsers: (users) => {
+      for (let i = 0; i < users.length; i += 1000)
+        void redis.publish(keysFor(redis, env.UIS_REDIS_PREFIX).profileChanged, JSON.stringify({ users: users.slice(i, i + 1000) })).catch(() => 0);
+    },
+  });
+  aggregates.start();
   const builder = new ProfileBuilder(pool, redis, {
     keyPrefix: env.UIS_REDIS_PREFIX,
     onError: (e) => log(`profile builder: ${redactConnectionString(e.message)} (entries stay pending and are retried)`),
@@ -67,6 +80,7 @@ export async function startService(env: Env, opts: { port?: number; host?: strin
     core: core ?? undefined,
     captured,
     captureConcurrency: env.UIS_CAPTURE_CONCURRENCY,
+    aggregates: 'applier',
     timeouts: httpTimeouts(env),
     log,
   });
@@ -80,6 +94,7 @@ export async function startService(env: Env, opts: { port?: number; host?: strin
     pool,
     redis,
     relay,
+    aggregates,
     captured,
     builder,
     core,
@@ -88,6 +103,7 @@ export async function startService(env: Env, opts: { port?: number; host?: strin
       await app.close();
       await core?.close();
       await relay.stop();
+      await aggregates.stop();
       await builder.stop();
       redis.disconnect();
       await pool.end();
