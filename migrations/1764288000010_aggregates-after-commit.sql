@@ -98,12 +98,21 @@ BEGIN
     ), owned AS (
         UPDATE conversations c SET user_id = m.new_owner, first_intent = uis_owner_first_intent(m.id, m.new_owner)
         FROM moved m WHERE c.id = m.id
+    ), shift AS (
+        -- Each user's net change: a user can lose one conversation and gain another in the same pass (two owners
+        -- swapped), and one statement must touch each profile row once: two updates of the same row in one
+        -- statement keep only one of them (the count came out one too high for both users).
+        SELECT user_id, SUM(d) AS n, MIN(started_at) AS first_at, MAX(started_at) AS last_at
+        FROM (SELECT old_owner AS user_id, -1 AS d, NULL::timestamptz AS started_at FROM moved
+              UNION ALL SELECT new_owner, 1, started_at FROM moved) x
+        GROUP BY user_id
     ), lost AS (
-        UPDATE user_profiles p SET total_conversations = GREATEST(COALESCE(p.total_conversations, 0) - l.n, 0)
-        FROM (SELECT old_owner, COUNT(*) AS n FROM moved GROUP BY old_owner) l WHERE p.user_id = l.old_owner
+        UPDATE user_profiles p SET total_conversations = GREATEST(COALESCE(p.total_conversations, 0) + s.n, 0),
+            created_at = LEAST(p.created_at, s.first_at), last_active_at = GREATEST(p.last_active_at, s.last_at)
+        FROM shift s WHERE s.n < 0 AND p.user_id = s.user_id
     )
     INSERT INTO user_profiles AS p (user_id, created_at, total_conversations, last_active_at)
-    SELECT new_owner, MIN(started_at), COUNT(*), MAX(started_at) FROM moved GROUP BY new_owner ORDER BY new_owner
+    SELECT user_id, first_at, n, last_at FROM shift WHERE n >= 0 ORDER BY user_id
     ON CONFLICT (user_id) DO UPDATE SET
         total_conversations = COALESCE(p.total_conversations, 0) + EXCLUDED.total_conversations,
         created_at = LEAST(p.created_at, EXCLUDED.created_at),

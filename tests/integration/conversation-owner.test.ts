@@ -112,12 +112,27 @@ describe('conversation owner: the user who started it', () => {
     expect(await conversation(conv(6))).toMatchObject({ user_id: 'adam', first_intent: 'adam first' });
   });
 
+  it('one batch that swaps the owners of two conversations moves each count once', async () => {
+    // carl owns conv 7 and dora conv 8; the next batch brings an earlier event of dora into 7 and of carl into 8.
+    await trackEvents(db.pool, [msg(ev(70), conv(7), 'carl', '2026-03-04T10:00:04.000Z', 'carl first in 7')]);
+    await trackEvents(db.pool, [msg(ev(80), conv(8), 'dora', '2026-03-04T10:00:03.000Z', 'dora first in 8')]);
+    await trackEvents(db.pool, [
+      msg(ev(71), conv(7), 'dora', '2026-03-04T10:00:02.000Z', 'dora earlier in 7'),
+      msg(ev(81), conv(8), 'carl', '2026-03-04T10:00:01.000Z', 'carl earlier in 8'),
+    ]);
+    await aggregatesApplied(db.pool);
+    expect(await conversation(conv(7))).toMatchObject({ user_id: 'dora' });
+    expect(await conversation(conv(8))).toMatchObject({ user_id: 'carl' });
+    expect(await conversations('carl')).toBe(1);
+    expect(await conversations('dora')).toBe(1);
+  });
+
   it('the profile counters agree with the conversations each user owns', async () => {
     const { rows } = await db.pool.query(
       `SELECT p.user_id, p.total_conversations AS counted, (SELECT count(*)::int FROM conversations c WHERE c.user_id = p.user_id) AS owned
        FROM user_profiles p ORDER BY 1`,
     );
-    expect(rows.length).toBe(2);
+    expect(rows.length).toBe(4);
     for (const r of rows) expect(r.counted).toBe(r.owned);
   });
 });

@@ -25,13 +25,12 @@ async function waitFor<T>(what: string, fn: () => Promise<T | null | false> | T 
 const hex = (n: number) => n.toString(16).padStart(12, '0');
 
 /**
- * 1,200 events: 60 conversations of 20 events, 30 owners (two conversations each) and a guest per conversation (a
- * few of its events: when one arrives first, the conversation is created for the guest and moves to the owner later),
+ * 1,200 events: 60 conversations of 20 events, 30 owners (two conversations each) and 5 guests, each in 12
+ * conversations (a few of its events: when one arrives first, the conversation is created for the guest and moves to
+ * the owner later; a batch can move two conversations between the same two users in opposite directions),
  * messages, tool calls with credits, errors and a completion; every event's message names its id, so each user_context
  * publication can be told apart. Shuffled (deterministically) so batches mix conversations, and a conversation's events
- * arrive through different instances. (A guest takes part in one conversation only: a batch that swaps the owners of
- * two conversations between two users leaves both users' total_conversations one too high, a capture-trigger defect
- * outside this test's subject.)
+ * arrive through different instances.
  */
 function makeEvents(): EventInput[] {
   const out: EventInput[] = [];
@@ -40,7 +39,7 @@ function makeEvents(): EventInput[] {
     for (let i = 0; i < PER_CONVERSATION; i++) {
       const id = `0193e200-0000-7000-9000-${hex(++n)}`;
       const owner = `user-${c % 30}`;
-      const user = i % 7 === 3 ? `guest-${c}` : owner;
+      const user = i % 7 === 3 ? `guest-${c % 5}` : owner;
       const base = { id, conversation_id: `0193e200-0000-7000-8000-${hex(c)}`, user_id: user, timestamp: new Date(Date.UTC(2026, 2, 1, 0, c, i)).toISOString() };
       const message = `event ${id}`;
       if (i === PER_CONVERSATION - 1) out.push({ ...base, event_type: 'completion', completion_status: c % 4 === 0 ? 'blocked_by_credits' : 'completed', content: { message } });
