@@ -36,7 +36,7 @@ import {
   type UserRow,
 } from '../../shared/metrics.js';
 import type Database from 'better-sqlite3';
-import { ROLLUPS_VERSION, SIGNUP_DAY as SD, TRACKED_WEEKS, msFromSignup, conversationDays, conversationLengths, dayActivity, toolDays, userActivity } from '../snapshot/rollups.js';
+import { ROLLUPS_VERSION, SIGNUP_DAY as SD, TRACKED_WEEKS, msFromSignup, conversationGroups, dayActivity, toolDays, userActivity } from '../snapshot/rollups.js';
 import { FEATURE_REQUEST } from '../snapshot/schema.js';
 import { collectEvidence } from '../profiles/memory.js';
 import { derivePreferences, type Preference } from '../../shared/profile.js';
@@ -63,7 +63,9 @@ interface Context {
    * per-user totals when the range ends on or after the latest data, the user cube (agg_user_cube, user_cube) when
    * both hold. All only while they match the tables.
    */
-  rollups: { days: boolean; users: boolean; cube: boolean };
+  rollups: { days: boolean; users: boolean; cube: boolean; fresh: boolean };
+  /** The segment's users and every user (null without a segment): which side of the segment is cheaper to read. */
+  size: { members: number; everyone: number } | null;
   /** Where the day rollups cannot answer: the segment's own, by kind (see segmentRollup). */
   segmentRollups: Map<string, string>;
 }
@@ -160,6 +162,7 @@ export class AnalyticsEngine {
     const f = filters;
     let segment: string | null = null;
     let seg = (_col: string) => '1';
+    let size: Context['size'] = null;
     if (f.signupCohorts?.length || f.activation?.length || f.tools?.length || f.useCases?.length) {
       segment = `seg_users_${++this.segCounter}`;
       this.db.exec(`CREATE TEMP TABLE ${segment} (user_id TEXT PRIMARY KEY) WITHOUT ROWID`);
@@ -167,7 +170,12 @@ export class AnalyticsEngine {
       const list = (name: string) => `(SELECT value FROM json_each(@${name}))`;
       const byUser = [
         f.tools?.length ? `u.user_id IN (SELECT user_id FROM agg_tool_day WHERE tool_name IN ${list('tools')} AND ${inRange('day')})` : '',
-        f.useCases?.length ? `u.user_id IN (SELECT user_id FROM conversations WHERE use_case IN ${list('useCases')} AND ${inRange('start_day')})` : '',
+        // Up to the latest data, user_use_cases holds each user's last conversation of a use case (no conversation scan).
+        f.useCases?.length
+          ? totals
+            ? `u.user_id IN (SELECT user_id FROM user_use_cases WHERE use_case IN ${list('useCases')} AND ${since ? 'last_day >= @since' : '1'})`
+            : `u.user_id IN (SELECT user_id FROM conversations WHERE use_case IN ${list('useCases')} AND ${inRange('start_day')})`
+          : '',
       ].filter(Boolean);
       const byState = [
         f.signupCohorts?.length ? `signup_week IN ${list('cohorts')}` : '',
@@ -181,8 +189,12 @@ export class AnalyticsEngine {
       // users up by index. Half the users of 481k events: agg_tool_day 160 → 38 ms, events 600 → 480 ms.
       const scan = members * 10 > everyone ? '+' : '';
       seg = (col: string) => `${scan}${col} IN (SELECT user_id FROM temp.${segment})`;
+      size = { members, everyone };
     }
-    const ctx: Context = { filters, since, until, activity, segment, cube: null, seg, inRange, params, rollups: { days: fresh && !segment, users: totals, cube: totals && !segment }, segmentRollups: new Map() };
+    const ctx: Context = {
+      filters, since, until, activity, segment, size, cube: null, seg, inRange, params,
+      rollups: { days: fresh && !segment, users: totals, cube: totals && !segment, fresh }, segmentRollups: new Map(),
+    };
     this.memo?.set(key, ctx);
     return ctx;
   }
@@ -313,30 +325,109 @@ export class AnalyticsEngine {
 
   /** Per-day active users and activity in the segment (columns of rollups.dayActivity). */
   private activityDays(ctx: Context): string {
-    return ctx.rollups.days ? 'agg_day' : this.segmentRollup(ctx, 'activity', dayActivity(ctx.seg('user_id')));
+    return ctx.rollups.days
+      ? 'agg_day'
+      : this.segmentRollup(ctx, 'activity', { whole: 'agg_day', key: ['day'], sums: ['active_users', 'events', 'messages', 'credits'], of: (users) => dayActivity(users('user_id')) });
   }
 
   /** Conversations in the segment by start day, use case and status (columns of rollups.conversationDays). */
   private conversationDays(ctx: Context): string {
-    return ctx.rollups.days ? 'agg_conversation_day' : this.segmentRollup(ctx, 'conversations', conversationDays(ctx.seg('user_id')));
+    return ctx.rollups.days
+      ? 'agg_conversation_day'
+      : this.segmentRollup(ctx, 'conversations', {
+          whole: 'agg_conversation_day',
+          key: ['day', 'use_case', 'completion_status'],
+          sums: ['conversations', 'messages', 'duration_ms', 'timed'],
+          of: (users) => `SELECT day, use_case, completion_status, SUM(conversations) AS conversations, SUM(messages) AS messages,
+              SUM(duration_ms) AS duration_ms, SUM(timed) AS timed FROM ${this.segmentConversations(ctx, users)} GROUP BY 1, 2, 3`,
+        });
   }
 
   /** Conversations in the segment by start day and message count. */
   private conversationLengths(ctx: Context): string {
-    return ctx.rollups.days ? 'agg_conversation_length' : this.segmentRollup(ctx, 'lengths', conversationLengths(ctx.seg('user_id')));
+    return ctx.rollups.days
+      ? 'agg_conversation_length'
+      : this.segmentRollup(ctx, 'lengths', {
+          whole: 'agg_conversation_length',
+          key: ['day', 'message_count'],
+          sums: ['conversations'],
+          of: (users) => `SELECT day, message_count, SUM(conversations) AS conversations FROM ${this.segmentConversations(ctx, users)} GROUP BY 1, 2`,
+        });
+  }
+
+  /**
+   * The conversations of a set of users (the segment's, or the rest's) grouped by every key of the two conversation
+   * rollups at once: one read of their conversations for both.
+   */
+  private segmentConversations(ctx: Context, users: (column: string) => string): string {
+    return this.tempTable(ctx, `conversations:${users('user_id')}`, () => conversationGroups(users('user_id')));
   }
 
   /** Tool calls and failures in the segment by day and tool. */
   private toolCallDays(ctx: Context): string {
-    return ctx.rollups.days ? 'agg_tool_calls_day' : this.segmentRollup(ctx, 'tools', toolDays(ctx.seg('user_id')));
+    return ctx.rollups.days
+      ? 'agg_tool_calls_day'
+      : this.segmentRollup(ctx, 'tools', { whole: 'agg_tool_calls_day', key: ['day', 'tool_name'], sums: ['calls', 'failed'], of: (users) => toolDays(users('user_id')) });
   }
 
-  /** A rollup's rows for this context's segment, computed once into a temp table that every metric then reads. */
-  private segmentRollup(ctx: Context, kind: string, select: string): string {
+  /**
+   * The segment's message events grouped as agg_intent (day, user_message, tool_name, success, frequency,
+   * user_frequency): both intent lists read it.
+   */
+  private segmentIntents(ctx: Context): string {
+    return this.segmentRollup(ctx, 'intents', {
+      whole: 'agg_intent',
+      key: ['day', 'user_message', 'tool_name', 'success'],
+      sums: ['frequency', 'user_frequency'],
+      of: (users) => `SELECT day, message AS user_message, tool_name, success, COUNT(*) AS frequency,
+          SUM(COALESCE(role, 'user') = 'user') AS user_frequency
+        FROM events WHERE event_type = 'message' AND ${ctx.inRange('day')} AND ${users('user_id')} GROUP BY 1, 2, 3, 4`,
+      where: ctx.inRange('day'),
+      // Looked up by user through events_user_messages whatever the size: a user's messages are one range of the index.
+      lookup: true,
+    });
+  }
+
+  /**
+   * A per-day rollup's rows for this context's segment (the columns of `whole`: `key` and the additive `sums`),
+   * computed once into a temp table that every metric then reads. Every sum is over users, so the segment's rows are
+   * the whole rollup's minus the rest's: a segment of more than half the users reads the rest's rows instead of its
+   * own (while the rollups and user_totals, which lists every user with data, match the tables). `of(users)` groups
+   * the rows of the users a condition on a user_id column picks.
+   */
+  private segmentRollup(ctx: Context, kind: string, spec: { whole: string; key: string[]; sums: string[]; of: (users: (column: string) => string) => string; where?: string; lookup?: boolean }): string {
+    return this.tempTable(ctx, kind, () => {
+      const size = ctx.size!;
+      const lookup = (col: string) => ctx.seg(col).replace(/^\+/, '');
+      if (!ctx.rollups.fresh || size.members * 2 <= size.everyone) return spec.of(spec.lookup ? lookup : ctx.seg);
+      const rest = this.restOfSegment(ctx, spec.lookup === true);
+      const cols = [...spec.key, ...spec.sums.map((c) => `SUM(${c}) AS ${c}`)].join(', ');
+      const negated = [...spec.key, ...spec.sums.map((c) => `-${c}`)].join(', ');
+      return `SELECT ${cols} FROM (
+          SELECT ${[...spec.key, ...spec.sums].join(', ')} FROM ${spec.whole} WHERE ${spec.where ?? '1'}
+          UNION ALL SELECT ${negated} FROM (${spec.of(rest)}))
+        GROUP BY ${spec.key.join(', ')} HAVING SUM(${spec.sums[0]}) <> 0`;
+    });
+  }
+
+  /** Every user with data outside the segment (user_totals lists them all), as a condition on a user_id column. */
+  private restOfSegment(ctx: Context, lookup: boolean): (column: string) => string {
+    const table = this.tempTable(ctx, 'rest', () => `SELECT user_id FROM user_totals WHERE user_id NOT IN (SELECT user_id FROM temp.${ctx.segment})`, 'user_id');
+    const size = ctx.size!;
+    // As for the segment: a large rest is probed while reading the tables in order, a small one looked up by index.
+    const scan = !lookup && (size.everyone - size.members) * 10 > size.everyone ? '+' : '';
+    return (col) => `${scan}${col} IN (SELECT user_id FROM ${table})`;
+  }
+
+  /** A temp table of `select`'s rows, made once per context and kind (dropped at the end of the scope). */
+  private tempTable(ctx: Context, kind: string, select: () => string, primaryKey?: string): string {
     let table = ctx.segmentRollups.get(kind);
     if (!table) {
-      table = `seg_${kind}_${++this.segCounter}`;
-      this.db.exec(`CREATE TEMP TABLE ${table} AS ${select}`);
+      table = `seg_${++this.segCounter}`;
+      if (primaryKey) {
+        this.db.exec(`CREATE TEMP TABLE ${table} (${primaryKey} PRIMARY KEY) WITHOUT ROWID`);
+        this.db.prepare(`INSERT INTO temp.${table} ${select()}`).run(ctx.params);
+      } else this.db.prepare(`CREATE TEMP TABLE ${table} AS ${select()}`).run(ctx.params);
       this.tempTables.push(table);
       ctx.segmentRollups.set(kind, table);
     }
@@ -600,14 +691,10 @@ export class AnalyticsEngine {
       const ctx = this.context(filters);
       const order = 'ORDER BY frequency DESC, day DESC, user_message, tool_name, success';
       const users = opts.userMessagesOnly === true;
-      // Without a segment the pre-grouped table answers; a segment needs the users' own events.
-      const sql =
-        ctx.seg('user_id') === '1'
-          ? `SELECT * FROM (SELECT day, user_message, tool_name, success, ${users ? 'user_frequency' : 'frequency'} AS frequency FROM agg_intent
-               WHERE ${users ? 'user_frequency > 0 AND ' : ''}${ctx.inRange('day')}) ${order} LIMIT @limit`
-          : `SELECT day, message AS user_message, tool_name, success, COUNT(*) AS frequency FROM events
-             WHERE event_type = 'message' ${users ? "AND COALESCE(role, 'user') = 'user'" : ''} AND ${ctx.inRange('day')} AND ${ctx.seg('user_id')}
-             GROUP BY day, message, tool_name, success ${order} LIMIT @limit`;
+      // Without a segment the pre-grouped table answers; with one, the segment's own (segmentIntents).
+      const table = ctx.segment ? this.segmentIntents(ctx) : 'agg_intent';
+      const sql = `SELECT * FROM (SELECT day, user_message, tool_name, success, ${users ? 'user_frequency' : 'frequency'} AS frequency FROM ${table}
+          WHERE ${users ? 'user_frequency > 0 AND ' : ''}${ctx.inRange('day')}) ${order} LIMIT @limit`;
       const rows = this.db.prepare(sql).all({ ...ctx.params, limit }) as Array<{ day: string; user_message: string | null; tool_name: string | null; success: number | null; frequency: number }>;
       return rows.map((r) => ({ day: r.day, userMessage: r.user_message, toolName: r.tool_name, success: r.success === null ? null : r.success === 1, frequency: r.frequency }));
     });

@@ -188,6 +188,15 @@ export const conversationLengths = (where: string) => `
   SELECT start_day AS day, message_count, COUNT(*) AS conversations
   FROM conversations WHERE start_day IS NOT NULL AND ${where} GROUP BY start_day, message_count`;
 
+/**
+ * Conversations grouped by every key of agg_conversation_day and agg_conversation_length at once: a segment's (or the
+ * rest of the users') conversations read once for both.
+ */
+export const conversationGroups = (where: string) => `
+  SELECT start_day AS day, use_case, completion_status, message_count, COUNT(*) AS conversations, COALESCE(SUM(message_count), 0) AS messages,
+    COALESCE(SUM(${DURATION_MS}), 0) AS duration_ms, COUNT(${DURATION_MS}) AS timed
+  FROM conversations WHERE start_day IS NOT NULL AND ${where} GROUP BY start_day, use_case, completion_status, message_count`;
+
 /** What each conversation matching `where` adds to agg_conversation_day and agg_conversation_length (the writer's deltas). */
 export const conversationContributions = (where: string) => `
   SELECT start_day, use_case, completion_status, message_count, ${DURATION_MS} AS duration_ms FROM conversations WHERE ${where}`;
