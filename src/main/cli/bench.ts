@@ -15,7 +15,7 @@ const BENCHMARKS: Record<string, { what: string; flags: string }> = {
   },
   analytics: {
     what: 'first and incremental sync, the dashboard cold / warm / segmented, beside the seed SQL on PostgreSQL',
-    flags: '[--size small|medium|large] [--users N] [--days N] [--increment N] [--database-url URL] [--keep] [--json]',
+    flags: '[--size small|medium|large] [--users N] [--days N] [--increment N] [--database-url URL] [--keep] [--reuse DIR] [--json]',
   },
   context: {
     what: 'GET /v1/users/:id/context at full load and at a steady rate, beside a static endpoint of the same server',
