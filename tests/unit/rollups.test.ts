@@ -3,7 +3,7 @@ import { AnalyticsEngine } from '../../src/main/analytics/engine.js';
 import { generateDemo } from '../../src/main/demo/generate.js';
 import { rowsFromDemo } from '../../src/main/demo/sinks.js';
 import { SnapshotWriter } from '../../src/main/snapshot/apply.js';
-import { ROLLUPS_VERSION } from '../../src/main/snapshot/rollups.js';
+import { DAY_ROLLUPS, ROLLUPS_VERSION, type DayRollup } from '../../src/main/snapshot/rollups.js';
 import { openSnapshot, type Snapshot } from '../../src/main/snapshot/snapshot.js';
 import { CREATION_TOOLS, CREDIT_EXHAUSTION_ERRORS, DORMANT_AFTER_DAYS, HIGH_USAGE_CREDITS, addDays, daysBetween, isCreditExhaustionEvent, weekStart, type Filters } from '../../src/shared/metrics.js';
 
@@ -40,7 +40,19 @@ function comparable(engine: AnalyticsEngine, filters: Filters) {
   return rest;
 }
 
+/** Each per-day rollup's rows (kept by deltas) equal its own source SELECT over the tables: the one description holds. */
+function expectDayRollupsMatchSources(snapshot: Snapshot) {
+  for (const r of Object.values(DAY_ROLLUPS) as DayRollup[]) {
+    const columns = [...r.key, ...r.sums].join(', ');
+    const order = `ORDER BY ${r.key.join(', ')}`;
+    const kept = snapshot.db.prepare(`SELECT ${columns} FROM ${r.table} ${order}`).all();
+    expect(kept.length, r.table).toBeGreaterThan(0);
+    expect(kept, r.table).toEqual(snapshot.db.prepare(`SELECT ${columns} FROM (${r.source('1')}) ${order}`).all());
+  }
+}
+
 function expectSameDashboards(snapshot: Snapshot) {
+  expectDayRollupsMatchSources(snapshot);
   const fast = new AnalyticsEngine(snapshot, { minSample: 1 }, NOW);
   const slow = new AnalyticsEngine(snapshot, { minSample: 1 }, NOW, { rollups: false });
   for (const f of FILTER_SETS) expect(comparable(fast, f), JSON.stringify(f)).toEqual(comparable(slow, f));
@@ -351,6 +363,24 @@ describe('rollups', () => {
     expect(sizes.some((n) => n * 2 > everyone)).toBe(true);
     expect(sizes.some((n) => n > 0 && n * 2 <= everyone)).toBe(true);
     expect(Math.min(...sizes)).toBeGreaterThan(0);
+  });
+
+  it('conversations and events that arrive after the first load (new rollup keys) are added by the deltas of each rollup\'s one description', () => {
+    const later = openSnapshot(':memory:');
+    try {
+      const w = new SnapshotWriter(later);
+      const firstHalf = new Set(rows.conversations.filter((_, i) => i % 2 === 0).map((c) => c.id));
+      const inFirst = (e: (typeof rows.events)[number]) => e.conversation_id === null || firstHalf.has(e.conversation_id);
+      w.beginBulkLoad();
+      w.apply({ users: rows.users, conversations: rows.conversations.filter((c) => firstHalf.has(c.id)), events: rows.events.filter(inFirst) });
+      w.finish();
+      w.apply({ conversations: rows.conversations.filter((c) => !firstHalf.has(c.id)), events: rows.events.filter((e) => !inFirst(e)) });
+      w.finish();
+      expectSameDashboards(later);
+      expect(new AnalyticsEngine(later, { minSample: 1 }, NOW).dashboard({}).summary.totals.conversations).toBe(rows.conversations.length);
+    } finally {
+      later.close();
+    }
   });
 
   it("a snapshot whose rollups an older version built (another user_cube layout) is read from the tables, then rebuilt by the next writer", () => {

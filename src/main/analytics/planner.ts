@@ -6,7 +6,7 @@
  */
 import { DEFAULT_PMF_THRESHOLDS, Filters, HIGH_USAGE_CREDITS, PmfThresholds, daysBetween, weekStart } from '../../shared/metrics.js';
 import type Database from 'better-sqlite3';
-import { ROLLUPS_VERSION, SIGNUP_DAY as SD, TRACKED_WEEKS, conversationGroups, dayActivity, toolDays, userActivity } from '../snapshot/rollups.js';
+import { ROLLUPS_VERSION, SIGNUP_DAY as SD, TRACKED_WEEKS, DAY_ROLLUPS, conversationGroups, userActivity } from '../snapshot/rollups.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import { ResultCache, USER_STATE_CACHE_ENTRIES, remember } from './cache.js';
 import { cubeFromRollupSql, cubeSql, parseCube, parseUserStates, stateParams, userStatesJsonSql, userStatesSql, type CubeRow, type UserState } from './user-states.js';
@@ -247,7 +247,7 @@ export class Planner {
   activityDays(ctx: Context): string {
     return ctx.rollups.days
       ? 'agg_day'
-      : this.segmentRollup(ctx, 'activity', { whole: 'agg_day', key: ['day'], sums: ['active_users', 'events', 'messages', 'credits'], of: (users) => dayActivity(users('user_id')) });
+      : this.segmentRollup(ctx, 'activity', { ...DAY_ROLLUPS.day, of: (users) => DAY_ROLLUPS.day.source(users('user_id')) });
   }
 
   /** Conversations in the segment by start day, use case and status (columns of rollups.conversationDays). */
@@ -255,9 +255,7 @@ export class Planner {
     return ctx.rollups.days
       ? 'agg_conversation_day'
       : this.segmentRollup(ctx, 'conversations', {
-          whole: 'agg_conversation_day',
-          key: ['day', 'use_case', 'completion_status'],
-          sums: ['conversations', 'messages', 'duration_ms', 'timed'],
+          ...DAY_ROLLUPS.conversationDay,
           of: (users) => `SELECT day, use_case, completion_status, SUM(conversations) AS conversations, SUM(messages) AS messages,
               SUM(duration_ms) AS duration_ms, SUM(timed) AS timed FROM ${this.segmentConversations(ctx, users)} GROUP BY 1, 2, 3`,
         });
@@ -268,9 +266,7 @@ export class Planner {
     return ctx.rollups.days
       ? 'agg_conversation_length'
       : this.segmentRollup(ctx, 'lengths', {
-          whole: 'agg_conversation_length',
-          key: ['day', 'message_count'],
-          sums: ['conversations'],
+          ...DAY_ROLLUPS.conversationLength,
           of: (users) => `SELECT day, message_count, SUM(conversations) AS conversations FROM ${this.segmentConversations(ctx, users)} GROUP BY 1, 2`,
         });
   }
@@ -287,7 +283,7 @@ export class Planner {
   toolCallDays(ctx: Context): string {
     return ctx.rollups.days
       ? 'agg_tool_calls_day'
-      : this.segmentRollup(ctx, 'tools', { whole: 'agg_tool_calls_day', key: ['day', 'tool_name'], sums: ['calls', 'failed'], of: (users) => toolDays(users('user_id')) });
+      : this.segmentRollup(ctx, 'tools', { ...DAY_ROLLUPS.toolCalls, of: (users) => DAY_ROLLUPS.toolCalls.source(users('user_id')) });
   }
 
   /**
@@ -296,7 +292,7 @@ export class Planner {
    */
   segmentIntents(ctx: Context): string {
     return this.segmentRollup(ctx, 'intents', {
-      whole: 'agg_intent',
+      table: 'agg_intent',
       key: ['day', 'user_message', 'tool_name', 'success'],
       sums: ['frequency', 'user_frequency'],
       of: (users) => `SELECT day, message AS user_message, tool_name, success, COUNT(*) AS frequency,
@@ -309,13 +305,13 @@ export class Planner {
   }
 
   /**
-   * A per-day rollup's rows for this context's segment (the columns of `whole`: `key` and the additive `sums`),
+   * A per-day rollup's rows for this context's segment (rollups.ts DayRollup: `table`'s `key` and additive `sums`),
    * computed once into a temp table that every metric then reads. Every sum is over users, so the segment's rows are
    * the whole rollup's minus the rest's: a segment of more than half the users reads the rest's rows instead of its
    * own (while the rollups and user_totals, which lists every user with data, match the tables). `of(users)` groups
    * the rows of the users a condition on a user_id column picks.
    */
-  private segmentRollup(ctx: Context, kind: string, spec: { whole: string; key: string[]; sums: string[]; of: (users: (column: string) => string) => string; where?: string; lookup?: boolean }): string {
+  private segmentRollup(ctx: Context, kind: string, spec: { table: string; key: readonly string[]; sums: readonly string[]; of: (users: (column: string) => string) => string; where?: string; lookup?: boolean }): string {
     return this.tempTable(ctx, kind, () => {
       const size = ctx.size!;
       const lookup = (col: string) => ctx.seg(col).replace(/^\+/, '');
@@ -324,7 +320,7 @@ export class Planner {
       const cols = [...spec.key, ...spec.sums.map((c) => `SUM(${c}) AS ${c}`)].join(', ');
       const negated = [...spec.key, ...spec.sums.map((c) => `-${c}`)].join(', ');
       return `SELECT ${cols} FROM (
-          SELECT ${[...spec.key, ...spec.sums].join(', ')} FROM ${spec.whole} WHERE ${spec.where ?? '1'}
+          SELECT ${[...spec.key, ...spec.sums].join(', ')} FROM ${spec.table} WHERE ${spec.where ?? '1'}
           UNION ALL SELECT ${negated} FROM (${spec.of(rest)}))
         GROUP BY ${spec.key.join(', ')} HAVING SUM(${spec.sums[0]}) <> 0`;
     });

@@ -276,11 +276,68 @@ function refreshUserCube(db: Database.Database, touched: Touched, users: (column
   db.exec('DELETE FROM agg_user_cube WHERE users = 0');
 }
 
+/**
+ * A per-day rollup, described once: its table, its key, its additive columns (the first counts what the row is
+ * about: a key whose first sum falls to 0 or below is dropped) and the SELECT that groups the tables' rows matching a
+ * condition into its rows (key then sums, in this order). From it come the rebuild (rebuildDayRollups), the writer's
+ * delta statements (dayRollupDeltas, apply.ts) and a segment's own rows (the engine's planner: the source over the
+ * segment's users, or the table minus the rest of the users).
+ */
+export interface DayRollup {
+  table: string;
+  key: readonly string[];
+  sums: readonly string[];
+  source: (where: string) => string;
+  /** The key is the table's primary key (an upsert); else keys may be NULL and are matched with IS. */
+  unique: boolean;
+}
+
+export const DAY_ROLLUPS = {
+  day: { table: 'agg_day', key: ['day'], sums: ['active_users', 'events', 'messages', 'credits'], source: dayActivity, unique: true },
+  toolCalls: { table: 'agg_tool_calls_day', key: ['day', 'tool_name'], sums: ['calls', 'failed'], source: toolDays, unique: true },
+  failureDay: { table: 'agg_failure_kind_day', key: ['day', 'tool_name', 'error_type'], sums: ['failures'], source: failureDays, unique: false },
+  conversationDay: {
+    table: 'agg_conversation_day',
+    key: ['day', 'use_case', 'completion_status'],
+    sums: ['conversations', 'messages', 'duration_ms', 'timed'],
+    source: conversationDays,
+    unique: false,
+  },
+  conversationLength: { table: 'agg_conversation_length', key: ['day', 'message_count'], sums: ['conversations'], source: conversationLengths, unique: false },
+} as const satisfies Record<string, DayRollup>;
+
+export type DayRollupName = keyof typeof DAY_ROLLUPS;
+
 /** Builds the per-day rollups from the tables (after a bulk load, or where they may not match them). */
 export function rebuildDayRollups(db: Database.Database): void {
-  db.exec(`DELETE FROM agg_day; INSERT INTO agg_day ${dayActivity('1')}`);
-  db.exec(`DELETE FROM agg_tool_calls_day; INSERT INTO agg_tool_calls_day ${toolDays('1')}`);
-  db.exec(`DELETE FROM agg_failure_kind_day; INSERT INTO agg_failure_kind_day ${failureDays('1')}`);
-  db.exec(`DELETE FROM agg_conversation_day; INSERT INTO agg_conversation_day ${conversationDays('1')}`);
-  db.exec(`DELETE FROM agg_conversation_length; INSERT INTO agg_conversation_length ${conversationLengths('1')}`);
+  for (const r of Object.values(DAY_ROLLUPS) as DayRollup[]) {
+    db.exec(`DELETE FROM ${r.table}; INSERT INTO ${r.table} (${[...r.key, ...r.sums].join(', ')}) ${r.source('1')}`);
+  }
+}
+
+/**
+ * The writer's statements for one rollup: add a delta (the sums, in order) to a key's row, creating it if missing,
+ * and drop the row once its first sum is 0 or below.
+ */
+export function dayRollupDeltas(db: Database.Database, r: DayRollup): (key: unknown[], delta: number[]) => void {
+  const match = r.key.map((k) => `${k} ${r.unique ? '=' : 'IS'} ?`).join(' AND ');
+  const prune = db.prepare(`DELETE FROM ${r.table} WHERE ${match} AND ${r.sums[0]} <= 0`);
+  const columns = [...r.key, ...r.sums].join(', ');
+  const values = [...r.key, ...r.sums].map(() => '?').join(', ');
+  if (r.unique) {
+    const upsert = db.prepare(`INSERT INTO ${r.table} (${columns}) VALUES (${values})
+      ON CONFLICT (${r.key.join(', ')}) DO UPDATE SET ${r.sums.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`);
+    return (key, delta) => {
+      upsert.run(...key, ...delta);
+      if (delta[0] < 0) prune.run(...key);
+    };
+  }
+  // Keys may be NULL: no unique index to upsert on, so update, else insert.
+  const update = db.prepare(`UPDATE ${r.table} SET ${r.sums.map((c) => `${c} = ${c} + ?`).join(', ')} WHERE ${match}`);
+  const insert = db.prepare(`INSERT INTO ${r.table} (${columns}) VALUES (${values})`);
+  return (key, delta) => {
+    if (delta.every((x) => x === 0)) return;
+    if (update.run(...delta, ...key).changes === 0) insert.run(...key, ...delta);
+    if (delta[0] < 0) prune.run(...key);
+  };
 }
