@@ -326,10 +326,11 @@ export class Planner {
    */
   private segmentRollup(ctx: Context, kind: string, spec: { table: string; key: readonly string[]; sums: readonly string[]; of: (users: (column: string) => string) => string; where?: string; lookup?: boolean; weight?: keyof Weights }): string {
     return this.tempTable(ctx, kind, () => {
-      const size = ctx.size!;
+      const size = ctx.size;
       const lookup = (col: string) => ctx.seg(col).replace(/^\+/, '');
-      const [mine, all] = size.weights?.[spec.weight ?? 'days'] ?? [size.members, size.everyone];
-      if (!ctx.rollups.fresh || mine * 2 <= all) return spec.of(spec.lookup ? lookup : ctx.seg);
+      // Without a segment (rollups not current) or with stale rollups: the rows of the segment (or everyone) themselves.
+      const [mine, all] = size?.weights?.[spec.weight ?? 'days'] ?? [size?.members ?? 0, size?.everyone ?? 0];
+      if (!ctx.rollups.fresh || !size || mine * 2 <= all) return spec.of(spec.lookup ? lookup : ctx.seg);
       const rest = this.restOfSegment(ctx, spec.lookup === true);
       const cols = [...spec.key, ...spec.sums.map((c) => `SUM(${c}) AS ${c}`)].join(', ');
       const negated = [...spec.key, ...spec.sums.map((c) => `-${c}`)].join(', ');
