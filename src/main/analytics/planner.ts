@@ -257,7 +257,7 @@ export class Planner {
   activityDays(ctx: Context): string {
     return ctx.rollups.days
       ? 'agg_day'
-      : this.segmentRollup(ctx, 'activity', { ...DAY_ROLLUPS.day, of: (users) => DAY_ROLLUPS.day.source(users('user_id')) });
+      : this.segmentRollup(ctx, 'activity', { ...DAY_ROLLUPS.day, of: (users) => DAY_ROLLUPS.day.source(`${users('user_id')} AND ${ctx.inRange('day')}`) });
   }
 
   /** Conversations in the segment by start day, use case and status (columns of rollups.conversationDays). */
@@ -288,14 +288,14 @@ export class Planner {
    * rollups at once: one read of their conversations for both.
    */
   private segmentConversations(ctx: Context, users: (column: string) => string): string {
-    return this.tempTable(ctx, `conversations:${users('user_id')}`, () => conversationGroups(users('user_id')));
+    return this.tempTable(ctx, `conversations:${users('user_id')}`, () => conversationGroups(`${users('user_id')} AND ${ctx.inRange('start_day')}`));
   }
 
   /** Tool calls and failures in the segment by day and tool. */
   toolCallDays(ctx: Context): string {
     return ctx.rollups.days
       ? 'agg_tool_calls_day'
-      : this.segmentRollup(ctx, 'tools', { ...DAY_ROLLUPS.toolCalls, of: (users) => DAY_ROLLUPS.toolCalls.source(users('user_id')) });
+      : this.segmentRollup(ctx, 'tools', { ...DAY_ROLLUPS.toolCalls, of: (users) => DAY_ROLLUPS.toolCalls.source(`${users('user_id')} AND ${ctx.inRange('day')}`) });
   }
 
   /**
@@ -310,7 +310,6 @@ export class Planner {
       of: (users) => `SELECT day, message AS user_message, tool_name, success, COUNT(*) AS frequency,
           SUM(COALESCE(role, 'user') = 'user') AS user_frequency
         FROM events WHERE event_type = 'message' AND ${ctx.inRange('day')} AND ${users('user_id')} GROUP BY 1, 2, 3, 4`,
-      where: ctx.inRange('day'),
       // Looked up by user through events_user_messages whatever the size: a user's messages are one range of the index.
       lookup: true,
       weight: 'messages',
@@ -318,13 +317,14 @@ export class Planner {
   }
 
   /**
-   * A per-day rollup's rows for this context's segment (rollups.ts DayRollup: `table`'s `key` and additive `sums`),
+   * A per-day rollup's rows for this context's segment and range (every metric reads them inside the range only;
+   * rollups.ts DayRollup: `table`'s `key` and additive `sums`),
    * computed once into a temp table that every metric then reads. Every sum is over users, so the segment's rows are
    * the whole rollup's minus the rest's: a segment of more than half the users reads the rest's rows instead of its
    * own (while the rollups and user_totals, which lists every user with data, match the tables). `of(users)` groups
    * the rows of the users a condition on a user_id column picks.
    */
-  private segmentRollup(ctx: Context, kind: string, spec: { table: string; key: readonly string[]; sums: readonly string[]; of: (users: (column: string) => string) => string; where?: string; lookup?: boolean; weight?: keyof Weights }): string {
+  private segmentRollup(ctx: Context, kind: string, spec: { table: string; key: readonly string[]; sums: readonly string[]; of: (users: (column: string) => string) => string; lookup?: boolean; weight?: keyof Weights }): string {
     return this.tempTable(ctx, kind, () => {
       const size = ctx.size;
       const lookup = (col: string) => ctx.seg(col).replace(/^\+/, '');
@@ -335,7 +335,7 @@ export class Planner {
       const cols = [...spec.key, ...spec.sums.map((c) => `SUM(${c}) AS ${c}`)].join(', ');
       const negated = [...spec.key, ...spec.sums.map((c) => `-${c}`)].join(', ');
       return `SELECT ${cols} FROM (
-          SELECT ${[...spec.key, ...spec.sums].join(', ')} FROM ${spec.table} WHERE ${spec.where ?? '1'}
+          SELECT ${[...spec.key, ...spec.sums].join(', ')} FROM ${spec.table} WHERE ${ctx.inRange('day')}
           UNION ALL SELECT ${negated} FROM (${spec.of(rest)}))
         GROUP BY ${spec.key.join(', ')} HAVING SUM(${spec.sums[0]}) <> 0`;
     });
