@@ -257,7 +257,7 @@ export class Planner {
   activityDays(ctx: Context): string {
     return ctx.rollups.days
       ? 'agg_day'
-      : this.segmentRollup(ctx, 'activity', { ...DAY_ROLLUPS.day, of: (users) => DAY_ROLLUPS.day.source(`${users('user_id')} AND ${ctx.inRange('day')}`) });
+      : this.segmentRollup(ctx, 'activity', { ...DAY_ROLLUPS.day, of: (users) => DAY_ROLLUPS.day.source(`${users('user_id')} AND ${ctx.inRange('+day')}`) });
   }
 
   /** Conversations in the segment by start day, use case and status (columns of rollups.conversationDays). */
@@ -287,15 +287,17 @@ export class Planner {
    * The conversations of a set of users (the segment's, or the rest's) grouped by every key of the two conversation
    * rollups at once: one read of their conversations for both.
    */
+  // The range as `+day`: the rows are found by user (or read in table order), never through the day indexes, which
+  // would look every row of the range up in the table.
   private segmentConversations(ctx: Context, users: (column: string) => string): string {
-    return this.tempTable(ctx, `conversations:${users('user_id')}`, () => conversationGroups(`${users('user_id')} AND ${ctx.inRange('start_day')}`));
+    return this.tempTable(ctx, `conversations:${users('user_id')}`, () => conversationGroups(`${users('user_id')} AND ${ctx.inRange('+start_day')}`));
   }
 
   /** Tool calls and failures in the segment by day and tool. */
   toolCallDays(ctx: Context): string {
     return ctx.rollups.days
       ? 'agg_tool_calls_day'
-      : this.segmentRollup(ctx, 'tools', { ...DAY_ROLLUPS.toolCalls, of: (users) => DAY_ROLLUPS.toolCalls.source(`${users('user_id')} AND ${ctx.inRange('day')}`) });
+      : this.segmentRollup(ctx, 'tools', { ...DAY_ROLLUPS.toolCalls, of: (users) => DAY_ROLLUPS.toolCalls.source(`${users('user_id')} AND ${ctx.inRange('+day')}`) });
   }
 
   /**
