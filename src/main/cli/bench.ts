@@ -26,7 +26,7 @@ const BENCHMARKS: Record<string, { what: string; flags: string }> = {
     flags: '[--rate N] [--duration S] [--database-url URL] [--redis-url URL] [--chromium PATH]',
   },
   ui: {
-    what: 'Overview time to tiles; Users with 100k rows: first rows and scrolling (Chromium)',
+    what: 'Overview time to tiles; Users with 100k rows: first rows and scrolling; a segment click to new Overview numbers (Chromium)',
     flags: '[--users N] [--runs N]',
   },
   intents: {
