@@ -396,8 +396,9 @@ export class Planner {
     return ctx.rollups.users
       ? `(SELECT user_id, conversations AS n, ${ctx.since ? 'last_conversation_day >= @since' : '1'} AS inRange FROM user_totals
           WHERE conversations > 0 AND ${ctx.seg('user_id')})`
-      : `(SELECT user_id, COUNT(*) AS n, MAX(${ctx.since ? 'start_day >= @since' : '1'}) AS inRange FROM conversations
-          WHERE start_day <= @until AND ${ctx.seg('user_id')} GROUP BY user_id)`;
+      : // Grouped once per dashboard (usage health counts them, the single-session signal lists them).
+        this.tempTable(ctx, 'conversationUsers', () => `SELECT user_id, COUNT(*) AS n, MAX(${ctx.since ? 'start_day >= @since' : '1'}) AS inRange
+          FROM conversations WHERE start_day <= @until AND ${ctx.seg('user_id')} GROUP BY user_id`);
   }
 
   /** Tool calls and failures per tool in the range (the segment's users; the tool filter's tools only). */
