@@ -16,7 +16,8 @@
  * rollup cannot answer. Between builds the writer keeps them current: the per-day ones by adding each write's deltas
  * (apply.ts: the cost of a sync follows what it changed, not the size of a day), the per-user ones by recomputing the
  * users it touched. Both paths add the same integers, so they give the same numbers (tests/unit/rollups.test.ts
- * compares whole dashboards).
+ * compares whole dashboards). The per-day rollups are each described once (DAY_ROLLUPS below): rebuild, deltas and a
+ * segment's rows are generated from that description.
  */
 import type Database from 'better-sqlite3';
 import { MESSAGE_SIGNAL_BITS } from '../../shared/metrics.js';
