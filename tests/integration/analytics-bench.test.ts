@@ -12,5 +12,10 @@ describe('npm run bench:analytics at a small size', () => {
     for (const k of ['firstSyncSeconds', 'firstSyncEventsPerSecond', 'incrementalSyncSeconds', 'incrementalSettledSeconds', 'dashboardWarmMs', 'seedSqlMs', 'peakRssMb', 'snapshotMb'] as const) {
       expect(r[k]).toBeGreaterThan(0);
     }
+    // Every segmented figure beside the unsegmented one: each kind alone, two combinations, a past range.
+    expect(r.segments.map((s) => s.name)).toHaveLength(9);
+    for (const s of r.segments) expect(s.warmMs, s.name).toBeGreaterThan(0);
+    expect(r.segments.find((s) => s.name.startsWith('tool video_gen'))!.users).toBeGreaterThan(0);
+    expect(r.usersTableSegment.total).toBeGreaterThan(0);
   }, 180_000);
 });

@@ -38,7 +38,7 @@ function openVersion1(file: string, { withEvent }: { withEvent: boolean }) {
   return snapshot;
 }
 
-const ALL = ['conversations_blocker', 'conversations_day', 'conversations_ran_out', 'conversations_started', 'conversations_user', 'events_conversation', 'events_id', 'events_requests', 'events_user', 'events_user_signals'];
+const ALL = ['conversations_blocker', 'conversations_day', 'conversations_ran_out', 'conversations_started', 'conversations_user', 'events_conversation', 'events_id', 'events_requests', 'events_user', 'events_user_messages', 'events_user_signals'];
 
 describe('snapshot schema', () => {
   it('a bulk load builds every index once at the end; events stay unique by id afterwards', () => {

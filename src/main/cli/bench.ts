@@ -15,7 +15,7 @@ const BENCHMARKS: Record<string, { what: string; flags: string }> = {
   },
   analytics: {
     what: 'first and incremental sync, the dashboard cold / warm / segmented, beside the seed SQL on PostgreSQL',
-    flags: '[--size small|medium|large] [--users N] [--days N] [--increment N] [--database-url URL] [--keep] [--json]',
+    flags: '[--size small|medium|large] [--users N] [--days N] [--increment N] [--database-url URL] [--keep] [--reuse DIR] [--json]',
   },
   context: {
     what: 'GET /v1/users/:id/context at full load and at a steady rate, beside a static endpoint of the same server',
@@ -26,7 +26,7 @@ const BENCHMARKS: Record<string, { what: string; flags: string }> = {
     flags: '[--rate N] [--duration S] [--database-url URL] [--redis-url URL] [--chromium PATH]',
   },
   ui: {
-    what: 'Overview time to tiles; Users with 100k rows: first rows and scrolling (Chromium)',
+    what: 'Overview time to tiles; Users with 100k rows: first rows and scrolling; a segment click to new Overview numbers (Chromium)',
     flags: '[--users N] [--runs N]',
   },
   intents: {

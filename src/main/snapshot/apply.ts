@@ -1,7 +1,7 @@
 import type { StoredEvent } from '../../shared/event.js';
 import { CREATION_TOOLS, classifyUseCase, isCreditExhaustionEvent, messageSignalFlags, weekStart } from '../../shared/metrics.js';
 import { forgetInIntelligence, rememberForgottenConversations, takeForgottenConversations } from './forget.js';
-import { ROLLUPS_VERSION, conversationContributions, rebuildDayRollups, refreshUserRollups, type ConversationContribution } from './rollups.js';
+import { DAY_ROLLUPS, ROLLUPS_VERSION, conversationContributions, dayRollupDeltas, rebuildDayRollups, refreshUserRollups, type ConversationContribution, type DayRollupName } from './rollups.js';
 import { SNAPSHOT_DDL, SNAPSHOT_SCHEMA_VERSION, ensureSnapshotSchema, refreshRanOut } from './schema.js';
 import type { Statement } from 'better-sqlite3';
 import type { Snapshot } from './snapshot.js';
@@ -161,7 +161,8 @@ class Deltas {
   intent: Counter = new Map();
   failure: Counter = new Map();
   toolDay: Counter = new Map();
-  // The per-day rollups (rollups.ts), where they are kept by deltas (not while they are to be rebuilt).
+  // The per-day rollups (rollups.ts DAY_ROLLUPS, by name), where they are kept by deltas (not while they are to be
+  // rebuilt): cols are the rollup's key, n its sums.
   day: Counter = new Map();
   toolCalls: Counter = new Map();
   failureDay: Counter = new Map();
@@ -287,32 +288,15 @@ export class SnapshotWriter {
         ON CONFLICT (tool_name, day, user_id) DO UPDATE SET calls = calls + excluded.calls, failed = failed + excluded.failed`),
       toolDayPrune: db.prepare('DELETE FROM agg_tool_day WHERE tool_name = ? AND day = ? AND user_id = ? AND calls <= 0'),
       userDayExists: db.prepare('SELECT 1 FROM agg_user_day WHERE user_id = ? AND day = ?').pluck(),
-      day: db.prepare(`INSERT INTO agg_day (day, active_users, events, messages, credits) VALUES (?, ?, ?, ?, ?) ON CONFLICT (day) DO UPDATE SET
-          active_users = active_users + excluded.active_users, events = events + excluded.events, messages = messages + excluded.messages,
-          credits = credits + excluded.credits`),
-      dayPrune: db.prepare('DELETE FROM agg_day WHERE day = ? AND active_users <= 0'),
-      toolCalls: db.prepare(`INSERT INTO agg_tool_calls_day (day, tool_name, calls, failed) VALUES (?, ?, ?, ?)
-        ON CONFLICT (day, tool_name) DO UPDATE SET calls = calls + excluded.calls, failed = failed + excluded.failed`),
-      toolCallsPrune: db.prepare('DELETE FROM agg_tool_calls_day WHERE day = ? AND tool_name = ? AND calls <= 0'),
-      // Keys may be NULL (IS): no unique index to upsert on, so update, else insert.
-      failureDay: db.prepare('UPDATE agg_failure_kind_day SET failures = failures + ? WHERE day = ? AND tool_name IS ? AND error_type IS ?'),
-      failureDayInsert: db.prepare('INSERT INTO agg_failure_kind_day (failures, day, tool_name, error_type) VALUES (?, ?, ?, ?)'),
-      failureDayPrune: db.prepare('DELETE FROM agg_failure_kind_day WHERE day = ? AND tool_name IS ? AND error_type IS ? AND failures <= 0'),
       conversation: db.prepare(conversationContributions('id = ?')),
-      conversationDay: db.prepare(`UPDATE agg_conversation_day SET conversations = conversations + ?, messages = messages + ?,
-          duration_ms = duration_ms + ?, timed = timed + ? WHERE day = ? AND use_case IS ? AND completion_status IS ?`),
-      conversationDayInsert: db.prepare(`INSERT INTO agg_conversation_day (conversations, messages, duration_ms, timed, day, use_case, completion_status)
-        VALUES (?, ?, ?, ?, ?, ?, ?)`),
-      conversationDayPrune: db.prepare('DELETE FROM agg_conversation_day WHERE day = ? AND use_case IS ? AND completion_status IS ? AND conversations <= 0'),
-      conversationLength: db.prepare('UPDATE agg_conversation_length SET conversations = conversations + ? WHERE day = ? AND message_count IS ?'),
-      conversationLengthInsert: db.prepare('INSERT INTO agg_conversation_length (conversations, day, message_count) VALUES (?, ?, ?)'),
-      conversationLengthPrune: db.prepare('DELETE FROM agg_conversation_length WHERE day = ? AND message_count IS ? AND conversations <= 0'),
       rollupsStale: db.prepare(`INSERT INTO meta (key, value) VALUES ('rollups', 'stale') ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
     };
+    this.rollupDeltas = Object.fromEntries(Object.entries(DAY_ROLLUPS).map(([name, r]) => [name, dayRollupDeltas(db, r)])) as Record<DayRollupName, (key: unknown[], delta: number[]) => void>;
     // Rollups left stale by a writer that stopped before finish() (its touched rows are unknown): rebuilt in full.
     this.rebuildRollups = snapshot.getMeta('rollups') !== ROLLUPS_VERSION;
   }
 
+  private readonly rollupDeltas: Record<DayRollupName, (key: unknown[], delta: number[]) => void>;
   private readonly touchedUsers = new Set<string>();
   private readonly touchedConversations = new Set<string>();
   /** The rollups are built from the tables at finish() (and not kept by deltas until then). */
@@ -466,26 +450,9 @@ export class SnapshotWriter {
       // A day's active users: its agg_user_day rows, counted as they appear and go.
       if (d.rollups) counts(d.day, cols[1] as string, () => [cols[1]], 4)[0] += (pruned ? 0 : 1) - existed;
     }
-    for (const { cols, n } of d.day.values()) {
-      this.s.day.run(...cols, ...n);
-      if (n[0] < 0) this.s.dayPrune.run(...cols);
-    }
-    for (const { cols, n } of d.toolCalls.values()) {
-      this.s.toolCalls.run(...cols, ...n);
-      if (n[0] < 0) this.s.toolCallsPrune.run(...cols);
-    }
-    for (const { cols, n } of d.failureDay.values()) {
-      if (n[0] === 0) continue;
-      if (this.s.failureDay.run(...n, ...cols).changes === 0) this.s.failureDayInsert.run(...n, ...cols);
-      if (n[0] < 0) this.s.failureDayPrune.run(...cols);
-    }
-    for (const { cols, n } of d.conversationDay.values()) {
-      if (this.s.conversationDay.run(...n, ...cols).changes === 0) this.s.conversationDayInsert.run(...n, ...cols);
-      if (n[0] < 0) this.s.conversationDayPrune.run(...cols);
-    }
-    for (const { cols, n } of d.conversationLength.values()) {
-      if (this.s.conversationLength.run(...n, ...cols).changes === 0) this.s.conversationLengthInsert.run(...n, ...cols);
-      if (n[0] < 0) this.s.conversationLengthPrune.run(...cols);
+    for (const name of Object.keys(DAY_ROLLUPS) as DayRollupName[]) {
+      const add = this.rollupDeltas[name];
+      for (const { cols, n } of d[name].values()) add(cols, n);
     }
     for (const [k, { cols, n }] of d.intent) {
       if (n[0] === 0 && n[1] === 0) continue;

@@ -16,7 +16,8 @@
  * rollup cannot answer. Between builds the writer keeps them current: the per-day ones by adding each write's deltas
  * (apply.ts: the cost of a sync follows what it changed, not the size of a day), the per-user ones by recomputing the
  * users it touched. Both paths add the same integers, so they give the same numbers (tests/unit/rollups.test.ts
- * compares whole dashboards).
+ * compares whole dashboards). The per-day rollups are each described once (DAY_ROLLUPS below): rebuild, deltas and a
+ * segment's rows are generated from that description.
  */
 import type Database from 'better-sqlite3';
 import { MESSAGE_SIGNAL_BITS } from '../../shared/metrics.js';
@@ -188,6 +189,15 @@ export const conversationLengths = (where: string) => `
   SELECT start_day AS day, message_count, COUNT(*) AS conversations
   FROM conversations WHERE start_day IS NOT NULL AND ${where} GROUP BY start_day, message_count`;
 
+/**
+ * Conversations grouped by every key of agg_conversation_day and agg_conversation_length at once: a segment's (or the
+ * rest of the users') conversations read once for both.
+ */
+export const conversationGroups = (where: string) => `
+  SELECT start_day AS day, use_case, completion_status, message_count, COUNT(*) AS conversations, COALESCE(SUM(message_count), 0) AS messages,
+    COALESCE(SUM(${DURATION_MS}), 0) AS duration_ms, COUNT(${DURATION_MS}) AS timed
+  FROM conversations WHERE start_day IS NOT NULL AND ${where} GROUP BY start_day, use_case, completion_status, message_count`;
+
 /** What each conversation matching `where` adds to agg_conversation_day and agg_conversation_length (the writer's deltas). */
 export const conversationContributions = (where: string) => `
   SELECT start_day, use_case, completion_status, message_count, ${DURATION_MS} AS duration_ms FROM conversations WHERE ${where}`;
@@ -267,11 +277,68 @@ function refreshUserCube(db: Database.Database, touched: Touched, users: (column
   db.exec('DELETE FROM agg_user_cube WHERE users = 0');
 }
 
+/**
+ * A per-day rollup, described once: its table, its key, its additive columns (the first counts what the row is
+ * about: a key whose first sum falls to 0 or below is dropped) and the SELECT that groups the tables' rows matching a
+ * condition into its rows (key then sums, in this order). From it come the rebuild (rebuildDayRollups), the writer's
+ * delta statements (dayRollupDeltas, apply.ts) and a segment's own rows (the engine's planner: the source over the
+ * segment's users, or the table minus the rest of the users).
+ */
+export interface DayRollup {
+  table: string;
+  key: readonly string[];
+  sums: readonly string[];
+  source: (where: string) => string;
+  /** The key is the table's primary key (an upsert); else keys may be NULL and are matched with IS. */
+  unique: boolean;
+}
+
+export const DAY_ROLLUPS = {
+  day: { table: 'agg_day', key: ['day'], sums: ['active_users', 'events', 'messages', 'credits'], source: dayActivity, unique: true },
+  toolCalls: { table: 'agg_tool_calls_day', key: ['day', 'tool_name'], sums: ['calls', 'failed'], source: toolDays, unique: true },
+  failureDay: { table: 'agg_failure_kind_day', key: ['day', 'tool_name', 'error_type'], sums: ['failures'], source: failureDays, unique: false },
+  conversationDay: {
+    table: 'agg_conversation_day',
+    key: ['day', 'use_case', 'completion_status'],
+    sums: ['conversations', 'messages', 'duration_ms', 'timed'],
+    source: conversationDays,
+    unique: false,
+  },
+  conversationLength: { table: 'agg_conversation_length', key: ['day', 'message_count'], sums: ['conversations'], source: conversationLengths, unique: false },
+} as const satisfies Record<string, DayRollup>;
+
+export type DayRollupName = keyof typeof DAY_ROLLUPS;
+
 /** Builds the per-day rollups from the tables (after a bulk load, or where they may not match them). */
 export function rebuildDayRollups(db: Database.Database): void {
-  db.exec(`DELETE FROM agg_day; INSERT INTO agg_day ${dayActivity('1')}`);
-  db.exec(`DELETE FROM agg_tool_calls_day; INSERT INTO agg_tool_calls_day ${toolDays('1')}`);
-  db.exec(`DELETE FROM agg_failure_kind_day; INSERT INTO agg_failure_kind_day ${failureDays('1')}`);
-  db.exec(`DELETE FROM agg_conversation_day; INSERT INTO agg_conversation_day ${conversationDays('1')}`);
-  db.exec(`DELETE FROM agg_conversation_length; INSERT INTO agg_conversation_length ${conversationLengths('1')}`);
+  for (const r of Object.values(DAY_ROLLUPS) as DayRollup[]) {
+    db.exec(`DELETE FROM ${r.table}; INSERT INTO ${r.table} (${[...r.key, ...r.sums].join(', ')}) ${r.source('1')}`);
+  }
+}
+
+/**
+ * The writer's statements for one rollup: add a delta (the sums, in order) to a key's row, creating it if missing,
+ * and drop the row once its first sum is 0 or below.
+ */
+export function dayRollupDeltas(db: Database.Database, r: DayRollup): (key: unknown[], delta: number[]) => void {
+  const match = r.key.map((k) => `${k} ${r.unique ? '=' : 'IS'} ?`).join(' AND ');
+  const prune = db.prepare(`DELETE FROM ${r.table} WHERE ${match} AND ${r.sums[0]} <= 0`);
+  const columns = [...r.key, ...r.sums].join(', ');
+  const values = [...r.key, ...r.sums].map(() => '?').join(', ');
+  if (r.unique) {
+    const upsert = db.prepare(`INSERT INTO ${r.table} (${columns}) VALUES (${values})
+      ON CONFLICT (${r.key.join(', ')}) DO UPDATE SET ${r.sums.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`);
+    return (key, delta) => {
+      upsert.run(...key, ...delta);
+      if (delta[0] < 0) prune.run(...key);
+    };
+  }
+  // Keys may be NULL: no unique index to upsert on, so update, else insert.
+  const update = db.prepare(`UPDATE ${r.table} SET ${r.sums.map((c) => `${c} = ${c} + ?`).join(', ')} WHERE ${match}`);
+  const insert = db.prepare(`INSERT INTO ${r.table} (${columns}) VALUES (${values})`);
+  return (key, delta) => {
+    if (delta.every((x) => x === 0)) return;
+    if (update.run(...delta, ...key).changes === 0) insert.run(...key, ...delta);
+    if (delta[0] < 0) prune.run(...key);
+  };
 }

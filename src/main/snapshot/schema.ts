@@ -73,6 +73,9 @@ CREATE INDEX IF NOT EXISTS events_conversation ON events (conversation_id, ts);
 -- Only the few flagged user messages (signals), by user: PMF evidence without scanning events, and a touched user's
 -- signals (the per-user rollup user_signals).
 CREATE INDEX IF NOT EXISTS events_user_signals ON events (user_id, flags, day) WHERE flags <> 0;
+-- Message events by user, read from the index alone: a segment's intent lists (the engine's segmentIntents) read the
+-- segment's (or the rest's) messages, not the whole table.
+CREATE INDEX IF NOT EXISTS events_user_messages ON events (user_id, day, message, tool_name, success, role) WHERE event_type = 'message';
 -- Feature requests grouped by their text, read from the index alone (no sort, no table row).
 CREATE INDEX IF NOT EXISTS events_requests ON events (lower(trim(message)), day, user_id, conversation_id, message) WHERE ${FEATURE_REQUEST};
 

@@ -1,0 +1,431 @@
+/**
+ * What every query runner (runners/*.ts) shares: the context of a filter set (range, the segment's users as a temp
+ * table, which rollups answer for it), the segment's own rollups, the per-user states and cube, the scope that keeps
+ * them for one dashboard and drops the temp tables after it, and typed reads. The runners ask it where to read; it
+ * never computes a metric itself.
+ */
+import { DEFAULT_PMF_THRESHOLDS, Filters, HIGH_USAGE_CREDITS, PmfThresholds, daysBetween, weekStart } from '../../shared/metrics.js';
+import type Database from 'better-sqlite3';
+import { ROLLUPS_VERSION, SIGNUP_DAY as SD, TRACKED_WEEKS, DAY_ROLLUPS, conversationGroups, userActivity } from '../snapshot/rollups.js';
+import type { Snapshot } from '../snapshot/snapshot.js';
+import { ResultCache, USER_STATE_CACHE_ENTRIES, remember } from './cache.js';
+import { cubeFromRollupSql, cubeSql, parseCube, parseUserStates, stateParams, userStatesJsonSql, userStatesSql, type CubeRow, type UserState } from './user-states.js';
+
+export interface Context {
+  filters: Filters;
+  since: string | null;
+  until: string;
+  /** Per-user activity up to `until` (columns of rollups.userActivity): user_totals, or a temp table grouped for it. */
+  activity: () => string;
+  /** The segment's users (a temp table), or null without a segment. */
+  segment: string | null;
+  /** The users signed up by `until` (segment applied) grouped for the user-level metrics; computed on first use. */
+  cube: CubeRow[] | null;
+  /** SQL condition on a user_id column: the segment (or 1 when there is none). */
+  seg: (column: string) => string;
+  /** SQL condition on a YYYY-MM-DD column: inside the range. */
+  inRange: (column: string) => string;
+  params: { since: string | null; until: string } & ReturnType<typeof stateParams>;
+  /**
+   * Which rollups (src/main/snapshot/rollups.ts) answer for this context: the per-day ones without a segment, the
+   * per-user totals when the range ends on or after the latest data, the user cube (agg_user_cube, user_cube) when
+   * both hold. All only while they match the tables (fresh).
+   */
+  rollups: { days: boolean; users: boolean; cube: boolean; fresh: boolean };
+  /** The segment's users and every user (null without a segment): which side of the segment is cheaper to read. */
+  size: { members: number; everyone: number; weights: Weights | null } | null;
+  /** Temp tables made for this context (the segment's rollups, by kind; see tempTable). */
+  segmentRollups: Map<string, string>;
+}
+
+/**
+ * What a segment's users hold of each kind of row, beside every user's (user_totals, up to the latest data): which side
+ * of the segment has fewer rows to read. Power users hold most messages, so half the users can be most of the rows.
+ */
+export interface Weights {
+  messages: [number, number];
+  days: [number, number];
+  conversations: [number, number];
+}
+
+/** Evidence lists stop at this many ids. */
+export const EVIDENCE_CAP = 200;
+
+/** Users in the context signed up inside the range (every one signed up by `until` without a range start). */
+export const IN_COHORT = 'signup_day IS NOT NULL AND (@since IS NULL OR signup_day >= @since)';
+
+export class Planner {
+  readonly thresholds: PmfThresholds;
+  readonly cache = new ResultCache();
+  private memo: Map<string, Context> | null = null;
+  private results: Map<string, unknown> | null = null;
+  private segCounter = 0;
+  private tempTables: string[] = [];
+  private changesStatement: Database.Statement | null = null;
+
+  constructor(
+    readonly snapshot: Snapshot,
+    thresholds: Partial<PmfThresholds> = {},
+    /** "Today" for a snapshot without data; tests pin it. */
+    readonly now: () => Date = () => new Date(),
+    /** false: every metric from the tables, never from the rollups (the tests compare the two). */
+    readonly options: { rollups?: boolean } = {},
+  ) {
+    this.thresholds = PmfThresholds.parse({ ...DEFAULT_PMF_THRESHOLDS, ...thresholds });
+  }
+
+  get db() {
+    return this.snapshot.db;
+  }
+
+  // Typed reads: the row's type is named at the call (one place), not cast after `.get()/.all()`.
+  // Parameters as better-sqlite3 binds them: one object of named values, or positional values.
+  one<T>(sql: string, ...params: unknown[]): T {
+    return this.db.prepare(sql).get(...params) as T;
+  }
+
+  all<T>(sql: string, ...params: unknown[]): T[] {
+    return this.db.prepare(sql).all(...params) as T[];
+  }
+
+  /** The first column of the first row. */
+  value<T>(sql: string, ...params: unknown[]): T {
+    return this.db.prepare(sql).pluck().get(...params) as T;
+  }
+
+  /** The first column of every row. */
+  values<T>(sql: string, ...params: unknown[]): T[] {
+    return this.db.prepare(sql).pluck().all(...params) as T[];
+  }
+
+  context(rawFilters: Filters = {}): Context {
+    const filters = Filters.parse(rawFilters);
+    const key = JSON.stringify(filters);
+    const cached = this.memo?.get(key);
+    if (cached) return cached;
+
+    const until = filters.until ?? this.latestDay() ?? this.now().toISOString().slice(0, 10);
+    const since = filters.since ?? null;
+    const params = { since, ...stateParams(until) };
+    const inRange = (col: string) => (since ? `(${col} >= @since AND ${col} <= @until)` : `(${col} <= @until)`);
+
+    const fresh = this.options.rollups !== false && this.snapshot.getMeta('rollups') === ROLLUPS_VERSION;
+    const latest = this.latestDataDay();
+    const totals = fresh && (latest === null || until >= latest);
+    // Grouped from agg_user_day only when a metric asks for users' states (a week of the trends never does).
+    const activity = () => (totals ? 'user_totals' : this.activityUntil(until));
+    const f = filters;
+    let segment: string | null = null;
+    let seg = (_col: string) => '1';
+    let size: Context['size'] = null;
+    if (f.signupCohorts?.length || f.activation?.length || f.tools?.length || f.useCases?.length) {
+      segment = `seg_users_${++this.segCounter}`;
+      this.db.exec(`CREATE TEMP TABLE ${segment} (user_id TEXT PRIMARY KEY) WITHOUT ROWID`);
+      this.tempTables.push(segment);
+      const list = (name: string) => `(SELECT value FROM json_each(@${name}))`;
+      const byUser = [
+        f.tools?.length ? `u.user_id IN (SELECT user_id FROM agg_tool_day WHERE tool_name IN ${list('tools')} AND ${inRange('day')})` : '',
+        // Up to the latest data, user_use_cases holds each user's last conversation of a use case (no conversation scan).
+        f.useCases?.length
+          ? totals
+            ? `u.user_id IN (SELECT user_id FROM user_use_cases WHERE use_case IN ${list('useCases')} AND ${since ? 'last_day >= @since' : '1'})`
+            : `u.user_id IN (SELECT user_id FROM conversations WHERE use_case IN ${list('useCases')} AND ${inRange('start_day')})`
+          : '',
+      ].filter(Boolean);
+      const byState = [
+        f.signupCohorts?.length ? `signup_week IN ${list('cohorts')}` : '',
+        f.activation?.length ? `activation_status IN ${list('activation')}` : '',
+      ].filter(Boolean);
+      const members = this.db
+        .prepare(`INSERT INTO temp.${segment} (user_id) SELECT user_id FROM (${userStatesSql(activity(), byUser.join(' AND ') || '1')}) WHERE ${byState.join(' AND ') || '1'}`)
+        .run({ ...params, tools: JSON.stringify(f.tools ?? []), useCases: JSON.stringify(f.useCases ?? []), cohorts: JSON.stringify(f.signupCohorts ?? []), activation: JSON.stringify(f.activation ?? []) }).changes;
+      const everyone = this.value<number>('SELECT COUNT(*) FROM users');
+      // A large segment reads the tables in order and probes the set (`+col`: no index on col); a small one looks its
+      // users up by index. Half the users of 481k events: agg_tool_day 160 → 38 ms, events 600 → 480 ms.
+      const scan = members * 10 > everyone ? '+' : '';
+      seg = (col: string) => `${scan}${col} IN (SELECT user_id FROM temp.${segment})`;
+      size = { members, everyone, weights: fresh ? this.weights(segment) : null };
+    }
+    const ctx: Context = {
+      filters, since, until, activity, segment, size, cube: null, seg, inRange, params,
+      rollups: { days: fresh && !segment, users: totals, cube: totals && !segment, fresh }, segmentRollups: new Map(),
+    };
+    this.memo?.set(key, ctx);
+    return ctx;
+  }
+
+  /** Per-user activity up to `until` from agg_user_day, grouped once per scope into a temp table. */
+  private activityUntil(until: string): string {
+    const key = `activity:${until}`;
+    let table = this.results?.get(key) as string | undefined;
+    if (!table) {
+      table = `act_${++this.segCounter}`;
+      this.db.prepare(`CREATE TEMP TABLE ${table} AS ${userActivity('a.day <= @until')}`).run({ until });
+      this.db.exec(`CREATE UNIQUE INDEX temp.${table}_user ON ${table} (user_id)`);
+      this.tempTables.push(table);
+      this.results?.set(key, table);
+    }
+    return `temp.${table}`;
+  }
+
+  /** The context's users (userStatesSql's columns): every user signed up by `until`, in the segment. */
+  states(ctx: Context): string {
+    return `(${userStatesSql(ctx.activity(), ctx.segment ? ctx.seg('u.user_id') : '1')})`;
+  }
+
+  cube(ctx: Context): CubeRow[] {
+    if (ctx.cube) return ctx.cube;
+    // A range up to the latest data without a segment: the maintained cube (rollups.ts), else grouped from the states.
+    const maintained = ctx.rollups.cube;
+    const first =
+      ctx.since ??
+      (this.value<string | null>(maintained ? `SELECT MIN(NULLIF(signup_day, '')) FROM agg_user_cube` : `SELECT MIN(${SD}) FROM users u`));
+    // Weeks after signup the retention triangle can reach (bit k of weeks_mask, k ≤ 52).
+    const weeks = first && first <= ctx.until ? Math.min(TRACKED_WEEKS, Math.floor(daysBetween(weekStart(first), ctx.until) / 7) + 1) : 0;
+    const sql = maintained ? cubeFromRollupSql(weeks) : cubeSql(this.states(ctx), weeks, this.options.rollups === false);
+    const rows = this.all<Record<string, unknown>>(sql, ctx.params);
+    ctx.cube = parseCube(rows);
+    return ctx.cube;
+  }
+
+  /** Cube rows of users signed up inside the range. */
+  cohort(ctx: Context): CubeRow[] {
+    return this.cube(ctx).filter((r) => r.signupDay !== null && (!ctx.since || r.signupDay >= ctx.since));
+  }
+
+  /** The first (user-id order) users of the context matching `where`: a PMF signal's evidence. */
+  userEvidence(ctx: Context, where: string): string[] {
+    return this.values<string>(`SELECT user_id FROM ${this.states(ctx)} WHERE ${where} ORDER BY user_id LIMIT ${EVIDENCE_CAP}`, ctx.params);
+  }
+
+  private currentDataVersion(): string {
+    this.changesStatement ??= this.db.prepare('SELECT total_changes()').pluck();
+    return `${this.db.pragma('data_version', { simple: true })}:${this.changesStatement.get()}`;
+  }
+
+  /** Runs fn with contexts shared between metrics (one user-state pass per dashboard), then drops temp tables. */
+  scoped<T>(fn: () => T): T {
+    const outer = this.memo !== null;
+    if (!outer) {
+      this.cache.check(this.currentDataVersion());
+      this.memo = new Map();
+      this.results = new Map();
+    }
+    try {
+      return fn();
+    } finally {
+      if (!outer) {
+        this.memo = null;
+        this.results = null;
+        for (const t of this.tempTables.splice(0)) this.db.exec(`DROP TABLE IF EXISTS temp.${t}`);
+        // Our own temp-table writes count as changes: the version is read after them, so they don't empty the caches.
+        this.cache.settle(this.currentDataVersion());
+      }
+    }
+  }
+
+  /** A metric computed once per scope (pmfSignals reuses the summary, retention and health of the same dashboard). */
+  once<T>(name: string, filters: Filters, fn: () => T): T {
+    return this.scoped(() => {
+      const key = `${name}:${JSON.stringify(Filters.parse(filters))}`;
+      if (this.results!.has(key)) return this.results!.get(key) as T;
+      const value = fn();
+      this.results!.set(key, value);
+      return value;
+    });
+  }
+
+  idSet(sql: string, params: Record<string, unknown>): Set<string> {
+    return new Set((this.values<string>(sql, params)));
+  }
+
+  userStates(until: string, fromTotals: boolean): UserState[] {
+    return this.cache.userStates.get(until) ?? remember(this.cache.userStates, until, this.computeUserStates(until, fromTotals), USER_STATE_CACHE_ENTRIES);
+  }
+
+  /**
+   * Every user's state as of `until` (with `ids`, only those users), in user-id order. fromTotals: `until` is on or
+   * after the latest data, so user_totals holds each user's activity up to it (else agg_user_day is grouped here).
+   */
+  computeUserStates(until: string, fromTotals: boolean, ids?: string[]): UserState[] {
+    const activity = fromTotals ? 'user_totals' : `(${userActivity(`a.day <= @until ${ids ? 'AND a.user_id IN (SELECT value FROM json_each(@ids))' : ''}`)})`;
+    const json = this.value<string>(userStatesJsonSql(activity, ids ? 'u.user_id IN (SELECT value FROM json_each(@ids))' : '1'), { ...stateParams(until), ids: JSON.stringify(ids ?? []) });
+    return parseUserStates(json);
+  }
+
+  /** Per-day active users and activity in the segment (columns of rollups.dayActivity). */
+  activityDays(ctx: Context): string {
+    return ctx.rollups.days
+      ? 'agg_day'
+      : this.segmentRollup(ctx, 'activity', { ...DAY_ROLLUPS.day, of: (users) => DAY_ROLLUPS.day.source(`${users('user_id')} AND ${ctx.inRange('+day')}`) });
+  }
+
+  /** Conversations in the segment by start day, use case and status (columns of rollups.conversationDays). */
+  conversationDays(ctx: Context): string {
+    return ctx.rollups.days
+      ? 'agg_conversation_day'
+      : this.segmentRollup(ctx, 'conversations', {
+          ...DAY_ROLLUPS.conversationDay,
+          weight: 'conversations',
+          of: (users) => `SELECT day, use_case, completion_status, SUM(conversations) AS conversations, SUM(messages) AS messages,
+              SUM(duration_ms) AS duration_ms, SUM(timed) AS timed FROM ${this.segmentConversations(ctx, users)} GROUP BY 1, 2, 3`,
+        });
+  }
+
+  /** Conversations in the segment by start day and message count. */
+  conversationLengths(ctx: Context): string {
+    return ctx.rollups.days
+      ? 'agg_conversation_length'
+      : this.segmentRollup(ctx, 'lengths', {
+          ...DAY_ROLLUPS.conversationLength,
+          weight: 'conversations',
+          of: (users) => `SELECT day, message_count, SUM(conversations) AS conversations FROM ${this.segmentConversations(ctx, users)} GROUP BY 1, 2`,
+        });
+  }
+
+  /**
+   * The conversations of a set of users (the segment's, or the rest's) grouped by every key of the two conversation
+   * rollups at once: one read of their conversations for both.
+   */
+  // The range as `+day`: the rows are found by user (or read in table order), never through the day indexes, which
+  // would look every row of the range up in the table.
+  private segmentConversations(ctx: Context, users: (column: string) => string): string {
+    return this.tempTable(ctx, `conversations:${users('user_id')}`, () => conversationGroups(`${users('user_id')} AND ${ctx.inRange('+start_day')}`));
+  }
+
+  /** Tool calls and failures in the segment by day and tool. */
+  toolCallDays(ctx: Context): string {
+    return ctx.rollups.days
+      ? 'agg_tool_calls_day'
+      : this.segmentRollup(ctx, 'tools', { ...DAY_ROLLUPS.toolCalls, of: (users) => DAY_ROLLUPS.toolCalls.source(`${users('user_id')} AND ${ctx.inRange('+day')}`) });
+  }
+
+  /**
+   * The segment's message events grouped as agg_intent (day, user_message, tool_name, success, frequency,
+   * user_frequency): both intent lists read it.
+   */
+  segmentIntents(ctx: Context): string {
+    return this.segmentRollup(ctx, 'intents', {
+      table: 'agg_intent',
+      key: ['day', 'user_message', 'tool_name', 'success'],
+      sums: ['frequency', 'user_frequency'],
+      of: (users) => `SELECT day, message AS user_message, tool_name, success, COUNT(*) AS frequency,
+          SUM(COALESCE(role, 'user') = 'user') AS user_frequency
+        FROM events WHERE event_type = 'message' AND ${ctx.inRange('day')} AND ${users('user_id')} GROUP BY 1, 2, 3, 4`,
+      // Looked up by user through events_user_messages whatever the size: a user's messages are one range of the index.
+      lookup: true,
+      weight: 'messages',
+    });
+  }
+
+  /**
+   * A per-day rollup's rows for this context's segment and range (every metric reads them inside the range only;
+   * rollups.ts DayRollup: `table`'s `key` and additive `sums`),
+   * computed once into a temp table that every metric then reads. Every sum is over users, so the segment's rows are
+   * the whole rollup's minus the rest's: a segment of more than half the users reads the rest's rows instead of its
+   * own (while the rollups and user_totals, which lists every user with data, match the tables). `of(users)` groups
+   * the rows of the users a condition on a user_id column picks.
+   */
+  private segmentRollup(ctx: Context, kind: string, spec: { table: string; key: readonly string[]; sums: readonly string[]; of: (users: (column: string) => string) => string; lookup?: boolean; weight?: keyof Weights }): string {
+    return this.tempTable(ctx, kind, () => {
+      const size = ctx.size;
+      const lookup = (col: string) => ctx.seg(col).replace(/^\+/, '');
+      // Without a segment (rollups not current) or with stale rollups: the rows of the segment (or everyone) themselves.
+      const [mine, all] = size?.weights?.[spec.weight ?? 'days'] ?? [size?.members ?? 0, size?.everyone ?? 0];
+      if (!ctx.rollups.fresh || !size || mine * 2 <= all) return spec.of(spec.lookup ? lookup : ctx.seg);
+      const rest = this.restOfSegment(ctx, spec.lookup === true);
+      const cols = [...spec.key, ...spec.sums.map((c) => `SUM(${c}) AS ${c}`)].join(', ');
+      const negated = [...spec.key, ...spec.sums.map((c) => `-${c}`)].join(', ');
+      return `SELECT ${cols} FROM (
+          SELECT ${[...spec.key, ...spec.sums].join(', ')} FROM ${spec.table} WHERE ${ctx.inRange('day')}
+          UNION ALL SELECT ${negated} FROM (${spec.of(rest)}))
+        GROUP BY ${spec.key.join(', ')} HAVING SUM(${spec.sums[0]}) <> 0`;
+    });
+  }
+
+  /** The segment's share of each kind of row (see Weights), from user_totals. */
+  private weights(segment: string): Weights {
+    const sums = 'COALESCE(SUM(messages), 0), COALESCE(SUM(active_days), 0), COALESCE(SUM(conversations), 0)';
+    const mine = this.db.prepare(`SELECT ${sums} FROM user_totals WHERE user_id IN (SELECT user_id FROM temp.${segment})`).raw().get() as number[];
+    const all = this.db.prepare(`SELECT ${sums} FROM user_totals`).raw().get() as number[];
+    return { messages: [mine[0], all[0]], days: [mine[1], all[1]], conversations: [mine[2], all[2]] };
+  }
+
+  /** Every user with data outside the segment (user_totals lists them all), as a condition on a user_id column. */
+  private restOfSegment(ctx: Context, lookup: boolean): (column: string) => string {
+    const table = this.tempTable(ctx, 'rest', () => `SELECT user_id FROM user_totals WHERE user_id NOT IN (SELECT user_id FROM temp.${ctx.segment})`, 'user_id');
+    const size = ctx.size!;
+    // As for the segment: a large rest is probed while reading the tables in order, a small one looked up by index.
+    const scan = !lookup && (size.everyone - size.members) * 10 > size.everyone ? '+' : '';
+    return (col) => `${scan}${col} IN (SELECT user_id FROM ${table})`;
+  }
+
+  /** A temp table of `select`'s rows, made once per context and kind (dropped at the end of the scope). */
+  tempTable(ctx: Context, kind: string, select: () => string, primaryKey?: string): string {
+    let table = ctx.segmentRollups.get(kind);
+    if (!table) {
+      table = `seg_${++this.segCounter}`;
+      if (primaryKey) {
+        this.db.exec(`CREATE TEMP TABLE ${table} (${primaryKey} PRIMARY KEY) WITHOUT ROWID`);
+        this.db.prepare(`INSERT INTO temp.${table} ${select()}`).run(ctx.params);
+      } else this.db.prepare(`CREATE TEMP TABLE ${table} AS ${select()}`).run(ctx.params);
+      this.tempTables.push(table);
+      ctx.segmentRollups.set(kind, table);
+    }
+    return `temp.${table}`;
+  }
+
+  /** On a per-user rollup (range ending on or after the latest data): the row's last day falls inside the range. */
+  lastDayInRange(ctx: Context): string {
+    return ctx.since ? 'last_day >= @since' : '1';
+  }
+
+  /** Users (in the segment) active inside the range. */
+  activeUsers(ctx: Context): number {
+    const sql = ctx.rollups.users
+      ? `SELECT COUNT(*) FROM user_totals WHERE active_days > 0 AND ${this.lastDayInRange(ctx)} AND ${ctx.seg('user_id')}`
+      : `SELECT COUNT(DISTINCT user_id) FROM agg_user_day WHERE ${ctx.inRange('day')} AND ${ctx.seg('user_id')}`;
+    return this.value<number>(sql, ctx.params);
+  }
+
+  /**
+   * Per user (in the segment, with a conversation started by the end of the range): conversations started by then,
+   * and whether one started inside the range. The rows the single-session metrics count.
+   */
+  conversationUsers(ctx: Context): string {
+    return ctx.rollups.users
+      ? `(SELECT user_id, conversations AS n, ${ctx.since ? 'last_conversation_day >= @since' : '1'} AS inRange FROM user_totals
+          WHERE conversations > 0 AND ${ctx.seg('user_id')})`
+      : // Grouped once per dashboard (usage health counts them, the single-session signal lists them).
+        this.tempTable(ctx, 'conversationUsers', () => `SELECT user_id, COUNT(*) AS n, MAX(${ctx.since ? 'start_day >= @since' : '1'}) AS inRange
+          FROM conversations WHERE start_day <= @until AND ${ctx.seg('user_id')} GROUP BY user_id`);
+  }
+
+  /** Tool calls and failures per tool in the range (the segment's users; the tool filter's tools only). */
+  toolCalls(ctx: Context): Array<{ tool: string; calls: number; errors: number }> {
+    const tools = ctx.filters.tools?.length ? 'AND tool_name IN (SELECT value FROM json_each(@tools))' : '';
+    return this.all<{ tool: string; calls: number; errors: number }>(`SELECT tool_name AS tool, SUM(calls) AS calls, SUM(failed) AS errors FROM ${this.toolCallDays(ctx)}
+         WHERE ${ctx.inRange('day')} ${tools} GROUP BY tool_name ORDER BY calls DESC, tool_name`, { ...ctx.params, tools: JSON.stringify(ctx.filters.tools ?? []) });
+  }
+
+  /** Users (in the segment) whose credits used in the range reach HIGH_USAGE_CREDITS: user_id, credits. */
+  highUsage(ctx: Context): string {
+    return ctx.rollups.users && !ctx.since
+      ? `(SELECT user_id, credits FROM user_totals WHERE credits >= ${HIGH_USAGE_CREDITS} AND ${ctx.seg('user_id')})`
+      : `(SELECT user_id, SUM(credits) AS credits FROM agg_user_day
+          WHERE ${ctx.inRange('day')} AND ${ctx.seg('user_id')} GROUP BY user_id HAVING SUM(credits) >= ${HIGH_USAGE_CREDITS})`;
+  }
+
+  latestDay(): string | null {
+    return (this.one<{ d: string | null }>('SELECT MAX(day) AS d FROM agg_user_day')).d;
+  }
+
+  /** The latest day with activity or a conversation start (what user_totals covers). */
+  latestDataDay(): string | null {
+    return this.value<string | null>('SELECT MAX(d) FROM (SELECT MAX(day) AS d FROM agg_user_day UNION ALL SELECT MAX(start_day) FROM conversations)');
+  }
+
+  firstDay(): string | null {
+    return (this.one<{ d: string | null }>('SELECT MIN(day) AS d FROM agg_user_day')).d;
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Credits: the high-usage list (the seed's query 4) and who ran out of credits.
+ */
+import { Filters, type CreditExhaustionRow, type RanOutRow } from '../../../shared/metrics.js';
+import { SIGNUP_DAY as SD } from '../../snapshot/rollups.js';
+import type { Planner } from '../planner.js';
+
+/**
+ * The seed's query 4: users at ≥ 90 credits (used in the range), highest credit_exhaustion_count first: the HIGH
+ * USAGE list (not "ran out"), with each user's credit-exhaustion episodes by the end of the range.
+ */
+export function creditExhaustion(p: Planner, filters: Filters = {}): CreditExhaustionRow[] {
+  return p.once('creditExhaustion', filters, () => {
+    const ctx = p.context(filters);
+    return p.all<CreditExhaustionRow>(`SELECT userId, email, totalCreditsUsed, creditExhaustionCount, episodes, lastActiveAt FROM (
+           SELECT u.user_id AS userId, u.email, a.credits AS totalCreditsUsed, u.credit_exhaustion_count AS creditExhaustionCount,
+             (SELECT COUNT(*) FROM conversations c WHERE c.user_id = a.user_id AND c.ran_out_at IS NOT NULL AND c.ran_out_at <= @untilEnd) AS episodes,
+             u.last_active_at AS lastActiveAt
+           -- CROSS JOIN: the planner would walk every (wide) users row and look the few heavy users up; this reads them.
+           FROM ${p.highUsage(ctx)} a CROSS JOIN users u ON u.user_id = a.user_id)
+         ORDER BY creditExhaustionCount IS NOT NULL, creditExhaustionCount DESC, episodes DESC, totalCreditsUsed DESC, userId`, ctx.params);
+  });
+}
+
+/**
+ * "Who ran out": users (in the segment, signed up by the end of the range) with at least one credit-exhaustion
+ * episode by the end of the range, most episodes first. Its length is summary.ranOut.count.
+ */
+export function ranOutUsers(p: Planner, filters: Filters = {}): RanOutRow[] {
+  return p.scoped(() => {
+    const ctx = p.context(filters);
+    return p.all<RanOutRow>(`SELECT u.user_id AS userId, u.email, e.episodes, e.firstRanOutAt, e.lastRanOutAt,
+           COALESCE(t.credits, 0) AS totalCreditsUsed, u.last_active_at AS lastActiveAt
+         FROM (SELECT user_id, COUNT(*) AS episodes, MIN(ran_out_at) AS firstRanOutAt, MAX(ran_out_at) AS lastRanOutAt
+               FROM conversations INDEXED BY conversations_ran_out
+               WHERE ran_out_at IS NOT NULL AND ran_out_at <= @untilEnd AND ${ctx.seg('user_id')} GROUP BY user_id) e
+         CROSS JOIN users u ON u.user_id = e.user_id
+         LEFT JOIN (SELECT user_id, SUM(credits) AS credits FROM agg_user_day WHERE day <= @until GROUP BY user_id) t ON t.user_id = e.user_id
+         WHERE COALESCE(${SD}, @until) <= @until
+         ORDER BY e.episodes DESC, e.lastRanOutAt DESC, u.user_id`, ctx.params);
+  });
+}

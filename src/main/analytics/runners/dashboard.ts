@@ -1,0 +1,73 @@
+/**
+ * The whole dashboard (every page reads a part of it; `uis analytics` prints it), cached per filter set, and the filter bar's options.
+ */
+import { ACTIVATION_STATUSES, Filters, type Dashboard, type FilterOptions } from '../../../shared/metrics.js';
+import { snapshotAgeSeconds } from '../../snapshot/snapshot.js';
+import type { Planner } from '../planner.js';
+import { DASHBOARD_CACHE_ENTRIES, deepFreeze, remember } from '../cache.js';
+import { executiveSummary } from './summary.js';
+import { journey, seedFunnelPopulation } from './journey.js';
+import { seedFunnel, intentFrequency, failurePoints } from './seed.js';
+import { retention } from './retention.js';
+import { creditExhaustion, ranOutUsers } from './credits.js';
+import { usageHealth } from './usage.js';
+import { pmfSignals, featureRequests, blockers } from './pmf.js';
+import { timeseries } from './trends.js';
+
+export function dashboard(p: Planner, filters: Filters = {}): Dashboard {
+  return p.scoped(() => {
+    const key = JSON.stringify(Filters.parse(filters));
+    const cached = p.cache.dashboards.get(key);
+    // Only the snapshot's age moves on until the data changes (its counts are part of the cached numbers).
+    if (cached) return { ...cached, snapshot: { ...cached.snapshot, ageSeconds: snapshotAgeSeconds(cached.snapshot.lastSyncAt, p.now()) } };
+    // Frozen: every caller shares the cached object, so a caller that mutated it would fail loudly, not corrupt it.
+    return remember(p.cache.dashboards, key, deepFreeze(computeDashboard(p, filters)), DASHBOARD_CACHE_ENTRIES);
+  });
+}
+
+function computeDashboard(p: Planner, filters: Filters): Dashboard {
+  return p.scoped(() => {
+    const t0 = performance.now();
+    const ctx = p.context(filters);
+    const intents = intentFrequency(p, filters, 501);
+    const userIntents = intentFrequency(p, filters, 501, { userMessagesOnly: true });
+    const result: Omit<Dashboard, 'computeMs'> = {
+      filters: ctx.filters,
+      range: { since: ctx.since, until: ctx.until },
+      generatedAt: p.now().toISOString(),
+      snapshot: p.snapshot.info(p.now()),
+      summary: executiveSummary(p, filters),
+      journey: journey(p, filters),
+      seedFunnel: seedFunnel(p, filters),
+      seedFunnelPopulation: seedFunnelPopulation(p, filters),
+      retention: retention(p, filters),
+      intents: { rows: intents.slice(0, 500), truncated: intents.length > 500 },
+      userIntents: { rows: userIntents.slice(0, 500), truncated: userIntents.length > 500 },
+      failurePoints: failurePoints(p, filters),
+      ranOutUsers: ranOutUsers(p, filters),
+      highUsageUsers: creditExhaustion(p, filters),
+      usageHealth: usageHealth(p, filters),
+      pmfSignals: pmfSignals(p, filters),
+      timeseries: timeseries(p, filters),
+      featureRequests: featureRequests(p, filters),
+      blockers: blockers(p, filters),
+    };
+    return { ...result, computeMs: Math.round((performance.now() - t0) * 10) / 10 };
+  });
+}
+
+export function filterOptions(p: Planner): FilterOptions {
+  return p.scoped(() => {
+    if (p.cache.filterOptions) return p.cache.filterOptions;
+    const pluck = (sql: string) => p.values<string>(sql);
+    p.cache.filterOptions = {
+      tools: pluck('SELECT DISTINCT tool_name FROM agg_tool_day ORDER BY 1'),
+      useCases: pluck('SELECT DISTINCT use_case FROM conversations WHERE use_case IS NOT NULL ORDER BY 1'),
+      signupCohorts: pluck('SELECT DISTINCT signup_week FROM users WHERE signup_week IS NOT NULL ORDER BY 1'),
+      activation: [...ACTIVATION_STATUSES],
+      firstDay: p.firstDay(),
+      lastDay: p.latestDay(),
+    };
+    return p.cache.filterOptions;
+  });
+}

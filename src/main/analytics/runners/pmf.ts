@@ -1,0 +1,149 @@
+/**
+ * PMF signals, with their evidence, and the feature requests and blockers they read.
+ */
+import { Filters, MESSAGE_SIGNAL_BITS, PMF_SIGNAL_DEFINITIONS, type Dashboard, type MessageSignal, type PmfSignal } from '../../../shared/metrics.js';
+import { pct as formatPercent } from '../../../shared/format.js';
+import { FEATURE_REQUEST } from '../../snapshot/schema.js';
+import { EVIDENCE_CAP, IN_COHORT, type Context, type Planner } from '../planner.js';
+import { round, sum } from '../sums.js';
+import { executiveSummary } from './summary.js';
+import { retention } from './retention.js';
+import { usageHealth } from './usage.js';
+
+export function pmfSignals(p: Planner, filters: Filters = {}): PmfSignal[] {
+  return p.scoped(() => {
+    const ctx = p.context(filters);
+    const t = p.thresholds;
+    const summary = executiveSummary(p, filters);
+    const retained = retention(p, filters);
+    const health = usageHealth(p, filters);
+    const activeUsers = summary.totals.activeUsers;
+    const def = (id: string) => PMF_SIGNAL_DEFINITIONS.find((d) => d.id === id)!;
+    const check = (
+      id: string,
+      value: number | null,
+      threshold: number,
+      sample: number,
+      present: (v: number) => boolean,
+      evidence: { kind: 'users' | 'conversations'; ids: string[]; total?: number },
+      detail: string,
+      unit: PmfSignal['unit'] = 'rate',
+    ): PmfSignal => {
+      const d = def(id);
+      const verdict: PmfSignal['verdict'] = value === null || sample < t.minSample ? 'not_enough_data' : present(value) ? d.group : 'not_seen';
+      return {
+        id,
+        group: d.group,
+        label: d.label,
+        value: value === null ? null : round(value),
+        threshold,
+        unit,
+        verdict,
+        detail,
+        evidence: { kind: evidence.kind, ids: evidence.ids.slice(0, EVIDENCE_CAP), total: evidence.total ?? evidence.ids.length },
+      };
+    };
+    const users = summary.totals.users;
+    const ranOut = { kind: 'users' as const, ids: p.userEvidence(ctx, 'exhausted'), total: summary.ranOut.count };
+    const ranOutRate = summary.ranOut.rate;
+    const day7 = { kind: 'users' as const, ids: p.userEvidence(ctx, `${IN_COHORT} AND day7 = 1`), total: sum(p.cohort(ctx), (r) => r.day7) };
+    const sharing = usersWithSignal(p, ctx, 'sharing');
+    const praise = usersWithSignal(p, ctx, 'praise');
+    const requests = usersWithSignal(p, ctx, 'feature_request');
+    const singleIds = p.values<string>(`SELECT user_id FROM ${p.conversationUsers(ctx)} WHERE inRange = 1 AND n = 1 ORDER BY user_id LIMIT ${EVIDENCE_CAP}`, ctx.params);
+    const convStats = p.one<{ n: number; short: number | null }>(`SELECT COALESCE(SUM(conversations), 0) AS n, SUM(CASE WHEN message_count < @short THEN conversations ELSE 0 END) AS short
+                FROM ${p.conversationLengths(ctx)} WHERE ${ctx.inRange('day')}`, { ...ctx.params, short: t.shortConversationMessages });
+    // Evidence: the latest conversations first (conversations_started), capped; totals come from the counts.
+    const latestConversations = (where: string, params: Record<string, unknown>) =>
+      p.db
+        // +start_day: walk conversations_started from the latest (and stop at the cap), not the range's index.
+        .prepare(`SELECT id FROM conversations WHERE ${where} AND ${ctx.inRange('+start_day')} AND ${ctx.seg('user_id')} ORDER BY started_at DESC, id LIMIT ${EVIDENCE_CAP}`)
+        .pluck()
+        .all({ ...ctx.params, ...params }) as string[];
+    const shortIds = latestConversations('message_count < @short', { short: t.shortConversationMessages });
+    const failing = ctx.rollups.users
+      ? `FROM user_failures WHERE ${p.lastDayInRange(ctx)} AND ${ctx.seg('user_id')}`
+      : `FROM agg_failure WHERE ${ctx.inRange('day')} AND ${ctx.seg('user_id')}`;
+    const failingUsers = {
+      kind: 'users' as const,
+      ids: p.values<string>(`SELECT DISTINCT user_id ${failing} ORDER BY user_id LIMIT ${EVIDENCE_CAP}`, ctx.params),
+      total: p.value<number>(`SELECT COUNT(DISTINCT user_id) ${failing}`, ctx.params),
+    };
+    const blocked = blockers(p, filters);
+    const blockedTotal = blocked.reduce((s, b) => s + b.conversations, 0);
+    const top = blocked[0];
+    const topBlockerIds = top ? latestConversations('blocker = @b', { b: top.blocker }) : [];
+    const vision = JSON.stringify(t.visionUseCases);
+    const visionFilter = 'use_case NOT IN (SELECT value FROM json_each(@vision))';
+    const offVisionTotal = p.value<number>(`SELECT COALESCE(SUM(conversations), 0) FROM ${p.conversationDays(ctx)} WHERE ${visionFilter} AND ${ctx.inRange('day')}`, { ...ctx.params, vision });
+    const offVision = latestConversations(visionFilter, { vision });
+    const pct = (x: number | null) => (x === null ? 'n/a' : formatPercent(x)); // as the value beside it reads
+    const shortShare = convStats.n ? (convStats.short ?? 0) / convStats.n : null;
+
+    return [
+      check('credit_exhaustion', ranOutRate, t.creditExhaustionRate, users, (v) => v > t.creditExhaustionRate, ranOut,
+        `${ranOut.total} of ${users} users ran out of credits (${pct(ranOutRate)})`),
+      check('day7_retention', retained.day7.rate, t.day7Retention, retained.day7.total, (v) => v > t.day7Retention, day7,
+        `${retained.day7.count} of ${retained.day7.total} eligible users came back on day 7 (${pct(retained.day7.rate)})`),
+      check('organic_sharing', activeUsers ? sharing.total / activeUsers : null, t.organicSharingRate, activeUsers, (v) => v > t.organicSharingRate, sharing,
+        `${sharing.total} of ${activeUsers} active users mention sharing or inviting`),
+      check('praise', activeUsers ? praise.total / activeUsers : null, t.praiseRate, activeUsers, (v) => v > t.praiseRate, praise,
+        `${praise.total} of ${activeUsers} active users said something like "I love this"`),
+      check('single_session', health.singleSessionUsers.rate, t.singleSessionRate, health.singleSessionUsers.total, (v) => v > t.singleSessionRate, { kind: 'users', ids: singleIds, total: health.singleSessionUsers.count },
+        `${health.singleSessionUsers.count} of ${health.singleSessionUsers.total} users had a single conversation (${pct(health.singleSessionUsers.rate)})`),
+      check('no_credit_exhaustion', ranOutRate, t.noExhaustionRate, users, (v) => v < t.noExhaustionRate, ranOut,
+        `${pct(ranOutRate)} of users ran out of credits`),
+      check('short_conversations', shortShare, t.shortConversationRate, convStats.n, (v) => v > t.shortConversationRate, { kind: 'conversations', ids: shortIds, total: convStats.short ?? 0 },
+        `${convStats.short ?? 0} of ${convStats.n} conversations have fewer than ${t.shortConversationMessages} messages (${pct(shortShare)})`),
+      check('high_error_rate', health.overallErrorRate.rate, t.errorRate, health.overallErrorRate.total, (v) => v > t.errorRate, failingUsers,
+        `${health.overallErrorRate.count} of ${health.overallErrorRate.total} tool calls failed (${pct(health.overallErrorRate.rate)})`),
+      check('repeated_blockers', top && blockedTotal ? top.conversations / blockedTotal : null, t.repeatedBlockerShare, blockedTotal, (v) => v > t.repeatedBlockerShare, { kind: 'conversations', ids: topBlockerIds, total: top?.conversations ?? 0 },
+        top ? `"${top.blocker}" blocks ${top.conversations} of ${blockedTotal} blocked conversations` : 'no blocked conversations'),
+      check('feature_requests', activeUsers ? requests.total / activeUsers : null, t.featureRequestUserRate, activeUsers, (v) => v > t.featureRequestUserRate, requests,
+        `${requests.total} of ${activeUsers} active users asked for a feature`),
+      check('off_vision_use_cases', convStats.n ? offVisionTotal / convStats.n : null, t.offVisionRate, convStats.n, (v) => v > t.offVisionRate, { kind: 'conversations', ids: offVision, total: offVisionTotal },
+        `${offVisionTotal} of ${convStats.n} conversations are outside ${t.visionUseCases.join(', ')}`),
+    ];
+  });
+}
+
+/** Users (in the segment) with a user message carrying this signal inside the range: how many, and the first ids. */
+function usersWithSignal(p: Planner, ctx: Context, signal: MessageSignal): { kind: 'users'; ids: string[]; total: number } {
+  const params = { ...ctx.params, bit: MESSAGE_SIGNAL_BITS[signal] };
+  if (ctx.rollups.users) {
+    const where = `signal = @bit AND ${p.lastDayInRange(ctx)} AND ${ctx.seg('user_id')}`;
+    return {
+      kind: 'users',
+      ids: p.values<string>(`SELECT user_id FROM user_signals WHERE ${where} ORDER BY user_id LIMIT ${EVIDENCE_CAP}`, params),
+      total: p.value<number>(`SELECT COUNT(*) FROM user_signals WHERE ${where}`, params),
+    };
+  }
+  // A first sync drops the events' indexes while it loads (another connection, committed): name the index only while
+  // it exists, or SQLite refuses the query ("no such index") instead of scanning.
+  const indexed = p.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'events_user_signals'`).get() ? 'INDEXED BY events_user_signals' : '';
+  const ids = p.values<string>(`SELECT DISTINCT user_id FROM events ${indexed} WHERE flags <> 0 AND (flags & @bit) <> 0 AND ${ctx.inRange('day')} AND ${ctx.seg('user_id')} ORDER BY user_id`, params);
+  return { kind: 'users', ids: ids.slice(0, EVIDENCE_CAP), total: ids.length };
+}
+
+export function featureRequests(p: Planner, filters: Filters = {}): Dashboard['featureRequests'] {
+  return p.scoped(() => {
+    const ctx = p.context(filters);
+    return p.all<Dashboard['featureRequests'][number]>(`SELECT MIN(message) AS text, COUNT(DISTINCT user_id) AS users, COUNT(*) AS mentions, MIN(conversation_id) AS exampleConversationId
+         FROM events INDEXED BY events_requests WHERE ${FEATURE_REQUEST} AND ${ctx.inRange('day')} AND ${ctx.seg('user_id')}
+         GROUP BY lower(trim(message)) ORDER BY users DESC, mentions DESC, text LIMIT 100`, ctx.params);
+  });
+}
+
+export function blockers(p: Planner, filters: Filters = {}): Dashboard['blockers'] {
+  return p.once('blockers', filters, () => {
+    const ctx = p.context(filters);
+    const conversations = `SELECT blocker, COUNT(*) AS conversations FROM conversations
+      WHERE blocker IS NOT NULL AND ${ctx.inRange('start_day')} AND ${ctx.seg('user_id')} GROUP BY blocker`;
+    // Up to the latest data, a blocker's users in the range are those whose last blocked conversation is in it.
+    const users = ctx.rollups.users
+      ? `SELECT blocker, COUNT(*) AS users FROM user_blockers WHERE ${p.lastDayInRange(ctx)} AND ${ctx.seg('user_id')} GROUP BY blocker`
+      : `SELECT blocker, COUNT(DISTINCT user_id) AS users FROM conversations
+         WHERE blocker IS NOT NULL AND ${ctx.inRange('start_day')} AND ${ctx.seg('user_id')} GROUP BY blocker`;
+    return p.all<Dashboard['blockers'][number]>(`SELECT c.blocker, c.conversations, u.users FROM (${conversations}) c JOIN (${users}) u ON u.blocker = c.blocker ORDER BY c.conversations DESC, c.blocker`, ctx.params);
+  });
+}

@@ -1,0 +1,61 @@
+/**
+ * Usage health: conversations, completion, single-session users, tool error rates, times to first creation and exhaustion.
+ */
+import { Filters, ratio, type UsageHealth } from '../../../shared/metrics.js';
+import { msFromSignup } from '../../snapshot/rollups.js';
+import { IN_COHORT, type Planner } from '../planner.js';
+import { percentile, round } from '../sums.js';
+
+export function usageHealth(p: Planner, filters: Filters = {}): UsageHealth {
+  return p.once('usageHealth', filters, () => {
+    const ctx = p.context(filters);
+    const days = p.conversationDays(ctx);
+    const conv = p.one<{ conversations: number; messages: number | null; completed: number | null; withStatus: number | null }>(`SELECT COALESCE(SUM(conversations), 0) AS conversations, SUM(messages) AS messages,
+           SUM(CASE WHEN completion_status = 'completed' THEN conversations ELSE 0 END) AS completed,
+           SUM(CASE WHEN completion_status IS NOT NULL THEN conversations ELSE 0 END) AS withStatus
+         FROM ${days} WHERE ${ctx.inRange('day')}`, ctx.params);
+    const byStatus = Object.fromEntries(
+      (
+        p.all<{ s: string; n: number }>(`SELECT COALESCE(completion_status, 'none') AS s, SUM(conversations) AS n FROM ${days} WHERE ${ctx.inRange('day')} GROUP BY 1 ORDER BY 1`, ctx.params)
+      ).map((r) => [r.s, r.n]),
+    );
+    // Single-session: among users with a conversation in the range, those with exactly one up to the end of it.
+    const single = p.one<{ users: number; single: number | null }>(`SELECT COUNT(*) AS users, SUM(n = 1) AS single FROM ${p.conversationUsers(ctx)} WHERE inRange = 1`, ctx.params);
+    const byTool = p.toolCalls(ctx);
+    const calls = byTool.reduce((s, r) => s + r.calls, 0);
+    const errors = byTool.reduce((s, r) => s + r.errors, 0);
+    // Milliseconds from signup to the first creation / the credit exhaustion, for users signed up in the range: one
+    // pass for both, read as two JSON arrays (86k users: 15 ms, against 45–100 ms as rows) and sorted here as typed
+    // arrays. Up to the latest data without a segment, user_cube holds them (every time is within the range then).
+    const within = (column: string) => `CASE WHEN ${column} <= @untilEnd THEN ${msFromSignup(column)} END`;
+    const [creation, exhaustion] = p.db
+      .prepare(
+        `SELECT json_group_array(c), json_group_array(e) FROM (${
+          ctx.rollups.cube
+            ? `SELECT creation_ms AS c, exhaustion_ms AS e FROM user_cube
+               WHERE signup_day <> '' AND signup_day <= @until AND (@since IS NULL OR signup_day >= @since) AND (creation_ms IS NOT NULL OR exhaustion_ms IS NOT NULL)`
+            : `SELECT ${within('first_creation_at')} AS c, ${within('exhausted_at')} AS e FROM ${p.states(ctx)}
+               WHERE ${IN_COHORT} AND created_at IS NOT NULL AND (first_creation_at <= @untilEnd OR exhausted_at <= @untilEnd)`
+        })`,
+      )
+      .raw()
+      .get(ctx.params) as [string, string];
+    const dist = (json: string) => {
+      const ms = (JSON.parse(json) as Array<number | null>).filter((x): x is number => x !== null);
+      const hours = Float64Array.from(ms, (x) => x / 3_600_000).sort();
+      const at = (rank: number) => hours[rank];
+      return { users: hours.length, medianHours: round(percentile(hours.length, 0.5, at), 2), p90Hours: round(percentile(hours.length, 0.9, at), 2) };
+    };
+    return {
+      conversationsPerUser: single.users ? round(conv.conversations / single.users, 3) : null,
+      messagesPerConversation: conv.conversations ? round(conv.messages! / conv.conversations, 3) : null,
+      singleSessionUsers: ratio(single.single ?? 0, single.users),
+      completionRate: ratio(conv.completed ?? 0, conv.withStatus ?? 0),
+      completionByStatus: byStatus,
+      errorRateByTool: byTool.map((r) => ({ ...r, rate: r.calls ? r.errors / r.calls : null })),
+      overallErrorRate: ratio(errors, calls),
+      timeToFirstCreation: dist(creation),
+      timeToCreditExhaustion: dist(exhaustion),
+    };
+  });
+}
