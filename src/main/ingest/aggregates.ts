@@ -111,8 +111,11 @@ export class AggregateApplier {
     const client = await this.pool.connect();
     client.on('notification', () => this.kick());
     // A dropped LISTEN connection: forget it so the next pass connects again.
+    // Released once: by this handler while it is the listener, else by stop() (which clears it first; an error on
+    // the way out, e.g. the database shutting down, must not release it a second time).
     client.on('error', () => {
-      if (this.listener === client) this.listener = null;
+      if (this.listener !== client) return;
+      this.listener = null;
       client.release(true);
     });
     await client.query('LISTEN uis_aggregates');
@@ -168,8 +171,8 @@ export class AggregateApplier {
     const l = this.listener;
     this.listener = null;
     if (l) {
-      await l.query('UNLISTEN *').catch(() => {});
-      l.release();
+      const ok = await l.query('UNLISTEN *').then(() => true, () => false);
+      l.release(!ok);
     }
   }
 }
