@@ -189,6 +189,39 @@ describe('uis serve without a workbench token', () => {
   });
 });
 
+describe('uis serve started while Redis is not there', () => {
+  let db: TestDatabase;
+  let redisServer: OwnRedisServer;
+  let service: RunningService;
+  const log: string[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    // Nothing listens on the port yet: the service's wait for a ready connection ends after UIS_REDIS_TIMEOUT_MS.
+    redisServer = new OwnRedisServer(await freePort());
+    const env = readEnv({ DATABASE_URL: db.url, REDIS_URL: redisServer.url, UIS_API_TOKEN: TOKEN, UIS_REDIS_PREFIX: testPrefix(), UIS_REDIS_TIMEOUT_MS: '300' });
+    service = await startService(env, { port: 0, log: (l) => log.push(l) });
+  });
+  afterAll(async () => {
+    await service?.close();
+    await redisServer?.stop();
+    await db?.drop();
+  });
+
+  it('starts, reports each failed relay attempt as an outage, and publishes once Redis comes up', async () => {
+    const res = await fetch(`${service.url}/v1/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ events: [event(1, 'early-user')] }),
+    });
+    expect(res.status).toBe(202);
+    await expect.poll(() => log.some((l) => l.startsWith('relay: ') && l.includes('events wait in the outbox')), { timeout: 10_000 }).toBe(true);
+    expect((await db.pool.query('SELECT count(*)::int AS n FROM uis_outbox')).rows[0].n).toBe(1);
+    await redisServer.start();
+    await expect.poll(async () => (await db.pool.query('SELECT count(*)::int AS n FROM uis_outbox')).rows[0].n, { timeout: 20_000, interval: 100 }).toBe(0);
+  });
+});
+
 describe('the workbench server (uis web) answers only for its own address', () => {
   let server: RunningWebServer;
   let cleanup: () => Promise<void>;

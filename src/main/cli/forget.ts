@@ -5,7 +5,7 @@ import { UserId } from '../../shared/context.js';
 import { ConfigError, readEnv } from '../config.js';
 import { createPool } from '../db/pg.js';
 import { forgetUser } from '../forget/forget.js';
-import { createRedis } from '../stream/redis.js';
+import { createRedis, whenReady } from '../stream/redis.js';
 import { parseOption } from './options.js';
 
 export function registerForgetCommand(program: Command): void {
@@ -22,7 +22,8 @@ export function registerForgetCommand(program: Command): void {
       const pool = createPool(env.DATABASE_URL, { applicationName: 'uis-forget', max: 2 });
       const redis = env.REDIS_URL ? createRedis(env.REDIS_URL, { timeoutMs: env.UIS_REDIS_TIMEOUT_MS, cluster: env.UIS_REDIS_CLUSTER }) : null;
       try {
-        if (redis) await redis.ping().catch(() => {});
+        // Connected first (a Cluster discovers its nodes): without the offline queue a command sent sooner is refused.
+        if (redis) await whenReady(redis, env.UIS_REDIS_TIMEOUT_MS);
         const result = await forgetUser(pool, opts.userId, { requestedBy: `cli:${opts.by ?? os.userInfo().username}`, redis, keyPrefix: env.UIS_REDIS_PREFIX });
         if (opts.json) console.log(JSON.stringify(result, null, 2));
         else {

@@ -8,7 +8,7 @@ import { redactConnectionString } from '../connection-string.js';
 import { ProfileBuilder } from '../profiles/builder.js';
 import { rebuildProfiles } from '../profiles/store.js';
 import { keysFor } from '../stream/keys.js';
-import { createRedis } from '../stream/redis.js';
+import { createRedis, whenReady } from '../stream/redis.js';
 import { parseOption } from './options.js';
 
 function needDatabase(): { url: string; env: ReturnType<typeof readEnv> } {
@@ -41,7 +41,7 @@ export function registerProfilesCommand(program: Command): void {
         // Running services drop their cached context for these users.
         if (env.REDIS_URL && r.users > 0) {
           const redis = createRedis(env.REDIS_URL, { timeoutMs: env.UIS_REDIS_TIMEOUT_MS, cluster: env.UIS_REDIS_CLUSTER });
-          await redis.ping().catch(() => {});
+          await whenReady(redis, env.UIS_REDIS_TIMEOUT_MS);
           const users = opts.user ?? (await pool.query<{ user_id: string }>('SELECT user_id FROM user_profiles')).rows.map((x) => x.user_id);
           for (let i = 0; i < users.length; i += 1000)
             await redis.publish(keysFor(redis, env.UIS_REDIS_PREFIX).profileChanged, JSON.stringify({ users: users.slice(i, i + 1000) })).catch(() => 0);

@@ -8,7 +8,7 @@ import { redactConnectionString } from '../connection-string.js';
 import { checkDigestConfig, startDigestService } from '../digest/service.js';
 import { ProfileBuilder } from '../profiles/builder.js';
 import { keysFor } from '../stream/keys.js';
-import { createRedis } from '../stream/redis.js';
+import { createRedis, whenReady } from '../stream/redis.js';
 import { FileKeySecretStore } from '../workspace/secrets.js';
 import { CapturedEvents } from '../stream/captured.js';
 import { OutboxRelay } from '../stream/relay.js';
@@ -48,6 +48,9 @@ export async function startService(env: Env, opts: { port?: number; host?: strin
     maxLen: env.UIS_STREAM_MAXLEN,
     onError: (e) => log(`relay: ${redactConnectionString(e.message)} (events wait in the outbox)`),
   });
+  // A connection still being made (a Cluster discovering its nodes) is not an outage: the relay's first attempt waits
+  // for it, at most UIS_REDIS_TIMEOUT_MS; a Redis that is not there by then is reported (and retried) as any outage.
+  await whenReady(redis, env.UIS_REDIS_TIMEOUT_MS);
   relay.start();
   // Conversation and profile aggregates, applied after each capture commit (docs/capture.md).
   const aggregates = new AggregateApplier(pool, {

@@ -40,6 +40,28 @@ export function createRedis(url: string, opts: RedisConnectOptions = {}): RedisC
   return redis;
 }
 
+/**
+ * Resolves true once the connection is ready (at once if it is), false after `ms` or when it ends. A connection made
+ * without the offline queue refuses commands until then ("Cluster isn't ready", "Stream isn't writeable"): a
+ * Cluster discovers its nodes first, which on a busy machine takes longer than the caller's own start-up.
+ */
+export function whenReady(redis: RedisClient, ms: number): Promise<boolean> {
+  if (redis.status === 'ready') return Promise.resolve(true);
+  return new Promise<boolean>((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      redis.off('end', onEnd);
+      resolve(ok);
+    };
+    const onReady = () => done(true);
+    const onEnd = () => done(false);
+    const timer = setTimeout(onEnd, ms);
+    redis.on('ready', onReady);
+    redis.on('end', onEnd);
+  });
+}
+
 /** The startup node named by REDIS_URL (host and port only: credentials and TLS apply to every node, clusterAuth). */
 function clusterNode(url: string): { host: string; port: number } {
   const u = new URL(url);
