@@ -118,6 +118,10 @@ export interface RelayOptions {
   captured?: CapturedEvents;
 }
 
+/** How long, and how often, a relay whose LISTEN connection dropped tries to take its lock back (see reclaimUntil). */
+const RECLAIM_MS = 10_000;
+const RECLAIM_RETRY_MS = 100;
+
 /**
  * Moves events from the PostgreSQL outbox to Redis (stream uis:events + the seed's pub/sub channel). One relay at a
  * time holds an advisory lock, so per-conversation order is the outbox order. If Redis is down, events wait in the
@@ -134,6 +138,12 @@ export class OutboxRelay {
   private notified = false;
   /** The in-flight hash was cleared of marks left behind since this relay became the leader. */
   private swept = false;
+  /**
+   * Until then, a lost leadership is taken back at short intervals: after this relay's own LISTEN connection dropped,
+   * its lock is held until the dead session has exited, and the first try usually finds it still held; waiting the
+   * full follower interval (4 polls) for that would leave the outbox unread.
+   */
+  private reclaimUntil = 0;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -292,6 +302,7 @@ export class OutboxRelay {
       });
       // A dropped LISTEN connection: wake the loop so it reconnects (and re-LISTENs) now, not at the next poll.
       client.on('error', () => {
+        this.reclaimUntil = Date.now() + RECLAIM_MS;
         void this.releaseListener(true);
         this.wake?.();
       });
@@ -329,7 +340,7 @@ export class OutboxRelay {
           const n = await this.drainOnce();
           if (n > 0) delay = 0;
         } else {
-          delay = poll * 4;
+          delay = Date.now() < this.reclaimUntil ? Math.min(poll, RECLAIM_RETRY_MS) : poll * 4;
         }
       } catch (err) {
         this.opts.onError?.(err as Error);
