@@ -116,4 +116,8 @@ describe('capture slots: at most N capture statements at once per uis serve / pe
     expect(() => readEnv({ UIS_CAPTURE_CONCURRENCY: '0' })).toThrow('UIS_CAPTURE_CONCURRENCY');
     expect(() => readEnv({ UIS_CAPTURE_CONCURRENCY: 'many' })).toThrow('UIS_CAPTURE_CONCURRENCY');
   });
+
+  it('refuses an aggregates mode it does not know, naming the option', () => {
+    expect(() => new UisClient({ pool: db.pool, aggregates: 'aplier' as never })).toThrow(`aggregates must be 'after-commit' or 'applier' (got "aplier")`);
+  });
 });

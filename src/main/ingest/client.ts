@@ -47,6 +47,10 @@ export class UisClient {
    * database (docs/capture.md, "Aggregates after the commit").
    */
   constructor(opts: ({ databaseUrl: string } | { pool: pg.Pool }) & { captureConcurrency?: number; aggregates?: StoreOptions['aggregates'] }) {
+    // From JavaScript a misspelt mode would skip applying the aggregates and leave them to an applier that may not run.
+    if (opts.aggregates !== undefined && opts.aggregates !== 'after-commit' && opts.aggregates !== 'applier') {
+      throw new RangeError(`aggregates must be 'after-commit' or 'applier' (got ${JSON.stringify(opts.aggregates)})`);
+    }
     this.ownsPool = 'databaseUrl' in opts;
     this.pool = 'pool' in opts ? opts.pool : createPool(opts.databaseUrl, { applicationName: 'uis-client' });
     this.store = { slots: captureSlots(opts.captureConcurrency), aggregates: opts.aggregates };
