@@ -20,7 +20,9 @@
  * Sizes: --size small (default: 300 users), medium (10k users: ~481k events), large (100k users: ~583k conversations,
  * ~4.7M events over the default 60 days; ~15 minutes on the project's 2-core machine, 8 of them the load), or --users N. Creates its own database and drops it at the end.
  * --keep keeps the database and the snapshot (their place is printed); --reuse DIR measures the dashboards again on what a
- * --keep run left in DIR (no load, no sync), e.g. before and after a change of the engine.
+ * --keep run left in DIR (no load, no sync), e.g. before and after a change of the engine; --resync DIR runs everything
+ * but the load on the database a --keep run left (a fresh snapshot, first and incremental syncs, dashboards): the 10M
+ * figures without the 48-minute load. Each --resync adds its 2 × --increment events to that database.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -49,6 +51,7 @@ const Options = z.object({
   databaseUrl: z.string().url().default(readBenchEnv().UIS_BENCH_PG_URL ?? readBenchEnv().UIS_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'),
   keep: z.boolean().default(false),
   reuse: z.string().min(1).optional(),
+  resync: z.string().min(1).optional(),
   quiet: z.boolean().default(false),
 });
 export type AnalyticsBenchOptions = z.input<typeof Options>;
@@ -119,7 +122,9 @@ export async function runAnalyticsBench(input: AnalyticsBenchOptions = {}): Prom
   };
   const users = o.users ?? SIZES[o.size];
   const endDay = '2026-11-27';
-  const reused = o.reuse ? (JSON.parse(fs.readFileSync(path.join(o.reuse, 'bench.json'), 'utf8')) as { database: string }) : null;
+  if (o.reuse && o.resync) throw new Error('--reuse and --resync: give one of them');
+  const kept = o.reuse ?? o.resync;
+  const reused = kept ? (JSON.parse(fs.readFileSync(path.join(kept, 'bench.json'), 'utf8')) as { database: string }) : null;
   const name = reused?.database ?? `uis_bench_analytics_${Date.now().toString(36)}`;
   if (!reused) {
     const admin = new pg.Client({ connectionString: o.databaseUrl });
@@ -133,14 +138,15 @@ export async function runAnalyticsBench(input: AnalyticsBenchOptions = {}): Prom
   const dir = o.reuse ?? fs.mkdtempSync(path.join(os.tmpdir(), 'uis-bench-analytics-'));
   const pool = createPool(dbUrl, { max: 4 });
   const snapshot = openSnapshot(path.join(dir, 'snapshot.sqlite'));
-  // Kept (or reused) data is left in place; a --reuse run never drops what an earlier run kept.
+  // Kept (or reused) data is left in place; a --reuse or --resync run never drops what an earlier run kept (a --resync
+  // run's own fresh snapshot is removed unless --keep).
   const keep = o.keep || reused !== null;
   try {
     async function loadAndSync() {
       await migrate(dbUrl);
       let t = performance.now();
       let events = 0;
-      for (const chunk of chunks(users, o.days, endDay, 1000, 'u')) {
+      for (const chunk of o.resync ? [] : chunks(users, o.days, endDay, 1000, 'u')) {
         await writeDemoToPostgres(pool, chunk);
         events += chunk.events.length;
         log(`loaded ${events} events`);
@@ -161,10 +167,12 @@ export async function runAnalyticsBench(input: AnalyticsBenchOptions = {}): Prom
       // --increment new events: late signups in the last week, stored through the capture path, then a sync. Twice: right
       // after the first sync (whose background checkpoint may still be copying its WAL into the database file), and
       // again once that checkpoint is done (the state of any later sync).
+      // A --resync run's new events must be new to the kept database: their own ids and seeds.
+      const run = o.resync ? Date.now() % 1_000_000 : 0;
       const increment = async (label: string, seedBase: number) => {
         let added = 0;
         for (let round = 0; added < o.increment; round++) {
-          for (const chunk of chunks(Math.max(10, Math.ceil((o.increment - added) / 15)), 7, endDay, seedBase + round * 1000, `${label}${round}_`)) {
+          for (const chunk of chunks(Math.max(10, Math.ceil((o.increment - added) / 15)), 7, endDay, seedBase + run * 100_000 + round * 1000, `${label}${run || ''}_${round}_`)) {
             const slice = { ...chunk, events: chunk.events.slice(0, o.increment - added) };
             if (slice.events.length === 0) break;
             await writeDemoToPostgres(pool, slice);
@@ -181,7 +189,7 @@ export async function runAnalyticsBench(input: AnalyticsBenchOptions = {}): Prom
       const settled = await increment('later', 950_000);
       log(`incremental sync: ${settled.events} events in ${settled.seconds.toFixed(3)} s (its checkpoint done)`);
       return {
-        loadSeconds: round(loadSeconds),
+        loadSeconds: o.resync ? null : round(loadSeconds),
         vacuumSeconds: round(vacuumSeconds),
         firstSyncSeconds: round(firstSyncSeconds),
         firstSyncEventsPerSecond: Math.round(first.events / firstSyncSeconds),
@@ -190,7 +198,7 @@ export async function runAnalyticsBench(input: AnalyticsBenchOptions = {}): Prom
         incrementalSettledSeconds: round(settled.seconds, 3),
       };
     }
-    const sync = reused ? null : await loadAndSync();
+    const sync = o.reuse ? null : await loadAndSync();
 
     const engine = new AnalyticsEngine(snapshot);
     let t = performance.now();
@@ -247,7 +255,7 @@ export async function runAnalyticsBench(input: AnalyticsBenchOptions = {}): Prom
     const seedSqlMs = Math.min(...seedRuns);
     const info = snapshot.info();
     const size = ['', '-wal'].reduce((s, suffix) => s + (fs.existsSync(snapshot.file + suffix) ? fs.statSync(snapshot.file + suffix).size : 0), 0);
-    if (o.keep && !reused) {
+    if (o.keep && !o.reuse) {
       fs.writeFileSync(path.join(dir, 'bench.json'), JSON.stringify({ database: name, users, days: o.days }));
       log(`kept: database ${name}, snapshot ${dir} (measure again with --reuse ${dir})`);
     }
@@ -277,6 +285,7 @@ export async function runAnalyticsBench(input: AnalyticsBenchOptions = {}): Prom
   } finally {
     snapshot.close();
     await pool.end();
+    if (o.resync && !o.keep) fs.rmSync(dir, { recursive: true, force: true });
     if (!keep) {
       fs.rmSync(dir, { recursive: true, force: true });
       const a = new pg.Client({ connectionString: o.databaseUrl });
@@ -300,6 +309,7 @@ export async function main(args: string[]): Promise<void> {
       'database-url': { type: 'string' },
       keep: { type: 'boolean' },
       reuse: { type: 'string' },
+      resync: { type: 'string' },
       json: { type: 'boolean' },
     },
   });
@@ -311,6 +321,7 @@ export async function main(args: string[]): Promise<void> {
     databaseUrl: values['database-url'],
     keep: values.keep,
     reuse: values.reuse,
+    resync: values.resync,
   });
   const r = await runAnalyticsBench(opts);
   if (values.json) {
@@ -319,7 +330,7 @@ export async function main(args: string[]): Promise<void> {
   }
   const ms = (x: number) => `${Math.round(x).toLocaleString('en-US')} ms`;
   const rows: Array<[string, string]> = [
-    ['data', `${r.users} users, ${r.conversations} conversations, ${r.events} events` + (r.loadSeconds === null ? ' (reused: no load, no sync)' : ` (loaded through the capture path in ${r.loadSeconds} s, then VACUUM (ANALYZE) ${r.vacuumSeconds} s)`)],
+    ['data', `${r.users} users, ${r.conversations} conversations, ${r.events} events` + (r.loadSeconds === null ? (r.firstSyncSeconds === null ? ' (reused: no load, no sync)' : ' (loaded by an earlier --keep run; synced in this run)') : ` (loaded through the capture path in ${r.loadSeconds} s, then VACUUM (ANALYZE) ${r.vacuumSeconds} s)`)],
     ...(r.firstSyncSeconds === null
       ? []
       : ([
