@@ -228,6 +228,20 @@ describe('AnalyticsEngine on a hand-built data set', () => {
             warmed.dashboard({ until: '2026-03-15' }); // states computed: listUsers takes the full path
             expect(quick, `${field} ${dir} ${offset}`).toEqual(warmed.listUsers(query));
           }
+      // A segment's first page: its members sorted in SQL by any column, past range or up to the latest data.
+      const tool = new AnalyticsEngine(snapshot, {}, now).filterOptions().tools[0];
+      const segments = [{ activation: ['first_creation' as const] }, { tools: [tool], until: '2026-03-15' }, { useCases: ['marketing_content'] }];
+      for (const filters of segments)
+        for (const field of ['creditsUsed', 'messages', 'activationStatus', 'retentionCohort', 'lastActiveAt', 'email'] as const)
+          for (const dir of ['asc', 'desc'] as const) {
+            const query = { sort: { field, dir }, offset: 3, limit: 30, filters };
+            const quick = new AnalyticsEngine(snapshot, {}, now).listUsers(query);
+            const warmed = new AnalyticsEngine(snapshot, {}, now);
+            warmed.dashboard(filters);
+            const full = warmed.listUsers(query);
+            expect(full.total, JSON.stringify(filters)).toBeGreaterThan(30);
+            expect(quick, `${JSON.stringify(filters)} ${field} ${dir}`).toEqual(full);
+          }
       const all = new AnalyticsEngine(snapshot, {}, now).listUsers({ limit: 500 });
       expect(all.rows.some((r) => r.lastActiveAt === null)).toBe(true);
       expect(all.rows.at(-1)!.lastActiveAt).toBeNull(); // nulls last

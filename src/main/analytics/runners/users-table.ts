@@ -8,21 +8,21 @@ import type { Planner } from '../planner.js';
 import { USER_LIST_CACHE_ENTRIES, remember } from '../cache.js';
 
 /**
- * What each users-table column sorts by: the value on a user state, and the users-table SQL expression where the
- * column is stored as is (those sorts can page in SQL without evaluating every user; see quickUserPage).
+ * What each users-table column sorts by: the value on a user state, the column of userStatesSql that holds it (a
+ * segment's first page sorts its members in SQL), and the users-table SQL expression where the column is stored as is
+ * (those sorts can page every user in SQL without evaluating any; see quickUserPage).
  */
-const USER_SORT: Record<(typeof USER_SORT_FIELDS)[number], { value: (u: UserState) => string | number | null; column?: string }> = {
-  userId: { value: (u) => u.userId, column: 'u.user_id' },
-  email: { value: (u) => u.email, column: 'u.email' },
-  signedUpAt: { value: (u) => u.createdAt, column: 'u.created_at' },
-  lastActiveAt: { value: (u) => u.lastActiveAt, column: 'u.last_active_at' },
-  conversations: { value: (u) => u.totalConversations, column: 'COALESCE(u.total_conversations, 0)' },
-  messages: { value: (u) => u.messages },
-  creditsUsed: { value: (u) => u.credits },
-  activationStatus: { value: (u) => u.activationStatus },
-  retentionCohort: { value: (u) => u.retentionCohort },
+const USER_SORT: Record<(typeof USER_SORT_FIELDS)[number], { value: (u: UserState) => string | number | null; state: string; column?: string }> = {
+  userId: { value: (u) => u.userId, state: 'user_id', column: 'u.user_id' },
+  email: { value: (u) => u.email, state: 'email', column: 'u.email' },
+  signedUpAt: { value: (u) => u.createdAt, state: 'created_at', column: 'u.created_at' },
+  lastActiveAt: { value: (u) => u.lastActiveAt, state: 'last_active_at', column: 'u.last_active_at' },
+  conversations: { value: (u) => u.totalConversations, state: 'total_conversations', column: 'COALESCE(u.total_conversations, 0)' },
+  messages: { value: (u) => u.messages, state: 'messages' },
+  creditsUsed: { value: (u) => u.credits, state: 'credits' },
+  activationStatus: { value: (u) => u.activationStatus, state: 'activation_status' },
+  retentionCohort: { value: (u) => u.retentionCohort, state: 'retention_cohort' },
 };
-
 
 export function toRow(u: UserState, extras: Map<string, { useCase: string | null; tool: string | null }>): UserRow {
   const e = extras.get(u.userId);
@@ -101,22 +101,31 @@ function sortedUsers(p: Planner, q: UserListQuery): UserState[] {
 }
 
 /**
- * The users table's first view (every user, sorted by a column of the users table) straight from SQL, with states
- * computed for the page's users only: the first rows of 100k users without evaluating all 100k. Same order and
- * values as the full path (nulls last, ties by user id); anything else, or states already computed, takes that path.
+ * The users table's first view (no search, states not computed yet) straight from SQL, with states computed for the
+ * page's users only: the first rows of 100k users without evaluating all 100k. Every user sorted by a column of the
+ * users table: that column's order. A segment: its members' states sorted in SQL (any column), which reads the
+ * members' rows and no one else's. Same order and values as the full path (nulls last, ties by user id).
  */
 function quickUserPage(p: Planner, q: UserListQuery): UserList | null {
   const f = q.filters ?? {};
-  const column = USER_SORT[q.sort?.field ?? 'lastActiveAt'].column;
-  if (!column || q.search || f.signupCohorts?.length || f.activation?.length || f.tools?.length || f.useCases?.length) return null;
+  if (q.search) return null;
   const until = f.until ?? p.latestDay() ?? p.now().toISOString().slice(0, 10);
   if (p.cache.userStates.has(until)) return null; // the full path is cheap now
+  const sort = USER_SORT[q.sort?.field ?? 'lastActiveAt'];
   const dir = q.sort?.dir === 'asc' ? 'ASC' : 'DESC';
-  const where = `WHERE COALESCE(${SD}, @until) <= @until`;
-  const total = p.value<number>(`SELECT COUNT(*) FROM users u ${where}`, { until });
-  const ids = p.values<string>(`SELECT u.user_id FROM users u ${where} ORDER BY ${column} IS NULL, ${column} ${dir}, u.user_id LIMIT @limit OFFSET @offset`, { until, limit: q.limit, offset: q.offset });
+  const page = { limit: q.limit, offset: q.offset };
+  let total: number;
+  let ids: string[];
+  if (f.signupCohorts?.length || f.activation?.length || f.tools?.length || f.useCases?.length) {
+    const ctx = p.context(f);
+    total = ctx.size!.members;
+    ids = p.values<string>(`SELECT user_id FROM ${p.states(ctx)} ORDER BY ${sort.state} IS NULL, ${sort.state} ${dir}, user_id LIMIT @limit OFFSET @offset`, { ...ctx.params, ...page });
+  } else if (sort.column) {
+    const where = `WHERE COALESCE(${SD}, @until) <= @until`;
+    total = p.value<number>(`SELECT COUNT(*) FROM users u ${where}`, { until });
+    ids = p.values<string>(`SELECT u.user_id FROM users u ${where} ORDER BY ${sort.column} IS NULL, ${sort.column} ${dir}, u.user_id LIMIT @limit OFFSET @offset`, { until, ...page });
+  } else return null;
   const byId = new Map(p.computeUserStates(until, false, ids).map((u) => [u.userId, u]));
-  const page = ids.map((id) => byId.get(id)!);
   const more = extras(p, ids);
-  return { rows: page.map((u) => toRow(u, more)), total };
+  return { rows: ids.map((id) => toRow(byId.get(id)!, more)), total };
 }
