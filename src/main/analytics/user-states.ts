@@ -151,13 +151,23 @@ function groupCube(source: string, weeks: number, groupBy = CUBE_GROUP): string 
     FROM (${source}) GROUP BY ${groupBy}`;
 }
 
-/** The cube of the users of a range up to the latest data, read from the maintained agg_user_cube. */
-export function cubeFromRollupSql(weeks: number): string {
+/** user_cube's rows of the users a condition on user_id picks, in agg_user_cube's columns (one user a row). */
+export function userCubeRows(where: string): string {
+  return `(SELECT signup_day, signup_week, last_day, exhausted, power, created_any, off, 1 AS users, day1, day7, week1, first_chat,
+      used_tool, created, ${Array.from({ length: TRACKED_WEEKS }, (_, k) => `(weeks_mask >> ${k}) & 1 AS w${k}`).join(', ')}
+    FROM user_cube WHERE ${where})`;
+}
+
+/**
+ * The cube of the users of a range up to the latest data, read from the maintained agg_user_cube (or, for a segment,
+ * its users' rows of user_cube: userCubeRows).
+ */
+export function cubeFromRollupSql(weeks: number, source = 'agg_user_cube'): string {
   return groupCube(
     `SELECT NULLIF(c.signup_day, '') AS signup_day, NULLIF(c.signup_week, '') AS signup_week, age, c.last_day = @until AS active_last,
        ${stateRules(`(c.last_day = '' OR c.last_day < @dormantBefore)`)}, exhausted, users, day1, day7, week1, first_chat, used_tool, created,
        ${Array.from({ length: TRACKED_WEEKS }, (_, k) => `w${k}`).join(', ')}
-     FROM (SELECT *, CASE WHEN signup_day = '' THEN -1 ELSE ${AGE('signup_day')} END AS age FROM agg_user_cube
+     FROM (SELECT *, CASE WHEN signup_day = '' THEN -1 ELSE ${AGE('signup_day')} END AS age FROM ${source}
            WHERE signup_day = '' OR signup_day <= @until) c`,
     weeks,
   );
