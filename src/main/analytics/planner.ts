@@ -360,23 +360,20 @@ export class Planner {
 
   /** Every user with data outside the segment (user_totals lists them all), as a condition on a user_id column. */
   private restOfSegment(ctx: Context, lookup: boolean): (column: string) => string {
-    const table = this.tempTable(ctx, 'rest', () => `SELECT user_id FROM user_totals WHERE user_id NOT IN (SELECT user_id FROM temp.${ctx.segment})`, 'user_id PRIMARY KEY');
+    const table = this.tempTable(ctx, 'rest', () => `SELECT user_id FROM user_totals WHERE user_id NOT IN (SELECT user_id FROM temp.${ctx.segment})`, 'user_id');
     const size = ctx.size!;
     // As for the segment: a large rest is probed while reading the tables in order, a small one looked up by index.
     const scan = !lookup && (size.everyone - size.members) * 10 > size.everyone ? '+' : '';
     return (col) => `${scan}${col} IN (SELECT user_id FROM ${table})`;
   }
 
-  /**
-   * A temp table of `select`'s rows, made once per context and kind (dropped at the end of the scope); with `columns`
-   * (their DDL, a primary key among them) a WITHOUT ROWID table that other reads look rows up in.
-   */
-  tempTable(ctx: Context, kind: string, select: () => string, columns?: string): string {
+  /** A temp table of `select`'s rows, made once per context and kind (dropped at the end of the scope). */
+  tempTable(ctx: Context, kind: string, select: () => string, primaryKey?: string): string {
     let table = ctx.segmentRollups.get(kind);
     if (!table) {
       table = `seg_${++this.segCounter}`;
-      if (columns) {
-        this.db.exec(`CREATE TEMP TABLE ${table} (${columns}) WITHOUT ROWID`);
+      if (primaryKey) {
+        this.db.exec(`CREATE TEMP TABLE ${table} (${primaryKey} PRIMARY KEY) WITHOUT ROWID`);
         this.db.prepare(`INSERT INTO temp.${table} ${select()}`).run(ctx.params);
       } else this.db.prepare(`CREATE TEMP TABLE ${table} AS ${select()}`).run(ctx.params);
       this.tempTables.push(table);
@@ -412,22 +409,8 @@ export class Planner {
   }
 
   /**
-   * Per user (in the segment) with a credit-exhaustion episode by the end of the range: episodes, first and last
-   * ran_out_at. Looked up by user: the ran-out and high-usage lists both read it (once per dashboard).
-   */
-  ranOutEpisodes(ctx: Context): string {
-    return this.tempTable(
-      ctx,
-      'ranOutEpisodes',
-      () => `SELECT user_id, COUNT(*), MIN(ran_out_at), MAX(ran_out_at) FROM conversations INDEXED BY conversations_ran_out
-        WHERE ran_out_at IS NOT NULL AND ran_out_at <= @untilEnd AND ${ctx.seg('user_id')} GROUP BY user_id`,
-      'user_id TEXT PRIMARY KEY, episodes INTEGER, first_ran_out_at TEXT, last_ran_out_at TEXT',
-    );
-  }
-
-  /**
-   * Each user's credits used by the end of the range, as a condition-free lookup `alias.credits` joined on
-   * `alias.user_id`: user_totals up to the latest data, else the user's agg_user_day rows up to `until` (by key).
+   * A user's credits used by the end of the range (`user`: the SQL of their user_id), looked up by key: user_totals up to
+   * the latest data, else their agg_user_day rows up to `until`.
    */
   creditsByUser(ctx: Context, user: string): string {
     return ctx.rollups.users

@@ -14,9 +14,10 @@ export function creditExhaustion(p: Planner, filters: Filters = {}): CreditExhau
     const ctx = p.context(filters);
     return p.all<CreditExhaustionRow>(`SELECT userId, email, totalCreditsUsed, creditExhaustionCount, episodes, lastActiveAt FROM (
            SELECT u.user_id AS userId, u.email, a.credits AS totalCreditsUsed, u.credit_exhaustion_count AS creditExhaustionCount,
-             COALESCE(e.episodes, 0) AS episodes, u.last_active_at AS lastActiveAt
+             (SELECT COUNT(*) FROM conversations c WHERE c.user_id = a.user_id AND c.ran_out_at IS NOT NULL AND c.ran_out_at <= @untilEnd) AS episodes,
+             u.last_active_at AS lastActiveAt
            -- CROSS JOIN: the planner would walk every (wide) users row and look the few heavy users up; this reads them.
-           FROM ${p.highUsage(ctx)} a CROSS JOIN users u ON u.user_id = a.user_id LEFT JOIN ${p.ranOutEpisodes(ctx)} e ON e.user_id = a.user_id)
+           FROM ${p.highUsage(ctx)} a CROSS JOIN users u ON u.user_id = a.user_id)
          ORDER BY creditExhaustionCount IS NOT NULL, creditExhaustionCount DESC, episodes DESC, totalCreditsUsed DESC, userId`, ctx.params);
   });
 }
@@ -29,10 +30,13 @@ export function ranOutUsers(p: Planner, filters: Filters = {}): RanOutRow[] {
   return p.scoped(() => {
     const ctx = p.context(filters);
     // Credits looked up per listed user (by key), not grouped for every user: 61k of 151k users ran out at 10M events.
-    return p.all<RanOutRow>(`SELECT u.user_id AS userId, u.email, e.episodes, e.first_ran_out_at AS firstRanOutAt, e.last_ran_out_at AS lastRanOutAt,
+    return p.all<RanOutRow>(`SELECT u.user_id AS userId, u.email, e.episodes, e.firstRanOutAt, e.lastRanOutAt,
            COALESCE(${p.creditsByUser(ctx, 'e.user_id')}, 0) AS totalCreditsUsed, u.last_active_at AS lastActiveAt
-         FROM ${p.ranOutEpisodes(ctx)} e CROSS JOIN users u ON u.user_id = e.user_id
+         FROM (SELECT user_id, COUNT(*) AS episodes, MIN(ran_out_at) AS firstRanOutAt, MAX(ran_out_at) AS lastRanOutAt
+               FROM conversations INDEXED BY conversations_ran_out
+               WHERE ran_out_at IS NOT NULL AND ran_out_at <= @untilEnd AND ${ctx.seg('user_id')} GROUP BY user_id) e
+         CROSS JOIN users u ON u.user_id = e.user_id
          WHERE COALESCE(${SD}, @until) <= @until
-         ORDER BY e.episodes DESC, e.last_ran_out_at DESC, u.user_id`, ctx.params);
+         ORDER BY e.episodes DESC, e.lastRanOutAt DESC, u.user_id`, ctx.params);
   });
 }
