@@ -30,8 +30,10 @@ test('the Memory card shows what the profile builder knows: summary, preferences
   // The superseded statement is marked: struck through, with a "superseded" badge; the current one is not.
   const changed = d.memory.preferenceDetails.find((p) => p.history.some((h) => h.superseded_at))!;
   const item = page.locator(`[data-testid="memory-preference"][data-key="${changed.key}"]`);
+  // Statements are listed newest first: the first struck-through one is the latest superseded (a user may change
+  // their mind more than once; the demo's data moves with today's date).
   const old = item.locator('[data-testid="memory-statement"][data-superseded="true"]').first();
-  await expect(old).toContainText(changed.history.find((h) => h.superseded_at)!.excerpt);
+  await expect(old).toContainText(changed.history.filter((h) => h.superseded_at).at(-1)!.excerpt);
   await expect(old.locator('.badge')).toContainText('superseded');
   expect(await old.locator('.memory-excerpt').evaluate((el) => getComputedStyle(el).textDecorationLine)).toBe('line-through');
   const current = item.locator('[data-testid="memory-statement"][data-superseded="false"]').first();
