@@ -30,7 +30,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { z } from 'zod';
-import { readBenchEnv } from '../config.js';
+import { ConfigError, readBenchEnv } from '../config.js';
 import { AnalyticsEngine } from '../analytics/engine.js';
 import { addDays, type Filters } from '../../shared/metrics.js';
 import { SEED_QUERIES } from '../analytics/seed-queries.js';
@@ -53,7 +53,7 @@ const Options = z.object({
   reuse: z.string().min(1).optional(),
   resync: z.string().min(1).optional(),
   quiet: z.boolean().default(false),
-});
+}).refine((o) => !(o.reuse && o.resync), { message: 'give --reuse or --resync, not both', path: ['resync'] });
 export type AnalyticsBenchOptions = z.input<typeof Options>;
 
 /** A segmented (or past-range) dashboard's figures. */
@@ -122,9 +122,10 @@ export async function runAnalyticsBench(input: AnalyticsBenchOptions = {}): Prom
   };
   const users = o.users ?? SIZES[o.size];
   const endDay = '2026-11-27';
-  if (o.reuse && o.resync) throw new Error('--reuse and --resync: give one of them');
   const kept = o.reuse ?? o.resync;
-  const reused = kept ? (JSON.parse(fs.readFileSync(path.join(kept, 'bench.json'), 'utf8')) as { database: string }) : null;
+  const keptFile = kept ? path.join(kept, 'bench.json') : null;
+  if (keptFile && !fs.existsSync(keptFile)) throw new ConfigError(`Invalid --${o.reuse ? 'reuse' : 'resync'}: ${kept} holds no bench.json (give the directory a --keep run printed)`);
+  const reused = keptFile ? (JSON.parse(fs.readFileSync(keptFile, 'utf8')) as { database: string }) : null;
   const name = reused?.database ?? `uis_bench_analytics_${Date.now().toString(36)}`;
   if (!reused) {
     const admin = new pg.Client({ connectionString: o.databaseUrl });
@@ -138,9 +139,10 @@ export async function runAnalyticsBench(input: AnalyticsBenchOptions = {}): Prom
   const dir = o.reuse ?? fs.mkdtempSync(path.join(os.tmpdir(), 'uis-bench-analytics-'));
   const pool = createPool(dbUrl, { max: 4 });
   const snapshot = openSnapshot(path.join(dir, 'snapshot.sqlite'));
-  // Kept (or reused) data is left in place; a --reuse or --resync run never drops what an earlier run kept (a --resync
-  // run's own fresh snapshot is removed unless --keep).
-  const keep = o.keep || reused !== null;
+  // A --reuse or --resync run never drops the database an earlier run kept; a --resync run's own fresh snapshot goes
+  // unless --keep.
+  const keepDatabase = o.keep || reused !== null;
+  const keepSnapshot = o.keep || o.reuse !== undefined;
   try {
     async function loadAndSync() {
       await migrate(dbUrl);
@@ -167,12 +169,13 @@ export async function runAnalyticsBench(input: AnalyticsBenchOptions = {}): Prom
       // --increment new events: late signups in the last week, stored through the capture path, then a sync. Twice: right
       // after the first sync (whose background checkpoint may still be copying its WAL into the database file), and
       // again once that checkpoint is done (the state of any later sync).
-      // A --resync run's new events must be new to the kept database: their own ids and seeds.
-      const run = o.resync ? Date.now() % 1_000_000 : 0;
+      // A --resync run's new events must be new to the kept database: their own user ids and seeds (kept under 2^32,
+      // where the PRNG's seed wraps, and above every seed a load or an earlier increment used).
+      const run = o.resync ? 1 + (Math.floor(Date.now() / 1000) % 10_000) : 0;
       const increment = async (label: string, seedBase: number) => {
         let added = 0;
         for (let round = 0; added < o.increment; round++) {
-          for (const chunk of chunks(Math.max(10, Math.ceil((o.increment - added) / 15)), 7, endDay, seedBase + run * 100_000 + round * 1000, `${label}${run || ''}_${round}_`)) {
+          for (const chunk of chunks(Math.max(10, Math.ceil((o.increment - added) / 15)), 7, endDay, seedBase + run * 10_000 + (run ? 2_000_000 : 0) + round * 1000, `${label}${run || ''}_${round}_`)) {
             const slice = { ...chunk, events: chunk.events.slice(0, o.increment - added) };
             if (slice.events.length === 0) break;
             await writeDemoToPostgres(pool, slice);
@@ -285,9 +288,8 @@ export async function runAnalyticsBench(input: AnalyticsBenchOptions = {}): Prom
   } finally {
     snapshot.close();
     await pool.end();
-    if (o.resync && !o.keep) fs.rmSync(dir, { recursive: true, force: true });
-    if (!keep) {
-      fs.rmSync(dir, { recursive: true, force: true });
+    if (!keepSnapshot) fs.rmSync(dir, { recursive: true, force: true });
+    if (!keepDatabase) {
       const a = new pg.Client({ connectionString: o.databaseUrl });
       await a.connect();
       await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

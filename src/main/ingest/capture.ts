@@ -106,6 +106,10 @@ export function captureSlots(concurrency = DEFAULT_CAPTURE_CONCURRENCY): LimitFu
   return pLimit(concurrency);
 }
 
+/** Who applies a batch's aggregates (StoreOptions.aggregates). */
+export const AGGREGATE_APPLY_MODES = ['after-commit', 'applier'] as const;
+export type AggregateApplyMode = (typeof AGGREGATE_APPLY_MODES)[number];
+
 export interface StoreOptions {
   /** `uis serve`, whose relay runs in the same process: each inserted event's JSON is handed to the relay. */
   captured?: CapturedEvents;
@@ -116,7 +120,7 @@ export interface StoreOptions {
    * (it waits for an applier running now). 'applier': an AggregateApplier running in this process (`uis serve`),
    * woken by the trigger's NOTIFY; the call returns at the commit.
    */
-  aggregates?: 'after-commit' | 'applier';
+  aggregates?: AggregateApplyMode;
 }
 
 /**

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
 import { IsoTimestamp, type EventInput, type UserInput } from '../../shared/event.js';
 import { createPool } from '../db/pg.js';
-import { InvalidEventError, captureSlots, identifyUser, trackEvents, type StoreOptions, type TrackResult } from './capture.js';
+import { InvalidEventError, AGGREGATE_APPLY_MODES, captureSlots, identifyUser, trackEvents, type StoreOptions, type TrackResult } from './capture.js';
 
 export interface ToolCall {
   tool: string;
@@ -48,8 +48,8 @@ export class UisClient {
    */
   constructor(opts: ({ databaseUrl: string } | { pool: pg.Pool }) & { captureConcurrency?: number; aggregates?: StoreOptions['aggregates'] }) {
     // From JavaScript a misspelt mode would skip applying the aggregates and leave them to an applier that may not run.
-    if (opts.aggregates !== undefined && opts.aggregates !== 'after-commit' && opts.aggregates !== 'applier') {
-      throw new RangeError(`aggregates must be 'after-commit' or 'applier' (got ${JSON.stringify(opts.aggregates)})`);
+    if (opts.aggregates !== undefined && !AGGREGATE_APPLY_MODES.includes(opts.aggregates)) {
+      throw new RangeError(`aggregates must be ${AGGREGATE_APPLY_MODES.map((m) => `'${m}'`).join(' or ')} (got ${JSON.stringify(opts.aggregates)})`);
     }
     this.ownsPool = 'databaseUrl' in opts;
     this.pool = 'pool' in opts ? opts.pool : createPool(opts.databaseUrl, { applicationName: 'uis-client' });

@@ -107,17 +107,17 @@ function sortedUsers(p: Planner, q: UserListQuery): UserState[] {
  * members' rows and no one else's. Same order and values as the full path (nulls last, ties by user id).
  */
 function quickUserPage(p: Planner, q: UserListQuery): UserList | null {
-  const f = q.filters ?? {};
   if (q.search) return null;
-  const until = f.until ?? p.latestDay() ?? p.now().toISOString().slice(0, 10);
+  // The same context (range end, segment members) the full path then reads, kept for this scope.
+  const ctx = p.context(q.filters ?? {});
+  const until = ctx.until;
   if (p.cache.userStates.has(until)) return null; // the full path is cheap now
   const sort = USER_SORT[q.sort?.field ?? 'lastActiveAt'];
   const dir = q.sort?.dir === 'asc' ? 'ASC' : 'DESC';
   const page = { limit: q.limit, offset: q.offset };
   let total: number;
   let ids: string[];
-  if (f.signupCohorts?.length || f.activation?.length || f.tools?.length || f.useCases?.length) {
-    const ctx = p.context(f);
+  if (ctx.segment) {
     total = ctx.size!.members;
     ids = p.values<string>(`SELECT user_id FROM ${p.states(ctx)} ORDER BY ${sort.state} IS NULL, ${sort.state} ${dir}, user_id LIMIT @limit OFFSET @offset`, { ...ctx.params, ...page });
   } else if (sort.column) {
