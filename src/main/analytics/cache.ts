@@ -1,8 +1,8 @@
 /**
  * The analytics engine's result caches, kept while the snapshot is unchanged: per-user states per `until`, sorted user
  * lists per users-table view, whole dashboards and trend weeks per filter set, the filter bar's options. The version
- * is the connection's own change count plus SQLite's data_version (commits by other connections): a sync, the demo
- * writer or an AI write-back between two calls empties them (Planner.scoped reads it).
+ * is the connection's own change count (less the engines' temp-table writes) plus SQLite's data_version (commits by
+ * other connections): a sync, the demo writer or an AI write-back between two calls empties them (Planner.scoped reads it).
  */
 import type { Dashboard, FilterOptions } from '../../shared/metrics.js';
 import type { WeekTrend } from './runners/trends.js';
@@ -46,10 +46,6 @@ export class ResultCache {
     this.dashboards.clear();
     this.trends.clear();
     this.filterOptions = null;
-  }
-
-  /** After a scope: the version its results belong to (read after the scope's own temp-table writes). */
-  settle(version: string): void {
     this.version = version;
   }
 }

@@ -203,14 +203,25 @@ export class Planner {
     return this.values<string>(`SELECT user_id FROM ${this.states(ctx)} WHERE ${where} ORDER BY user_id LIMIT ${EVIDENCE_CAP}`, ctx.params);
   }
 
-  private currentDataVersion(): string {
+  private totalChanges(): number {
     this.changesStatement ??= this.db.prepare('SELECT total_changes()').pluck();
-    return `${this.db.pragma('data_version', { simple: true })}:${this.changesStatement.get()}`;
+    return this.changesStatement.get() as number;
+  }
+
+  /**
+   * The data's version: SQLite's data_version (commits by other connections) and this connection's change count less
+   * the scopes' temp-table writes (snapshot.scratchChanges), which change no data: one engine's segment tables must not
+   * empty the caches of another engine on the same snapshot.
+   */
+  private currentDataVersion(): string {
+    return `${this.db.pragma('data_version', { simple: true })}:${this.totalChanges() - this.snapshot.scratchChanges}`;
   }
 
   /** Runs fn with contexts shared between metrics (one user-state pass per dashboard), then drops temp tables. */
   scoped<T>(fn: () => T): T {
     const outer = this.memo !== null;
+    // A scope only reads the data and writes temp tables (synchronously: no other write on this connection meanwhile).
+    const changesBefore = outer ? 0 : this.totalChanges();
     if (!outer) {
       this.cache.check(this.currentDataVersion());
       this.memo = new Map();
@@ -223,8 +234,7 @@ export class Planner {
         this.memo = null;
         this.results = null;
         for (const t of this.tempTables.splice(0)) this.db.exec(`DROP TABLE IF EXISTS temp.${t}`);
-        // Our own temp-table writes count as changes: the version is read after them, so they don't empty the caches.
-        this.cache.settle(this.currentDataVersion());
+        this.snapshot.scratchChanges += this.totalChanges() - changesBefore;
       }
     }
   }

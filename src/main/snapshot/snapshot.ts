@@ -12,6 +12,8 @@ export type SnapshotSource = 'demo' | 'postgres';
 /** A workspace's local SQLite copy of the product data (see schema.ts). One writer (sync/demo), many readers. */
 export class Snapshot {
   readonly db: Database.Database;
+  /** Changes this connection made to the analytics engines' temp tables, which are not data (see the planner's version). */
+  scratchChanges = 0;
 
   constructor(
     readonly file: string,
