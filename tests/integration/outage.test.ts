@@ -159,8 +159,9 @@ describe('Redis outage: events wait in the outbox and reach the stream exactly o
     expectExactlyOnceInOrder(await readStream(reader, keys.stream), await storedOrder(db));
     expect(relayErrors.some((l) => l.includes('events wait in the outbox'))).toBe(true);
 
-    const conv = (await db.pool.query('SELECT message_count, credits_used, tools_used FROM conversations WHERE id = $1', [CONVERSATIONS[0]])).rows[0];
-    expect(conv).toEqual({ message_count: 26, credits_used: 35, tools_used: { video_gen: 9 } });
+    // The service's applier brings the aggregates up to date within a second of the 202 (not with the publication).
+    const conv = async () => (await db.pool.query('SELECT message_count, credits_used, tools_used FROM conversations WHERE id = $1', [CONVERSATIONS[0]])).rows[0];
+    await expect.poll(conv, { timeout: 10_000 }).toEqual({ message_count: 26, credits_used: 35, tools_used: { video_gen: 9 } });
   });
 
   it('a paused Redis (SIGSTOP) does not hang the relay; after SIGCONT every event is in the stream once', async () => {
