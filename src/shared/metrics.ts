@@ -244,6 +244,12 @@ export const CreditExhaustionRow = z.object({
 });
 export type CreditExhaustionRow = z.infer<typeof CreditExhaustionRow>;
 
+/**
+ * Rows of each per-user credits list the dashboard carries (the Credits page shows them). At 10M events 61k users ran
+ * out: the whole lists come from the engine's ranOutUsers()/creditExhaustion(), and the report's CSV export.
+ */
+export const CREDITS_LIST_ROWS = 200;
+
 /** One user who ran out of credits (≥ 1 credit-exhaustion episode by the end of the range): the "Who ran out" list. */
 export const RanOutRow = z.object({
   userId: z.string(),
@@ -425,10 +431,10 @@ export const Dashboard = z.object({
   /** The same grouping over the users' own messages only: the default "Most frequent messages". */
   userIntents: z.object({ rows: z.array(IntentFrequencyRow), truncated: z.boolean() }),
   failurePoints: z.array(FailurePointRow),
-  /** Users with ≥ 1 credit-exhaustion episode: "Who ran out". */
-  ranOutUsers: z.array(RanOutRow),
-  /** The seed's query 4 (≥ 90 credits used): "High usage", never "ran out". */
-  highUsageUsers: z.array(CreditExhaustionRow),
+  /** Users with ≥ 1 credit-exhaustion episode: "Who ran out", its first CREDITS_LIST_ROWS rows (all: summary.ranOut.count). */
+  ranOutUsers: z.object({ rows: z.array(RanOutRow), truncated: z.boolean() }),
+  /** The seed's query 4 (≥ 90 credits used): "High usage", never "ran out"; first CREDITS_LIST_ROWS rows (all: summary.highUsage.count). */
+  highUsageUsers: z.object({ rows: z.array(CreditExhaustionRow), truncated: z.boolean() }),
   usageHealth: UsageHealth,
   pmfSignals: z.array(PmfSignal),
   timeseries: Timeseries,

@@ -57,9 +57,9 @@ test.describe('dashboard pages show the engine\'s numbers', () => {
 
     await go(page, 'credits');
     await expect(page.getByTestId('tile-exhausted-value')).toHaveText(int(d.summary.ranOut.count));
-    await expect(page.getByTestId('credit-exhaustion').locator('tbody tr')).toHaveCount(Math.max(1, Math.min(200, d.ranOutUsers.length)));
-    if (d.ranOutUsers.length) {
-      const first = d.ranOutUsers[0];
+    await expect(page.getByTestId('credit-exhaustion').locator('tbody tr')).toHaveCount(Math.max(1, d.ranOutUsers.rows.length));
+    if (d.ranOutUsers.rows.length) {
+      const first = d.ranOutUsers.rows[0];
       const r = page.getByTestId('credit-exhaustion').locator('tbody tr').first();
       await expect(r.locator('td').first()).toHaveText(first.userId);
       await expect(r.locator('td').nth(2)).toHaveText(int(first.totalCreditsUsed));

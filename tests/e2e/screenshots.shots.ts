@@ -19,10 +19,10 @@ for (const scheme of ['light', 'dark'] as const) {
       await screenshot(page, `${p.id}-${scheme}`);
     }
     const d = workbench.engine.dashboard({});
-    const user = d.ranOutUsers[0] ?? workbench.engine.listUsers({ sort: { field: 'creditsUsed', dir: 'desc' }, limit: 1 }).rows[0];
+    const user = d.ranOutUsers.rows[0] ?? workbench.engine.listUsers({ sort: { field: 'creditsUsed', dir: 'desc' }, limit: 1 }).rows[0];
     await go(page, `users/${user.userId}`);
     await expect(page.getByTestId('timeline')).toBeVisible();
-    if (d.ranOutUsers[0]) await expect(page.getByTestId('user-blocker').first()).toBeVisible();
+    if (d.ranOutUsers.rows[0]) await expect(page.getByTestId('user-blocker').first()).toBeVisible();
     await screenshot(page, `user-detail-${scheme}`);
   });
 }

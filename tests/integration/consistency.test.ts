@@ -19,7 +19,7 @@ import { syncFromPostgres } from '../../src/main/snapshot/sync.js';
 import { openSnapshot } from '../../src/main/snapshot/snapshot.js';
 import { FileKeySecretStore } from '../../src/main/workspace/secrets.js';
 import { WorkspaceStore } from '../../src/main/workspace/store.js';
-import { CREATION_TOOLS, HIGH_USAGE_CREDITS, addDays, type Dashboard, type UserDetail } from '../../src/shared/metrics.js';
+import { CREATION_TOOLS, CREDITS_LIST_ROWS, HIGH_USAGE_CREDITS, addDays, type CreditExhaustionRow, type Dashboard, type RanOutRow, type UserDetail } from '../../src/shared/metrics.js';
 import { PMF_OVERALL_WORDS, PMF_VERDICT_WORDS, pmfOverall, pmfVerdictWord, type PmfOverallBrief } from '../../src/shared/pmf.js';
 import { formatValue, humanizeKey } from '../../src/shared/report.js';
 import { int, pct } from '../../src/shared/format.js';
@@ -75,6 +75,9 @@ interface Surfaces {
   cliJson: Dashboard & { pmfVerdict: PmfOverallBrief };
   cliText: string;
   rpc: Dashboard;
+  /** The engine's whole credits lists for the range (the dashboard carries their first rows). */
+  ranOutAll: RanOutRow[];
+  highUsageAll: CreditExhaustionRow[];
   rpcWeek: Dashboard;
   rpc30: Dashboard;
   users: Map<string, UserDetail>;
@@ -218,6 +221,8 @@ describe.each(CASES)('every surface agrees: demo seed $seed, $users users, $days
       const settings = { companyName: 'Acme AI', logoDataUrl: null };
       await exportReport(source, { format: 'md', out: path.join(out, 'r.md'), since, until, settings });
       await exportReport(source, { format: 'csv', out: path.join(out, 'r.zip'), since, until, settings });
+      s.ranOutAll = source.ranOutUsers({ since, until });
+      s.highUsageAll = source.creditExhaustion({ since, until });
     } finally {
       source.close();
     }
@@ -268,10 +273,12 @@ describe.each(CASES)('every surface agrees: demo seed $seed, $users users, $days
     // Ran out = has an episode; high usage = ≥ 90 credits: two different sets, each named as what it is.
     expect(d.summary.ranOut.count).toBe(t.episodes.size);
     expect(d.summary.highUsage.count).toBe(t.highUsage.size);
-    expect(d.ranOutUsers.map((r) => [r.userId, r.episodes]).sort()).toEqual([...t.episodes.entries()].sort());
-    for (const r of d.ranOutUsers) expect(r.episodes, `${r.userId} is listed as ran out`).toBeGreaterThan(0);
-    expect(d.highUsageUsers.map((r) => r.userId).sort()).toEqual([...t.highUsage].sort());
-    for (const r of d.highUsageUsers) expect(r.episodes, r.userId).toBe(t.episodes.get(r.userId) ?? 0);
+    // The whole lists (the report's source), and the dashboard's first CREDITS_LIST_ROWS of them, in the same order.
+    expect(s.ranOutAll.map((r) => [r.userId, r.episodes]).sort()).toEqual([...t.episodes.entries()].sort());
+    expect(d.ranOutUsers).toEqual({ rows: s.ranOutAll.slice(0, CREDITS_LIST_ROWS), truncated: t.episodes.size > CREDITS_LIST_ROWS });
+    expect(s.highUsageAll.map((r) => r.userId).sort()).toEqual([...t.highUsage].sort());
+    for (const r of s.highUsageAll) expect(r.episodes, r.userId).toBe(t.episodes.get(r.userId) ?? 0);
+    expect(d.highUsageUsers).toEqual({ rows: s.highUsageAll.slice(0, CREDITS_LIST_ROWS), truncated: t.highUsage.size > CREDITS_LIST_ROWS });
     expect(d.journey.steps.find((x) => x.id === 'ran_out')!.count).toBeLessThanOrEqual(t.episodes.size);
     // Created content: a successful creation-tool call, the one definition.
     expect(d.journey.steps.find((x) => x.id === 'created_content')!.count).toBe(t.createdContent);
@@ -407,7 +414,7 @@ describe.each(CASES)('every surface agrees: demo seed $seed, $users users, $days
     // Hot leads: users whose first episode falls in the week, by SQL; and nobody else.
     const leads = [...t.firstEpisodeAt].filter(([, at]) => at.slice(0, 10) >= week.since && at.slice(0, 10) <= week.until).map(([id]) => id);
     const users = new Map<string, string>();
-    for (const r of s.rpc.ranOutUsers) users.set(r.userId, r.email ?? r.userId);
+    for (const r of s.ranOutAll) users.set(r.userId, r.email ?? r.userId);
     const section = s.digest.slice(s.digest.indexOf('(HOT LEADS)'), s.digest.indexOf('PMF VERDICT'));
     const listed = [...section.matchAll(/^- (\S+): \d+ credits used/gm)].map((m) => m[1]);
     const names = leads.map((id) => users.get(id)!);

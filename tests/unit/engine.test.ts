@@ -337,8 +337,8 @@ describe('credit exhaustion: episodes, ran out and high usage', () => {
     const d = engine.dashboard({});
     expect(d.summary.ranOut).toEqual({ count: 1, total: 4, rate: 1 / 4 });
     expect(d.summary.highUsage).toEqual({ count: 1, total: 4, rate: 1 / 4 });
-    expect(d.ranOutUsers.map((r) => r.userId)).toEqual(['d']);
-    expect(d.highUsageUsers.map((r) => [r.userId, r.totalCreditsUsed, r.episodes])).toEqual([['e', 95, 0]]);
+    expect(d.ranOutUsers.rows.map((r) => r.userId)).toEqual(['d']);
+    expect(d.highUsageUsers.rows.map((r) => [r.userId, r.totalCreditsUsed, r.episodes])).toEqual([['e', 95, 0]]);
     expect(d.journey.steps.find((s) => s.id === 'ran_out')!.count).toBe(1);
     const check = d.pmfSignals.find((s) => s.id === 'credit_exhaustion')!;
     expect([check.value, check.evidence.ids, check.evidence.total]).toEqual([0.25, ['d'], 1]);

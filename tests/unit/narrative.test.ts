@@ -71,8 +71,10 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
 describe('writeNarrative with a real openai client', () => {
   const periods = resolvePeriods({ since: '2026-11-01', until: '2026-11-27' }, null);
+  const current = fixtureDashboard(periods.current.since, periods.current.until);
   const data = buildReportData({
-    current: fixtureDashboard(periods.current.since, periods.current.until),
+    current,
+    ranOutUsers: current.ranOutUsers.rows,
     previous: fixtureDashboard(periods.previous.since, periods.previous.until, 0.8),
     periods,
     settings: { companyName: 'Latent Labs', logoDataUrl: null },

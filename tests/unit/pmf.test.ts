@@ -45,7 +45,7 @@ describe('the report without a previous period', () => {
   const periods = resolvePeriods({ since: '2026-11-01', until: '2026-11-27' }, null);
   const current = fixtureDashboard(periods.current.since, periods.current.until);
   const previous = fixtureDashboard(periods.previous.since, periods.previous.until, 0);
-  const data = buildReportData({ current, previous, periods, settings: { companyName: 'Latent Labs', logoDataUrl: null }, workspace: 'demo' });
+  const data = buildReportData({ current, previous, ranOutUsers: current.ranOutUsers.rows, periods, settings: { companyName: 'Latent Labs', logoDataUrl: null }, workspace: 'demo' });
 
   it('says once that there is nothing to compare with, not on every number', () => {
     expect(data.previousHasData).toBe(false);

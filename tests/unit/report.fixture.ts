@@ -60,14 +60,20 @@ export function fixtureDashboard(since: string, until: string, k = 1): Dashboard
     intents: { rows: [], truncated: false },
     userIntents: { rows: [], truncated: false },
     failurePoints: [{ tool: 'video_gen', errorType: 'timeout', failures: r(42), affectedUsers: r(17) }],
-    ranOutUsers: [
-      { userId: 'u_001', email: 'ana@example.com', episodes: 3, firstRanOutAt: `${until}T09:00:00.000Z`, lastRanOutAt: `${until}T10:00:00.000Z`, totalCreditsUsed: 100, lastActiveAt: `${until}T10:00:00.000Z` },
-      { userId: 'u_002', email: null, episodes: 1, firstRanOutAt: `${until}T08:00:00.000Z`, lastRanOutAt: `${until}T08:00:00.000Z`, totalCreditsUsed: 96, lastActiveAt: null },
-    ],
-    highUsageUsers: [
-      { userId: 'u_001', email: 'ana@example.com', totalCreditsUsed: 100, creditExhaustionCount: 3, episodes: 3, lastActiveAt: `${until}T10:00:00.000Z` },
-      { userId: 'u_002', email: null, totalCreditsUsed: 96, creditExhaustionCount: null, episodes: 1, lastActiveAt: null },
-    ],
+    ranOutUsers: {
+      rows: [
+        { userId: 'u_001', email: 'ana@example.com', episodes: 3, firstRanOutAt: `${until}T09:00:00.000Z`, lastRanOutAt: `${until}T10:00:00.000Z`, totalCreditsUsed: 100, lastActiveAt: `${until}T10:00:00.000Z` },
+        { userId: 'u_002', email: null, episodes: 1, firstRanOutAt: `${until}T08:00:00.000Z`, lastRanOutAt: `${until}T08:00:00.000Z`, totalCreditsUsed: 96, lastActiveAt: null },
+      ],
+      truncated: false,
+    },
+    highUsageUsers: {
+      rows: [
+        { userId: 'u_001', email: 'ana@example.com', totalCreditsUsed: 100, creditExhaustionCount: 3, episodes: 3, lastActiveAt: `${until}T10:00:00.000Z` },
+        { userId: 'u_002', email: null, totalCreditsUsed: 96, creditExhaustionCount: null, episodes: 1, lastActiveAt: null },
+      ],
+      truncated: false,
+    },
     usageHealth: {
       conversationsPerUser: 3.1,
       messagesPerConversation: 6,

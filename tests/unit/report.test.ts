@@ -18,7 +18,7 @@ const periods = resolvePeriods({ since: '2026-11-01', until: '2026-11-27' }, nul
 const current = fixtureDashboard(periods.current.since, periods.current.until);
 const previous = fixtureDashboard(periods.previous.since, periods.previous.until, 0.8);
 const wauByDay = new Map(current.timeseries.days.map((d, i) => [d.day, 60 + i]));
-const data = buildReportData({ current, previous, periods, settings: { companyName: 'Latent Labs', logoDataUrl: null }, workspace: 'demo', wauByDay, now: new Date('2026-11-28T06:00:00Z') });
+const data = buildReportData({ current, previous, ranOutUsers: current.ranOutUsers.rows, periods, settings: { companyName: 'Latent Labs', logoDataUrl: null }, workspace: 'demo', wauByDay, now: new Date('2026-11-28T06:00:00Z') });
 
 describe('periods', () => {
   it('compares with the same number of days right before', () => {

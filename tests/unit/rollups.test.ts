@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnalyticsEngine } from '../../src/main/analytics/engine.js';
+import { Planner } from '../../src/main/analytics/planner.js';
+import { creditExhaustion, ranOutUsers } from '../../src/main/analytics/runners/credits.js';
 import { generateDemo } from '../../src/main/demo/generate.js';
 import { rowsFromDemo } from '../../src/main/demo/sinks.js';
 import { SnapshotWriter } from '../../src/main/snapshot/apply.js';
 import { DAY_ROLLUPS, ROLLUPS_VERSION, type DayRollup } from '../../src/main/snapshot/rollups.js';
 import { openSnapshot, type Snapshot } from '../../src/main/snapshot/snapshot.js';
-import { CREATION_TOOLS, CREDIT_EXHAUSTION_ERRORS, DORMANT_AFTER_DAYS, HIGH_USAGE_CREDITS, addDays, daysBetween, isCreditExhaustionEvent, weekStart, type Filters } from '../../src/shared/metrics.js';
+import { CREATION_TOOLS, CREDITS_LIST_ROWS, CREDIT_EXHAUSTION_ERRORS, DORMANT_AFTER_DAYS, HIGH_USAGE_CREDITS, addDays, daysBetween, isCreditExhaustionEvent, weekStart, type Filters } from '../../src/shared/metrics.js';
 
 // The dashboard read from the rollups (src/main/snapshot/rollups.ts) must equal the dashboard computed from the
 // tables, for every kind of range and segment, after a first load, incremental writes and a forgotten user.
@@ -238,7 +240,8 @@ describe('rollups', () => {
     try {
       const after = fast.dashboard(all);
       expect(after.summary.totals.events).toBe(before.summary.totals.events + 1000);
-      expect(after.highUsageUsers.length).toBe(before.highUsageUsers.length + 1);
+      expect(after.summary.highUsage.count).toBe(before.summary.highUsage.count + 1);
+      expect(fast.creditExhaustion(all)).toHaveLength(after.summary.highUsage.count);
       // The user-level metrics sum agg_user_cube (here: seven more users in one group of it).
       snapshot.db.exec(`UPDATE agg_user_cube SET users = users + 7 WHERE signup_day = (SELECT MAX(signup_day) FROM agg_user_cube)`);
       expect(fast.dashboard(all).summary.totals.users).toBeGreaterThanOrEqual(before.summary.totals.users + 7);
@@ -359,6 +362,20 @@ describe('rollups', () => {
       { since: addDays(END, -6), activation: ['power_user'] },
     ];
     const sizes = segments.map((f) => expectSegmentLikeTables(engine, snapshot, f));
+    // A credits list cut at a limit (the dashboard's first rows) is the head of the whole list, in the same order.
+    const planner = new Planner(snapshot, { minSample: 1 }, NOW);
+    for (const f of [{}, pastMonth, ...segments]) {
+      const ranOut = engine.ranOutUsers(f);
+      const highUsage = engine.creditExhaustion(f);
+      expect(ranOutUsers(planner, f, 3), JSON.stringify(f)).toEqual(ranOut.slice(0, 3));
+      expect(creditExhaustion(planner, f, 3), JSON.stringify(f)).toEqual(highUsage.slice(0, 3));
+      const d = engine.dashboard(f);
+      expect(d.ranOutUsers).toEqual({ rows: ranOut.slice(0, CREDITS_LIST_ROWS), truncated: ranOut.length > CREDITS_LIST_ROWS });
+      expect(d.highUsageUsers).toEqual({ rows: highUsage.slice(0, CREDITS_LIST_ROWS), truncated: highUsage.length > CREDITS_LIST_ROWS });
+      expect(highUsage).toHaveLength(d.summary.highUsage.count);
+      expect(ranOut).toHaveLength(d.summary.ranOut.count);
+    }
+    expect(engine.ranOutUsers({}).length).toBeGreaterThan(3);
     // Large and small segments: the planner reads the segment's own rows or the whole minus the rest's (a rollup's sign
     // error or a dropped side fails here).
     expect(sizes.some((n) => n * 2 > everyone)).toBe(true);
@@ -415,8 +432,8 @@ describe('rollups', () => {
     expect(snapshot.db.prepare('SELECT COUNT(*) FROM user_totals WHERE user_id = ?').pluck().get(victim)).toBe(0);
     const after = engine.dashboard({});
     expect(after.summary.totals.conversations).toBe(before.summary.totals.conversations - theirConversations);
-    expect(after.highUsageUsers.map((r) => r.userId)).not.toContain(victim);
-    expect(after.ranOutUsers.map((r) => r.userId)).not.toContain(victim);
+    expect(engine.creditExhaustion({}).map((r) => r.userId)).not.toContain(victim);
+    expect(engine.ranOutUsers({}).map((r) => r.userId)).not.toContain(victim);
     expectSameDashboards(snapshot);
   });
 });

@@ -93,7 +93,7 @@ describe('snapshot schema', () => {
       return { ranOut: d.summary.ranOut, ranOutUsers: d.ranOutUsers, userIntents: d.userIntents, journey: d.journey, exhaustion: d.usageHealth.timeToCreditExhaustion };
     };
     const before = pick(new AnalyticsEngine(snapshot, {}, now));
-    expect(before.ranOutUsers.length).toBeGreaterThan(0);
+    expect(before.ranOutUsers.rows.length).toBeGreaterThan(0);
     // As an older version left it: no ran_out_at, no user_frequency, exhausted_at by the old rule, rollups of version 5.
     snapshot.db.exec(`DROP INDEX conversations_ran_out; ALTER TABLE conversations DROP COLUMN ran_out_at; ALTER TABLE agg_intent DROP COLUMN user_frequency;
       UPDATE users SET exhausted_at = NULL`);

@@ -1,4 +1,4 @@
-import type { Dashboard, Filters, PmfSignal } from '../../shared/metrics.js';
+import type { Dashboard, Filters, PmfSignal, RanOutRow } from '../../shared/metrics.js';
 import { pmfOverallBrief } from '../../shared/pmf.js';
 import type { CohortRow, Kpi, PmfRow, ReportData, ReportSettings, RetentionPoint } from '../../shared/report.js';
 
@@ -98,6 +98,8 @@ function retention(d: Dashboard): { curve: RetentionPoint[]; cohorts: CohortRow[
 export interface BuildInput {
   current: Dashboard;
   previous: Dashboard;
+  /** The current period's whole "Who ran out" list (the dashboard carries its first rows only). */
+  ranOutUsers: RanOutRow[];
   periods: { current: Period; previous: Period };
   settings: ReportSettings;
   workspace: string;
@@ -131,7 +133,7 @@ export function buildReportData(input: BuildInput): ReportData {
       exhaustedUsers: ce.count,
       activeUsers: ce.total,
       rate: ce.rate,
-      users: c.ranOutUsers.map((r) => ({ userId: r.userId, email: r.email, creditsUsed: r.totalCreditsUsed, exhaustionCount: r.episodes, lastActiveAt: r.lastActiveAt })),
+      users: input.ranOutUsers.map((r) => ({ userId: r.userId, email: r.email, creditsUsed: r.totalCreditsUsed, exhaustionCount: r.episodes, lastActiveAt: r.lastActiveAt })),
     },
     blockers: input.insights?.blockers ?? c.blockers.map((b) => ({ text: b.blocker, count: b.conversations, users: b.users })),
     featureRequests: input.insights?.featureRequests ?? c.featureRequests.map((f) => ({ text: f.text, count: f.mentions, users: f.users })),

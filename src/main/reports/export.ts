@@ -54,7 +54,8 @@ export async function computeReport(source: MetricsSource, opts: ComputeOptions)
   for (const d of current.timeseries.days) wauByDay.set(d.day, source.activeUsersBetween(addDays(d.day, -6), d.day));
   checkCancelled(opts.signal);
   const insights = source.insights(periods.current) ?? undefined;
-  const data = buildReportData({ current, previous, periods, settings: opts.settings, workspace: source.workspace, wauByDay, insights, now: opts.now });
+  const ranOutUsers = source.ranOutUsers(periodFilters(periods.current));
+  const data = buildReportData({ current, previous, ranOutUsers, periods, settings: opts.settings, workspace: source.workspace, wauByDay, insights, now: opts.now });
   if (opts.narrative) {
     progress(0.45, 'Writing the narrative');
     const n = await writeNarrative(data, opts.llm ?? null, { signal: opts.signal });

@@ -7,10 +7,11 @@ import type { Planner } from '../planner.js';
 
 /**
  * The seed's query 4: users at ≥ 90 credits (used in the range), highest credit_exhaustion_count first: the HIGH
- * USAGE list (not "ran out"), with each user's credit-exhaustion episodes by the end of the range.
+ * USAGE list (not "ran out"), with each user's credit-exhaustion episodes by the end of the range. `limit`: the first
+ * rows only (the dashboard's); the list's length is summary.highUsage.count.
  */
-export function creditExhaustion(p: Planner, filters: Filters = {}): CreditExhaustionRow[] {
-  return p.once('creditExhaustion', filters, () => {
+export function creditExhaustion(p: Planner, filters: Filters = {}, limit?: number): CreditExhaustionRow[] {
+  return p.once(`creditExhaustion:${limit ?? 'all'}`, filters, () => {
     const ctx = p.context(filters);
     return p.all<CreditExhaustionRow>(`SELECT userId, email, totalCreditsUsed, creditExhaustionCount, episodes, lastActiveAt FROM (
            SELECT u.user_id AS userId, u.email, a.credits AS totalCreditsUsed, u.credit_exhaustion_count AS creditExhaustionCount,
@@ -18,25 +19,29 @@ export function creditExhaustion(p: Planner, filters: Filters = {}): CreditExhau
              u.last_active_at AS lastActiveAt
            -- CROSS JOIN: the planner would walk every (wide) users row and look the few heavy users up; this reads them.
            FROM ${p.highUsage(ctx)} a CROSS JOIN users u ON u.user_id = a.user_id)
-         ORDER BY creditExhaustionCount IS NOT NULL, creditExhaustionCount DESC, episodes DESC, totalCreditsUsed DESC, userId`, ctx.params);
+         ORDER BY creditExhaustionCount IS NOT NULL, creditExhaustionCount DESC, episodes DESC, totalCreditsUsed DESC, userId
+         LIMIT @limit`, { ...ctx.params, limit: limit ?? -1 });
   });
 }
 
 /**
  * "Who ran out": users (in the segment, signed up by the end of the range) with at least one credit-exhaustion
- * episode by the end of the range, most episodes first. Its length is summary.ranOut.count.
+ * episode by the end of the range, most episodes first. Its length is summary.ranOut.count; `limit`: the first rows only.
  */
-export function ranOutUsers(p: Planner, filters: Filters = {}): RanOutRow[] {
+export function ranOutUsers(p: Planner, filters: Filters = {}, limit?: number): RanOutRow[] {
   return p.scoped(() => {
     const ctx = p.context(filters);
-    // Credits looked up per listed user (by key), not grouped for every user: 61k of 151k users ran out at 10M events.
-    return p.all<RanOutRow>(`SELECT u.user_id AS userId, u.email, e.episodes, e.firstRanOutAt, e.lastRanOutAt,
-           COALESCE(${p.creditsByUser(ctx, 'e.user_id')}, 0) AS totalCreditsUsed, u.last_active_at AS lastActiveAt
-         FROM (SELECT user_id, COUNT(*) AS episodes, MIN(ran_out_at) AS firstRanOutAt, MAX(ran_out_at) AS lastRanOutAt
-               FROM conversations INDEXED BY conversations_ran_out
-               WHERE ran_out_at IS NOT NULL AND ran_out_at <= @untilEnd AND ${ctx.seg('user_id')} GROUP BY user_id) e
-         CROSS JOIN users u ON u.user_id = e.user_id
-         WHERE COALESCE(${SD}, @until) <= @until
-         ORDER BY e.episodes DESC, e.lastRanOutAt DESC, u.user_id`, ctx.params);
+    const order = 'ORDER BY episodes DESC, lastRanOutAt DESC, userId';
+    // Credits are looked up by key for the listed users only (after the limit): 61k of 151k users ran out at 10M events.
+    return p.all<RanOutRow>(`WITH listed AS MATERIALIZED (
+           SELECT u.user_id AS userId, u.email, e.episodes, e.firstRanOutAt, e.lastRanOutAt, u.last_active_at AS lastActiveAt
+           FROM (SELECT user_id, COUNT(*) AS episodes, MIN(ran_out_at) AS firstRanOutAt, MAX(ran_out_at) AS lastRanOutAt
+                 FROM conversations INDEXED BY conversations_ran_out
+                 WHERE ran_out_at IS NOT NULL AND ran_out_at <= @untilEnd AND ${ctx.seg('user_id')} GROUP BY user_id) e
+           CROSS JOIN users u ON u.user_id = e.user_id
+           WHERE COALESCE(${SD}, @until) <= @until
+           ${order} LIMIT @limit)
+         SELECT userId, email, episodes, firstRanOutAt, lastRanOutAt, COALESCE(${p.creditsByUser(ctx, 'listed.userId')}, 0) AS totalCreditsUsed, lastActiveAt
+         FROM listed ${order}`, { ...ctx.params, limit: limit ?? -1 });
   });
 }

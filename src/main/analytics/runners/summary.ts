@@ -4,7 +4,6 @@
 import { Filters, daysBetween, ratio, type ExecutiveSummary } from '../../../shared/metrics.js';
 import type { Context, Planner } from '../planner.js';
 import { round, sum } from '../sums.js';
-import { creditExhaustion } from './credits.js';
 
 export function executiveSummary(p: Planner, filters: Filters = {}): ExecutiveSummary {
   return p.once('executiveSummary', filters, () => {
@@ -26,7 +25,7 @@ export function executiveSummary(p: Planner, filters: Filters = {}): ExecutiveSu
       averageDailyActiveUsers: round(days.activeSum / dayCount, 2)!,
       week1Retention: ratio(sum(w1Eligible, (r) => r.week1), sum(w1Eligible, (r) => r.users)),
       ranOut: ratio(sum(cube, (r) => r.exhausted * r.users), users),
-      highUsage: ratio(creditExhaustion(p, filters).length, users),
+      highUsage: ratio(p.value<number>(`SELECT COUNT(*) FROM ${p.highUsage(ctx)}`, ctx.params), users),
       averageSessionMinutes: conv.timed ? round(conv.durationMs! / conv.timed / 60_000, 2) : null,
       topUseCases: useCaseShares(p, ctx).slice(0, 5),
       totals: {

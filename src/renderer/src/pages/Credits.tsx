@@ -69,7 +69,14 @@ export default function CreditsPage() {
                   <LineChart label="Credits used per day" labels={ts.map((p) => day(p.day))} series={[{ label: 'Credits used', data: ts.map((p) => p.creditsUsed), fill: true, color: '#f59e0b' }]} height={220} />
                 </Card>
               </div>
-              <Card title="Who ran out" subtitle="Click a row to see what they did just before" actions={<Info text={METRIC_DEFINITIONS.ranOutUsers.rule} />}>
+              <Card
+                title="Who ran out"
+                subtitle={
+                  d.ranOutUsers.truncated
+                    ? `The ${int(d.ranOutUsers.rows.length)} with the most episodes, of ${int(s.ranOut.count)} (the report's CSV export lists all). Click a row to see what they did just before`
+                    : 'Click a row to see what they did just before'
+                }
+                actions={<Info text={METRIC_DEFINITIONS.ranOutUsers.rule} />}>
                 <table className="data clickable" data-testid="credit-exhaustion">
                   <thead>
                     <tr>
@@ -82,7 +89,7 @@ export default function CreditsPage() {
                     </tr>
                   </thead>
                   <tbody>
-                    {d.ranOutUsers.slice(0, 200).map((r) => (
+                    {d.ranOutUsers.rows.map((r) => (
                       <Fragment key={r.userId}>
                         <tr onClick={() => setOpen(open === r.userId ? null : r.userId)} aria-expanded={open === r.userId} tabIndex={0} onKeyDown={(e) => e.key === 'Enter' && setOpen(open === r.userId ? null : r.userId)}>
                           <td>
@@ -105,7 +112,7 @@ export default function CreditsPage() {
                         )}
                       </Fragment>
                     ))}
-                    {d.ranOutUsers.length === 0 && (
+                    {d.ranOutUsers.rows.length === 0 && (
                       <tr>
                         <td colSpan={6} className="muted">
                           Nobody ran out of credits by the end of this range.
