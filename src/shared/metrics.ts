@@ -413,6 +413,13 @@ export type FilterOptions = z.infer<typeof FilterOptions>;
 export const FeatureRequestRow = z.object({ text: z.string(), users: z.number(), mentions: z.number(), exampleConversationId: z.string() });
 export const BlockerRow = z.object({ blocker: z.string(), conversations: z.number(), users: z.number() });
 
+/** A list's first rows; truncated: the whole list has more. */
+const firstRowsOf = <T extends z.ZodTypeAny>(row: T) => z.object({ rows: z.array(row), truncated: z.boolean() });
+export interface FirstRows<T> {
+  rows: T[];
+  truncated: boolean;
+}
+
 /** Everything the dashboard page shows, in one call. */
 export const Dashboard = z.object({
   filters: Filters,
@@ -427,14 +434,14 @@ export const Dashboard = z.object({
   /** Seed funnel (query 1) base: its total_users are users with conversations, Signed Up counts every user. */
   seedFunnelPopulation: z.object({ signedUp: z.number(), withConversations: z.number() }),
   /** The seed's query 2 as written: every message event, the assistant's replies included. */
-  intents: z.object({ rows: z.array(IntentFrequencyRow), truncated: z.boolean() }),
+  intents: firstRowsOf(IntentFrequencyRow),
   /** The same grouping over the users' own messages only: the default "Most frequent messages". */
-  userIntents: z.object({ rows: z.array(IntentFrequencyRow), truncated: z.boolean() }),
+  userIntents: firstRowsOf(IntentFrequencyRow),
   failurePoints: z.array(FailurePointRow),
   /** Users with ≥ 1 credit-exhaustion episode: "Who ran out", its first CREDITS_LIST_ROWS rows (all: summary.ranOut.count). */
-  ranOutUsers: z.object({ rows: z.array(RanOutRow), truncated: z.boolean() }),
+  ranOutUsers: firstRowsOf(RanOutRow),
   /** The seed's query 4 (≥ 90 credits used): "High usage", never "ran out"; first CREDITS_LIST_ROWS rows (all: summary.highUsage.count). */
-  highUsageUsers: z.object({ rows: z.array(CreditExhaustionRow), truncated: z.boolean() }),
+  highUsageUsers: firstRowsOf(CreditExhaustionRow),
   usageHealth: UsageHealth,
   pmfSignals: z.array(PmfSignal),
   timeseries: Timeseries,

@@ -1,7 +1,7 @@
 /**
  * The whole dashboard (every page reads a part of it; `uis analytics` prints it), cached per filter set, and the filter bar's options.
  */
-import { ACTIVATION_STATUSES, CREDITS_LIST_ROWS, Filters, type Dashboard, type FilterOptions } from '../../../shared/metrics.js';
+import { ACTIVATION_STATUSES, CREDITS_LIST_ROWS, Filters, type Dashboard, type FilterOptions, type FirstRows } from '../../../shared/metrics.js';
 import { snapshotAgeSeconds } from '../../snapshot/snapshot.js';
 import type { Planner } from '../planner.js';
 import { DASHBOARD_CACHE_ENTRIES, deepFreeze, remember } from '../cache.js';
@@ -29,8 +29,8 @@ function computeDashboard(p: Planner, filters: Filters): Dashboard {
   return p.scoped(() => {
     const t0 = performance.now();
     const ctx = p.context(filters);
-    const intents = intentFrequency(p, filters, 501);
-    const userIntents = intentFrequency(p, filters, 501, { userMessagesOnly: true });
+    const intents = intentFrequency(p, filters, INTENT_LIST_ROWS + 1);
+    const userIntents = intentFrequency(p, filters, INTENT_LIST_ROWS + 1, { userMessagesOnly: true });
     const result: Omit<Dashboard, 'computeMs'> = {
       filters: ctx.filters,
       range: { since: ctx.since, until: ctx.until },
@@ -41,12 +41,12 @@ function computeDashboard(p: Planner, filters: Filters): Dashboard {
       seedFunnel: seedFunnel(p, filters),
       seedFunnelPopulation: seedFunnelPopulation(p, filters),
       retention: retention(p, filters),
-      intents: { rows: intents.slice(0, 500), truncated: intents.length > 500 },
-      userIntents: { rows: userIntents.slice(0, 500), truncated: userIntents.length > 500 },
+      intents: firstRows(intents, INTENT_LIST_ROWS),
+      userIntents: firstRows(userIntents, INTENT_LIST_ROWS),
       failurePoints: failurePoints(p, filters),
       // The pages show the first rows; the whole lists (61k users at 10M events) cost the dashboard ~0.5 s.
-      ranOutUsers: firstRows(ranOutUsers(p, filters, CREDITS_LIST_ROWS + 1)),
-      highUsageUsers: firstRows(creditExhaustion(p, filters, CREDITS_LIST_ROWS + 1)),
+      ranOutUsers: firstRows(ranOutUsers(p, filters, CREDITS_LIST_ROWS + 1), CREDITS_LIST_ROWS),
+      highUsageUsers: firstRows(creditExhaustion(p, filters, CREDITS_LIST_ROWS + 1), CREDITS_LIST_ROWS),
       usageHealth: usageHealth(p, filters),
       pmfSignals: pmfSignals(p, filters),
       timeseries: timeseries(p, filters),
@@ -57,8 +57,11 @@ function computeDashboard(p: Planner, filters: Filters): Dashboard {
   });
 }
 
-function firstRows<T>(rows: T[]): { rows: T[]; truncated: boolean } {
-  return { rows: rows.slice(0, CREDITS_LIST_ROWS), truncated: rows.length > CREDITS_LIST_ROWS };
+const INTENT_LIST_ROWS = 500;
+
+/** A list's first `limit` rows, from a query asked for one more (that row says whether there are more). */
+function firstRows<T>(rows: T[], limit: number): FirstRows<T> {
+  return { rows: rows.slice(0, limit), truncated: rows.length > limit };
 }
 
 export function filterOptions(p: Planner): FilterOptions {
