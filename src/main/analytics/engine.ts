@@ -24,6 +24,7 @@ import type {
   UserList,
   UserListQuery,
 } from '../../shared/metrics.js';
+import type { ColumnarStore } from '../snapshot/columnar.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import { Planner } from './planner.js';
 import { creditExhaustion, ranOutUsers } from './runners/credits.js';
@@ -48,10 +49,18 @@ export class AnalyticsEngine {
     thresholds: Partial<PmfThresholds> = {},
     /** "Today" for a snapshot without data; tests pin it. */
     now: () => Date = () => new Date(),
-    /** false: every metric from the tables, never from the rollups (the tests compare the two). */
-    options: { rollups?: boolean } = {},
+    /** rollups false: every metric from the tables (the tests compare the two); columnar: the snapshot's column store. */
+    options: { rollups?: boolean; columnar?: ColumnarStore } = {},
   ) {
     this.planner = new Planner(snapshot, thresholds, now, options);
+  }
+
+  /**
+   * Before a segmented dashboard: its grouped rows read from the column store (DuckDB) when it holds the snapshot's
+   * current data, so dashboard() does not group the snapshot's rows (planner.ts prepare()). Same numbers either way.
+   */
+  prepare(filters: Filters = {}): Promise<boolean> {
+    return this.planner.prepare(filters);
   }
 
   get thresholds(): PmfThresholds {

@@ -6,8 +6,9 @@
  */
 import { DEFAULT_PMF_THRESHOLDS, Filters, HIGH_USAGE_CREDITS, PmfThresholds, daysBetween, weekStart } from '../../shared/metrics.js';
 import type Database from 'better-sqlite3';
-import { ROLLUPS_VERSION, SIGNUP_DAY as SD, TRACKED_WEEKS, DAY_ROLLUPS, conversationGroups, userActivity } from '../snapshot/rollups.js';
+import { ROLLUPS_VERSION, SIGNUP_DAY as SD, TRACKED_WEEKS, DAY_ROLLUPS, conversationGroups, intentGroups, userActivity } from '../snapshot/rollups.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
+import { dataVersion, type ColumnarStore, type DataVersion, type SegmentPart, type SegmentRows } from '../snapshot/columnar.js';
 import { ResultCache, USER_STATE_CACHE_ENTRIES, remember } from './cache.js';
 import { cubeFromRollupSql, cubeSql, userCubeRows, parseCube, parseUserStates, stateParams, userStatesJsonSql, userStatesSql, type CubeRow, type UserState } from './user-states.js';
 
@@ -48,6 +49,11 @@ export interface Weights {
   conversations: [number, number];
 }
 
+/** The intent lists' rows a prepared segment holds (each of the two orders): the engine's longest list is 1000. */
+const PREPARED_INTENT_ROWS = 1001;
+/** Filter sets whose prepared parts are kept. */
+const PREPARED_ENTRIES = 8;
+
 /** Evidence lists stop at this many ids. */
 export const EVIDENCE_CAP = 200;
 
@@ -62,14 +68,19 @@ export class Planner {
   private segCounter = 0;
   private tempTables: string[] = [];
   private changesStatement: Database.Statement | null = null;
+  /** Segments' parts grouped by the column store (prepare()), by filter set, with the data version they were read at. */
+  private readonly prepared = new Map<string, { version: DataVersion; parts: Record<SegmentPart, SegmentRows> }>();
 
   constructor(
     readonly snapshot: Snapshot,
     thresholds: Partial<PmfThresholds> = {},
     /** "Today" for a snapshot without data; tests pin it. */
     readonly now: () => Date = () => new Date(),
-    /** false: every metric from the tables, never from the rollups (the tests compare the two). */
-    readonly options: { rollups?: boolean } = {},
+    /**
+     * rollups false: every metric from the tables, never from the rollups (the tests compare the two). columnar: the
+     * snapshot's column store, which prepare() reads a segment's grouped rows from.
+     */
+    readonly options: { rollups?: boolean; columnar?: ColumnarStore } = {},
   ) {
     this.thresholds = PmfThresholds.parse({ ...DEFAULT_PMF_THRESHOLDS, ...thresholds });
   }
@@ -321,14 +332,15 @@ export class Planner {
    * The segment's message events grouped as agg_intent (day, user_message, tool_name, success, frequency,
    * user_frequency): both intent lists read it.
    */
-  segmentIntents(ctx: Context): string {
+  segmentIntents(ctx: Context, limit: number): string {
+    // The column store's part holds each list's first PREPARED_INTENT_ROWS rows: enough for a list up to that long.
+    const top = limit <= PREPARED_INTENT_ROWS ? this.preparedPart(ctx, 'intentLists') : null;
+    if (top) return this.rowsTable(ctx, 'intents:first', top);
     return this.segmentRollup(ctx, 'intents', {
       table: 'agg_intent',
       key: ['day', 'user_message', 'tool_name', 'success'],
       sums: ['frequency', 'user_frequency'],
-      of: (users) => `SELECT day, message AS user_message, tool_name, success, COUNT(*) AS frequency,
-          SUM(COALESCE(role, 'user') = 'user') AS user_frequency
-        FROM events WHERE event_type = 'message' AND ${ctx.inRange('day')} AND ${users('user_id')} GROUP BY 1, 2, 3, 4`,
+      of: (users) => intentGroups(`${ctx.inRange('day')} AND ${users('user_id')}`),
       // Looked up by user through events_user_messages whatever the size: a user's messages are one range of the index.
       lookup: true,
       weight: 'messages',
@@ -344,6 +356,8 @@ export class Planner {
    * the rows of the users a condition on a user_id column picks.
    */
   private segmentRollup(ctx: Context, kind: string, spec: { table: string; key: readonly string[]; sums: readonly string[]; of: (users: (column: string) => string) => string; lookup?: boolean; weight?: keyof Weights }): string {
+    const grouped = this.preparedPart(ctx, kind as SegmentPart);
+    if (grouped) return this.rowsTable(ctx, kind, grouped);
     return this.tempTable(ctx, kind, () => {
       const size = ctx.size;
       const lookup = (col: string) => ctx.seg(col).replace(/^\+/, '');
@@ -375,6 +389,60 @@ export class Planner {
     // As for the segment: a large rest is probed while reading the tables in order, a small one looked up by index.
     const scan = !lookup && (size.everyone - size.members) * 10 > size.everyone ? '+' : '';
     return (col) => `${scan}${col} IN (SELECT user_id FROM ${table})`;
+  }
+
+  /**
+   * Reads a segment's grouped parts (activity, tool calls, conversations, intents) from the column store, for the
+   * next synchronous dashboard of the same filters to use instead of grouping the snapshot's rows (seconds at 10M
+   * events). True when they are ready; false without a segment, a store, or while the store does not hold the
+   * snapshot's current data (it is then brought up to date in the background, and the dashboard reads SQLite).
+   */
+  async prepare(rawFilters: Filters): Promise<boolean> {
+    const store = this.options.columnar;
+    const filters = Filters.parse(rawFilters);
+    if (!store || this.options.rollups === false || !(filters.signupCohorts?.length || filters.activation?.length || filters.tools?.length || filters.useCases?.length)) return false;
+    const key = JSON.stringify(filters);
+    const version = dataVersion(this.snapshot);
+    if (this.preparedVersion(this.prepared.get(key)?.version, version)) return true;
+    if (!store.holds(version)) {
+      store.catchUp(this.snapshot).catch((err: unknown) => console.warn(`column store: ${err instanceof Error ? err.message : String(err)}`));
+      return false;
+    }
+    const { ids, since, until } = this.scoped(() => {
+      const ctx = this.context(filters);
+      return { ids: this.values<string>(`SELECT user_id FROM temp.${ctx.segment}`), since: ctx.since, until: ctx.until };
+    });
+    const parts = await store.segmentParts(version!, ids, since, until, PREPARED_INTENT_ROWS);
+    if (!parts || !this.preparedVersion(version, dataVersion(this.snapshot))) return false;
+    this.prepared.set(key, { version: version!, parts });
+    // A few filter sets at a time (a founder clicks through segments; older ones are read again when asked).
+    for (const old of [...this.prepared.keys()].slice(0, -PREPARED_ENTRIES)) this.prepared.delete(old);
+    return true;
+  }
+
+  private preparedVersion(a: DataVersion | null | undefined, b: DataVersion | null): boolean {
+    return !!a && !!b && a.id === b.id && a.seq === b.seq;
+  }
+
+  /** A part prepare() read for this context's filters, while the snapshot still holds the data it was read at. */
+  private preparedPart(ctx: Context, part: SegmentPart): SegmentRows | null {
+    if (!ctx.segment || !ctx.rollups.fresh || this.prepared.size === 0) return null;
+    const entry = this.prepared.get(JSON.stringify(ctx.filters));
+    return entry && this.preparedVersion(entry.version, dataVersion(this.snapshot)) ? entry.parts[part] : null;
+  }
+
+  /** A temp table holding rows read elsewhere (the column store's), made once per context and kind. */
+  private rowsTable(ctx: Context, kind: string, data: SegmentRows): string {
+    let table = ctx.segmentRollups.get(kind);
+    if (!table) {
+      table = `seg_${++this.segCounter}`;
+      this.db.exec(`CREATE TEMP TABLE ${table} (${data.columns.join(', ')})`);
+      const insert = this.db.prepare(`INSERT INTO temp.${table} VALUES (${data.columns.map(() => '?').join(', ')})`);
+      for (const row of data.rows) insert.run(...row);
+      this.tempTables.push(table);
+      ctx.segmentRollups.set(kind, table);
+    }
+    return `temp.${table}`;
   }
 
   /** A temp table of `select`'s rows, made once per context and kind (dropped at the end of the scope). */

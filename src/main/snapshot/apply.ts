@@ -1,7 +1,7 @@
 import type { StoredEvent } from '../../shared/event.js';
 import { CREATION_TOOLS, classifyUseCase, isCreditExhaustionEvent, messageSignalFlags, weekStart } from '../../shared/metrics.js';
 import { forgetInIntelligence, rememberForgottenConversations, takeForgottenConversations } from './forget.js';
-import { DAY_ROLLUPS, ROLLUPS_VERSION, conversationContributions, dayRollupDeltas, rebuildDayRollups, refreshUserRollups, type ConversationContribution, type DayRollupName } from './rollups.js';
+import { DAY_ROLLUPS, ROLLUPS_VERSION, conversationContributions, dayRollupDeltas, rebuildDayRollups, refreshUserRollups, type ConversationContribution, type DayRollupName, type Touched } from './rollups.js';
 import { SNAPSHOT_DDL, SNAPSHOT_SCHEMA_VERSION, ensureSnapshotSchema, refreshRanOut } from './schema.js';
 import type { Statement } from 'better-sqlite3';
 import type { Snapshot } from './snapshot.js';
@@ -435,11 +435,34 @@ export class SnapshotWriter {
       this.refreshDerived(users, conversations);
       if (this.rebuildRollups) rebuildDayRollups(db);
       refreshUserRollups(db, this.rebuildRollups ? 'all' : users);
+      this.recordChanges(this.rebuildRollups ? 'all' : users);
       this.snapshot.setMeta('rollups', ROLLUPS_VERSION);
     })();
     this.rebuildRollups = false;
     this.touchedUsers.clear();
     this.touchedConversations.clear();
+    this.forgot = false;
+  }
+
+  /** A forget happened since the last finish(): the column store is rebuilt, not updated (columnar.ts). */
+  private forgot = false;
+
+  /**
+   * A new data version for the column store (columnar.ts): meta data_seq moves on, and the users whose rows changed
+   * are stamped with it (columnar_changes), or, for a rewrite of everything or a forget, columnar_full_seq is (the
+   * store is rebuilt in full: no forgotten user's row stays in its file). A forgotten user leaves columnar_changes.
+   */
+  private recordChanges(users: Touched): void {
+    const seq = Number(this.snapshot.getMeta('data_seq') ?? 0) + 1;
+    this.snapshot.setMeta('data_seq', String(seq));
+    if (users === 'all' || this.forgot) {
+      this.snapshot.setMeta('columnar_full_seq', String(seq));
+      this.snapshot.db.exec('DELETE FROM columnar_changes WHERE user_id NOT IN (SELECT user_id FROM users)');
+      if (users === 'all') return;
+    }
+    const stamp = this.snapshot.db.prepare('INSERT INTO columnar_changes (user_id, seq) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET seq = excluded.seq');
+    const exists = this.snapshot.db.prepare('SELECT 1 FROM users WHERE user_id = ?').pluck();
+    for (const id of users) if (!this.forgot || exists.get(id)) stamp.run(id, seq);
   }
 
   private flush(d: Deltas): void {
@@ -524,6 +547,7 @@ export class SnapshotWriter {
   forgetUsers(userIds: string[]): number {
     const db = this.snapshot.db;
     let removed = 0;
+    this.forgot = true;
     db.transaction(() => {
       this.markRollupsStale();
       const USER_EVENTS = 'user_id = @u OR conversation_id IN (SELECT id FROM conversations WHERE user_id = @u)';
@@ -573,6 +597,7 @@ export class SnapshotWriter {
     db.transaction(() => {
       const gone = takeForgottenConversations(db);
       if (gone.length === 0) return;
+      this.forgot = true;
       this.markRollupsStale();
       const events = db.prepare('SELECT * FROM events WHERE conversation_id = ?');
       const drop = db.prepare('DELETE FROM events WHERE conversation_id = ?');

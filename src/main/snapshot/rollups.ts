@@ -180,14 +180,24 @@ export const dayActivity = (where: string) => `
 /** Milliseconds between a conversation's start and last message (integers: sums are exact in any order). */
 export const DURATION_MS = 'CAST(ROUND((julianday(last_message_at) - julianday(started_at)) * 86400000.0) AS INTEGER)';
 
-export const conversationDays = (where: string) => `
+// `duration` is each conversation's DURATION_MS: the column the column store keeps it in (columnar.ts), which has no julianday.
+export const conversationDays = (where: string, duration = DURATION_MS) => `
   SELECT start_day AS day, use_case, completion_status, COUNT(*) AS conversations, COALESCE(SUM(message_count), 0) AS messages,
-    COALESCE(SUM(${DURATION_MS}), 0) AS duration_ms, COUNT(${DURATION_MS}) AS timed
+    COALESCE(SUM(${duration}), 0) AS duration_ms, COUNT(${duration}) AS timed
   FROM conversations WHERE start_day IS NOT NULL AND ${where} GROUP BY start_day, use_case, completion_status`;
 
 export const conversationLengths = (where: string) => `
   SELECT start_day AS day, message_count, COUNT(*) AS conversations
   FROM conversations WHERE start_day IS NOT NULL AND ${where} GROUP BY start_day, message_count`;
+
+/**
+ * Message events matching `where` grouped as agg_intent (day, user_message, tool_name, success, frequency,
+ * user_frequency: the users' own messages, role user or none). Valid on the snapshot and on the column store.
+ */
+export const intentGroups = (where: string) => `
+  SELECT day, message AS user_message, tool_name, success, COUNT(*) AS frequency,
+    SUM(CASE WHEN COALESCE(role, 'user') = 'user' THEN 1 ELSE 0 END) AS user_frequency
+  FROM events WHERE event_type = 'message' AND ${where} GROUP BY day, message, tool_name, success`;
 
 /**
  * Conversations grouped by every key of agg_conversation_day and agg_conversation_length at once: a segment's (or the

@@ -112,6 +112,11 @@ CREATE TABLE IF NOT EXISTS agg_tool_day (
   PRIMARY KEY (tool_name, day, user_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS agg_tool_day_user ON agg_tool_day (user_id, tool_name);
+
+-- The data version (meta data_seq) at which each user's rows last changed: what the column store copies again
+-- (columnar.ts). One row per user at most.
+CREATE TABLE IF NOT EXISTS columnar_changes (user_id TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS columnar_changes_seq ON columnar_changes (seq);
 ${ROLLUPS_DDL}`;
 
 /** Creates what is missing: tables, and indexes a bulk load dropped or a crash left unbuilt. */

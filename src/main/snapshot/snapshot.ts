@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -34,6 +35,8 @@ export class Snapshot {
         // A new file: nothing was ever freed without secure_delete (an older snapshot is vacuumed at its next forget).
         this.setMeta('secure_delete', '1');
       }
+      // Which snapshot the column store copied (columnar.ts): a file made anew at the same path is another one.
+      if (this.getMeta('snapshot_id') === null) this.setMeta('snapshot_id', randomUUID());
       sweepIntelligenceLeftovers(this);
     }
     this.db.pragma('cache_size = -65536');

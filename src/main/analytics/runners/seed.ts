@@ -36,7 +36,7 @@ export function intentFrequency(p: Planner, filters: Filters = {}, limit = 1000,
     const order = 'ORDER BY frequency DESC, day DESC, user_message, tool_name, success';
     const users = opts.userMessagesOnly === true;
     // Without a segment the pre-grouped table answers; with one, the segment's own (segmentIntents).
-    const table = ctx.segment ? p.segmentIntents(ctx) : 'agg_intent';
+    const table = ctx.segment ? p.segmentIntents(ctx, limit) : 'agg_intent';
     const sql = `SELECT * FROM (SELECT day, user_message, tool_name, success, ${users ? 'user_frequency' : 'frequency'} AS frequency FROM ${table}
         WHERE ${users ? 'user_frequency > 0 AND ' : ''}${ctx.inRange('day')}) ${order} LIMIT @limit`;
     const rows = p.all<{ day: string; user_message: string | null; tool_name: string | null; success: number | null; frequency: number }>(sql, { ...ctx.params, limit });

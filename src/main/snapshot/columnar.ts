@@ -1,0 +1,273 @@
+/**
+ * The column store: a DuckDB copy, beside the snapshot, of the rows a segment's dashboard groups (per-user days, tool
+ * calls per user and day, conversations, message events). SQLite groups a third of the users' 6M messages in ~2.6 s;
+ * DuckDB, which scans columns and groups in hash tables on every core, in ~0.1 s (docs/benchmarks.md). It is a cache
+ * of the snapshot, never a source: the snapshot's writer records what changed (apply.ts: meta `data_seq`,
+ * `columnar_full_seq` and the table columnar_changes), catchUp() brings the store up to that, and the engine reads it
+ * only while its stamp equals the snapshot's data version (analytics/planner.ts prepare()); else it reads SQLite.
+ *
+ * A forget (or a rewrite of everything) rebuilds the file in full and deletes the old one, so no row of a forgotten
+ * user stays in it. Runs in the main process only (native module, files).
+ */
+import fs from 'node:fs';
+import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import type { Snapshot } from './snapshot.js';
+import { DAY_ROLLUPS, DURATION_MS, ROLLUPS_VERSION, conversationDays, conversationLengths, intentGroups } from './rollups.js';
+
+type Kind = 'varchar' | 'integer' | 'bigint';
+
+/** Each copied table: its DuckDB columns (named as in the snapshot, so the rollups' SQL runs on both) and its rows. */
+const TABLES: ReadonlyArray<{ name: string; columns: ReadonlyArray<[string, Kind]>; select: string }> = [
+  {
+    name: 'agg_user_day',
+    columns: [['user_id', 'varchar'], ['day', 'varchar'], ['events', 'integer'], ['messages', 'integer'], ['credits', 'bigint']],
+    select: 'SELECT user_id, day, events, messages, credits FROM agg_user_day WHERE',
+  },
+  {
+    name: 'agg_tool_day',
+    columns: [['user_id', 'varchar'], ['day', 'varchar'], ['tool_name', 'varchar'], ['calls', 'integer'], ['failed', 'integer']],
+    select: 'SELECT user_id, day, tool_name, calls, failed FROM agg_tool_day WHERE',
+  },
+  {
+    name: 'conversations',
+    columns: [['user_id', 'varchar'], ['start_day', 'varchar'], ['use_case', 'varchar'], ['completion_status', 'varchar'], ['message_count', 'integer'], ['duration_ms', 'bigint']],
+    select: `SELECT user_id, start_day, use_case, completion_status, message_count, ${DURATION_MS} FROM conversations WHERE start_day IS NOT NULL AND`,
+  },
+  {
+    name: 'events',
+    columns: [['user_id', 'varchar'], ['day', 'varchar'], ['event_type', 'varchar'], ['message', 'varchar'], ['tool_name', 'varchar'], ['success', 'integer'], ['role', 'varchar']],
+    select: `SELECT user_id, day, event_type, message, tool_name, success, role FROM events WHERE event_type = 'message' AND`,
+  },
+];
+
+const DDL_TYPE: Record<Kind, string> = { varchar: 'VARCHAR', integer: 'INTEGER', bigint: 'BIGINT' };
+
+/** Users copied per step of a full build (the main thread yields between steps: at 10M events a step is ~40k rows). */
+const BUILD_USERS_PER_STEP = 500;
+
+/** The snapshot's data version as the writer records it (apply.ts finish()). */
+export interface DataVersion {
+  id: string;
+  seq: number;
+}
+
+/** What a segment's dashboard reads, grouped by the store: rows as the planner's temp tables hold them. */
+export interface SegmentRows {
+  columns: string[];
+  rows: unknown[][];
+}
+
+export type SegmentPart = 'activity' | 'tools' | 'conversations' | 'lengths' | 'intentLists';
+
+export function dataVersion(snapshot: Snapshot): DataVersion | null {
+  const id = snapshot.getMeta('snapshot_id');
+  if (!id || snapshot.getMeta('rollups') !== ROLLUPS_VERSION) return null; // a writer is mid-way (or never ran)
+  return { id, seq: Number(snapshot.getMeta('data_seq') ?? 0) };
+}
+
+export class ColumnarStore {
+  private instance: DuckDBInstance | null = null;
+  private conn: DuckDBConnection | null = null;
+  /** The data version the store holds (null: empty or unknown). */
+  private stamp: DataVersion | null = null;
+  /** Every operation, one at a time (a full build swaps the file under the queries). */
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  private constructor(readonly file: string) {}
+
+  /** The store of a snapshot file (`<snapshot>.columns.duckdb`), opened (created empty if missing). */
+  static async open(snapshotFile: string): Promise<ColumnarStore> {
+    const store = new ColumnarStore(`${snapshotFile}.columns.duckdb`);
+    await store.connect();
+    return store;
+  }
+
+  static fileFor(snapshotFile: string): string {
+    return `${snapshotFile}.columns.duckdb`;
+  }
+
+  private async connect(): Promise<void> {
+    this.instance = await DuckDBInstance.create(this.file);
+    this.conn = await this.instance.connect();
+    await this.conn.run('CREATE TABLE IF NOT EXISTS stamp (id VARCHAR, seq BIGINT)');
+    const rows = (await this.conn.runAndReadAll('SELECT id, seq FROM stamp')).getRowsJS();
+    this.stamp = rows.length ? { id: String(rows[0][0]), seq: Number(rows[0][1]) } : null;
+  }
+
+  private disconnect(): void {
+    this.conn?.closeSync();
+    this.instance?.closeSync();
+    this.conn = null;
+    this.instance = null;
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Whether the store holds exactly this version of the snapshot's data. */
+  holds(version: DataVersion | null): boolean {
+    return version !== null && this.stamp !== null && this.stamp.id === version.id && this.stamp.seq === version.seq;
+  }
+
+  /**
+   * Brings the store up to the snapshot's data: the users changed since its stamp copied again, or (a forget, a
+   * rewrite of everything, another snapshot, an empty store) the whole file rebuilt. Does nothing while a writer is
+   * mid-way; gives up (false) when the snapshot changed during the copy, and the next call starts again.
+   */
+  catchUp(snapshot: Snapshot): Promise<boolean> {
+    return this.serial(async () => {
+      if (this.closed) return false;
+      const version = dataVersion(snapshot);
+      if (version === null) return false;
+      if (this.holds(version)) return true;
+      const full = Number(snapshot.getMeta('columnar_full_seq') ?? 0);
+      if (this.stamp === null || this.stamp.id !== version.id || this.stamp.seq < full) return this.rebuild(snapshot, version);
+      return this.update(snapshot, version, this.stamp.seq);
+    });
+  }
+
+  /** The changed users' rows replaced, in one DuckDB transaction; read from SQLite at once (no yield: consistent). */
+  private async update(snapshot: Snapshot, version: DataVersion, since: number): Promise<boolean> {
+    const users = snapshot.db.prepare('SELECT user_id FROM columnar_changes WHERE seq > ?').pluck().all(since) as string[];
+    const ids = JSON.stringify(users);
+    const rows = TABLES.map((t) => snapshot.db.prepare(`${t.select} user_id IN (SELECT value FROM json_each(?))`).raw().all(ids) as unknown[][]);
+    const conn = this.conn!;
+    await conn.run('BEGIN TRANSACTION');
+    try {
+      await conn.run('CREATE OR REPLACE TEMP TABLE changed (user_id VARCHAR)');
+      await append(conn, 'changed', [['user_id', 'varchar']], users.map((u) => [u]));
+      for (const [i, t] of TABLES.entries()) {
+        await conn.run(`DELETE FROM ${t.name} WHERE user_id IN (SELECT user_id FROM changed)`);
+        await append(conn, t.name, t.columns, rows[i]);
+      }
+      await this.writeStamp(conn, version);
+      await conn.run('COMMIT');
+    } catch (err) {
+      await conn.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+    this.stamp = version;
+    return true;
+  }
+
+  /**
+   * A new file from every row, built beside the store and moved over it (the old file, a forgotten user's rows
+   * included, is deleted). Copied a range of users at a time, yielding between ranges; the copy is kept only if the
+   * snapshot's version did not move meanwhile.
+   */
+  private async rebuild(snapshot: Snapshot, version: DataVersion): Promise<boolean> {
+    const building = `${this.file}.building`;
+    removeDuckFile(building);
+    const instance = await DuckDBInstance.create(building);
+    const conn = await instance.connect();
+    let complete = false;
+    try {
+      await conn.run('CREATE TABLE stamp (id VARCHAR, seq BIGINT)');
+      for (const t of TABLES) await conn.run(`CREATE TABLE ${t.name} (${t.columns.map(([c, k]) => `${c} ${DDL_TYPE[k]}`).join(', ')})`);
+      // Ranges of user ids: every BUILD_USERS_PER_STEP-th user starts one, the last has no upper bound (the rows of a
+      // user id without a users row fall into a range too).
+      const ids = snapshot.db.prepare('SELECT user_id FROM users ORDER BY user_id').pluck().all() as string[];
+      const bounds: Array<string | null> = [''];
+      for (let i = BUILD_USERS_PER_STEP; i < ids.length; i += BUILD_USERS_PER_STEP) bounds.push(ids[i]);
+      bounds.push(null);
+      const appenders = await Promise.all(TABLES.map((t) => conn.createAppender(t.name)));
+      const range = TABLES.map((t) => snapshot.db.prepare(`${t.select} user_id >= @lo AND user_id < @hi`).raw());
+      const last = TABLES.map((t) => snapshot.db.prepare(`${t.select} user_id >= @lo`).raw());
+      for (let b = 0; b + 1 < bounds.length; b++) {
+        if (this.closed) return false;
+        const [lo, hi] = [bounds[b], bounds[b + 1]];
+        for (const [i, t] of TABLES.entries()) appendRows(appenders[i], t.columns, (hi === null ? last[i].all({ lo }) : range[i].all({ lo, hi })) as unknown[][]);
+        await new Promise((resolve) => setImmediate(resolve));
+        const now = dataVersion(snapshot);
+        if (now === null || now.seq !== version.seq || now.id !== version.id) return false;
+      }
+      for (const a of appenders) a.closeSync();
+      await this.writeStamp(conn, version);
+      await conn.run('CHECKPOINT');
+      complete = true;
+    } finally {
+      conn.closeSync();
+      instance.closeSync();
+      if (!complete) removeDuckFile(building);
+    }
+    this.disconnect();
+    removeDuckFile(this.file);
+    fs.renameSync(building, this.file);
+    await this.connect();
+    return this.holds(version);
+  }
+
+  private async writeStamp(conn: DuckDBConnection, version: DataVersion): Promise<void> {
+    await conn.run('DELETE FROM stamp');
+    await conn.run('INSERT INTO stamp VALUES ($id, $seq)', { id: version.id, seq: version.seq });
+  }
+
+  /**
+   * A segment's parts, grouped as the planner's temp tables hold them: the segment's users (`userIds`) in a range
+   * of days. `intentRows`: the intents' first rows in each of the two orders the lists read (by frequency, by the
+   * users' own frequency), not every group. Null when the store no longer holds `version`.
+   */
+  segmentParts(version: DataVersion, userIds: string[], since: string | null, until: string, intentRows: number): Promise<Record<SegmentPart, SegmentRows> | null> {
+    return this.serial(async () => {
+      if (this.closed || !this.holds(version)) return null;
+      const conn = this.conn!;
+      await conn.run('CREATE OR REPLACE TEMP TABLE seg (user_id VARCHAR)');
+      await append(conn, 'seg', [['user_id', 'varchar']], userIds.map((u) => [u]));
+      const inRange = (col: string) => (since ? `${col} >= $since AND ${col} <= $until` : `${col} <= $until`);
+      const users = 'user_id IN (SELECT user_id FROM seg)';
+      const params: Record<string, string> = since ? { since, until } : { until };
+      // The lists' orders (runners/seed.ts intentFrequency), NULLs placed as SQLite places them.
+      const order = (by: string) => `${by} DESC, day DESC, user_message ASC NULLS FIRST, tool_name ASC NULLS FIRST, success ASC NULLS FIRST`;
+      const sql: Record<SegmentPart, string> = {
+        activity: DAY_ROLLUPS.day.source(`${users} AND ${inRange('day')}`),
+        tools: DAY_ROLLUPS.toolCalls.source(`${users} AND ${inRange('day')}`),
+        conversations: conversationDays(`${users} AND ${inRange('start_day')}`, 'duration_ms'),
+        lengths: conversationLengths(`${users} AND ${inRange('start_day')}`),
+        intentLists: `WITH g AS (${intentGroups(`${users} AND ${inRange('day')}`)})
+          (SELECT * FROM g ORDER BY ${order('frequency')} LIMIT ${intentRows})
+          UNION (SELECT * FROM g WHERE user_frequency > 0 ORDER BY ${order('user_frequency')} LIMIT ${intentRows})`,
+      };
+      const parts = {} as Record<SegmentPart, SegmentRows>;
+      for (const [part, query] of Object.entries(sql) as Array<[SegmentPart, string]>) {
+        const reader = await conn.runAndReadAll(query, params);
+        parts[part] = { columns: reader.columnNames(), rows: reader.getRowsJS() };
+      }
+      return parts;
+    });
+  }
+
+  /** Closes the file (an unfinished build stops at its next step). */
+  close(): Promise<void> {
+    this.closed = true;
+    return this.serial(async () => this.disconnect());
+  }
+}
+
+async function append(conn: DuckDBConnection, table: string, columns: ReadonlyArray<[string, Kind]>, rows: unknown[][]): Promise<void> {
+  const appender = await conn.createAppender(table);
+  appendRows(appender, columns, rows);
+  appender.closeSync();
+}
+
+function appendRows(appender: DuckDBAppender, columns: ReadonlyArray<[string, Kind]>, rows: unknown[][]): void {
+  for (const row of rows) {
+    for (let i = 0; i < columns.length; i++) {
+      const v = row[i];
+      if (v === null || v === undefined) appender.appendNull();
+      else if (columns[i][1] === 'varchar') appender.appendVarchar(String(v));
+      else if (columns[i][1] === 'integer') appender.appendInteger(Number(v));
+      else appender.appendBigInt(BigInt(v as number));
+    }
+    appender.endRow();
+  }
+}
+
+/** A DuckDB database file and its write-ahead log. */
+function removeDuckFile(file: string): void {
+  fs.rmSync(file, { force: true });
+  fs.rmSync(`${file}.wal`, { force: true });
+}

@@ -1,0 +1,161 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AnalyticsEngine } from '../../src/main/analytics/engine.js';
+import { generateDemo } from '../../src/main/demo/generate.js';
+import { rowsFromDemo } from '../../src/main/demo/sinks.js';
+import { SnapshotWriter } from '../../src/main/snapshot/apply.js';
+import { ColumnarStore } from '../../src/main/snapshot/columnar.js';
+import { openSnapshot, type Snapshot } from '../../src/main/snapshot/snapshot.js';
+import { addDays, type Filters } from '../../src/shared/metrics.js';
+
+// A segment's dashboard read through the column store (src/main/snapshot/columnar.ts) must equal the one grouped from
+// the snapshot (itself checked against the plain tables in rollups.test.ts), after a first load, incremental writes
+// and a forget; and a forgotten user's rows must leave the store's file.
+const END = '2026-03-31';
+const NOW = () => new Date(`${END}T12:00:00Z`);
+const rows = rowsFromDemo(generateDemo({ users: 160, days: 40, seed: 23, endDay: END }));
+const cut = `${addDays(END, -3)}T00:00:00.000Z`;
+const early = rows.events.filter((e) => new Date(e.timestamp).toISOString() < cut);
+const late = rows.events.filter((e) => new Date(e.timestamp).toISOString() >= cut);
+
+function comparable(engine: AnalyticsEngine, filters: Filters) {
+  const { computeMs: _c, generatedAt: _g, snapshot: _s, ...rest } = engine.dashboard(filters);
+  return rest;
+}
+
+describe('column store', () => {
+  let dir: string;
+  let snapshot: Snapshot;
+  let writer: SnapshotWriter;
+  let store: ColumnarStore;
+  let segments: Filters[];
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'uis-columnar-'));
+    snapshot = openSnapshot(path.join(dir, 'snapshot.db'));
+    writer = new SnapshotWriter(snapshot);
+    writer.beginBulkLoad();
+    writer.apply({ users: rows.users, conversations: rows.conversations, events: early });
+    writer.finish();
+    store = await ColumnarStore.open(snapshot.file);
+    const weeks = snapshot.db.prepare('SELECT DISTINCT signup_week FROM users WHERE signup_week IS NOT NULL ORDER BY 1').pluck().all() as string[];
+    const pastMonth = { since: addDays(END, -34), until: addDays(END, -10) };
+    segments = [
+      { tools: ['video_gen'] },
+      { tools: ['search', 'image_gen'] },
+      { useCases: ['marketing_content'] },
+      { activation: ['power_user'] },
+      { activation: ['dormant', 'signed_up', 'first_creation'] },
+      { signupCohorts: [weeks[1]] },
+      { tools: ['video_gen'], activation: ['power_user', 'first_creation'] },
+      { useCases: ['marketing_content'], signupCohorts: weeks.slice(1) },
+      { ...pastMonth, tools: ['image_gen'] },
+      { ...pastMonth, useCases: ['marketing_content'], signupCohorts: weeks.slice(0, 3) },
+      { since: addDays(END, -6), activation: ['power_user'] },
+    ];
+  });
+  afterAll(async () => {
+    await store?.close();
+    snapshot?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Every segment: prepared from the store (prepare() says so), the same dashboard and intent lists as from SQLite. */
+  async function expectSameAsSnapshot() {
+    const columnar = new AnalyticsEngine(snapshot, { minSample: 1 }, NOW, { columnar: store });
+    const plain = new AnalyticsEngine(snapshot, { minSample: 1 }, NOW);
+    for (const f of segments) {
+      expect(await columnar.prepare(f), JSON.stringify(f)).toBe(true);
+      expect(comparable(columnar, f), JSON.stringify(f)).toEqual(comparable(plain, f));
+      // The engine's longest list (the report's), and a list longer than the store's part (read from SQLite).
+      expect(columnar.intentFrequency(f, 1000)).toEqual(plain.intentFrequency(f, 1000));
+      expect(columnar.intentFrequency(f, 5000, { userMessagesOnly: true })).toEqual(plain.intentFrequency(f, 5000, { userMessagesOnly: true }));
+    }
+  }
+
+  it('is empty until brought up to date, then gives every segment the dashboard the snapshot gives', async () => {
+    const engine = new AnalyticsEngine(snapshot, { minSample: 1 }, NOW, { columnar: store });
+    // Not built yet: the dashboard reads SQLite (and the store starts catching up in the background).
+    expect(await engine.prepare(segments[0])).toBe(false);
+    expect(await store.catchUp(snapshot)).toBe(true);
+    // Without a segment there is nothing to prepare (the rollups answer).
+    expect(await engine.prepare({})).toBe(false);
+    await expectSameAsSnapshot();
+  });
+
+  it("the dashboard reads the store's rows (a changed row there shows in it)", async () => {
+    const f = { tools: ['video_gen'] };
+    const plain = new AnalyticsEngine(snapshot, { minSample: 1 }, NOW);
+    const member = plain.listUsers({ filters: f, limit: 1 }).rows[0].userId;
+    await store.close();
+    const instance = await DuckDBInstance.create(ColumnarStore.fileFor(snapshot.file));
+    const conn = await instance.connect();
+    await conn.run('DELETE FROM conversations WHERE user_id = $u', { u: member });
+    conn.closeSync();
+    instance.closeSync();
+    store = await ColumnarStore.open(snapshot.file);
+    const engine = new AnalyticsEngine(snapshot, { minSample: 1 }, NOW, { columnar: store });
+    expect(await engine.prepare(f)).toBe(true);
+    const expected = plain.dashboard(f);
+    const theirs = snapshot.db.prepare('SELECT COUNT(*) FROM conversations WHERE user_id = ? AND start_day <= ?').pluck().get(member, expected.range.until) as number;
+    expect(theirs).toBeGreaterThan(0);
+    expect(engine.dashboard(f).summary.totals.conversations).toBe(expected.summary.totals.conversations - theirs);
+  });
+
+  it('after incremental writes, the changed users are copied again (the store is not rebuilt) and every segment agrees again', async () => {
+    // Put the store back as the snapshot has it (a rewrite of everything rebuilds it).
+    const full = Number(snapshot.getMeta('data_seq'));
+    snapshot.setMeta('columnar_full_seq', String(full + 1));
+    snapshot.setMeta('data_seq', String(full + 1));
+    expect(await store.catchUp(snapshot)).toBe(true);
+    const fileBefore = fs.statSync(ColumnarStore.fileFor(snapshot.file)).ino;
+
+    // A few users' last days (past a fifth of the users, the writer rewrites everything and the store is rebuilt).
+    const few = new Set(late.map((e) => e.user_id).slice(0, 12));
+    writer.apply({ events: late.filter((e) => few.has(e.user_id)) });
+    const engine = new AnalyticsEngine(snapshot, { minSample: 1 }, NOW, { columnar: store });
+    // Mid-write (rollups stale): nothing prepared; the dashboard reads SQLite.
+    expect(await engine.prepare(segments[0])).toBe(false);
+    writer.finish();
+    const changed = snapshot.db.prepare('SELECT COUNT(*) FROM columnar_changes WHERE seq = ?').pluck().get(Number(snapshot.getMeta('data_seq'))) as number;
+    expect(changed).toBeGreaterThan(0);
+    expect(await store.catchUp(snapshot)).toBe(true);
+    expect(fs.statSync(ColumnarStore.fileFor(snapshot.file)).ino).toBe(fileBefore);
+    await expectSameAsSnapshot();
+  });
+
+  it('parts read before a write are not used after it', async () => {
+    const f = segments[3];
+    const engine = new AnalyticsEngine(snapshot, { minSample: 1 }, NOW, { columnar: store });
+    expect(await engine.prepare(f)).toBe(true);
+    const victim = engine.listUsers({ filters: f, limit: 1 }).rows[0].userId;
+    writer.forgetUsers([victim]);
+    writer.finish();
+    // The store no longer holds the data: the engine groups the snapshot's rows, and agrees with a fresh engine.
+    expect(comparable(engine, f)).toEqual(comparable(new AnalyticsEngine(snapshot, { minSample: 1 }, NOW), f));
+  });
+
+  it("a forget rebuilds the store's file: none of the forgotten user's rows or messages stay in it", async () => {
+    const victim = rows.users.find((u) => snapshot.db.prepare(`SELECT COUNT(*) FROM events WHERE user_id = ? AND event_type = 'message'`).pluck().get(u.user_id))!.user_id;
+    const messages = snapshot.db.prepare(`SELECT DISTINCT message FROM events WHERE user_id = ? AND event_type = 'message' AND message IS NOT NULL`).pluck().all(victim) as string[];
+    // Their own words: messages nobody else sent (the demo's texts repeat across users).
+    const own = messages.filter((m) => (snapshot.db.prepare('SELECT COUNT(DISTINCT user_id) FROM events WHERE message = ?').pluck().get(m) as number) === 1);
+    expect(await store.catchUp(snapshot)).toBe(true);
+    const file = ColumnarStore.fileFor(snapshot.file);
+    expect(fs.readFileSync(file).includes(Buffer.from(victim))).toBe(true);
+    const inode = fs.statSync(file).ino;
+
+    writer.forgetUsers([victim]);
+    writer.finish();
+    expect(snapshot.db.prepare('SELECT COUNT(*) FROM columnar_changes WHERE user_id = ?').pluck().get(victim)).toBe(0);
+    expect(await store.catchUp(snapshot)).toBe(true);
+    expect(fs.statSync(file).ino).not.toBe(inode);
+    const bytes = Buffer.concat([fs.readFileSync(file), fs.existsSync(`${file}.wal`) ? fs.readFileSync(`${file}.wal`) : Buffer.alloc(0)]);
+    expect(bytes.includes(Buffer.from(victim))).toBe(false);
+    for (const m of own) expect(bytes.includes(Buffer.from(m)), m).toBe(false);
+    await expectSameAsSnapshot();
+  });
+});
