@@ -8,8 +8,8 @@ const engines = new WeakMap<Snapshot, AnalyticsEngine>();
 
 /** The analytics engine of the active workspace. */
 export async function activeEngine(ctx: CoreContext): Promise<AnalyticsEngine> {
-  const { snapshot } = await activeWorkspace(ctx);
+  const { snapshot, columnar } = await activeWorkspace(ctx);
   let engine = engines.get(snapshot);
-  if (!engine) engines.set(snapshot, (engine = new AnalyticsEngine(snapshot)));
+  if (!engine) engines.set(snapshot, (engine = new AnalyticsEngine(snapshot, {}, undefined, { columnar: columnar ?? undefined })));
   return engine;
 }

@@ -26,7 +26,11 @@ function trends(engine: AnalyticsEngine, filters: Filters) {
 
 /** analytics.*: thin wrappers over the AnalyticsEngine of the active workspace (the engine owns every definition). */
 export const analyticsHandlers: HandlersFor<typeof analyticsChannels> = {
-  'analytics.dashboard': async ({ filters }, ctx) => (await activeEngine(ctx)).dashboard(filters),
+  'analytics.dashboard': async ({ filters }, ctx) => {
+    const engine = await activeEngine(ctx);
+    await engine.prepare(filters);
+    return engine.dashboard(filters);
+  },
   'analytics.trends': async ({ filters }, ctx) => trends(await activeEngine(ctx), filters),
   'analytics.filterOptions': async (_input, ctx) => (await activeEngine(ctx)).filterOptions(),
   'analytics.users': async (query, ctx) => (await activeEngine(ctx)).listUsers(query),

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { Filters, HIGH_USAGE_CREDITS, METRIC_DEFINITIONS, type Dashboard } from '../../shared/metrics.js';
 import { pmfOverall, pmfOverallBrief, pmfVerdictWord } from '../../shared/pmf.js';
+import { ColumnarStore, dataVersion } from '../snapshot/columnar.js';
 import { AnalyticsEngine } from '../analytics/engine.js';
 import { redactConnectionString } from '../connection-string.js';
 import { openWorkspaceSnapshot } from '../workspace/open.js';
@@ -103,7 +104,13 @@ export function registerAnalyticsCommand(program: Command): void {
           tools: o.tool,
           useCases: o.useCase,
         });
-        const dashboard = new AnalyticsEngine(snapshot).dashboard(filters);
+        // A segment reads the column store when it holds this snapshot's data (`uis sync` keeps it so), else SQLite.
+        const columnar = filters.tools || filters.useCases ? await ColumnarStore.open(snapshot.file).catch(() => null) : null;
+        const current = columnar?.holds(dataVersion(snapshot)) ? columnar : undefined;
+        const engine = new AnalyticsEngine(snapshot, {}, undefined, { columnar: current });
+        await engine.prepare(filters);
+        await columnar?.close();
+        const dashboard = engine.dashboard(filters);
         // --json: the Dashboard plus the overall verdict in the words Overview shows (computed from pmfSignals).
         if (o.json) process.stdout.write(JSON.stringify({ ...dashboard, pmfVerdict: pmfOverallBrief(dashboard.pmfSignals) }, null, 2) + '\n');
         else console.log(formatDashboardText(dashboard, workspace.name));

@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import type { SyncResult } from '../../shared/metrics-workspace.js';
 import { ConfigError, readEnv } from '../config.js';
-import { openSnapshot } from '../snapshot/snapshot.js';
+import { ColumnarStore } from '../snapshot/columnar.js';
+import { openSnapshot, type Snapshot } from '../snapshot/snapshot.js';
 import { SyncCancelledError, syncFromPostgres } from '../snapshot/sync.js';
 import { WorkspaceStore } from '../workspace/store.js';
 import { parseOption } from './options.js';
@@ -40,7 +41,7 @@ export async function runSync(store: WorkspaceStore, name: string | undefined, q
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
   try {
-    return await syncFromPostgres(snapshot, target.pgUrl, {
+    const result = await syncFromPostgres(snapshot, target.pgUrl, {
       signal: abort.signal,
       onProgress: quiet
         ? undefined
@@ -50,6 +51,8 @@ export async function runSync(store: WorkspaceStore, name: string | undefined, q
             process.stderr.write(`\rsync ${target.name}: ${p.phase} ${p.rows}${of} (${(p.elapsedMs / 1000).toFixed(1)} s)   `);
           },
     });
+    await updateColumnStore(snapshot, abort.signal, quiet);
+    return result;
   } catch (err) {
     if (err instanceof SyncCancelledError) throw new ConfigError('sync cancelled: the snapshot keeps what was pulled; the next sync resumes');
     throw err;
@@ -57,6 +60,29 @@ export async function runSync(store: WorkspaceStore, name: string | undefined, q
     if (!quiet) process.stderr.write('\n');
     process.off('SIGINT', onSigint);
     snapshot.close();
+  }
+}
+
+/**
+ * The snapshot's column store (segments' grouped rows, src/main/snapshot/columnar.ts) brought up to the synced data,
+ * so `uis analytics --tool …` and the workbench read it at once. Never fails the sync: where DuckDB cannot open the
+ * file (the workbench holds it), the workbench brings it up to date itself.
+ */
+async function updateColumnStore(snapshot: Snapshot, signal: AbortSignal, quiet: boolean): Promise<void> {
+  const started = performance.now();
+  const store = await ColumnarStore.open(snapshot.file).catch((err: unknown) => {
+    if (!quiet) process.stderr.write(`\ncolumn store not updated (${(err as Error).message}); the workbench updates it when it next opens\n`);
+    return null;
+  });
+  if (!store) return;
+  const stop = () => void store.close();
+  signal.addEventListener('abort', stop, { once: true });
+  try {
+    const done = await store.catchUp(snapshot);
+    if (!quiet) process.stderr.write(`\ncolumn store ${done ? 'up to date' : 'not updated (cancelled)'} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  } finally {
+    signal.removeEventListener('abort', stop);
+    await store.close();
   }
 }
 

@@ -2,6 +2,7 @@ import type { LlmSettingsChange, WorkspaceSummary } from '../../shared/metrics-w
 import { demoOptions } from '../config.js';
 import { generateDemo } from '../demo/generate.js';
 import { writeDemoToSnapshot } from '../demo/sinks.js';
+import { ColumnarStore } from '../snapshot/columnar.js';
 import { openSnapshot, type Snapshot } from '../snapshot/snapshot.js';
 import type { LlmConfig } from '../llm/client.js';
 import { resolveLlm, type ResolvedLlm } from './llm.js';
@@ -21,6 +22,8 @@ export function workspaceStore(ctx: CoreContext): Promise<WorkspaceStore> {
 export interface ActiveWorkspace {
   workspace: WorkspaceSummary;
   snapshot: Snapshot;
+  /** The snapshot's column store (segments' grouped rows); null where DuckDB could not open it (the engine reads SQLite). */
+  columnar: ColumnarStore | null;
 }
 
 const ACTIVE_KEY = 'workspace.active';
@@ -29,7 +32,7 @@ export async function activeWorkspace(ctx: CoreContext): Promise<ActiveWorkspace
   const store = await workspaceStore(ctx);
   return ctx.resource(
     ACTIVE_KEY,
-    () => {
+    async () => {
       const workspace = store.getActive();
       const snapshot = openSnapshot(workspace.snapshotPath);
       try {
@@ -42,9 +45,18 @@ export async function activeWorkspace(ctx: CoreContext): Promise<ActiveWorkspace
         snapshot.close();
         throw err;
       }
-      return { workspace, snapshot };
+      const columnar = await ColumnarStore.open(snapshot.file).catch((err: unknown) => {
+        ctx.log(`column store unavailable, segments read the snapshot: ${(err as Error).message}`);
+        return null;
+      });
+      // Brought up to the snapshot's data in the background (after a sync, a first open): segments read SQLite until then.
+      columnar?.catchUp(snapshot).catch((err: unknown) => ctx.log(`column store not updated: ${(err as Error).message}`));
+      return { workspace, snapshot, columnar };
     },
-    (a) => a.snapshot.close(),
+    async (a) => {
+      await a.columnar?.close();
+      a.snapshot.close();
+    },
   );
 }
 
