@@ -14,7 +14,14 @@ describe('npm run bench:analytics at a small size', () => {
     }
     // Every segmented figure beside the unsegmented one: each kind alone, two combinations, a past range.
     expect(r.segments.map((s) => s.name)).toHaveLength(9);
-    for (const s of r.segments) expect(s.warmMs, s.name).toBeGreaterThan(0);
+    for (const s of r.segments) {
+      expect(s.warmMs, s.name).toBeGreaterThan(0);
+      expect(s.columnarWarmMs, s.name).toBeGreaterThan(0);
+    }
+    // The column store is built after the first sync and updated after each incremental one.
+    expect(r.columnarBuildSeconds).toBeGreaterThan(0);
+    expect(r.columnarUpdateSeconds).toHaveLength(2);
+    expect(r.columnarMb).toBeGreaterThan(0);
     expect(r.segments.find((s) => s.name.startsWith('tool video_gen'))!.users).toBeGreaterThan(0);
     expect(r.usersTableSegment.total).toBeGreaterThan(0);
   }, 180_000);

@@ -39,6 +39,7 @@ import { createPool } from '../db/pg.js';
 import { migrate } from '../db/migrate.js';
 import { generateDemo, type DemoData } from '../demo/generate.js';
 import { writeDemoToPostgres } from '../demo/sinks.js';
+import { ColumnarStore } from '../snapshot/columnar.js';
 import { openSnapshot } from '../snapshot/snapshot.js';
 import { syncFromPostgres } from '../snapshot/sync.js';
 
@@ -64,6 +65,9 @@ export interface SegmentFigure {
   users: number;
   coldMs: number;
   warmMs: number;
+  /** The same dashboard with the segment's grouped rows read from the column store (engine.prepare, then dashboard). */
+  columnarColdMs: number;
+  columnarWarmMs: number;
 }
 
 export interface AnalyticsBenchResult {
@@ -82,9 +86,15 @@ export interface AnalyticsBenchResult {
   incrementalSettledSeconds: number | null;
   dashboardColdMs: number;
   dashboardWarmMs: number;
-  /** The segment figures' slowest warm and cold. */
+  /** The segment figures' slowest warm and cold (from the snapshot alone, and through the column store). */
   dashboardSegmentMs: number;
   dashboardSegmentColdMs: number;
+  columnarSegmentMs: number;
+  columnarSegmentColdMs: number;
+  /** Building the column store from the whole snapshot, and bringing it up to date after each incremental sync. */
+  columnarBuildSeconds: number;
+  columnarUpdateSeconds: number[];
+  columnarMb: number;
   segments: SegmentFigure[];
   /** The Users table's first 50 rows, sorted by credits used, filtered by a segment. */
   usersTableSegment: { filters: Filters; coldMs: number; warmMs: number; total: number };
@@ -139,6 +149,18 @@ export async function runAnalyticsBench(input: AnalyticsBenchOptions = {}): Prom
   const dir = o.reuse ?? fs.mkdtempSync(path.join(os.tmpdir(), 'uis-bench-analytics-'));
   const pool = createPool(dbUrl, { max: 4 });
   const snapshot = openSnapshot(path.join(dir, 'snapshot.sqlite'));
+  // Built afresh in every run (a --reuse run's too), so the build is always measured.
+  fs.rmSync(ColumnarStore.fileFor(snapshot.file), { force: true });
+  fs.rmSync(`${ColumnarStore.fileFor(snapshot.file)}.wal`, { force: true });
+  const columnar = await ColumnarStore.open(snapshot.file);
+  const columnarUpdateSeconds: number[] = [];
+  let columnarBuildSeconds = 0;
+  /** The column store brought up to the snapshot's data, timed. */
+  const catchUp = async () => {
+    const start = performance.now();
+    if (!(await columnar.catchUp(snapshot))) throw new Error('the column store could not be brought up to date');
+    return (performance.now() - start) / 1000;
+  };
   // A --reuse or --resync run never drops the database an earlier run kept; a --resync run's own fresh snapshot goes
   // unless --keep.
   const keepDatabase = o.keep || reused !== null;
@@ -165,6 +187,8 @@ export async function runAnalyticsBench(input: AnalyticsBenchOptions = {}): Prom
       const first = await syncFromPostgres(snapshot, dbUrl, { pageSize: 10_000 });
       const firstSyncSeconds = (performance.now() - t) / 1000;
       log(`first sync: ${first.events} events in ${firstSyncSeconds.toFixed(2)} s`);
+      columnarBuildSeconds = await catchUp();
+      log(`column store built in ${columnarBuildSeconds.toFixed(2)} s`);
 
       // --increment new events: late signups in the last week, stored through the capture path, then a sync. Twice: right
       // after the first sync (whose background checkpoint may still be copying its WAL into the database file), and
@@ -184,7 +208,10 @@ export async function runAnalyticsBench(input: AnalyticsBenchOptions = {}): Prom
         }
         const start = performance.now();
         const r = await syncFromPostgres(snapshot, dbUrl);
-        return { events: r.events, seconds: (performance.now() - start) / 1000 };
+        const seconds = (performance.now() - start) / 1000;
+        columnarUpdateSeconds.push(round(await catchUp(), 3));
+        log(`column store brought up to date in ${columnarUpdateSeconds.at(-1)} s`);
+        return { events: r.events, seconds };
       };
       const inc = await increment('late', 900_000);
       log(`incremental sync: ${inc.events} events in ${inc.seconds.toFixed(3)} s (right after the first sync)`);
@@ -202,6 +229,10 @@ export async function runAnalyticsBench(input: AnalyticsBenchOptions = {}): Prom
       };
     }
     const sync = o.reuse ? null : await loadAndSync();
+    if (o.reuse) {
+      columnarBuildSeconds = await catchUp();
+      log(`column store built in ${columnarBuildSeconds.toFixed(2)} s`);
+    }
 
     const engine = new AnalyticsEngine(snapshot);
     let t = performance.now();
@@ -236,13 +267,27 @@ export async function runAnalyticsBench(input: AnalyticsBenchOptions = {}): Prom
       [`past month ${past.since}…${past.until}`, past],
       ['past month + tool image_gen', { ...past, tools: ['image_gen'] }],
     ];
+    // Through the column store: what a page asks (analytics.dashboard handler: prepare, then the dashboard).
+    const timedColumnar = async (filters: Filters) => {
+      const fresh = new AnalyticsEngine(snapshot, {}, undefined, { columnar });
+      const start = performance.now();
+      // A past range without a segment has nothing to prepare: the per-day rollups answer it.
+      const segmented = !!(filters.tools ?? filters.useCases ?? filters.activation ?? filters.signupCohorts);
+      if ((await fresh.prepare(filters)) !== segmented) throw new Error(`the column store did not prepare ${JSON.stringify(filters)}`);
+      fresh.dashboard(filters);
+      return performance.now() - start;
+    };
     const segments: SegmentFigure[] = [];
     for (const [label, filters] of kinds) {
       let size = 0;
+      const columnarColdMs = await timedColumnar(filters);
+      const columnarWarm: number[] = [];
+      for (let i = 0; i < 3; i++) columnarWarm.push(await timedColumnar(filters));
       const coldMs = timed((e) => (size = e.dashboard(filters).summary.totals.users));
       const warmMs = median([0, 1, 2].map(() => timed((e) => e.dashboard(filters))));
-      segments.push({ name: label, filters, users: size, coldMs: round(coldMs, 1), warmMs: round(warmMs, 1) });
-      log(`${label}: ${size} users, ${warmMs.toFixed(0)} ms warm, ${coldMs.toFixed(0)} ms cold`);
+      const columnarWarmMs = median(columnarWarm);
+      segments.push({ name: label, filters, users: size, coldMs: round(coldMs, 1), warmMs: round(warmMs, 1), columnarColdMs: round(columnarColdMs, 1), columnarWarmMs: round(columnarWarmMs, 1) });
+      log(`${label}: ${size} users; column store ${columnarWarmMs.toFixed(0)} ms warm, ${columnarColdMs.toFixed(0)} ms cold; snapshot alone ${warmMs.toFixed(0)} ms warm, ${coldMs.toFixed(0)} ms cold`);
     }
     const tableQuery = { filters: { tools: ['video_gen'] }, sort: { field: 'creditsUsed' as const, dir: 'desc' as const }, limit: 50 };
     let tableTotal = 0;
@@ -277,6 +322,11 @@ export async function runAnalyticsBench(input: AnalyticsBenchOptions = {}): Prom
       dashboardWarmMs: round(dashboardWarmMs, 1),
       dashboardSegmentMs: Math.max(...segments.map((x) => x.warmMs)),
       dashboardSegmentColdMs: Math.max(...segments.map((x) => x.coldMs)),
+      columnarSegmentMs: Math.max(...segments.map((x) => x.columnarWarmMs)),
+      columnarSegmentColdMs: Math.max(...segments.map((x) => x.columnarColdMs)),
+      columnarBuildSeconds: round(columnarBuildSeconds),
+      columnarUpdateSeconds,
+      columnarMb: round(['', '.wal'].reduce((s, suffix) => s + (fs.existsSync(columnar.file + suffix) ? fs.statSync(columnar.file + suffix).size : 0), 0) / 1_048_576, 1),
       segments,
       usersTableSegment: { filters: tableQuery.filters, coldMs: round(tableColdMs, 1), warmMs: round(tableWarmMs, 1), total: tableTotal },
       dashboardCachedMs: round(dashboardCachedMs, 1),
@@ -286,6 +336,7 @@ export async function runAnalyticsBench(input: AnalyticsBenchOptions = {}): Prom
       snapshotMb: round(size / 1_048_576, 1),
     };
   } finally {
+    await columnar.close();
     snapshot.close();
     await pool.end();
     if (!keepSnapshot) fs.rmSync(dir, { recursive: true, force: true });
@@ -340,7 +391,11 @@ export async function main(args: string[]): Promise<void> {
           ['incremental sync', `${r.incrementalEvents} new events in ${r.incrementalSyncSeconds} s right after the first sync, ${r.incrementalSettledSeconds} s once its checkpoint is done (target < 1 s for 10k)`],
         ] as Array<[string, string]>)),
     ['full dashboard', `${ms(r.dashboardWarmMs)} warm, ${ms(r.dashboardColdMs)} cold (target < 1,000 ms)`],
-    ...r.segments.map((x): [string, string] => [`  ${x.name}`, `${ms(x.warmMs)} warm, ${ms(x.coldMs)} cold, ${x.users} users (unsegmented ${ms(r.dashboardWarmMs)} / ${ms(r.dashboardColdMs)}; seed SQL ${ms(r.seedSqlMs)}; target < 1,000 warm, < 1,500 cold)`]),
+    ...r.segments.map((x): [string, string] => [
+      `  ${x.name}`,
+      `${ms(x.columnarWarmMs)} warm, ${ms(x.columnarColdMs)} cold through the column store; ${ms(x.warmMs)} warm, ${ms(x.coldMs)} cold from the snapshot alone; ${x.users} users (unsegmented ${ms(r.dashboardWarmMs)} / ${ms(r.dashboardColdMs)}; seed SQL ${ms(r.seedSqlMs)}; target < 1,000 warm, < 1,500 cold)`,
+    ]),
+    ['column store', `built in ${r.columnarBuildSeconds} s; brought up to date after each incremental sync in ${r.columnarUpdateSeconds.map((x) => `${x} s`).join(', ') || '(no sync in this run)'}; ${r.columnarMb} MB`],
     ['users table, segment, first 50', `${ms(r.usersTableSegment.warmMs)} warm, ${ms(r.usersTableSegment.coldMs)} cold, sorted by credits, ${r.usersTableSegment.total} users of ${JSON.stringify(r.usersTableSegment.filters)} (target < 1,000 ms)`],
     ['dashboard asked again', `${r.dashboardCachedMs} ms (served from the engine's cache while the snapshot is unchanged)`],
     ["seed's 4 SQL queries on PostgreSQL", `${r.seedSqlMs} ms`],
