@@ -69,7 +69,7 @@ export class Planner {
   private tempTables: string[] = [];
   private changesStatement: Database.Statement | null = null;
   /** Segments' parts grouped by the column store (prepare()), by filter set, with the data version they were read at. */
-  private readonly prepared = new Map<string, { version: DataVersion; parts: Record<SegmentPart, SegmentRows> }>();
+  private readonly prepared = new Map<string, { version: DataVersion; ids: string[]; parts: Record<SegmentPart, SegmentRows> }>();
 
   constructor(
     readonly snapshot: Snapshot,
@@ -147,15 +147,20 @@ export class Planner {
         f.signupCohorts?.length ? `signup_week IN ${list('cohorts')}` : '',
         f.activation?.length ? `activation_status IN ${list('activation')}` : '',
       ].filter(Boolean);
-      const members = this.db
-        .prepare(`INSERT INTO temp.${segment} (user_id) SELECT user_id FROM (${userStatesSql(activity(), byUser.join(' AND ') || '1')}) WHERE ${byState.join(' AND ') || '1'}`)
-        .run({ ...params, tools: JSON.stringify(f.tools ?? []), useCases: JSON.stringify(f.useCases ?? []), cohorts: JSON.stringify(f.signupCohorts ?? []), activation: JSON.stringify(f.activation ?? []) }).changes;
+      // prepare() found the members at this data version already: inserted as they are, not found again.
+      const ready = this.preparedEntry(key);
+      const members = ready
+        ? this.insertIds(segment, ready.ids)
+        : this.db
+            .prepare(`INSERT INTO temp.${segment} (user_id) SELECT user_id FROM (${userStatesSql(activity(), byUser.join(' AND ') || '1')}) WHERE ${byState.join(' AND ') || '1'}`)
+            .run({ ...params, tools: JSON.stringify(f.tools ?? []), useCases: JSON.stringify(f.useCases ?? []), cohorts: JSON.stringify(f.signupCohorts ?? []), activation: JSON.stringify(f.activation ?? []) }).changes;
       const everyone = this.value<number>('SELECT COUNT(*) FROM users');
       // A large segment reads the tables in order and probes the set (`+col`: no index on col); a small one looks its
       // users up by index. Half the users of 481k events: agg_tool_day 160 → 38 ms, events 600 → 480 ms.
       const scan = members * 10 > everyone ? '+' : '';
       seg = (col: string) => `${scan}${col} IN (SELECT user_id FROM temp.${segment})`;
-      size = { members, everyone, weights: fresh ? this.weights(segment) : null };
+      // The weights choose a side for the parts grouped here; prepared ones come grouped (the rest fall back to counts).
+      size = { members, everyone, weights: fresh && !ready ? this.weights(segment) : null };
     }
     const ctx: Context = {
       filters, since, until, activity, segment, size, cube: null, seg, inRange, params,
@@ -414,7 +419,7 @@ export class Planner {
     });
     const parts = await store.segmentParts(version!, ids, since, until, PREPARED_INTENT_ROWS);
     if (!parts || !this.preparedVersion(version, dataVersion(this.snapshot))) return false;
-    this.prepared.set(key, { version: version!, parts });
+    this.prepared.set(key, { version: version!, ids, parts });
     // A few filter sets at a time (a founder clicks through segments; older ones are read again when asked).
     for (const old of [...this.prepared.keys()].slice(0, -PREPARED_ENTRIES)) this.prepared.delete(old);
     return true;
@@ -424,11 +429,19 @@ export class Planner {
     return !!a && !!b && a.id === b.id && a.seq === b.seq;
   }
 
-  /** A part prepare() read for this context's filters, while the snapshot still holds the data it was read at. */
+  /** What prepare() read for these filters (their JSON), while the snapshot still holds the data it was read at. */
+  private preparedEntry(key: string) {
+    const entry = this.prepared.get(key);
+    return entry && this.preparedVersion(entry.version, dataVersion(this.snapshot)) ? entry : null;
+  }
+
   private preparedPart(ctx: Context, part: SegmentPart): SegmentRows | null {
-    if (!ctx.segment || !ctx.rollups.fresh || this.prepared.size === 0) return null;
-    const entry = this.prepared.get(JSON.stringify(ctx.filters));
-    return entry && this.preparedVersion(entry.version, dataVersion(this.snapshot)) ? entry.parts[part] : null;
+    if (!ctx.segment || this.prepared.size === 0) return null;
+    return this.preparedEntry(JSON.stringify(ctx.filters))?.parts[part] ?? null;
+  }
+
+  private insertIds(table: string, ids: string[]): number {
+    return this.db.prepare(`INSERT INTO temp.${table} (user_id) SELECT value FROM json_each(?)`).run(JSON.stringify(ids)).changes;
   }
 
   /** A temp table holding rows read elsewhere (the column store's), made once per context and kind. */

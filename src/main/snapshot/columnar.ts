@@ -227,7 +227,7 @@ export class ColumnarStore {
         tools: DAY_ROLLUPS.toolCalls.source(`${users} AND ${inRange('day')}`),
         conversations: conversationDays(`${users} AND ${inRange('start_day')}`, 'duration_ms'),
         lengths: conversationLengths(`${users} AND ${inRange('start_day')}`),
-        intentLists: `WITH g AS (${intentGroups(`${users} AND ${inRange('day')}`)})
+        intentLists: `WITH g AS MATERIALIZED (${intentGroups(`${users} AND ${inRange('day')}`)})
           (SELECT * FROM g ORDER BY ${order('frequency')} LIMIT ${intentRows})
           UNION (SELECT * FROM g WHERE user_frequency > 0 ORDER BY ${order('user_frequency')} LIMIT ${intentRows})`,
       };
