@@ -404,15 +404,19 @@ export class Planner {
    */
   async prepare(rawFilters: Filters): Promise<boolean> {
     const store = this.options.columnar;
-    const filters = Filters.parse(rawFilters);
-    if (!store || this.options.rollups === false || !(filters.signupCohorts?.length || filters.activation?.length || filters.tools?.length || filters.useCases?.length)) return false;
-    const key = JSON.stringify(filters);
+    if (!store || this.options.rollups === false) return false;
     const version = dataVersion(this.snapshot);
-    if (this.preparedVersion(this.prepared.get(key)?.version, version)) return true;
+    // Behind (whatever the filters: a forget that another process synced must reach the store's file soon).
     if (!store.holds(version)) {
       store.catchUp(this.snapshot).catch((err: unknown) => console.warn(`column store: ${err instanceof Error ? err.message : String(err)}`));
       return false;
     }
+    const filters = Filters.parse(rawFilters);
+    if (!(filters.signupCohorts?.length || filters.activation?.length || filters.tools?.length || filters.useCases?.length)) return false;
+    const key = JSON.stringify(filters);
+    if (this.preparedVersion(this.prepared.get(key)?.version, version)) return true;
+    // A dashboard cached for these filters at this data version needs nothing (scoped() empties stale caches).
+    if (this.scoped(() => this.cache.dashboards.has(key))) return false;
     const { ids, since, until } = this.scoped(() => {
       const ctx = this.context(filters);
       return { ids: this.values<string>(`SELECT user_id FROM temp.${ctx.segment}`), since: ctx.since, until: ctx.until };
