@@ -130,8 +130,9 @@ async function segmentClick(page: Page, url: string): Promise<{ ms: number; befo
   await option.waitFor();
   const start = performance.now();
   await option.check();
-  // A string, like the page scripts above: this file is Node code, and the page's `document` is not in its types.
-  await page.waitForFunction(`document.querySelector('[data-testid="tile-users-value"]')?.textContent !== ${JSON.stringify(before)}`, undefined, { timeout: 120_000 });
+  // A locator, not waitForFunction: a predicate is evaluated in the page with eval, which the workbench's CSP refuses.
+  const exact = new RegExp(`^${before.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  await tile.filter({ hasNotText: exact }).waitFor({ timeout: 120_000 });
   return { ms: performance.now() - start, before, after: (await tile.textContent()) ?? '' };
 }
 
