@@ -92,6 +92,11 @@ export const Filters = z
   .refine((f) => !f.since || !f.until || f.since <= f.until, { message: 'since must be on or before until', path: ['since'] });
 export type Filters = z.infer<typeof Filters>;
 
+/** Whether the filters choose a segment of users (any non-empty list), not only a range. */
+export function hasSegment(f: Filters): boolean {
+  return !!(f.signupCohorts?.length || f.activation?.length || f.tools?.length || f.useCases?.length);
+}
+
 export const UserListQuery = z
   .object({
     filters: Filters.optional(),

@@ -4,7 +4,7 @@
  * them for one dashboard and drops the temp tables after it, and typed reads. The runners ask it where to read; it
  * never computes a metric itself.
  */
-import { DEFAULT_PMF_THRESHOLDS, Filters, HIGH_USAGE_CREDITS, PmfThresholds, daysBetween, weekStart } from '../../shared/metrics.js';
+import { DEFAULT_PMF_THRESHOLDS, Filters, HIGH_USAGE_CREDITS, PmfThresholds, daysBetween, hasSegment, weekStart } from '../../shared/metrics.js';
 import type Database from 'better-sqlite3';
 import { ROLLUPS_VERSION, SIGNUP_DAY as SD, TRACKED_WEEKS, DAY_ROLLUPS, conversationGroups, intentGroups, userActivity } from '../snapshot/rollups.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
@@ -34,7 +34,7 @@ export interface Context {
    */
   rollups: { days: boolean; users: boolean; cube: boolean; fresh: boolean };
   /** The segment's users and every user (null without a segment): which side of the segment is cheaper to read. */
-  size: { members: number; everyone: number; weights: Weights | null } | null;
+  size: { members: number; everyone: number; weights: () => Weights | null } | null;
   /** Temp tables made for this context (the segment's rollups, by kind; see tempTable). */
   segmentRollups: Map<string, string>;
 }
@@ -129,7 +129,7 @@ export class Planner {
     let segment: string | null = null;
     let seg = (_col: string) => '1';
     let size: Context['size'] = null;
-    if (f.signupCohorts?.length || f.activation?.length || f.tools?.length || f.useCases?.length) {
+    if (hasSegment(f)) {
       segment = `seg_users_${++this.segCounter}`;
       this.db.exec(`CREATE TEMP TABLE ${segment} (user_id TEXT PRIMARY KEY) WITHOUT ROWID`);
       this.tempTables.push(segment);
@@ -159,8 +159,9 @@ export class Planner {
       // users up by index. Half the users of 481k events: agg_tool_day 160 → 38 ms, events 600 → 480 ms.
       const scan = members * 10 > everyone ? '+' : '';
       seg = (col: string) => `${scan}${col} IN (SELECT user_id FROM temp.${segment})`;
-      // The weights choose a side for the parts grouped here; prepared ones come grouped (the rest fall back to counts).
-      size = { members, everyone, weights: fresh && !ready ? this.weights(segment) : null };
+      // Read once, and only by a part grouped here (prepared parts come grouped): which side of the segment to read.
+      let weights: Weights | null | undefined;
+      size = { members, everyone, weights: () => (weights ??= fresh ? this.weights(segment!) : null) };
     }
     const ctx: Context = {
       filters, since, until, activity, segment, size, cube: null, seg, inRange, params,
@@ -367,7 +368,7 @@ export class Planner {
       const size = ctx.size;
       const lookup = (col: string) => ctx.seg(col).replace(/^\+/, '');
       // Without a segment (rollups not current) or with stale rollups: the rows of the segment (or everyone) themselves.
-      const [mine, all] = size?.weights?.[spec.weight ?? 'days'] ?? [size?.members ?? 0, size?.everyone ?? 0];
+      const [mine, all] = size?.weights()?.[spec.weight ?? 'days'] ?? [size?.members ?? 0, size?.everyone ?? 0];
       if (!ctx.rollups.fresh || !size || mine * 2 <= all) return spec.of(spec.lookup ? lookup : ctx.seg);
       const rest = this.restOfSegment(ctx, spec.lookup === true);
       const cols = [...spec.key, ...spec.sums.map((c) => `SUM(${c}) AS ${c}`)].join(', ');
@@ -412,7 +413,7 @@ export class Planner {
       return false;
     }
     const filters = Filters.parse(rawFilters);
-    if (!(filters.signupCohorts?.length || filters.activation?.length || filters.tools?.length || filters.useCases?.length)) return false;
+    if (!hasSegment(filters)) return false;
     const key = JSON.stringify(filters);
     if (this.preparedVersion(this.prepared.get(key)?.version, version)) return true;
     // A dashboard cached for these filters at this data version needs nothing (scoped() empties stale caches).
@@ -450,27 +451,29 @@ export class Planner {
 
   /** A temp table holding rows read elsewhere (the column store's), made once per context and kind. */
   private rowsTable(ctx: Context, kind: string, data: SegmentRows): string {
-    let table = ctx.segmentRollups.get(kind);
-    if (!table) {
-      table = `seg_${++this.segCounter}`;
+    return this.scratchTable(ctx, kind, (table) => {
       this.db.exec(`CREATE TEMP TABLE ${table} (${data.columns.join(', ')})`);
       const insert = this.db.prepare(`INSERT INTO temp.${table} VALUES (${data.columns.map(() => '?').join(', ')})`);
       for (const row of data.rows) insert.run(...row);
-      this.tempTables.push(table);
-      ctx.segmentRollups.set(kind, table);
-    }
-    return `temp.${table}`;
+    });
   }
 
   /** A temp table of `select`'s rows, made once per context and kind (dropped at the end of the scope). */
   tempTable(ctx: Context, kind: string, select: () => string, primaryKey?: string): string {
-    let table = ctx.segmentRollups.get(kind);
-    if (!table) {
-      table = `seg_${++this.segCounter}`;
+    return this.scratchTable(ctx, kind, (table) => {
       if (primaryKey) {
         this.db.exec(`CREATE TEMP TABLE ${table} (${primaryKey} PRIMARY KEY) WITHOUT ROWID`);
         this.db.prepare(`INSERT INTO temp.${table} ${select()}`).run(ctx.params);
       } else this.db.prepare(`CREATE TEMP TABLE ${table} AS ${select()}`).run(ctx.params);
+    });
+  }
+
+  /** The context's temp table of a kind: made by `fill` on first use, dropped at the end of the scope. */
+  private scratchTable(ctx: Context, kind: string, fill: (table: string) => void): string {
+    let table = ctx.segmentRollups.get(kind);
+    if (!table) {
+      table = `seg_${++this.segCounter}`;
+      fill(table);
       this.tempTables.push(table);
       ctx.segmentRollups.set(kind, table);
     }

@@ -32,7 +32,7 @@ import pg from 'pg';
 import { z } from 'zod';
 import { ConfigError, readBenchEnv } from '../config.js';
 import { AnalyticsEngine } from '../analytics/engine.js';
-import { addDays, type Filters } from '../../shared/metrics.js';
+import { addDays, hasSegment, type Filters } from '../../shared/metrics.js';
 import { SEED_QUERIES } from '../analytics/seed-queries.js';
 import { parseOption } from '../cli/options.js';
 import { createPool } from '../db/pg.js';
@@ -150,8 +150,7 @@ export async function runAnalyticsBench(input: AnalyticsBenchOptions = {}): Prom
   const pool = createPool(dbUrl, { max: 4 });
   const snapshot = openSnapshot(path.join(dir, 'snapshot.sqlite'));
   // Built afresh in every run (a --reuse run's too), so the build is always measured.
-  fs.rmSync(ColumnarStore.fileFor(snapshot.file), { force: true });
-  fs.rmSync(`${ColumnarStore.fileFor(snapshot.file)}.wal`, { force: true });
+  ColumnarStore.remove(snapshot.file);
   const columnar = await ColumnarStore.open(snapshot.file);
   const columnarUpdateSeconds: number[] = [];
   let columnarBuildSeconds = 0;
@@ -272,8 +271,7 @@ export async function runAnalyticsBench(input: AnalyticsBenchOptions = {}): Prom
       const fresh = new AnalyticsEngine(snapshot, {}, undefined, { columnar });
       const start = performance.now();
       // A past range without a segment has nothing to prepare: the per-day rollups answer it.
-      const segmented = !!(filters.tools ?? filters.useCases ?? filters.activation ?? filters.signupCohorts);
-      if ((await fresh.prepare(filters)) !== segmented) throw new Error(`the column store did not prepare ${JSON.stringify(filters)}`);
+      if ((await fresh.prepare(filters)) !== hasSegment(filters)) throw new Error(`the column store did not prepare ${JSON.stringify(filters)}`);
       fresh.dashboard(filters);
       return performance.now() - start;
     };
@@ -302,7 +300,7 @@ export async function runAnalyticsBench(input: AnalyticsBenchOptions = {}): Prom
     }
     const seedSqlMs = Math.min(...seedRuns);
     const info = snapshot.info();
-    const size = ['', '-wal'].reduce((s, suffix) => s + (fs.existsSync(snapshot.file + suffix) ? fs.statSync(snapshot.file + suffix).size : 0), 0);
+    const size = bytesOf(snapshot.file, '-wal');
     if (o.keep && !o.reuse) {
       fs.writeFileSync(path.join(dir, 'bench.json'), JSON.stringify({ database: name, users, days: o.days }));
       log(`kept: database ${name}, snapshot ${dir} (measure again with --reuse ${dir})`);
@@ -326,7 +324,7 @@ export async function runAnalyticsBench(input: AnalyticsBenchOptions = {}): Prom
       columnarSegmentColdMs: Math.max(...segments.map((x) => x.columnarColdMs)),
       columnarBuildSeconds: round(columnarBuildSeconds),
       columnarUpdateSeconds,
-      columnarMb: round(['', '.wal'].reduce((s, suffix) => s + (fs.existsSync(columnar.file + suffix) ? fs.statSync(columnar.file + suffix).size : 0), 0) / 1_048_576, 1),
+      columnarMb: round(bytesOf(columnar.file, '.wal') / 1_048_576, 1),
       segments,
       usersTableSegment: { filters: tableQuery.filters, coldMs: round(tableColdMs, 1), warmMs: round(tableWarmMs, 1), total: tableTotal },
       dashboardCachedMs: round(dashboardCachedMs, 1),
@@ -350,6 +348,11 @@ export async function runAnalyticsBench(input: AnalyticsBenchOptions = {}): Prom
 }
 
 const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/** A database file's size with its write-ahead log (`log`: the log's suffix). */
+function bytesOf(file: string, log: string): number {
+  return [file, file + log].reduce((sum, f) => sum + (fs.existsSync(f) ? fs.statSync(f).size : 0), 0);
+}
 
 export async function main(args: string[]): Promise<void> {
   const { values } = parseArgs({

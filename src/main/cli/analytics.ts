@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { Filters, HIGH_USAGE_CREDITS, METRIC_DEFINITIONS, type Dashboard } from '../../shared/metrics.js';
+import { Filters, HIGH_USAGE_CREDITS, METRIC_DEFINITIONS, hasSegment, type Dashboard } from '../../shared/metrics.js';
 import { pmfOverall, pmfOverallBrief, pmfVerdictWord } from '../../shared/pmf.js';
 import { ColumnarStore, dataVersion } from '../snapshot/columnar.js';
 import { AnalyticsEngine } from '../analytics/engine.js';
@@ -105,7 +105,7 @@ export function registerAnalyticsCommand(program: Command): void {
           useCases: o.useCase,
         });
         // A segment reads the column store when it holds this snapshot's data (`uis sync` keeps it so), else SQLite.
-        const columnar = filters.tools || filters.useCases ? await ColumnarStore.open(snapshot.file).catch(() => null) : null;
+        const columnar = hasSegment(filters) ? await ColumnarStore.open(snapshot.file).catch(() => null) : null;
         const current = columnar?.holds(dataVersion(snapshot)) ? columnar : undefined;
         const engine = new AnalyticsEngine(snapshot, {}, undefined, { columnar: current });
         await engine.prepare(filters);

@@ -78,13 +78,18 @@ export class ColumnarStore {
 
   /** The store of a snapshot file (`<snapshot>.columns.duckdb`), opened (created empty if missing). */
   static async open(snapshotFile: string): Promise<ColumnarStore> {
-    const store = new ColumnarStore(`${snapshotFile}.columns.duckdb`);
+    const store = new ColumnarStore(ColumnarStore.fileFor(snapshotFile));
     await store.connect();
     return store;
   }
 
   static fileFor(snapshotFile: string): string {
     return `${snapshotFile}.columns.duckdb`;
+  }
+
+  /** Deletes a snapshot's store (it is built again from the snapshot at the next catchUp()); not while it is open. */
+  static remove(snapshotFile: string): void {
+    removeDuckFile(ColumnarStore.fileFor(snapshotFile));
   }
 
   private async connect(): Promise<void> {
