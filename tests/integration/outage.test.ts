@@ -286,8 +286,14 @@ describe('relay crash between publish and DELETE', () => {
   it('the LISTEN connection is re-established after PostgreSQL drops it', async () => {
     // A poll far longer than the test: only a NOTIFY on a re-established LISTEN can deliver the row in time.
     const relay = new OutboxRelay(db.pool, redis, { keyPrefix: prefix, pollMs: 3_600_000 });
+    // A listener is a backend whose last statement was exactly the relay's LISTEN and has finished (idle): a LIKE
+    // would also match pooled connections that last ran this very query, and a running LISTEN is not yet in effect.
     const listeners = async () =>
-      (await db.pool.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%LISTEN uis_outbox%' AND pid <> pg_backend_pid()`)).rows.map((r) => r.pid);
+      (
+        await db.pool.query<{ pid: number }>(
+          `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN uis_outbox' AND state = 'idle'`,
+        )
+      ).rows.map((r) => r.pid);
     relay.start();
     try {
       await expect.poll(async () => (await listeners()).length, { timeout: 10_000 }).toBe(1);
