@@ -55,6 +55,12 @@ describe('column store', () => {
       { ...pastMonth, tools: ['image_gen'] },
       { ...pastMonth, useCases: ['marketing_content'], signupCohorts: weeks.slice(0, 3) },
       { since: addDays(END, -6), activation: ['power_user'] },
+      // Ranges that end on or after the latest data (the loaded conversations run past the loaded events): the
+      // segment's per-user reads are the store's too (planner.ts StoreRead).
+      { until: END, tools: ['video_gen'] },
+      { until: END, useCases: ['marketing_content'], signupCohorts: weeks.slice(1) },
+      { until: END, activation: ['dormant', 'signed_up', 'first_creation'] },
+      { until: END, since: addDays(END, -6), tools: ['search', 'image_gen'] },
     ];
   });
   afterAll(async () => {
@@ -86,14 +92,16 @@ describe('column store', () => {
     await expectSameAsSnapshot();
   });
 
-  it("the dashboard reads the store's rows (a changed row there shows in it)", async () => {
-    const f = { tools: ['video_gen'] };
+  it("the dashboard reads the store's rows (a changed row there shows in it), its grouped parts and its per-user reads", async () => {
+    const f = { tools: ['video_gen'], until: END };
     const plain = new AnalyticsEngine(snapshot, { minSample: 1 }, NOW);
     const member = plain.listUsers({ filters: f, limit: 1 }).rows[0].userId;
     await store.close();
     const instance = await DuckDBInstance.create(ColumnarStore.fileFor(snapshot.file));
     const conn = await instance.connect();
     await conn.run('DELETE FROM conversations WHERE user_id = $u', { u: member });
+    // The segment's cube is one of the per-user reads the store answers (planner.ts StoreRead).
+    await conn.run('DELETE FROM user_cube WHERE user_id = $u', { u: member });
     conn.closeSync();
     instance.closeSync();
     store = await ColumnarStore.open(snapshot.file);
@@ -102,7 +110,9 @@ describe('column store', () => {
     const expected = plain.dashboard(f);
     const theirs = snapshot.db.prepare('SELECT COUNT(*) FROM conversations WHERE user_id = ? AND start_day <= ?').pluck().get(member, expected.range.until) as number;
     expect(theirs).toBeGreaterThan(0);
-    expect(engine.dashboard(f).summary.totals.conversations).toBe(expected.summary.totals.conversations - theirs);
+    const read = engine.dashboard(f);
+    expect(read.summary.totals.conversations).toBe(expected.summary.totals.conversations - theirs);
+    expect(read.summary.totals.users).toBe(expected.summary.totals.users - 1);
   });
 
   it('after incremental writes, the changed users are copied again (the store is not rebuilt) and every segment agrees again', async () => {

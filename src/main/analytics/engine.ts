@@ -28,7 +28,7 @@ import type { ColumnarStore } from '../snapshot/columnar.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import { Planner } from './planner.js';
 import { creditExhaustion, ranOutUsers } from './runners/credits.js';
-import { dashboard, filterOptions } from './runners/dashboard.js';
+import { DASHBOARD_STORE_READS, dashboard, filterOptions } from './runners/dashboard.js';
 import { journey, seedFunnelPopulation } from './runners/journey.js';
 import { blockers, featureRequests, pmfSignals } from './runners/pmf.js';
 import { retention } from './runners/retention.js';
@@ -57,10 +57,11 @@ export class AnalyticsEngine {
 
   /**
    * Before a segmented dashboard: its grouped rows read from the column store (DuckDB) when it holds the snapshot's
-   * current data, so dashboard() does not group the snapshot's rows (planner.ts prepare()). Same numbers either way.
+   * current data, and its per-user reads answered there, so dashboard() does not group the snapshot's rows
+   * (planner.ts prepare()). Same numbers either way.
    */
   prepare(filters: Filters = {}): Promise<boolean> {
-    return this.planner.prepare(filters);
+    return this.planner.prepare(filters, DASHBOARD_STORE_READS);
   }
 
   get thresholds(): PmfThresholds {

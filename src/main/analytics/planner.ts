@@ -8,7 +8,7 @@ import { DEFAULT_PMF_THRESHOLDS, Filters, HIGH_USAGE_CREDITS, PmfThresholds, day
 import type Database from 'better-sqlite3';
 import { ROLLUPS_VERSION, SIGNUP_DAY as SD, TRACKED_WEEKS, DAY_ROLLUPS, conversationGroups, intentGroups, userActivity } from '../snapshot/rollups.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
-import { dataVersion, type ColumnarStore, type DataVersion, type SegmentPart, type SegmentRows } from '../snapshot/columnar.js';
+import { dataVersion, type ColumnarStore, type DataVersion, type SegmentPart, type SegmentRows, type StoreQuery, type StoreRows } from '../snapshot/columnar.js';
 import { ResultCache, USER_STATE_CACHE_ENTRIES, remember } from './cache.js';
 import { cubeFromRollupSql, cubeSql, userCubeRows, parseCube, parseUserStates, stateParams, userStatesJsonSql, userStatesSql, type CubeRow, type UserState } from './user-states.js';
 
@@ -49,10 +49,39 @@ export interface Weights {
   conversations: [number, number];
 }
 
+/**
+ * A read of a runner's over a segment that the column store can answer (it holds the tables the read names for the
+ * contexts `stored` accepts): prepare() runs its SQL there, and the runner's rows() finds the answer instead of asking
+ * SQLite. One SQL for both engines: `query` is written for SQLite and given, for the store, a context whose segment is
+ * the store's table `seg` (storeContext).
+ */
+export interface StoreRead {
+  /** Unique among the reads of a dashboard (a read with a parameter of its own names it: `ranOut:11`). */
+  name: string;
+  stored: (ctx: Context) => boolean;
+  query: (p: Planner, ctx: Context) => StoreQuery;
+}
+
 /** The intent lists' rows a prepared segment holds (each of the two orders): the engine's longest list is 1000. */
 const PREPARED_INTENT_ROWS = 1001;
 /** Filter sets whose prepared parts are kept. */
 const PREPARED_ENTRIES = 8;
+
+/**
+ * A context as the column store reads it (prepare()): the segment's users are the store's table `seg`, and the
+ * ranges and segment carry no `+` (SQLite's hint not to use an index).
+ */
+function storeContext(ctx: Context): Context {
+  const plain = (column: string) => column.replace(/^\+/, '');
+  return { ...ctx, seg: (column) => `${plain(column)} IN (SELECT user_id FROM seg)`, inRange: (column) => ctx.inRange(plain(column)) };
+}
+
+/** A segment's cube up to the latest data: its users' maintained facts (user_cube). */
+const SEGMENT_CUBE: StoreRead = {
+  name: 'cube',
+  stored: (ctx) => ctx.rollups.users,
+  query: (p, ctx) => ({ sql: cubeFromRollupSql(p.cubeWeeks(ctx), userCubeRows(ctx.seg('user_id'))), params: ctx.params }),
+};
 
 /** Evidence lists stop at this many ids. */
 export const EVIDENCE_CAP = 200;
@@ -69,7 +98,7 @@ export class Planner {
   private tempTables: string[] = [];
   private changesStatement: Database.Statement | null = null;
   /** Segments' parts grouped by the column store (prepare()), by filter set, with the data version they were read at. */
-  private readonly prepared = new Map<string, { version: DataVersion; ids: string[]; parts: Record<SegmentPart, SegmentRows> }>();
+  private readonly prepared = new Map<string, { version: DataVersion; ids: string[]; parts: Record<SegmentPart, SegmentRows>; reads: Record<string, StoreRows> }>();
 
   constructor(
     readonly snapshot: Snapshot,
@@ -194,20 +223,30 @@ export class Planner {
     if (ctx.cube) return ctx.cube;
     // A range up to the latest data without a segment: the maintained cube (rollups.ts), else grouped from the states.
     const maintained = ctx.rollups.cube;
-    const first =
-      ctx.since ??
-      (this.value<string | null>(maintained ? `SELECT MIN(NULLIF(signup_day, '')) FROM agg_user_cube` : `SELECT MIN(${SD}) FROM users u`));
-    // Weeks after signup the retention triangle can reach (bit k of weeks_mask, k ≤ 52).
-    const weeks = first && first <= ctx.until ? Math.min(TRACKED_WEEKS, Math.floor(daysBetween(weekStart(first), ctx.until) / 7) + 1) : 0;
+    const weeks = maintained || !(ctx.rollups.users && ctx.segment) ? this.cubeWeeks(ctx) : 0;
     // A segment up to the latest data: its users' maintained facts (user_cube), not their states recomputed.
-    const sql = maintained
-      ? cubeFromRollupSql(weeks)
-      : ctx.rollups.users && ctx.segment
-        ? cubeFromRollupSql(weeks, userCubeRows(ctx.seg('user_id')))
-        : cubeSql(this.states(ctx), weeks, this.options.rollups === false);
-    const rows = this.all<Record<string, unknown>>(sql, ctx.params);
-    ctx.cube = parseCube(rows);
+    if (!maintained && ctx.rollups.users && ctx.segment) return (ctx.cube = parseCube(this.rows(ctx, SEGMENT_CUBE)));
+    const sql = maintained ? cubeFromRollupSql(weeks) : cubeSql(this.states(ctx), weeks, this.options.rollups === false);
+    ctx.cube = parseCube(this.all<Record<string, unknown>>(sql, ctx.params));
     return ctx.cube;
+  }
+
+  /** Weeks after signup the retention triangle of a context can reach (bit k of weeks_mask, k ≤ 52). */
+  cubeWeeks(ctx: Context): number {
+    const first =
+      ctx.since ?? this.value<string | null>(ctx.rollups.cube ? `SELECT MIN(NULLIF(signup_day, '')) FROM agg_user_cube` : `SELECT MIN(${SD}) FROM users u`);
+    return first && first <= ctx.until ? Math.min(TRACKED_WEEKS, Math.floor(daysBetween(weekStart(first), ctx.until) / 7) + 1) : 0;
+  }
+
+  /**
+   * A StoreRead's rows: the column store's answer that prepare() read for this segment and data version, else
+   * SQLite's.
+   */
+  rows<T = Record<string, unknown>>(ctx: Context, read: StoreRead): T[] {
+    const ready = ctx.segment && this.prepared.size > 0 ? this.preparedEntry(JSON.stringify(ctx.filters))?.reads[read.name] : undefined;
+    if (ready) return ready as T[];
+    const { sql, params } = read.query(this, ctx);
+    return this.all<T>(sql, params);
   }
 
   /** Cube rows of users signed up inside the range. */
@@ -403,7 +442,7 @@ export class Planner {
    * events). True when they are ready; false without a segment, a store, or while the store does not hold the
    * snapshot's current data (it is then brought up to date in the background, and the dashboard reads SQLite).
    */
-  async prepare(rawFilters: Filters): Promise<boolean> {
+  async prepare(rawFilters: Filters, reads: readonly StoreRead[] = []): Promise<boolean> {
     const store = this.options.columnar;
     if (!store || this.options.rollups === false) return false;
     const version = dataVersion(this.snapshot);
@@ -418,13 +457,22 @@ export class Planner {
     if (this.preparedVersion(this.prepared.get(key)?.version, version)) return true;
     // A dashboard cached for these filters at this data version needs nothing (scoped() empties stale caches).
     if (this.scoped(() => this.cache.dashboards.has(key))) return false;
-    const { ids, since, until } = this.scoped(() => {
+    const { ids, since, until, queries } = this.scoped(() => {
       const ctx = this.context(filters);
-      return { ids: this.values<string>(`SELECT user_id FROM temp.${ctx.segment}`), since: ctx.since, until: ctx.until };
+      const inStore = storeContext(ctx);
+      const queries = Object.fromEntries([SEGMENT_CUBE, ...reads].filter((r) => r.stored(ctx)).map((r) => [r.name, r.query(this, inStore)]));
+      return { ids: this.values<string>(`SELECT user_id FROM temp.${ctx.segment}`), since: ctx.since, until: ctx.until, queries };
     });
-    const parts = await store.segmentParts(version!, ids, since, until, PREPARED_INTENT_ROWS);
-    if (!parts || !this.preparedVersion(version, dataVersion(this.snapshot))) return false;
-    this.prepared.set(key, { version: version!, ids, parts });
+    let grouped: Awaited<ReturnType<ColumnarStore['segmentParts']>>;
+    try {
+      grouped = await store.segmentParts(version!, ids, since, until, PREPARED_INTENT_ROWS, queries);
+    } catch (err) {
+      // The store is a cache: a read it cannot answer sends the dashboard to SQLite (same numbers, slower).
+      console.warn(`column store: ${err instanceof Error ? err.message : String(err)}`);
+      return false;
+    }
+    if (!grouped || !this.preparedVersion(version, dataVersion(this.snapshot))) return false;
+    this.prepared.set(key, { version: version!, ids, ...grouped });
     // A few filter sets at a time (a founder clicks through segments; older ones are read again when asked).
     for (const old of [...this.prepared.keys()].slice(0, -PREPARED_ENTRIES)) this.prepared.delete(old);
     return true;

@@ -16,8 +16,27 @@ import { DAY_ROLLUPS, DURATION_MS, ROLLUPS_VERSION, conversationDays, conversati
 
 type Kind = 'varchar' | 'integer' | 'bigint';
 
-/** Each copied table: its DuckDB columns (named as in the snapshot, so the rollups' SQL runs on both) and its rows. */
-const TABLES: ReadonlyArray<{ name: string; columns: ReadonlyArray<[string, Kind]>; select: string }> = [
+interface CopiedTable {
+  name: string;
+  columns: ReadonlyArray<[string, Kind]>;
+  /** The rows to copy, up to a condition on user_id that ends the statement. */
+  select: string;
+}
+
+/**
+ * A per-user table copied as it is: the listed columns, `text` ones as VARCHAR and the rest as BIGINT (the
+ * snapshot's per-user rollups hold integers and days).
+ */
+function perUser(name: string, text: string[], numbers: string[], where = ''): CopiedTable {
+  const columns = [...text.map((c): [string, Kind] => [c, 'varchar']), ...numbers.map((c): [string, Kind] => [c, 'bigint'])];
+  return { name, columns, select: `SELECT ${columns.map(([c]) => c).join(', ')} FROM ${name} WHERE ${where}` };
+}
+
+/**
+ * Each copied table: its DuckDB columns (named as in the snapshot, so the rollups' and the runners' SQL runs on both)
+ * and its rows. Every row belongs to one user: a user's rows are replaced together when they change.
+ */
+const TABLES: ReadonlyArray<CopiedTable> = [
   {
     name: 'agg_user_day',
     columns: [['user_id', 'varchar'], ['day', 'varchar'], ['events', 'integer'], ['messages', 'integer'], ['credits', 'bigint']],
@@ -30,14 +49,28 @@ const TABLES: ReadonlyArray<{ name: string; columns: ReadonlyArray<[string, Kind
   },
   {
     name: 'conversations',
-    columns: [['user_id', 'varchar'], ['start_day', 'varchar'], ['use_case', 'varchar'], ['completion_status', 'varchar'], ['message_count', 'integer'], ['duration_ms', 'bigint']],
-    select: `SELECT user_id, start_day, use_case, completion_status, message_count, ${DURATION_MS} FROM conversations WHERE start_day IS NOT NULL AND`,
+    columns: [['user_id', 'varchar'], ['start_day', 'varchar'], ['use_case', 'varchar'], ['completion_status', 'varchar'], ['message_count', 'integer'], ['duration_ms', 'bigint'],
+      ['blocker', 'varchar'], ['ran_out_at', 'varchar'], ['id', 'varchar'], ['started_at', 'varchar']],
+    select: `SELECT user_id, start_day, use_case, completion_status, message_count, ${DURATION_MS}, blocker, ran_out_at, id, started_at FROM conversations
+      WHERE start_day IS NOT NULL AND`,
   },
   {
     name: 'events',
     columns: [['user_id', 'varchar'], ['day', 'varchar'], ['event_type', 'varchar'], ['message', 'varchar'], ['tool_name', 'varchar'], ['success', 'integer'], ['role', 'varchar']],
     select: `SELECT user_id, day, event_type, message, tool_name, success, role FROM events WHERE event_type = 'message' AND`,
   },
+  // The users' columns the per-user lists and states read, and the per-user rollups (rollups.ts) the runners read up
+  // to the latest data.
+  perUser('users', ['user_id', 'email', 'created_at', 'signup_day', 'signup_week', 'first_conversation_at', 'last_active_at'], ['credit_exhaustion_count']),
+  perUser('user_totals', ['user_id', 'last_day', 'last_conversation_day'],
+    ['active_days', 'creations', 'credits', 'messages', 'exhaustion_events', 'max_offset', 'day1', 'day7', 'week1', 'weeks_mask', 'conversations',
+      'conversation_days', 'conversation_credits', 'created_video', 'completed_any']),
+  perUser('user_cube', ['user_id', 'signup_day', 'signup_week', 'last_day'],
+    ['exhausted', 'power', 'created_any', 'off', 'day1', 'day7', 'week1', 'first_chat', 'used_tool', 'created', 'weeks_mask', 'creation_ms', 'exhaustion_ms']),
+  perUser('user_use_cases', ['user_id', 'use_case', 'last_day'], ['conversations']),
+  perUser('user_failures', ['user_id', 'tool_name', 'error_type', 'last_day'], ['failures']),
+  perUser('user_blockers', ['user_id', 'blocker', 'last_day'], []),
+  perUser('user_signals', ['user_id', 'last_day'], ['signal']),
 ];
 
 const DDL_TYPE: Record<Kind, string> = { varchar: 'VARCHAR', integer: 'INTEGER', bigint: 'BIGINT' };
@@ -58,6 +91,18 @@ export interface SegmentRows {
 }
 
 export type SegmentPart = 'activity' | 'tools' | 'conversations' | 'lengths' | 'intentLists';
+
+/** A query of the planner's to run on the store for a segment (its users are the table `seg` there): SQLite's SQL. */
+export interface StoreQuery {
+  sql: string;
+  params: Record<string, unknown>;
+}
+
+/** The rows of a StoreQuery as SQLite returns them: objects keyed by column, integers as numbers, booleans as 0/1. */
+export type StoreRows = Array<Record<string, unknown>>;
+
+/** The store's layout: a file of another layout is rebuilt (2: the users' columns and the per-user rollups). */
+const STORE_FORMAT = 2;
 
 export function dataVersion(snapshot: Snapshot): DataVersion | null {
   const id = snapshot.getMeta('snapshot_id');
@@ -95,8 +140,13 @@ export class ColumnarStore {
   private async connect(): Promise<void> {
     this.instance = await DuckDBInstance.create(this.file);
     this.conn = await this.instance.connect();
-    await this.conn.run('CREATE TABLE IF NOT EXISTS stamp (id VARCHAR, seq BIGINT)');
-    const rows = (await this.conn.runAndReadAll('SELECT id, seq FROM stamp')).getRowsJS();
+    await this.conn.run('CREATE TABLE IF NOT EXISTS stamp (id VARCHAR, seq BIGINT, format INTEGER)');
+    await likeSqlite(this.conn);
+    // A file of an older layout (no format column, or another format) holds nothing usable: rebuilt at catchUp().
+    const rows = await this.conn
+      .runAndReadAll('SELECT id, seq FROM stamp WHERE format = $format', { format: STORE_FORMAT })
+      .then((r) => r.getRowsJS())
+      .catch(() => []);
     this.stamp = rows.length ? { id: String(rows[0][0]), seq: Number(rows[0][1]) } : null;
   }
 
@@ -171,7 +221,7 @@ export class ColumnarStore {
     const conn = await instance.connect();
     let complete = false;
     try {
-      await conn.run('CREATE TABLE stamp (id VARCHAR, seq BIGINT)');
+      await conn.run('CREATE TABLE stamp (id VARCHAR, seq BIGINT, format INTEGER)');
       for (const t of TABLES) await conn.run(`CREATE TABLE ${t.name} (${t.columns.map(([c, k]) => `${c} ${DDL_TYPE[k]}`).join(', ')})`);
       // Ranges of user ids: every BUILD_USERS_PER_STEP-th user starts one, the last has no upper bound (the rows of a
       // user id without a users row fall into a range too).
@@ -208,15 +258,23 @@ export class ColumnarStore {
 
   private async writeStamp(conn: DuckDBConnection, version: DataVersion): Promise<void> {
     await conn.run('DELETE FROM stamp');
-    await conn.run('INSERT INTO stamp VALUES ($id, $seq)', { id: version.id, seq: version.seq });
+    await conn.run('INSERT INTO stamp VALUES ($id, $seq, $format)', { id: version.id, seq: version.seq, format: STORE_FORMAT });
   }
 
   /**
    * A segment's parts, grouped as the planner's temp tables hold them: the segment's users (`userIds`) in a range
    * of days. `intentRows`: the intents' first rows in each of the two orders the lists read (by frequency, by the
-   * users' own frequency), not every group. Null when the store no longer holds `version`.
+   * users' own frequency), not every group. `queries`: the planner's own reads of the segment (SQLite's SQL, the
+   * segment's users as the table `seg`), answered as SQLite would. Null when the store no longer holds `version`.
    */
-  segmentParts(version: DataVersion, userIds: string[], since: string | null, until: string, intentRows: number): Promise<Record<SegmentPart, SegmentRows> | null> {
+  segmentParts(
+    version: DataVersion,
+    userIds: string[],
+    since: string | null,
+    until: string,
+    intentRows: number,
+    queries: Record<string, StoreQuery> = {},
+  ): Promise<{ parts: Record<SegmentPart, SegmentRows>; reads: Record<string, StoreRows> } | null> {
     return this.serial(async () => {
       if (this.closed || !this.holds(version)) return null;
       const conn = this.conn!;
@@ -241,7 +299,16 @@ export class ColumnarStore {
         const reader = await conn.runAndReadAll(query, params);
         parts[part] = { columns: reader.columnNames(), rows: reader.getRowsJS() };
       }
-      return parts;
+      const reads: Record<string, StoreRows> = {};
+      for (const [name, query] of Object.entries(queries)) {
+        const duck = duckDbSql(query.sql);
+        // Only the parameters the statement names (DuckDB refuses others).
+        const named = Object.fromEntries(Object.entries(query.params).filter(([k]) => new RegExp(`\\$${k}\\b`).test(duck)));
+        const reader = await conn.runAndReadAll(duck, named as Record<string, never>);
+        const columns = reader.columnNames();
+        reads[name] = reader.getRowsJS().map((row) => Object.fromEntries(columns.map((c, i) => [c, sqliteValue(row[i])])));
+      }
+      return { parts, reads };
     });
   }
 
@@ -250,6 +317,15 @@ export class ColumnarStore {
     this.closed = true;
     return this.serial(async () => this.disconnect());
   }
+}
+
+/**
+ * A connection that reads the runners' SQL as SQLite would where they rely on it: NULLs sort first ascending and last
+ * descending, and julianday() of a day (the SQL takes differences of days only).
+ */
+async function likeSqlite(conn: DuckDBConnection): Promise<void> {
+  await conn.run(`SET default_null_order = 'nulls_first_on_asc_last_on_desc'`);
+  await conn.run('CREATE OR REPLACE TEMP MACRO julianday(d) AS julian(CAST(d AS DATE))');
 }
 
 async function append(conn: DuckDBConnection, table: string, columns: ReadonlyArray<[string, Kind]>, rows: unknown[][]): Promise<void> {
@@ -269,6 +345,28 @@ function appendRows(appender: DuckDBAppender, columns: ReadonlyArray<[string, Ki
     }
     appender.endRow();
   }
+}
+
+/**
+ * SQLite's SQL as DuckDB reads it, for what the runners write: named parameters (@x → $x), no index or join-order
+ * hints (INDEXED BY, CROSS JOIN … ON), json_each's
+ * values as text, and `a IS b` (SQLite's null-safe equality) as IS NOT DISTINCT FROM. Anything else is already the
+ * same in both; the tests compare every read through the store with SQLite's (tests/unit/columnar.test.ts).
+ */
+export function duckDbSql(sql: string): string {
+  return sql
+    .replace(/@(\w+)/g, '$$$1')
+    .replace(/\bINDEXED BY \w+/gi, '')
+    .replace(/\bCROSS JOIN (\w+(?: \w+)?) ON\b/g, 'JOIN $1 ON')
+    .replace(/\bvalue FROM json_each\(/g, "value ->> '$$' FROM json_each(")
+    .replace(/\bIS (?!NOT\b|NULL\b|DISTINCT\b)/g, 'IS NOT DISTINCT FROM ');
+}
+
+/** A DuckDB value as better-sqlite3 returns SQLite's: integers (BIGINT, HUGEINT) as numbers, booleans as 0/1. */
+function sqliteValue(v: unknown): unknown {
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  return v;
 }
 
 /** A DuckDB database file and its write-ahead log. */

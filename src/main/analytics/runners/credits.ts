@@ -3,7 +3,7 @@
  */
 import { Filters, type CreditExhaustionRow, type RanOutRow } from '../../../shared/metrics.js';
 import { SIGNUP_DAY as SD } from '../../snapshot/rollups.js';
-import type { Planner } from '../planner.js';
+import type { Planner, StoreRead } from '../planner.js';
 
 /**
  * The seed's query 4: users at ≥ 90 credits (used in the range), highest credit_exhaustion_count first: the HIGH
@@ -11,17 +11,26 @@ import type { Planner } from '../planner.js';
  * rows only (the dashboard's); the list's length is summary.highUsage.count.
  */
 export function creditExhaustion(p: Planner, filters: Filters = {}, limit?: number): CreditExhaustionRow[] {
-  return p.once(`creditExhaustion:${limit ?? 'all'}`, filters, () => {
-    const ctx = p.context(filters);
-    return p.all<CreditExhaustionRow>(`SELECT userId, email, totalCreditsUsed, creditExhaustionCount, episodes, lastActiveAt FROM (
+  return p.once(`creditExhaustion:${limit ?? 'all'}`, filters, () => p.rows<CreditExhaustionRow>(p.context(filters), highUsageList(limit)));
+}
+
+/** The high-usage list's read (creditExhaustion), its first `limit` rows (all without). */
+export function highUsageList(limit?: number): StoreRead {
+  return {
+    name: `highUsageList:${limit ?? 'all'}`,
+    stored: (ctx) => ctx.rollups.users && limit !== undefined,
+    query: (p, ctx) => ({
+      sql: `SELECT userId, email, totalCreditsUsed, creditExhaustionCount, episodes, lastActiveAt FROM (
            SELECT u.user_id AS userId, u.email, a.credits AS totalCreditsUsed, u.credit_exhaustion_count AS creditExhaustionCount,
              (SELECT COUNT(*) FROM conversations c WHERE c.user_id = a.user_id AND c.ran_out_at IS NOT NULL AND c.ran_out_at <= @untilEnd) AS episodes,
              u.last_active_at AS lastActiveAt
            -- CROSS JOIN: the planner would walk every (wide) users row and look the few heavy users up; this reads them.
            FROM ${p.highUsage(ctx)} a CROSS JOIN users u ON u.user_id = a.user_id)
          ORDER BY creditExhaustionCount IS NOT NULL, creditExhaustionCount DESC, episodes DESC, totalCreditsUsed DESC, userId
-         LIMIT @limit`, { ...ctx.params, limit: limit ?? -1 });
-  });
+         LIMIT @limit`,
+      params: { ...ctx.params, limit: limit ?? -1 },
+    }),
+  };
 }
 
 /**
@@ -29,11 +38,19 @@ export function creditExhaustion(p: Planner, filters: Filters = {}, limit?: numb
  * episode by the end of the range, most episodes first. Its length is summary.ranOut.count; `limit`: the first rows only.
  */
 export function ranOutUsers(p: Planner, filters: Filters = {}, limit?: number): RanOutRow[] {
-  return p.scoped(() => {
-    const ctx = p.context(filters);
-    const order = 'ORDER BY episodes DESC, lastRanOutAt DESC, userId';
-    // Credits are looked up by key for the listed users only (after the limit): 61k of 151k users ran out at 10M events.
-    return p.all<RanOutRow>(`WITH listed AS MATERIALIZED (
+  return p.scoped(() => p.rows<RanOutRow>(p.context(filters), ranOutList(limit)));
+}
+
+/** The ran-out list's read (ranOutUsers), its first `limit` rows (all without). */
+export function ranOutList(limit?: number): StoreRead {
+  return {
+    name: `ranOutList:${limit ?? 'all'}`,
+    stored: (ctx) => ctx.rollups.users && limit !== undefined,
+    query: (p, ctx) => {
+      const order = 'ORDER BY episodes DESC, lastRanOutAt DESC, userId';
+      // Credits are looked up by key for the listed users only (after the limit): 61k of 151k users ran out at 10M events.
+      return {
+        sql: `WITH listed AS MATERIALIZED (
            SELECT u.user_id AS userId, u.email, e.episodes, e.firstRanOutAt, e.lastRanOutAt, u.last_active_at AS lastActiveAt
            FROM (SELECT user_id, COUNT(*) AS episodes, MIN(ran_out_at) AS firstRanOutAt, MAX(ran_out_at) AS lastRanOutAt
                  FROM conversations INDEXED BY conversations_ran_out
@@ -42,6 +59,9 @@ export function ranOutUsers(p: Planner, filters: Filters = {}, limit?: number): 
            WHERE COALESCE(${SD}, @until) <= @until
            ${order} LIMIT @limit)
          SELECT userId, email, episodes, firstRanOutAt, lastRanOutAt, COALESCE(${p.creditsByUser(ctx, 'listed.userId')}, 0) AS totalCreditsUsed, lastActiveAt
-         FROM listed ${order}`, { ...ctx.params, limit: limit ?? -1 });
-  });
+         FROM listed ${order}`,
+        params: { ...ctx.params, limit: limit ?? -1 },
+      };
+    },
+  };
 }

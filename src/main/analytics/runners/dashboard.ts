@@ -3,15 +3,15 @@
  */
 import { ACTIVATION_STATUSES, CREDITS_LIST_ROWS, Filters, type Dashboard, type FilterOptions, type FirstRows } from '../../../shared/metrics.js';
 import { snapshotAgeSeconds } from '../../snapshot/snapshot.js';
-import type { Planner } from '../planner.js';
+import type { Planner, StoreRead } from '../planner.js';
 import { DASHBOARD_CACHE_ENTRIES, deepFreeze, remember } from '../cache.js';
-import { executiveSummary } from './summary.js';
+import { HIGH_USAGE_USERS, executiveSummary } from './summary.js';
 import { journey, seedFunnelPopulation } from './journey.js';
-import { seedFunnel, intentFrequency, failurePoints } from './seed.js';
+import { FAILURE_POINTS, SEED_FUNNEL, seedFunnel, intentFrequency, failurePoints } from './seed.js';
 import { retention } from './retention.js';
-import { creditExhaustion, ranOutUsers } from './credits.js';
-import { usageHealth } from './usage.js';
-import { pmfSignals, featureRequests, blockers } from './pmf.js';
+import { creditExhaustion, highUsageList, ranOutList, ranOutUsers } from './credits.js';
+import { TIMES_TO, usageHealth } from './usage.js';
+import { BLOCKERS, FAILING_USERS, OFF_VISION_CONVERSATIONS, SHORT_CONVERSATIONS, pmfSignals, featureRequests, blockers } from './pmf.js';
 import { timeseries } from './trends.js';
 
 export function dashboard(p: Planner, filters: Filters = {}): Dashboard {
@@ -58,6 +58,23 @@ function computeDashboard(p: Planner, filters: Filters): Dashboard {
 }
 
 const INTENT_LIST_ROWS = 500;
+
+/**
+ * The dashboard's per-user reads of a segment that the column store answers (planner.ts StoreRead; the segment's
+ * cube is the planner's own): SQLite reads each over the segment's users, ~0.1–0.35 s apiece at 10M events.
+ */
+export const DASHBOARD_STORE_READS: readonly StoreRead[] = [
+  BLOCKERS,
+  FAILING_USERS,
+  SHORT_CONVERSATIONS,
+  OFF_VISION_CONVERSATIONS,
+  FAILURE_POINTS,
+  SEED_FUNNEL,
+  TIMES_TO,
+  HIGH_USAGE_USERS,
+  ranOutList(CREDITS_LIST_ROWS + 1),
+  highUsageList(CREDITS_LIST_ROWS + 1),
+];
 
 /** A list's first `limit` rows, from a query asked for one more (that row says whether there are more). */
 function firstRows<T>(rows: T[], limit: number): FirstRows<T> {

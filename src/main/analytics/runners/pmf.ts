@@ -4,11 +4,14 @@
 import { Filters, MESSAGE_SIGNAL_BITS, PMF_SIGNAL_DEFINITIONS, type Dashboard, type MessageSignal, type PmfSignal } from '../../../shared/metrics.js';
 import { pct as formatPercent } from '../../../shared/format.js';
 import { FEATURE_REQUEST } from '../../snapshot/schema.js';
-import { EVIDENCE_CAP, IN_COHORT, type Context, type Planner } from '../planner.js';
+import { EVIDENCE_CAP, IN_COHORT, type Context, type Planner, type StoreRead } from '../planner.js';
 import { round, sum } from '../sums.js';
 import { executiveSummary } from './summary.js';
 import { retention } from './retention.js';
 import { usageHealth } from './usage.js';
+
+/** Conversations outside the product's vision (thresholds.visionUseCases). */
+const VISION_FILTER = 'use_case NOT IN (SELECT value FROM json_each(@vision))';
 
 export function pmfSignals(p: Planner, filters: Filters = {}): PmfSignal[] {
   return p.scoped(() => {
@@ -53,30 +56,17 @@ export function pmfSignals(p: Planner, filters: Filters = {}): PmfSignal[] {
     const singleIds = p.values<string>(`SELECT user_id FROM ${p.conversationUsers(ctx)} WHERE inRange = 1 AND n = 1 ORDER BY user_id LIMIT ${EVIDENCE_CAP}`, ctx.params);
     const convStats = p.one<{ n: number; short: number | null }>(`SELECT COALESCE(SUM(conversations), 0) AS n, SUM(CASE WHEN message_count < @short THEN conversations ELSE 0 END) AS short
                 FROM ${p.conversationLengths(ctx)} WHERE ${ctx.inRange('day')}`, { ...ctx.params, short: t.shortConversationMessages });
-    // Evidence: the latest conversations first (conversations_started), capped; totals come from the counts.
-    const latestConversations = (where: string, params: Record<string, unknown>) =>
-      p.db
-        // +start_day: walk conversations_started from the latest (and stop at the cap), not the range's index.
-        .prepare(`SELECT id FROM conversations WHERE ${where} AND ${ctx.inRange('+start_day')} AND ${ctx.seg('user_id')} ORDER BY started_at DESC, id LIMIT ${EVIDENCE_CAP}`)
-        .pluck()
-        .all({ ...ctx.params, ...params }) as string[];
-    const shortIds = latestConversations('message_count < @short', { short: t.shortConversationMessages });
-    const failing = ctx.rollups.users
-      ? `FROM user_failures WHERE ${p.lastDayInRange(ctx)} AND ${ctx.seg('user_id')}`
-      : `FROM agg_failure WHERE ${ctx.inRange('day')} AND ${ctx.seg('user_id')}`;
-    const failingUsers = {
-      kind: 'users' as const,
-      ids: p.values<string>(`SELECT DISTINCT user_id ${failing} ORDER BY user_id LIMIT ${EVIDENCE_CAP}`, ctx.params),
-      total: p.value<number>(`SELECT COUNT(DISTINCT user_id) ${failing}`, ctx.params),
-    };
+    const latestConversations = (read: StoreRead) => p.rows<{ id: string }>(ctx, read).map((r) => r.id);
+    const shortIds = latestConversations(SHORT_CONVERSATIONS);
+    const failing = p.rows<{ user_id: string; total: number }>(ctx, FAILING_USERS);
+    const failingUsers = { kind: 'users' as const, ids: failing.map((r) => r.user_id), total: failing[0]?.total ?? 0 };
     const blocked = blockers(p, filters);
     const blockedTotal = blocked.reduce((s, b) => s + b.conversations, 0);
     const top = blocked[0];
-    const topBlockerIds = top ? latestConversations('blocker = @b', { b: top.blocker }) : [];
+    const topBlockerIds = top ? latestConversations(latestConversationsRead('topBlocker', 'blocker = @b', () => ({ b: top.blocker }))) : [];
     const vision = JSON.stringify(t.visionUseCases);
-    const visionFilter = 'use_case NOT IN (SELECT value FROM json_each(@vision))';
-    const offVisionTotal = p.value<number>(`SELECT COALESCE(SUM(conversations), 0) FROM ${p.conversationDays(ctx)} WHERE ${visionFilter} AND ${ctx.inRange('day')}`, { ...ctx.params, vision });
-    const offVision = latestConversations(visionFilter, { vision });
+    const offVisionTotal = p.value<number>(`SELECT COALESCE(SUM(conversations), 0) FROM ${p.conversationDays(ctx)} WHERE ${VISION_FILTER} AND ${ctx.inRange('day')}`, { ...ctx.params, vision });
+    const offVision = latestConversations(OFF_VISION_CONVERSATIONS);
     const pct = (x: number | null) => (x === null ? 'n/a' : formatPercent(x)); // as the value beside it reads
     const shortShare = convStats.n ? (convStats.short ?? 0) / convStats.n : null;
 
@@ -134,9 +124,46 @@ export function featureRequests(p: Planner, filters: Filters = {}): Dashboard['f
   });
 }
 
-export function blockers(p: Planner, filters: Filters = {}): Dashboard['blockers'] {
-  return p.once('blockers', filters, () => {
-    const ctx = p.context(filters);
+/**
+ * Evidence: the latest conversations (in the segment, started in the range) matching `where`, capped; totals come
+ * from the counts. `params`: the condition's own.
+ */
+function latestConversationsRead(name: string, where: string, params: (p: Planner) => Record<string, unknown>): StoreRead {
+  return {
+    name,
+    // The store holds every conversation's start: any range.
+    stored: () => true,
+    query: (p, ctx) => ({
+      // +start_day: walk conversations_started from the latest (and stop at the cap), not the range's index.
+      sql: `SELECT id FROM conversations WHERE ${where} AND ${ctx.inRange('+start_day')} AND ${ctx.seg('user_id')} ORDER BY started_at DESC, id LIMIT ${EVIDENCE_CAP}`,
+      params: { ...ctx.params, ...params(p) },
+    }),
+  };
+}
+
+export const SHORT_CONVERSATIONS = latestConversationsRead('shortConversations', 'message_count < @short', (p) => ({ short: p.thresholds.shortConversationMessages }));
+export const OFF_VISION_CONVERSATIONS = latestConversationsRead('offVisionConversations', VISION_FILTER, (p) => ({ vision: JSON.stringify(p.thresholds.visionUseCases) }));
+
+/** Users (in the segment) with a failed tool call inside the range: the first (user-id order), each with the total. */
+export const FAILING_USERS: StoreRead = {
+  name: 'failingUsers',
+  stored: (ctx) => ctx.rollups.users,
+  query: (p, ctx) => {
+    const failing = ctx.rollups.users
+      ? `FROM user_failures WHERE ${p.lastDayInRange(ctx)} AND ${ctx.seg('user_id')}`
+      : `FROM agg_failure WHERE ${ctx.inRange('day')} AND ${ctx.seg('user_id')}`;
+    return {
+      sql: `SELECT user_id, COUNT(*) OVER () AS total FROM (SELECT DISTINCT user_id ${failing}) ORDER BY user_id LIMIT ${EVIDENCE_CAP}`,
+      params: ctx.params,
+    };
+  },
+};
+
+/** Conversations and users per blocker in the range (the segment's), most conversations first. */
+export const BLOCKERS: StoreRead = {
+  name: 'blockers',
+  stored: (ctx) => ctx.rollups.users,
+  query: (p, ctx) => {
     const conversations = `SELECT blocker, COUNT(*) AS conversations FROM conversations
       WHERE blocker IS NOT NULL AND ${ctx.inRange('start_day')} AND ${ctx.seg('user_id')} GROUP BY blocker`;
     // Up to the latest data, a blocker's users in the range are those whose last blocked conversation is in it.
@@ -144,6 +171,10 @@ export function blockers(p: Planner, filters: Filters = {}): Dashboard['blockers
       ? `SELECT blocker, COUNT(*) AS users FROM user_blockers WHERE ${p.lastDayInRange(ctx)} AND ${ctx.seg('user_id')} GROUP BY blocker`
       : `SELECT blocker, COUNT(DISTINCT user_id) AS users FROM conversations
          WHERE blocker IS NOT NULL AND ${ctx.inRange('start_day')} AND ${ctx.seg('user_id')} GROUP BY blocker`;
-    return p.all<Dashboard['blockers'][number]>(`SELECT c.blocker, c.conversations, u.users FROM (${conversations}) c JOIN (${users}) u ON u.blocker = c.blocker ORDER BY c.conversations DESC, c.blocker`, ctx.params);
-  });
+    return { sql: `SELECT c.blocker, c.conversations, u.users FROM (${conversations}) c JOIN (${users}) u ON u.blocker = c.blocker ORDER BY c.conversations DESC, c.blocker`, params: ctx.params };
+  },
+};
+
+export function blockers(p: Planner, filters: Filters = {}): Dashboard['blockers'] {
+  return p.once('blockers', filters, () => p.rows<Dashboard['blockers'][number]>(p.context(filters), BLOCKERS));
 }

@@ -2,12 +2,18 @@
  * The seed's queries 1–3 on the snapshot: the activation funnel, intent frequency, failure points (query 4: credits.ts).
  */
 import { Filters, HIGH_USAGE_CREDITS, type FailurePointRow, type IntentFrequencyRow, type SeedFunnel } from '../../../shared/metrics.js';
-import type { Planner } from '../planner.js';
+import type { Planner, StoreRead } from '../planner.js';
 
 /** The seed's query 1 on the snapshot (conversations started in the range, segment applied). */
 export function seedFunnel(p: Planner, filters: Filters = {}): SeedFunnel {
-  return p.scoped(() => {
-    const ctx = p.context(filters);
+  return p.scoped(() => p.rows<SeedFunnel>(p.context(filters), SEED_FUNNEL)[0]);
+}
+
+export const SEED_FUNNEL: StoreRead = {
+  name: 'seedFunnel',
+  // The store keeps no conversation's credits: a range start reads SQLite.
+  stored: (ctx) => ctx.rollups.users && !ctx.since,
+  query: (p, ctx) => {
     // Without a range start, up to the latest data: user_totals holds each user's journey already.
     const journey = ctx.rollups.users && !ctx.since
       ? `SELECT user_id, conversation_days AS active_days, conversation_credits AS total_credits, created_video, completed_any
@@ -15,16 +21,16 @@ export function seedFunnel(p: Planner, filters: Filters = {}): SeedFunnel {
       : `SELECT user_id, COUNT(DISTINCT start_day) AS active_days, SUM(credits_used) AS total_credits,
            MAX(has_video_gen) AS created_video, MAX(CASE WHEN completion_status = 'completed' THEN 1 ELSE 0 END) AS completed_any
          FROM conversations WHERE ${ctx.inRange('start_day')} AND ${ctx.seg('user_id')} GROUP BY user_id`;
-    const r = p.one<SeedFunnel>(`WITH user_journey AS (${journey})
+    const sql = `WITH user_journey AS (${journey})
          SELECT COUNT(*) AS total_users,
            COALESCE(SUM(CASE WHEN active_days >= 1 THEN 1 ELSE 0 END), 0) AS day_1_active,
            COALESCE(SUM(CASE WHEN created_video = 1 THEN 1 ELSE 0 END), 0) AS created_content,
            COALESCE(SUM(CASE WHEN total_credits >= ${HIGH_USAGE_CREDITS} THEN 1 ELSE 0 END), 0) AS high_usage,
            COALESCE(SUM(CASE WHEN completed_any = 1 THEN 1 ELSE 0 END), 0) AS successful_users
-         FROM user_journey`, ctx.params);
-    return r;
-  });
-}
+         FROM user_journey`;
+    return { sql, params: ctx.params };
+  },
+};
 
 /**
  * The seed's query 2: message events by day, message, tool_name and success, most frequent first. With
@@ -48,21 +54,35 @@ export function intentFrequency(p: Planner, filters: Filters = {}, limit = 1000,
 export function failurePoints(p: Planner, filters: Filters = {}): FailurePointRow[] {
   return p.scoped(() => {
     const ctx = p.context(filters);
-    const tools = ctx.filters.tools?.length ? 'AND tool_name IN (SELECT value FROM json_each(@tools))' : '';
-    const order = 'ORDER BY failures DESC, affectedUsers DESC, tool, errorType';
     if (ctx.rollups.users && ctx.since && ctx.rollups.days) {
       // A range up to the latest data: failures per day, and the users whose last failure of a kind is in it.
       return p.all<FailurePointRow>(`SELECT f.tool_name AS tool, f.error_type AS errorType, f.failures, COALESCE(u.n, 0) AS affectedUsers
            FROM (SELECT tool_name, error_type, SUM(failures) AS failures FROM agg_failure_kind_day WHERE ${ctx.inRange('day')} GROUP BY 1, 2) f
            LEFT JOIN (SELECT tool_name, error_type, COUNT(*) AS n FROM user_failures WHERE last_day >= @since GROUP BY 1, 2) u
              ON u.tool_name IS f.tool_name AND u.error_type IS f.error_type
-           ${order}`, ctx.params);
+           ${FAILURE_ORDER}`, ctx.params);
     }
-    // Without a range start, up to the latest data: one row per user and failure kind already (users = rows).
-    const perUser = ctx.rollups.users && !ctx.since;
-    return p.all<FailurePointRow>(`SELECT tool_name AS tool, error_type AS errorType, SUM(failures) AS failures,
-           ${perUser ? 'COUNT(*)' : 'COUNT(DISTINCT user_id)'} AS affectedUsers
-         FROM ${perUser ? 'user_failures' : 'agg_failure'} WHERE ${perUser ? '1' : ctx.inRange('day')} AND ${ctx.seg('user_id')} ${tools}
-         GROUP BY tool_name, error_type ${order}`, { ...ctx.params, tools: JSON.stringify(ctx.filters.tools ?? []) });
+    return p.rows<FailurePointRow>(ctx, FAILURE_POINTS);
   });
 }
+
+const FAILURE_ORDER = 'ORDER BY failures DESC, affectedUsers DESC, tool, errorType';
+
+/** Failure points of a segment, or of a range that per-day failure kinds cannot answer (see failurePoints). */
+export const FAILURE_POINTS: StoreRead = {
+  name: 'failurePoints',
+  // The store keeps per-user failures, not agg_failure's days: a range start reads SQLite.
+  stored: (ctx) => ctx.rollups.users && !ctx.since,
+  query: (p, ctx) => {
+    const tools = ctx.filters.tools?.length ? 'AND tool_name IN (SELECT value FROM json_each(@tools))' : '';
+    // Without a range start, up to the latest data: one row per user and failure kind already (users = rows).
+    const perUser = ctx.rollups.users && !ctx.since;
+    return {
+      sql: `SELECT tool_name AS tool, error_type AS errorType, SUM(failures) AS failures,
+           ${perUser ? 'COUNT(*)' : 'COUNT(DISTINCT user_id)'} AS affectedUsers
+         FROM ${perUser ? 'user_failures' : 'agg_failure'} WHERE ${perUser ? '1' : ctx.inRange('day')} AND ${ctx.seg('user_id')} ${tools}
+         GROUP BY tool_name, error_type ${FAILURE_ORDER}`,
+      params: { ...ctx.params, tools: JSON.stringify(ctx.filters.tools ?? []) },
+    };
+  },
+};

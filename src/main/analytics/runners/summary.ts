@@ -2,7 +2,7 @@
  * The executive summary (Overview): totals, DAU, retention and usage headlines, top use cases.
  */
 import { Filters, daysBetween, ratio, type ExecutiveSummary } from '../../../shared/metrics.js';
-import type { Context, Planner } from '../planner.js';
+import type { Context, Planner, StoreRead } from '../planner.js';
 import { round, sum } from '../sums.js';
 
 export function executiveSummary(p: Planner, filters: Filters = {}): ExecutiveSummary {
@@ -25,7 +25,7 @@ export function executiveSummary(p: Planner, filters: Filters = {}): ExecutiveSu
       averageDailyActiveUsers: round(days.activeSum / dayCount, 2)!,
       week1Retention: ratio(sum(w1Eligible, (r) => r.week1), sum(w1Eligible, (r) => r.users)),
       ranOut: ratio(sum(cube, (r) => r.exhausted * r.users), users),
-      highUsage: ratio(p.value<number>(`SELECT COUNT(*) FROM ${p.highUsage(ctx)}`, ctx.params), users),
+      highUsage: ratio(p.rows<{ n: number }>(ctx, HIGH_USAGE_USERS)[0].n, users),
       averageSessionMinutes: conv.timed ? round(conv.durationMs! / conv.timed / 60_000, 2) : null,
       topUseCases: useCaseShares(p, ctx).slice(0, 5),
       totals: {
@@ -52,3 +52,10 @@ function useCaseShares(p: Planner, ctx: Context) {
   const total = rows.reduce((s, r) => s + r.conversations, 0);
   return rows.map((r) => ({ ...r, share: total ? r.conversations / total : 0 }));
 }
+
+/** Users (in the segment) at high usage in the range: how many (the list is credits.ts creditExhaustion). */
+export const HIGH_USAGE_USERS: StoreRead = {
+  name: 'highUsageUsers',
+  stored: (ctx) => ctx.rollups.users,
+  query: (p, ctx) => ({ sql: `SELECT COUNT(*) AS n FROM ${p.highUsage(ctx)}`, params: ctx.params }),
+};
