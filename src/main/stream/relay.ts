@@ -300,10 +300,12 @@ export class OutboxRelay {
         this.notified = true;
         this.wake?.();
       });
-      // A dropped LISTEN connection: wake the loop so it reconnects (and re-LISTENs) now, not at the next poll.
+      // A dropped LISTEN connection: wake the loop so it reconnects (and re-LISTENs) now, not at the next poll. If the
+      // loop is not asleep (mid-drain), `notified` keeps it from sleeping after the drain: a wake-up without it is lost.
       client.on('error', () => {
         this.reclaimUntil = Date.now() + RECLAIM_MS;
         void this.releaseListener(true);
+        this.notified = true;
         this.wake?.();
       });
       this.listener = client;
