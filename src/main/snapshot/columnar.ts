@@ -101,8 +101,8 @@ export interface StoreQuery {
 /** The rows of a StoreQuery as SQLite returns them: objects keyed by column, integers as numbers, booleans as 0/1. */
 export type StoreRows = Array<Record<string, unknown>>;
 
-/** The store's layout: a file of another layout is rebuilt (2: the users' columns and the per-user rollups). */
-const STORE_FORMAT = 2;
+/** The store's layout: a file of another layout is rebuilt (3: the users' columns, the per-user rollups, more of the conversations'). */
+const STORE_FORMAT = 3;
 
 export function dataVersion(snapshot: Snapshot): DataVersion | null {
   const id = snapshot.getMeta('snapshot_id');
