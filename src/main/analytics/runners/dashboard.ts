@@ -5,7 +5,7 @@ import { ACTIVATION_STATUSES, CREDITS_LIST_ROWS, Filters, type Dashboard, type F
 import { snapshotAgeSeconds } from '../../snapshot/snapshot.js';
 import type { Planner, StoreRead } from '../planner.js';
 import { DASHBOARD_CACHE_ENTRIES, deepFreeze, remember } from '../cache.js';
-import { HIGH_USAGE_USERS, executiveSummary } from './summary.js';
+import { HIGH_USAGE_USERS, USE_CASE_USERS, executiveSummary } from './summary.js';
 import { journey, seedFunnelPopulation } from './journey.js';
 import { FAILURE_POINTS, SEED_FUNNEL, seedFunnel, intentFrequency, failurePoints } from './seed.js';
 import { retention } from './retention.js';
@@ -72,6 +72,7 @@ export const DASHBOARD_STORE_READS: readonly StoreRead[] = [
   SEED_FUNNEL,
   TIMES_TO,
   HIGH_USAGE_USERS,
+  USE_CASE_USERS,
   ranOutList(CREDITS_LIST_ROWS + 1),
   highUsageList(CREDITS_LIST_ROWS + 1),
 ];

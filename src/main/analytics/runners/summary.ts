@@ -42,13 +42,11 @@ export function executiveSummary(p: Planner, filters: Filters = {}): ExecutiveSu
 }
 
 function useCaseShares(p: Planner, ctx: Context) {
-  const users = ctx.rollups.users
-    ? `SELECT use_case, COUNT(*) AS n FROM user_use_cases WHERE ${p.lastDayInRange(ctx)} AND ${ctx.seg('user_id')} GROUP BY use_case`
-    : `SELECT use_case, COUNT(DISTINCT user_id) AS n FROM conversations WHERE ${ctx.inRange('start_day')} AND ${ctx.seg('user_id')} GROUP BY use_case`;
-  const rows = p.all<{ useCase: string; conversations: number; users: number }>(`SELECT c.use_case AS useCase, c.n AS conversations, COALESCE(u.n, 0) AS users
-       FROM (SELECT use_case, SUM(conversations) AS n FROM ${p.conversationDays(ctx)} WHERE ${ctx.inRange('day')} GROUP BY use_case) c
-       LEFT JOIN (${users}) u ON u.use_case IS c.use_case
-       ORDER BY conversations DESC, useCase`, ctx.params);
+  const users = new Map(p.rows<{ use_case: string | null; n: number }>(ctx, USE_CASE_USERS).map((r) => [r.use_case, r.n]));
+  const rows = p
+    .all<{ useCase: string; conversations: number }>(`SELECT use_case AS useCase, SUM(conversations) AS conversations FROM ${p.conversationDays(ctx)}
+       WHERE ${ctx.inRange('day')} GROUP BY use_case ORDER BY conversations DESC, useCase`, ctx.params)
+    .map((r) => ({ ...r, users: users.get(r.useCase) ?? 0 }));
   const total = rows.reduce((s, r) => s + r.conversations, 0);
   return rows.map((r) => ({ ...r, share: total ? r.conversations / total : 0 }));
 }
@@ -58,4 +56,16 @@ export const HIGH_USAGE_USERS: StoreRead = {
   name: 'highUsageUsers',
   stored: (ctx) => ctx.rollups.users,
   query: (p, ctx) => ({ sql: `SELECT COUNT(*) AS n FROM ${p.highUsage(ctx)}`, params: ctx.params }),
+};
+
+/** Users (in the segment) per use case with a conversation started in the range. */
+export const USE_CASE_USERS: StoreRead = {
+  name: 'useCaseUsers',
+  stored: (ctx) => ctx.rollups.users,
+  query: (p, ctx) => ({
+    sql: ctx.rollups.users
+      ? `SELECT use_case, COUNT(*) AS n FROM user_use_cases WHERE ${p.lastDayInRange(ctx)} AND ${ctx.seg('user_id')} GROUP BY use_case`
+      : `SELECT use_case, COUNT(DISTINCT user_id) AS n FROM conversations WHERE ${ctx.inRange('start_day')} AND ${ctx.seg('user_id')} GROUP BY use_case`,
+    params: ctx.params,
+  }),
 };
