@@ -73,7 +73,8 @@ const PREPARED_ENTRIES = 8;
  */
 function storeContext(ctx: Context): Context {
   const plain = (column: string) => column.replace(/^\+/, '');
-  return { ...ctx, seg: (column) => `${plain(column)} IN (SELECT user_id FROM seg)`, inRange: (column) => ctx.inRange(plain(column)) };
+  const seg = ctx.segment ? (column: string) => `${plain(column)} IN (SELECT user_id FROM seg)` : () => '1';
+  return { ...ctx, seg, inRange: (column) => ctx.inRange(plain(column)) };
 }
 
 /** A segment's cube up to the latest data: its users' maintained facts (user_cube). */
@@ -98,7 +99,7 @@ export class Planner {
   private tempTables: string[] = [];
   private changesStatement: Database.Statement | null = null;
   /** Segments' parts grouped by the column store (prepare()), by filter set, with the data version they were read at. */
-  private readonly prepared = new Map<string, { version: DataVersion; ids: string[]; parts: Record<SegmentPart, SegmentRows>; reads: Record<string, StoreRows> }>();
+  private readonly prepared = new Map<string, { version: DataVersion; ids: string[] | null; parts: Partial<Record<SegmentPart, SegmentRows>>; reads: Record<string, StoreRows> }>();
 
   constructor(
     readonly snapshot: Snapshot,
@@ -178,7 +179,7 @@ export class Planner {
       ].filter(Boolean);
       // prepare() found the members at this data version already: inserted as they are, not found again.
       const ready = this.preparedEntry(key);
-      const members = ready
+      const members = ready?.ids
         ? this.insertIds(segment, ready.ids)
         : this.db
             .prepare(`INSERT INTO temp.${segment} (user_id) SELECT user_id FROM (${userStatesSql(activity(), byUser.join(' AND ') || '1')}) WHERE ${byState.join(' AND ') || '1'}`)
@@ -243,7 +244,7 @@ export class Planner {
    * SQLite's.
    */
   rows<T = Record<string, unknown>>(ctx: Context, read: StoreRead): T[] {
-    const ready = ctx.segment && this.prepared.size > 0 ? this.preparedEntry(JSON.stringify(ctx.filters))?.reads[read.name] : undefined;
+    const ready = this.prepared.size > 0 ? this.preparedEntry(JSON.stringify(ctx.filters))?.reads[read.name] : undefined;
     if (ready) return ready as T[];
     const { sql, params } = read.query(this, ctx);
     return this.all<T>(sql, params);
@@ -437,10 +438,12 @@ export class Planner {
   }
 
   /**
-   * Reads a segment's grouped parts (activity, tool calls, conversations, intents) from the column store, for the
-   * next synchronous dashboard of the same filters to use instead of grouping the snapshot's rows (seconds at 10M
-   * events). True when they are ready; false without a segment, a store, or while the store does not hold the
-   * snapshot's current data (it is then brought up to date in the background, and the dashboard reads SQLite).
+   * Reads a segment's grouped parts (activity, tool calls, conversations, intents) and the runners' `reads` that the
+   * store answers for these filters (a past range's too, segment or not) from the column store, for the next
+   * synchronous dashboard of the same filters to use instead of grouping the snapshot's rows (seconds at 10M events).
+   * True when they are ready; false when there is nothing to prepare (no segment, up to the latest data: the rollups
+   * answer), without a store, or while the store does not hold the snapshot's current data (it is then brought up to
+   * date in the background, and the dashboard reads SQLite).
    */
   async prepare(rawFilters: Filters, reads: readonly StoreRead[] = []): Promise<boolean> {
     const store = this.options.columnar;
@@ -452,17 +455,19 @@ export class Planner {
       return false;
     }
     const filters = Filters.parse(rawFilters);
-    if (!hasSegment(filters)) return false;
     const key = JSON.stringify(filters);
     if (this.preparedVersion(this.prepared.get(key)?.version, version)) return true;
     // A dashboard cached for these filters at this data version needs nothing (scoped() empties stale caches).
     if (this.scoped(() => this.cache.dashboards.has(key))) return false;
     const { ids, since, until, queries } = this.scoped(() => {
       const ctx = this.context(filters);
+      // Up to the latest data without a segment, the rollups answer: nothing to prepare.
+      if (!ctx.segment && ctx.rollups.users) return { ids: null, since: null, until: '', queries: null };
       const inStore = storeContext(ctx);
       const queries = Object.fromEntries([SEGMENT_CUBE, ...reads].filter((r) => r.stored(ctx)).map((r) => [r.name, r.query(this, inStore)]));
-      return { ids: this.values<string>(`SELECT user_id FROM temp.${ctx.segment}`), since: ctx.since, until: ctx.until, queries };
+      return { ids: ctx.segment ? this.values<string>(`SELECT user_id FROM temp.${ctx.segment}`) : null, since: ctx.since, until: ctx.until, queries };
     });
+    if (!queries) return false;
     let grouped: Awaited<ReturnType<ColumnarStore['segmentParts']>>;
     try {
       grouped = await store.segmentParts(version!, ids, since, until, PREPARED_INTENT_ROWS, queries);

@@ -50,9 +50,9 @@ const TABLES: ReadonlyArray<CopiedTable> = [
   {
     name: 'conversations',
     columns: [['user_id', 'varchar'], ['start_day', 'varchar'], ['use_case', 'varchar'], ['completion_status', 'varchar'], ['message_count', 'integer'], ['duration_ms', 'bigint'],
-      ['blocker', 'varchar'], ['ran_out_at', 'varchar'], ['id', 'varchar'], ['started_at', 'varchar']],
-    select: `SELECT user_id, start_day, use_case, completion_status, message_count, ${DURATION_MS}, blocker, ran_out_at, id, started_at FROM conversations
-      WHERE start_day IS NOT NULL AND`,
+      ['blocker', 'varchar'], ['ran_out_at', 'varchar'], ['id', 'varchar'], ['started_at', 'varchar'], ['credits_used', 'bigint'], ['has_video_gen', 'integer']],
+    select: `SELECT user_id, start_day, use_case, completion_status, message_count, ${DURATION_MS}, blocker, ran_out_at, id, started_at, credits_used, has_video_gen
+      FROM conversations WHERE start_day IS NOT NULL AND`,
   },
   {
     name: 'events',
@@ -101,8 +101,8 @@ export interface StoreQuery {
 /** The rows of a StoreQuery as SQLite returns them: objects keyed by column, integers as numbers, booleans as 0/1. */
 export type StoreRows = Array<Record<string, unknown>>;
 
-/** The store's layout: a file of another layout is rebuilt (3: the users' columns, the per-user rollups, more of the conversations'). */
-const STORE_FORMAT = 3;
+/** The store's layout: a file of another layout is rebuilt (4: the users' columns, the per-user rollups, more of the conversations'). */
+const STORE_FORMAT = 4;
 
 export function dataVersion(snapshot: Snapshot): DataVersion | null {
   const id = snapshot.getMeta('snapshot_id');
@@ -265,21 +265,24 @@ export class ColumnarStore {
    * A segment's parts, grouped as the planner's temp tables hold them: the segment's users (`userIds`) in a range
    * of days. `intentRows`: the intents' first rows in each of the two orders the lists read (by frequency, by the
    * users' own frequency), not every group. `queries`: the planner's own reads of the segment (SQLite's SQL, the
-   * segment's users as the table `seg`), answered as SQLite would. Null when the store no longer holds `version`.
+   * segment's users as the table `seg`), answered as SQLite would. Without a segment (`userIds` null: a past range),
+   * the queries only. Null when the store no longer holds `version`.
    */
   segmentParts(
     version: DataVersion,
-    userIds: string[],
+    userIds: string[] | null,
     since: string | null,
     until: string,
     intentRows: number,
     queries: Record<string, StoreQuery> = {},
-  ): Promise<{ parts: Record<SegmentPart, SegmentRows>; reads: Record<string, StoreRows> } | null> {
+  ): Promise<{ parts: Partial<Record<SegmentPart, SegmentRows>>; reads: Record<string, StoreRows> } | null> {
     return this.serial(async () => {
       if (this.closed || !this.holds(version)) return null;
       const conn = this.conn!;
-      await conn.run('CREATE OR REPLACE TEMP TABLE seg (user_id VARCHAR)');
-      await append(conn, 'seg', [['user_id', 'varchar']], userIds.map((u) => [u]));
+      if (userIds) {
+        await conn.run('CREATE OR REPLACE TEMP TABLE seg (user_id VARCHAR)');
+        await append(conn, 'seg', [['user_id', 'varchar']], userIds.map((u) => [u]));
+      }
       const inRange = (col: string) => (since ? `${col} >= $since AND ${col} <= $until` : `${col} <= $until`);
       const users = 'user_id IN (SELECT user_id FROM seg)';
       const params: Record<string, string> = since ? { since, until } : { until };
@@ -294,8 +297,8 @@ export class ColumnarStore {
           (SELECT * FROM g ORDER BY ${order('frequency')} LIMIT ${intentRows})
           UNION (SELECT * FROM g WHERE user_frequency > 0 ORDER BY ${order('user_frequency')} LIMIT ${intentRows})`,
       };
-      const parts = {} as Record<SegmentPart, SegmentRows>;
-      for (const [part, query] of Object.entries(sql) as Array<[SegmentPart, string]>) {
+      const parts: Partial<Record<SegmentPart, SegmentRows>> = {};
+      for (const [part, query] of userIds ? (Object.entries(sql) as Array<[SegmentPart, string]>) : []) {
         const reader = await conn.runAndReadAll(query, params);
         parts[part] = { columns: reader.columnNames(), rows: reader.getRowsJS() };
       }

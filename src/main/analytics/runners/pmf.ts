@@ -162,7 +162,7 @@ export const FAILING_USERS: StoreRead = {
 /** Conversations and users per blocker in the range (the segment's), most conversations first. */
 export const BLOCKERS: StoreRead = {
   name: 'blockers',
-  stored: (ctx) => ctx.rollups.users,
+  stored: () => true,
   query: (p, ctx) => {
     const conversations = `SELECT blocker, COUNT(*) AS conversations FROM conversations
       WHERE blocker IS NOT NULL AND ${ctx.inRange('start_day')} AND ${ctx.seg('user_id')} GROUP BY blocker`;

@@ -11,8 +11,7 @@ export function seedFunnel(p: Planner, filters: Filters = {}): SeedFunnel {
 
 export const SEED_FUNNEL: StoreRead = {
   name: 'seedFunnel',
-  // The store keeps no conversation's credits: a range start reads SQLite.
-  stored: (ctx) => ctx.rollups.users && !ctx.since,
+  stored: () => true,
   query: (p, ctx) => {
     // Without a range start, up to the latest data: user_totals holds each user's journey already.
     const journey = ctx.rollups.users && !ctx.since

@@ -54,14 +54,14 @@ function useCaseShares(p: Planner, ctx: Context) {
 /** Users (in the segment) at high usage in the range: how many (the list is credits.ts creditExhaustion). */
 export const HIGH_USAGE_USERS: StoreRead = {
   name: 'highUsageUsers',
-  stored: (ctx) => ctx.rollups.users,
+  stored: () => true,
   query: (p, ctx) => ({ sql: `SELECT COUNT(*) AS n FROM ${p.highUsage(ctx)}`, params: ctx.params }),
 };
 
 /** Users (in the segment) per use case with a conversation started in the range. */
 export const USE_CASE_USERS: StoreRead = {
   name: 'useCaseUsers',
-  stored: (ctx) => ctx.rollups.users,
+  stored: () => true,
   query: (p, ctx) => ({
     sql: ctx.rollups.users
       ? `SELECT use_case, COUNT(*) AS n FROM user_use_cases WHERE ${p.lastDayInRange(ctx)} AND ${ctx.seg('user_id')} GROUP BY use_case`
