@@ -104,8 +104,10 @@ export function registerAnalyticsCommand(program: Command): void {
           tools: o.tool,
           useCases: o.useCase,
         });
-        // A segment reads the column store when it holds this snapshot's data (`uis sync` keeps it so), else SQLite.
-        const columnar = hasSegment(filters) ? await ColumnarStore.open(snapshot.file).catch(() => null) : null;
+        // A segment or a range reads the column store when it holds this snapshot's data (`uis sync` keeps it so), else
+        // SQLite (the whole dashboard up to the latest data reads the rollups: no store to open).
+        const ranged = hasSegment(filters) || filters.since !== undefined || filters.until !== undefined;
+        const columnar = ranged ? await ColumnarStore.open(snapshot.file).catch(() => null) : null;
         const current = columnar?.holds(dataVersion(snapshot)) ? columnar : undefined;
         const engine = new AnalyticsEngine(snapshot, {}, undefined, { columnar: current });
         await engine.prepare(filters);
