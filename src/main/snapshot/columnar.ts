@@ -56,8 +56,11 @@ const TABLES: ReadonlyArray<CopiedTable> = [
   },
   {
     name: 'events',
-    columns: [['user_id', 'varchar'], ['day', 'varchar'], ['event_type', 'varchar'], ['message', 'varchar'], ['tool_name', 'varchar'], ['success', 'integer'], ['role', 'varchar']],
-    select: `SELECT user_id, day, event_type, message, tool_name, success, role FROM events WHERE event_type = 'message' AND`,
+    columns: [['user_id', 'varchar'], ['day', 'varchar'], ['event_type', 'varchar'], ['message', 'varchar'], ['tool_name', 'varchar'], ['success', 'integer'], ['role', 'varchar'],
+      ['flags', 'integer'], ['conversation_id', 'varchar']],
+    // The conversation only of a message with a signal (the feature requests' example): the rest never read it.
+    select: `SELECT user_id, day, event_type, message, tool_name, success, role, flags, CASE WHEN flags <> 0 THEN conversation_id END FROM events
+      WHERE event_type = 'message' AND`,
   },
   // The users' columns the per-user lists and states read, and the per-user rollups (rollups.ts) the runners read up
   // to the latest data.
@@ -101,8 +104,11 @@ export interface StoreQuery {
 /** The rows of a StoreQuery as SQLite returns them: objects keyed by column, integers as numbers, booleans as 0/1. */
 export type StoreRows = Array<Record<string, unknown>>;
 
-/** The store's layout: a file of another layout is rebuilt (4: the users' columns, the per-user rollups, more of the conversations'). */
-const STORE_FORMAT = 4;
+/**
+ * The store's layout: a file of another layout is rebuilt (5: the users' columns, the per-user rollups, more of the
+ * conversations', the messages' signal flags).
+ */
+const STORE_FORMAT = 5;
 
 export function dataVersion(snapshot: Snapshot): DataVersion | null {
   const id = snapshot.getMeta('snapshot_id');
@@ -329,6 +335,7 @@ export class ColumnarStore {
 async function likeSqlite(conn: DuckDBConnection): Promise<void> {
   await conn.run(`SET default_null_order = 'nulls_first_on_asc_last_on_desc'`);
   await conn.run('CREATE OR REPLACE TEMP MACRO julianday(d) AS julian(CAST(d AS DATE))');
+  await conn.run(`CREATE OR REPLACE TEMP MACRO ascii_lower(s) AS translate(s, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')`);
 }
 
 async function append(conn: DuckDBConnection, table: string, columns: ReadonlyArray<[string, Kind]>, rows: unknown[][]): Promise<void> {
@@ -352,8 +359,8 @@ function appendRows(appender: DuckDBAppender, columns: ReadonlyArray<[string, Ki
 
 /**
  * SQLite's SQL as DuckDB reads it, for what the runners write: named parameters (@x → $x), no index or join-order
- * hints (INDEXED BY, CROSS JOIN … ON), json_each's
- * values as text, and `a IS b` (SQLite's null-safe equality) as IS NOT DISTINCT FROM. Anything else is already the
+ * hints (INDEXED BY, CROSS JOIN … ON), json_each's values as text, `a IS b` (SQLite's null-safe equality) as IS NOT
+ * DISTINCT FROM, and lower() as SQLite's (ASCII letters only; DuckDB's folds every letter). Anything else is already the
  * same in both; the tests compare every read through the store with SQLite's (tests/unit/columnar.test.ts).
  */
 export function duckDbSql(sql: string): string {
@@ -362,7 +369,8 @@ export function duckDbSql(sql: string): string {
     .replace(/\bINDEXED BY \w+/gi, '')
     .replace(/\bCROSS JOIN (\w+(?: \w+)?) ON\b/g, 'JOIN $1 ON')
     .replace(/\bvalue FROM json_each\(/g, "value ->> '$$' FROM json_each(")
-    .replace(/\bIS (?!NOT\b|NULL\b|DISTINCT\b)/g, 'IS NOT DISTINCT FROM ');
+    .replace(/\bIS (?!NOT\b|NULL\b|DISTINCT\b)/g, 'IS NOT DISTINCT FROM ')
+    .replace(/\blower\(/g, 'ascii_lower(');
 }
 
 /** A DuckDB value as better-sqlite3 returns SQLite's: integers (BIGINT, HUGEINT) as numbers, booleans as 0/1. */

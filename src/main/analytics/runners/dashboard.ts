@@ -11,7 +11,7 @@ import { FAILURE_POINTS, SEED_FUNNEL, seedFunnel, intentFrequency, failurePoints
 import { retention } from './retention.js';
 import { creditExhaustion, highUsageList, ranOutList, ranOutUsers } from './credits.js';
 import { TIMES_TO, usageHealth } from './usage.js';
-import { BLOCKERS, FAILING_USERS, OFF_VISION_CONVERSATIONS, SHORT_CONVERSATIONS, pmfSignals, featureRequests, blockers } from './pmf.js';
+import { BLOCKERS, FAILING_USERS, FEATURE_REQUESTS, OFF_VISION_CONVERSATIONS, SHORT_CONVERSATIONS, pmfSignals, featureRequests, blockers } from './pmf.js';
 import { timeseries } from './trends.js';
 
 export function dashboard(p: Planner, filters: Filters = {}): Dashboard {
@@ -68,6 +68,7 @@ export const DASHBOARD_STORE_READS: readonly StoreRead[] = [
   FAILING_USERS,
   SHORT_CONVERSATIONS,
   OFF_VISION_CONVERSATIONS,
+  FEATURE_REQUESTS,
   FAILURE_POINTS,
   SEED_FUNNEL,
   TIMES_TO,

@@ -116,13 +116,20 @@ function usersWithSignal(p: Planner, ctx: Context, signal: MessageSignal): { kin
 }
 
 export function featureRequests(p: Planner, filters: Filters = {}): Dashboard['featureRequests'] {
-  return p.scoped(() => {
-    const ctx = p.context(filters);
-    return p.all<Dashboard['featureRequests'][number]>(`SELECT MIN(message) AS text, COUNT(DISTINCT user_id) AS users, COUNT(*) AS mentions, MIN(conversation_id) AS exampleConversationId
-         FROM events INDEXED BY events_requests WHERE ${FEATURE_REQUEST} AND ${ctx.inRange('day')} AND ${ctx.seg('user_id')}
-         GROUP BY lower(trim(message)) ORDER BY users DESC, mentions DESC, text LIMIT 100`, ctx.params);
-  });
+  return p.scoped(() => p.rows<Dashboard['featureRequests'][number]>(p.context(filters), FEATURE_REQUESTS));
 }
+
+/** Feature requests (in the segment, in the range), grouped by their text as typed (ASCII case and spaces aside). */
+export const FEATURE_REQUESTS: StoreRead = {
+  name: 'featureRequests',
+  stored: () => true,
+  query: (_p, ctx) => ({
+    sql: `SELECT MIN(message) AS text, COUNT(DISTINCT user_id) AS users, COUNT(*) AS mentions, MIN(conversation_id) AS exampleConversationId
+         FROM events INDEXED BY events_requests WHERE ${FEATURE_REQUEST} AND ${ctx.inRange('day')} AND ${ctx.seg('user_id')}
+         GROUP BY lower(trim(message)) ORDER BY users DESC, mentions DESC, text LIMIT 100`,
+    params: ctx.params,
+  }),
+};
 
 /**
  * Evidence: the latest conversations (in the segment, started in the range) matching `where`, capped; totals come
