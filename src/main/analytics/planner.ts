@@ -10,7 +10,7 @@ import { ROLLUPS_VERSION, SIGNUP_DAY as SD, TRACKED_WEEKS, DAY_ROLLUPS, conversa
 import type { Snapshot } from '../snapshot/snapshot.js';
 import { dataVersion, type ColumnarStore, type DataVersion, type SegmentPart, type SegmentRows, type StoreQuery, type StoreRows } from '../snapshot/columnar.js';
 import { ResultCache, USER_STATE_CACHE_ENTRIES, remember } from './cache.js';
-import { cubeFromRollupSql, cubeSql, userCubeRows, parseCube, parseUserStates, stateParams, userStatesJsonSql, userStatesSql, type CubeRow, type UserState } from './user-states.js';
+import { SIGNED_UP_BY_UNTIL, cubeFromRollupSql, cubeSql, userCubeRows, parseCube, parseUserStates, stateParams, userStatesJsonSql, userStatesSql, type CubeRow, type UserState } from './user-states.js';
 
 export interface Context {
   filters: Filters;
@@ -179,10 +179,15 @@ export class Planner {
       ].filter(Boolean);
       // prepare() found the members at this data version already: inserted as they are, not found again.
       const ready = this.preparedEntry(key);
+      // Without a condition on the users' states, the users signed up by `until` (userStatesSql's own condition)
+      // need none of them: 150k users' states cost ~0.2 s at 10M events.
+      const memberSql = byState.length
+        ? `SELECT user_id FROM (${userStatesSql(activity(), byUser.join(' AND ') || '1')}) WHERE ${byState.join(' AND ')}`
+        : `SELECT u.user_id FROM users u WHERE ${SIGNED_UP_BY_UNTIL} AND ${byUser.join(' AND ')}`;
       const members = ready?.ids
         ? this.insertIds(segment, ready.ids)
         : this.db
-            .prepare(`INSERT INTO temp.${segment} (user_id) SELECT user_id FROM (${userStatesSql(activity(), byUser.join(' AND ') || '1')}) WHERE ${byState.join(' AND ') || '1'}`)
+            .prepare(`INSERT INTO temp.${segment} (user_id) ${memberSql}`)
             .run({ ...params, tools: JSON.stringify(f.tools ?? []), useCases: JSON.stringify(f.useCases ?? []), cohorts: JSON.stringify(f.signupCohorts ?? []), activation: JSON.stringify(f.activation ?? []) }).changes;
       const everyone = this.value<number>('SELECT COUNT(*) FROM users');
       // A large segment reads the tables in order and probes the set (`+col`: no index on col); a small one looks its

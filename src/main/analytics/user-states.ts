@@ -60,9 +60,12 @@ export function userStatesSql(activity: string, where = '1'): string {
         COALESCE(s.day1, 0) AS day1, COALESCE(s.day7, 0) AS day7, COALESCE(s.week1, 0) AS week1, COALESCE(s.weeks_mask, 0) AS weeks_mask,
         ${AGE(SD)} AS age, ${USER_FACTS}
       FROM users u LEFT JOIN ${activity} s ON s.user_id = u.user_id
-      WHERE COALESCE(${SD}, @until) <= @until AND ${where}
+      WHERE ${SIGNED_UP_BY_UNTIL} AND ${where}
     )`;
 }
+
+/** Users (`u`) signed up by @until; users without a signup day, by their first conversation (or none yet). */
+export const SIGNED_UP_BY_UNTIL = `COALESCE(${SD}, @until) <= @until`;
 
 /** Days from a signup day to @until (-1 without one). */
 const AGE = (day: string) => `COALESCE(CAST(julianday(@until) - julianday(${day}) AS INTEGER), -1)`;

@@ -2,7 +2,7 @@
  * Credits: the high-usage list (the seed's query 4) and who ran out of credits.
  */
 import { Filters, type CreditExhaustionRow, type RanOutRow } from '../../../shared/metrics.js';
-import { SIGNUP_DAY as SD } from '../../snapshot/rollups.js';
+import { SIGNED_UP_BY_UNTIL } from '../user-states.js';
 import type { Planner, StoreRead } from '../planner.js';
 
 /**
@@ -57,7 +57,7 @@ export function ranOutList(limit?: number): StoreRead {
                  FROM conversations INDEXED BY conversations_ran_out
                  WHERE ran_out_at IS NOT NULL AND ran_out_at <= @untilEnd AND ${ctx.seg('user_id')} GROUP BY user_id) e
            CROSS JOIN users u ON u.user_id = e.user_id
-           WHERE COALESCE(${SD}, @until) <= @until
+           WHERE ${SIGNED_UP_BY_UNTIL}
            ${order} LIMIT @limit)
          SELECT userId, email, episodes, firstRanOutAt, lastRanOutAt, COALESCE(${p.creditsByUser(ctx, 'listed.userId')}, 0) AS totalCreditsUsed, lastActiveAt
          FROM listed ${order}`,

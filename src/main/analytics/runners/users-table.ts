@@ -2,8 +2,7 @@
  * The Users table: a view's users (filters, search, sort) paged, from SQL alone for the first view.
  */
 import { USER_SORT_FIELDS, UserListQuery, type UserList, type UserRow } from '../../../shared/metrics.js';
-import { SIGNUP_DAY as SD } from '../../snapshot/rollups.js';
-import type { UserState } from '../user-states.js';
+import { SIGNED_UP_BY_UNTIL, type UserState } from '../user-states.js';
 import type { Planner } from '../planner.js';
 import { USER_LIST_CACHE_ENTRIES, remember } from '../cache.js';
 
@@ -121,7 +120,7 @@ function quickUserPage(p: Planner, q: UserListQuery): UserList | null {
     total = ctx.size!.members;
     ids = p.values<string>(`SELECT user_id FROM ${p.states(ctx)} ORDER BY ${sort.state} IS NULL, ${sort.state} ${dir}, user_id LIMIT @limit OFFSET @offset`, { ...ctx.params, ...page });
   } else if (sort.column) {
-    const where = `WHERE COALESCE(${SD}, @until) <= @until`;
+    const where = `WHERE ${SIGNED_UP_BY_UNTIL}`;
     total = p.value<number>(`SELECT COUNT(*) FROM users u ${where}`, { until });
     ids = p.values<string>(`SELECT u.user_id FROM users u ${where} ORDER BY ${sort.column} IS NULL, ${sort.column} ${dir}, u.user_id LIMIT @limit OFFSET @offset`, { until, ...page });
   } else return null;
