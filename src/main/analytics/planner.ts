@@ -37,6 +37,8 @@ export interface Context {
   size: { members: number; everyone: number; weights: () => Weights | null } | null;
   /** Temp tables made for this context (the segment's rollups, by kind; see tempTable). */
   segmentRollups: Map<string, string>;
+  /** The context as the column store reads it (storeContext): no SQLite temp table can be made for it. */
+  inStore?: true;
 }
 
 /**
@@ -74,7 +76,7 @@ const PREPARED_ENTRIES = 8;
 function storeContext(ctx: Context): Context {
   const plain = (column: string) => column.replace(/^\+/, '');
   const seg = ctx.segment ? (column: string) => `${plain(column)} IN (SELECT user_id FROM seg)` : () => '1';
-  return { ...ctx, seg, inRange: (column) => ctx.inRange(plain(column)) };
+  return { ...ctx, seg, inRange: (column) => ctx.inRange(plain(column)), inStore: true };
 }
 
 /** A segment's cube up to the latest data: its users' maintained facts (user_cube). */
@@ -556,12 +558,13 @@ export class Planner {
    * and whether one started inside the range. The rows the single-session metrics count.
    */
   conversationUsers(ctx: Context): string {
-    return ctx.rollups.users
-      ? `(SELECT user_id, conversations AS n, ${ctx.since ? 'last_conversation_day >= @since' : '1'} AS inRange FROM user_totals
-          WHERE conversations > 0 AND ${ctx.seg('user_id')})`
-      : // Grouped once per dashboard (usage health counts them, the single-session signal lists them).
-        this.tempTable(ctx, 'conversationUsers', () => `SELECT user_id, COUNT(*) AS n, MAX(${ctx.since ? 'start_day >= @since' : '1'}) AS inRange
-          FROM conversations WHERE start_day <= @until AND ${ctx.seg('user_id')} GROUP BY user_id`);
+    if (ctx.rollups.users)
+      return `(SELECT user_id, conversations AS n, ${ctx.since ? 'last_conversation_day >= @since' : '1'} AS inRange FROM user_totals
+          WHERE conversations > 0 AND ${ctx.seg('user_id')})`;
+    const grouped = `SELECT user_id, COUNT(*) AS n, MAX(${ctx.since ? 'start_day >= @since' : '1'}) AS inRange
+          FROM conversations WHERE start_day <= @until AND ${ctx.seg('user_id')} GROUP BY user_id`;
+    // Grouped once per dashboard in SQLite (usage health counts them, the single-session signal lists them).
+    return ctx.inStore ? `(${grouped})` : this.tempTable(ctx, 'conversationUsers', () => grouped);
   }
 
   /**

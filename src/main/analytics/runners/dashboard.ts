@@ -10,8 +10,8 @@ import { journey, seedFunnelPopulation } from './journey.js';
 import { FAILURE_POINTS, SEED_FUNNEL, seedFunnel, intentFrequency, failurePoints } from './seed.js';
 import { retention } from './retention.js';
 import { creditExhaustion, highUsageList, ranOutList, ranOutUsers } from './credits.js';
-import { TIMES_TO, usageHealth } from './usage.js';
-import { BLOCKERS, FAILING_USERS, FEATURE_REQUESTS, OFF_VISION_CONVERSATIONS, SHORT_CONVERSATIONS, pmfSignals, featureRequests, blockers } from './pmf.js';
+import { SINGLE_SESSION, TIMES_TO, usageHealth } from './usage.js';
+import { BLOCKERS, FAILING_USERS, FEATURE_REQUESTS, OFF_VISION_CONVERSATIONS, SHORT_CONVERSATIONS, SINGLE_SESSION_USERS, pmfSignals, featureRequests, blockers } from './pmf.js';
 import { timeseries } from './trends.js';
 
 export function dashboard(p: Planner, filters: Filters = {}): Dashboard {
@@ -69,6 +69,8 @@ export const DASHBOARD_STORE_READS: readonly StoreRead[] = [
   SHORT_CONVERSATIONS,
   OFF_VISION_CONVERSATIONS,
   FEATURE_REQUESTS,
+  SINGLE_SESSION,
+  SINGLE_SESSION_USERS,
   FAILURE_POINTS,
   SEED_FUNNEL,
   TIMES_TO,

@@ -53,7 +53,7 @@ export function pmfSignals(p: Planner, filters: Filters = {}): PmfSignal[] {
     const sharing = usersWithSignal(p, ctx, 'sharing');
     const praise = usersWithSignal(p, ctx, 'praise');
     const requests = usersWithSignal(p, ctx, 'feature_request');
-    const singleIds = p.values<string>(`SELECT user_id FROM ${p.conversationUsers(ctx)} WHERE inRange = 1 AND n = 1 ORDER BY user_id LIMIT ${EVIDENCE_CAP}`, ctx.params);
+    const singleIds = p.rows<{ user_id: string }>(ctx, SINGLE_SESSION_USERS).map((r) => r.user_id);
     const convStats = p.one<{ n: number; short: number | null }>(`SELECT COALESCE(SUM(conversations), 0) AS n, SUM(CASE WHEN message_count < @short THEN conversations ELSE 0 END) AS short
                 FROM ${p.conversationLengths(ctx)} WHERE ${ctx.inRange('day')}`, { ...ctx.params, short: t.shortConversationMessages });
     const latestConversations = (read: StoreRead) => p.rows<{ id: string }>(ctx, read).map((r) => r.id);
@@ -147,6 +147,16 @@ function latestConversationsRead(name: string, where: string, params: (p: Planne
     }),
   };
 }
+
+/** The single-session users' evidence: the first (user-id order) with exactly one conversation, one of them in the range. */
+export const SINGLE_SESSION_USERS: StoreRead = {
+  name: 'singleSessionUsers',
+  stored: () => true,
+  query: (p, ctx) => ({
+    sql: `SELECT user_id FROM ${p.conversationUsers(ctx)} WHERE inRange = 1 AND n = 1 ORDER BY user_id LIMIT ${EVIDENCE_CAP}`,
+    params: ctx.params,
+  }),
+};
 
 export const SHORT_CONVERSATIONS = latestConversationsRead('shortConversations', 'message_count < @short', (p) => ({ short: p.thresholds.shortConversationMessages }));
 export const OFF_VISION_CONVERSATIONS = latestConversationsRead('offVisionConversations', VISION_FILTER, (p) => ({ vision: JSON.stringify(p.thresholds.visionUseCases) }));

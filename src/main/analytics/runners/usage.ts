@@ -20,7 +20,7 @@ export function usageHealth(p: Planner, filters: Filters = {}): UsageHealth {
       ).map((r) => [r.s, r.n]),
     );
     // Single-session: among users with a conversation in the range, those with exactly one up to the end of it.
-    const single = p.one<{ users: number; single: number | null }>(`SELECT COUNT(*) AS users, SUM(n = 1) AS single FROM ${p.conversationUsers(ctx)} WHERE inRange = 1`, ctx.params);
+    const [single] = p.rows<{ users: number; single: number | null }>(ctx, SINGLE_SESSION);
     const byTool = p.toolCalls(ctx);
     const calls = byTool.reduce((s, r) => s + r.calls, 0);
     const errors = byTool.reduce((s, r) => s + r.errors, 0);
@@ -64,4 +64,11 @@ export const TIMES_TO: StoreRead = {
          WHERE ${IN_COHORT} AND created_at IS NOT NULL AND (first_creation_at <= @untilEnd OR exhausted_at <= @untilEnd)`;
     return { sql: `SELECT json_group_array(c) AS creation, json_group_array(e) AS exhaustion FROM (${users})`, params: ctx.params };
   },
+};
+
+/** Single-session: among users with a conversation in the range, how many, and those with exactly one up to its end. */
+export const SINGLE_SESSION: StoreRead = {
+  name: 'singleSession',
+  stored: () => true,
+  query: (p, ctx) => ({ sql: `SELECT COUNT(*) AS users, SUM(n = 1) AS single FROM ${p.conversationUsers(ctx)} WHERE inRange = 1`, params: ctx.params }),
 };
