@@ -58,7 +58,7 @@ export interface Weights {
  * the store's table `seg` (storeContext).
  */
 export interface StoreRead {
-  /** Unique among the reads of a dashboard (a read with a parameter of its own names it: `ranOut:11`). */
+  /** Unique among the reads of a dashboard (a read with a parameter of its own names it: `ranOutList:201`). */
   name: string;
   stored: (ctx: Context) => boolean;
   query: (p: Planner, ctx: Context) => StoreQuery;
@@ -100,7 +100,10 @@ export class Planner {
   private segCounter = 0;
   private tempTables: string[] = [];
   private changesStatement: Database.Statement | null = null;
-  /** Segments' parts grouped by the column store (prepare()), by filter set, with the data version they were read at. */
+  /**
+   * What the column store answered (prepare()), by filter set, with the data version it was read at: a segment's
+   * members and grouped parts, and the StoreReads' rows.
+   */
   private readonly prepared = new Map<string, { version: DataVersion; ids: string[] | null; parts: Partial<Record<SegmentPart, SegmentRows>>; reads: Record<string, StoreRows> }>();
 
   constructor(
@@ -229,12 +232,11 @@ export class Planner {
 
   cube(ctx: Context): CubeRow[] {
     if (ctx.cube) return ctx.cube;
-    // A range up to the latest data without a segment: the maintained cube (rollups.ts), else grouped from the states.
-    const maintained = ctx.rollups.cube;
-    const weeks = maintained || !(ctx.rollups.users && ctx.segment) ? this.cubeWeeks(ctx) : 0;
     // A segment up to the latest data: its users' maintained facts (user_cube), not their states recomputed.
-    if (!maintained && ctx.rollups.users && ctx.segment) return (ctx.cube = parseCube(this.rows(ctx, SEGMENT_CUBE)));
-    const sql = maintained ? cubeFromRollupSql(weeks) : cubeSql(this.states(ctx), weeks, this.options.rollups === false);
+    if (ctx.rollups.users && ctx.segment) return (ctx.cube = parseCube(this.rows(ctx, SEGMENT_CUBE)));
+    // A range up to the latest data without a segment: the maintained cube (rollups.ts), else grouped from the states.
+    const weeks = this.cubeWeeks(ctx);
+    const sql = ctx.rollups.cube ? cubeFromRollupSql(weeks) : cubeSql(this.states(ctx), weeks, this.options.rollups === false);
     ctx.cube = parseCube(this.all<Record<string, unknown>>(sql, ctx.params));
     return ctx.cube;
   }
