@@ -11,7 +11,7 @@ import { FAILURE_POINTS, SEED_FUNNEL, seedFunnel, intentFrequency, failurePoints
 import { retention } from './retention.js';
 import { creditExhaustion, highUsageList, ranOutList, ranOutUsers } from './credits.js';
 import { SINGLE_SESSION, TIMES_TO, usageHealth } from './usage.js';
-import { BLOCKERS, FAILING_USERS, FEATURE_REQUESTS, OFF_VISION_CONVERSATIONS, SHORT_CONVERSATIONS, SINGLE_SESSION_USERS, pmfSignals, featureRequests, blockers } from './pmf.js';
+import { BLOCKERS, FAILING_USERS, FAILING_USER_COUNT, FEATURE_REQUESTS, OFF_VISION_CONVERSATIONS, SHORT_CONVERSATIONS, SINGLE_SESSION_USERS, pmfSignals, featureRequests, blockers } from './pmf.js';
 import { timeseries } from './trends.js';
 
 export function dashboard(p: Planner, filters: Filters = {}): Dashboard {
@@ -66,6 +66,7 @@ const INTENT_LIST_ROWS = 500;
 export const DASHBOARD_STORE_READS: readonly StoreRead[] = [
   BLOCKERS,
   FAILING_USERS,
+  FAILING_USER_COUNT,
   SHORT_CONVERSATIONS,
   OFF_VISION_CONVERSATIONS,
   FEATURE_REQUESTS,

@@ -58,8 +58,11 @@ export function pmfSignals(p: Planner, filters: Filters = {}): PmfSignal[] {
                 FROM ${p.conversationLengths(ctx)} WHERE ${ctx.inRange('day')}`, { ...ctx.params, short: t.shortConversationMessages });
     const latestConversations = (read: StoreRead) => p.rows<{ id: string }>(ctx, read).map((r) => r.id);
     const shortIds = latestConversations(SHORT_CONVERSATIONS);
-    const failing = p.rows<{ user_id: string; total: number }>(ctx, FAILING_USERS);
-    const failingUsers = { kind: 'users' as const, ids: failing.map((r) => r.user_id), total: failing[0]?.total ?? 0 };
+    const failingUsers = {
+      kind: 'users' as const,
+      ids: p.rows<{ user_id: string }>(ctx, FAILING_USERS).map((r) => r.user_id),
+      total: p.rows<{ n: number }>(ctx, FAILING_USER_COUNT)[0].n,
+    };
     const blocked = blockers(p, filters);
     const blockedTotal = blocked.reduce((s, b) => s + b.conversations, 0);
     const top = blocked[0];
@@ -161,19 +164,24 @@ export const SINGLE_SESSION_USERS: StoreRead = {
 export const SHORT_CONVERSATIONS = latestConversationsRead('shortConversations', 'message_count < @short', (p) => ({ short: p.thresholds.shortConversationMessages }));
 export const OFF_VISION_CONVERSATIONS = latestConversationsRead('offVisionConversations', VISION_FILTER, (p) => ({ vision: JSON.stringify(p.thresholds.visionUseCases) }));
 
-/** Users (in the segment) with a failed tool call inside the range: the first (user-id order), each with the total. */
+/** Users (in the segment) with a failed tool call inside the range (FROM … WHERE …). */
+function failingUsers(p: Planner, ctx: Context): string {
+  return ctx.rollups.users
+    ? `FROM user_failures WHERE ${p.lastDayInRange(ctx)} AND ${ctx.seg('user_id')}`
+    : `FROM agg_failure WHERE ${ctx.inRange('day')} AND ${ctx.seg('user_id')}`;
+}
+
+/** The failing users' evidence: the first in user-id order (the store keeps per-user failures, not agg_failure's days). */
 export const FAILING_USERS: StoreRead = {
   name: 'failingUsers',
   stored: (ctx) => ctx.rollups.users,
-  query: (p, ctx) => {
-    const failing = ctx.rollups.users
-      ? `FROM user_failures WHERE ${p.lastDayInRange(ctx)} AND ${ctx.seg('user_id')}`
-      : `FROM agg_failure WHERE ${ctx.inRange('day')} AND ${ctx.seg('user_id')}`;
-    return {
-      sql: `SELECT user_id, COUNT(*) OVER () AS total FROM (SELECT DISTINCT user_id ${failing}) ORDER BY user_id LIMIT ${EVIDENCE_CAP}`,
-      params: ctx.params,
-    };
-  },
+  query: (p, ctx) => ({ sql: `SELECT DISTINCT user_id ${failingUsers(p, ctx)} ORDER BY user_id LIMIT ${EVIDENCE_CAP}`, params: ctx.params }),
+};
+
+export const FAILING_USER_COUNT: StoreRead = {
+  name: 'failingUserCount',
+  stored: (ctx) => ctx.rollups.users,
+  query: (p, ctx) => ({ sql: `SELECT COUNT(DISTINCT user_id) AS n ${failingUsers(p, ctx)}`, params: ctx.params }),
 };
 
 /** Conversations and users per blocker in the range (the segment's), most conversations first. */
