@@ -27,9 +27,9 @@ interface CopiedTable {
  * A per-user table copied as it is: the listed columns, `text` ones as VARCHAR and the rest as BIGINT (the
  * snapshot's per-user rollups hold integers and days).
  */
-function perUser(name: string, text: string[], numbers: string[], where = ''): CopiedTable {
+function perUser(name: string, text: string[], numbers: string[]): CopiedTable {
   const columns = [...text.map((c): [string, Kind] => [c, 'varchar']), ...numbers.map((c): [string, Kind] => [c, 'bigint'])];
-  return { name, columns, select: `SELECT ${columns.map(([c]) => c).join(', ')} FROM ${name} WHERE ${where}` };
+  return { name, columns, select: `SELECT ${columns.map(([c]) => c).join(', ')} FROM ${name} WHERE` };
 }
 
 /**

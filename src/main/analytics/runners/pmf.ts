@@ -178,6 +178,7 @@ export const FAILING_USERS: StoreRead = {
   query: (p, ctx) => ({ sql: `SELECT DISTINCT user_id ${failingUsers(p, ctx)} ORDER BY user_id LIMIT ${EVIDENCE_CAP}`, params: ctx.params }),
 };
 
+/** How many users failed a tool call (the signal's total; the evidence above lists the first). */
 export const FAILING_USER_COUNT: StoreRead = {
   name: 'failingUserCount',
   stored: (ctx) => ctx.rollups.users,
