@@ -17,6 +17,9 @@ import { addDays, type Filters } from '../../src/shared/metrics.js';
 const END = '2026-03-31';
 const NOW = () => new Date(`${END}T12:00:00Z`);
 const rows = rowsFromDemo(generateDemo({ users: 160, days: 40, seed: 23, endDay: END }));
+// Some users without a signup time: their signup day and week come from their first conversation (rollups.SIGNUP_WEEK,
+// which the store computes with its own date functions).
+rows.users = rows.users.map((u, i) => (i % 9 === 4 ? { ...u, created_at: null } : u));
 const cut = `${addDays(END, -3)}T00:00:00.000Z`;
 const early = rows.events.filter((e) => new Date(e.timestamp).toISOString() < cut);
 const late = rows.events.filter((e) => new Date(e.timestamp).toISOString() >= cut);
@@ -54,6 +57,7 @@ describe('column store', () => {
       { useCases: ['marketing_content'], signupCohorts: weeks.slice(1) },
       { ...pastMonth, tools: ['image_gen'] },
       { ...pastMonth, useCases: ['marketing_content'], signupCohorts: weeks.slice(0, 3) },
+      { ...pastMonth, activation: ['power_user', 'dormant'] },
       { since: addDays(END, -6), activation: ['power_user'] },
       // Ranges that end on or after the latest data (the loaded conversations run past the loaded events): the
       // segment's per-user reads are the store's too (planner.ts StoreRead).

@@ -70,20 +70,79 @@ const PREPARED_INTENT_ROWS = 1001;
 const PREPARED_ENTRIES = 8;
 
 /**
- * A context as the column store reads it (prepare()): the segment's users are the store's table `seg`, and the
- * ranges and segment carry no `+` (SQLite's hint not to use an index).
+ * A context as the column store reads it (prepare()), from a filter set's plain context: the segment's users are the
+ * store's table `seg`, the activity of a past range its table `act` (STORE_ACTIVITY), and the ranges and segment carry
+ * no `+` (SQLite's hint not to use an index).
  */
-function storeContext(ctx: Context): Context {
-  const plain = (column: string) => column.replace(/^\+/, '');
-  const seg = ctx.segment ? (column: string) => `${plain(column)} IN (SELECT user_id FROM seg)` : () => '1';
-  return { ...ctx, seg, inRange: (column) => ctx.inRange(plain(column)), inStore: true };
+function storeContext(plain: Context, segmented: boolean): Context {
+  const bare = (column: string) => column.replace(/^\+/, '');
+  return {
+    ...plain,
+    segment: segmented ? 'seg' : null,
+    seg: segmented ? (column) => `${bare(column)} IN (SELECT user_id FROM seg)` : () => '1',
+    inRange: (column) => plain.inRange(bare(column)),
+    activity: () => (plain.rollups.users ? 'user_totals' : 'act'),
+    rollups: segmented ? { ...plain.rollups, days: false, cube: false } : plain.rollups,
+    inStore: true,
+  };
 }
 
-/** A segment's cube up to the latest data: its users' maintained facts (user_cube). */
-const SEGMENT_CUBE: StoreRead = {
+/** A past range's per-user activity up to its end, grouped once in the store as the table `act` (storeContext). */
+const STORE_ACTIVITY = (ctx: Context): StoreQuery => ({ sql: userActivity('a.day <= @until'), params: { until: ctx.until } });
+
+/**
+ * The segment's users: those signed up by the range's end that match every condition of the filters (tools and use
+ * cases in the range, signup weeks, activation status as of its end). One SQL for both engines.
+ */
+function memberQuery(ctx: Context): StoreQuery {
+  const f = ctx.filters;
+  const list = (name: string) => `(SELECT value FROM json_each(@${name}))`;
+  const byUser = [
+    f.tools?.length ? `u.user_id IN (SELECT user_id FROM agg_tool_day WHERE tool_name IN ${list('tools')} AND ${ctx.inRange('day')})` : '',
+    // Up to the latest data, user_use_cases holds each user's last conversation of a use case (no conversation scan).
+    f.useCases?.length
+      ? ctx.rollups.users
+        ? `u.user_id IN (SELECT user_id FROM user_use_cases WHERE use_case IN ${list('useCases')} AND ${ctx.since ? 'last_day >= @since' : '1'})`
+        : `u.user_id IN (SELECT user_id FROM conversations WHERE use_case IN ${list('useCases')} AND ${ctx.inRange('start_day')})`
+      : '',
+  ].filter(Boolean);
+  const byState = [
+    f.signupCohorts?.length ? `signup_week IN ${list('cohorts')}` : '',
+    f.activation?.length ? `activation_status IN ${list('activation')}` : '',
+  ].filter(Boolean);
+  // Without a condition on the users' states, the users signed up by `until` (userStatesSql's own condition) need none
+  // of them: 150k users' states cost ~0.2 s at 10M events.
+  const sql = byState.length
+    ? `SELECT user_id FROM (${userStatesSql(ctx.activity(), byUser.join(' AND ') || '1')}) WHERE ${byState.join(' AND ')}`
+    : `SELECT u.user_id FROM users u WHERE ${SIGNED_UP_BY_UNTIL} AND ${byUser.join(' AND ')}`;
+  const json = (v: string[] | undefined) => JSON.stringify(v ?? []);
+  return { sql, params: { ...ctx.params, tools: json(f.tools), useCases: json(f.useCases), cohorts: json(f.signupCohorts), activation: json(f.activation) } };
+}
+
+/**
+ * The cube of a segment or a past range (without either, the rollup agg_user_cube answers): up to the latest data its
+ * users' maintained facts (user_cube), else the states of every user in it as of the range's end, grouped.
+ */
+const CUBE: StoreRead = {
   name: 'cube',
-  stored: (ctx) => ctx.rollups.users,
-  query: (p, ctx) => ({ sql: cubeFromRollupSql(p.cubeWeeks(ctx), userCubeRows(ctx.seg('user_id'))), params: ctx.params }),
+  stored: (ctx) => !ctx.rollups.cube,
+  query: (p, ctx) => {
+    const weeks = p.cubeWeeks(ctx);
+    const sql = ctx.rollups.users ? cubeFromRollupSql(weeks, userCubeRows(ctx.seg('user_id'))) : cubeSql(p.states(ctx), weeks, p.options.rollups === false);
+    return { sql, params: ctx.params };
+  },
+};
+
+/** Users (in the segment) active inside the range. */
+const ACTIVE_USERS: StoreRead = {
+  name: 'activeUsers',
+  stored: () => true,
+  query: (p, ctx) => ({
+    sql: ctx.rollups.users
+      ? `SELECT COUNT(*) AS n FROM user_totals WHERE active_days > 0 AND ${p.lastDayInRange(ctx)} AND ${ctx.seg('user_id')}`
+      : `SELECT COUNT(DISTINCT user_id) AS n FROM agg_user_day WHERE ${ctx.inRange('day')} AND ${ctx.seg('user_id')}`,
+    params: ctx.params,
+  }),
 };
 
 /** Evidence lists stop at this many ids. */
@@ -149,66 +208,49 @@ export class Planner {
     const key = JSON.stringify(filters);
     const cached = this.memo?.get(key);
     if (cached) return cached;
+    const ctx = this.plainContext(filters);
+    if (hasSegment(filters)) this.addSegment(ctx, key);
+    this.memo?.set(key, ctx);
+    return ctx;
+  }
 
+  /** A filter set's context before its segment (none yet): the range, its parameters, which rollups answer. */
+  private plainContext(filters: Filters): Context {
     const until = filters.until ?? this.latestDay() ?? this.now().toISOString().slice(0, 10);
     const since = filters.since ?? null;
     const params = { since, ...stateParams(until) };
     const inRange = (col: string) => (since ? `(${col} >= @since AND ${col} <= @until)` : `(${col} <= @until)`);
-
     const fresh = this.options.rollups !== false && this.snapshot.getMeta('rollups') === ROLLUPS_VERSION;
     const latest = this.latestDataDay();
     const totals = fresh && (latest === null || until >= latest);
     // Grouped from agg_user_day only when a metric asks for users' states (a week of the trends never does).
     const activity = () => (totals ? 'user_totals' : this.activityUntil(until));
-    const f = filters;
-    let segment: string | null = null;
-    let seg = (_col: string) => '1';
-    let size: Context['size'] = null;
-    if (hasSegment(f)) {
-      segment = `seg_users_${++this.segCounter}`;
-      this.db.exec(`CREATE TEMP TABLE ${segment} (user_id TEXT PRIMARY KEY) WITHOUT ROWID`);
-      this.tempTables.push(segment);
-      const list = (name: string) => `(SELECT value FROM json_each(@${name}))`;
-      const byUser = [
-        f.tools?.length ? `u.user_id IN (SELECT user_id FROM agg_tool_day WHERE tool_name IN ${list('tools')} AND ${inRange('day')})` : '',
-        // Up to the latest data, user_use_cases holds each user's last conversation of a use case (no conversation scan).
-        f.useCases?.length
-          ? totals
-            ? `u.user_id IN (SELECT user_id FROM user_use_cases WHERE use_case IN ${list('useCases')} AND ${since ? 'last_day >= @since' : '1'})`
-            : `u.user_id IN (SELECT user_id FROM conversations WHERE use_case IN ${list('useCases')} AND ${inRange('start_day')})`
-          : '',
-      ].filter(Boolean);
-      const byState = [
-        f.signupCohorts?.length ? `signup_week IN ${list('cohorts')}` : '',
-        f.activation?.length ? `activation_status IN ${list('activation')}` : '',
-      ].filter(Boolean);
-      // prepare() found the members at this data version already: inserted as they are, not found again.
-      const ready = this.preparedEntry(key);
-      // Without a condition on the users' states, the users signed up by `until` (userStatesSql's own condition)
-      // need none of them: 150k users' states cost ~0.2 s at 10M events.
-      const memberSql = byState.length
-        ? `SELECT user_id FROM (${userStatesSql(activity(), byUser.join(' AND ') || '1')}) WHERE ${byState.join(' AND ')}`
-        : `SELECT u.user_id FROM users u WHERE ${SIGNED_UP_BY_UNTIL} AND ${byUser.join(' AND ')}`;
-      const members = ready?.ids
-        ? this.insertIds(segment, ready.ids)
-        : this.db
-            .prepare(`INSERT INTO temp.${segment} (user_id) ${memberSql}`)
-            .run({ ...params, tools: JSON.stringify(f.tools ?? []), useCases: JSON.stringify(f.useCases ?? []), cohorts: JSON.stringify(f.signupCohorts ?? []), activation: JSON.stringify(f.activation ?? []) }).changes;
-      const everyone = this.value<number>('SELECT COUNT(*) FROM users');
-      // A large segment reads the tables in order and probes the set (`+col`: no index on col); a small one looks its
-      // users up by index. Half the users of 481k events: agg_tool_day 160 → 38 ms, events 600 → 480 ms.
-      const scan = members * 10 > everyone ? '+' : '';
-      seg = (col: string) => `${scan}${col} IN (SELECT user_id FROM temp.${segment})`;
-      // Read once, and only by a part grouped here (prepared parts come grouped): which side of the segment to read.
-      let weights: Weights | null | undefined;
-      size = { members, everyone, weights: () => (weights ??= fresh ? this.weights(segment!) : null) };
-    }
-    const ctx: Context = {
-      filters, since, until, activity, segment, size, cube: null, seg, inRange, params,
-      rollups: { days: fresh && !segment, users: totals, cube: totals && !segment, fresh }, segmentRollups: new Map(),
+    return {
+      filters, since, until, activity, segment: null, size: null, cube: null, seg: () => '1', inRange, params,
+      rollups: { days: fresh, users: totals, cube: totals, fresh }, segmentRollups: new Map(),
     };
-    this.memo?.set(key, ctx);
-    return ctx;
+  }
+
+  /** The segment's users into a temp table (as prepare() found them in the column store, else found here). */
+  private addSegment(ctx: Context, key: string): void {
+    const segment = `seg_users_${++this.segCounter}`;
+    this.db.exec(`CREATE TEMP TABLE ${segment} (user_id TEXT PRIMARY KEY) WITHOUT ROWID`);
+    this.tempTables.push(segment);
+    const ready = this.preparedEntry(key);
+    const query = ready?.ids ? null : memberQuery(ctx);
+    const members = query ? this.db.prepare(`INSERT INTO temp.${segment} (user_id) ${query.sql}`).run(query.params).changes : this.insertIds(segment, ready!.ids!);
+    const everyone = this.value<number>('SELECT COUNT(*) FROM users');
+    // A large segment reads the tables in order and probes the set (`+col`: no index on col); a small one looks its
+    // users up by index. Half the users of 481k events: agg_tool_day 160 → 38 ms, events 600 → 480 ms.
+    const scan = members * 10 > everyone ? '+' : '';
+    // Read once, and only by a part grouped here (prepared parts come grouped): which side of the segment to read.
+    let weights: Weights | null | undefined;
+    Object.assign(ctx, {
+      segment,
+      seg: (col: string) => `${scan}${col} IN (SELECT user_id FROM temp.${segment})`,
+      size: { members, everyone, weights: () => (weights ??= ctx.rollups.fresh ? this.weights(segment) : null) },
+      rollups: { ...ctx.rollups, days: false, cube: false },
+    });
   }
 
   /** Per-user activity up to `until` from agg_user_day, grouped once per scope into a temp table. */
@@ -231,13 +273,7 @@ export class Planner {
   }
 
   cube(ctx: Context): CubeRow[] {
-    if (ctx.cube) return ctx.cube;
-    // A segment up to the latest data: its users' maintained facts (user_cube), not their states recomputed.
-    if (ctx.rollups.users && ctx.segment) return (ctx.cube = parseCube(this.rows(ctx, SEGMENT_CUBE)));
-    // A range up to the latest data without a segment: the maintained cube (rollups.ts), else grouped from the states.
-    const weeks = this.cubeWeeks(ctx);
-    const sql = ctx.rollups.cube ? cubeFromRollupSql(weeks) : cubeSql(this.states(ctx), weeks, this.options.rollups === false);
-    ctx.cube = parseCube(this.all<Record<string, unknown>>(sql, ctx.params));
+    ctx.cube ??= parseCube(ctx.rollups.cube ? this.all(cubeFromRollupSql(this.cubeWeeks(ctx)), ctx.params) : this.rows(ctx, CUBE));
     return ctx.cube;
   }
 
@@ -262,11 +298,6 @@ export class Planner {
   /** Cube rows of users signed up inside the range. */
   cohort(ctx: Context): CubeRow[] {
     return this.cube(ctx).filter((r) => r.signupDay !== null && (!ctx.since || r.signupDay >= ctx.since));
-  }
-
-  /** The first (user-id order) users of the context matching `where`: a PMF signal's evidence. */
-  userEvidence(ctx: Context, where: string): string[] {
-    return this.values<string>(`SELECT user_id FROM ${this.states(ctx)} WHERE ${where} ORDER BY user_id LIMIT ${EVIDENCE_CAP}`, ctx.params);
   }
 
   private totalChanges(): number {
@@ -447,8 +478,8 @@ export class Planner {
   }
 
   /**
-   * Reads a segment's grouped parts (activity, tool calls, conversations, intents) and the runners' `reads` that the
-   * store answers for these filters (a past range's too, segment or not) from the column store, for the next
+   * Finds a segment's users, reads its grouped parts (activity, tool calls, conversations, intents) and the runners'
+   * `reads` that the store answers for these filters (a past range's too, segment or not) from the column store, for the next
    * synchronous dashboard of the same filters to use instead of grouping the snapshot's rows (seconds at 10M events).
    * True when they are ready; false when there is nothing to prepare (no segment, up to the latest data: the rollups
    * answer), without a store, or while the store does not hold the snapshot's current data (it is then brought up to
@@ -468,25 +499,31 @@ export class Planner {
     if (this.preparedVersion(this.prepared.get(key)?.version, version)) return true;
     // A dashboard cached for these filters at this data version needs nothing (scoped() empties stale caches).
     if (this.scoped(() => this.cache.dashboards.has(key))) return false;
-    const { ids, since, until, queries } = this.scoped(() => {
-      const ctx = this.context(filters);
+    const plan = this.scoped(() => {
+      const plain = this.plainContext(filters);
+      const segmented = hasSegment(filters);
       // Up to the latest data without a segment, the rollups answer: nothing to prepare.
-      if (!ctx.segment && ctx.rollups.users) return { ids: null, since: null, until: '', queries: null };
-      const inStore = storeContext(ctx);
-      const queries = Object.fromEntries([SEGMENT_CUBE, ...reads].filter((r) => r.stored(ctx)).map((r) => [r.name, r.query(this, inStore)]));
-      return { ids: ctx.segment ? this.values<string>(`SELECT user_id FROM temp.${ctx.segment}`) : null, since: ctx.since, until: ctx.until, queries };
+      if (!segmented && plain.rollups.users) return null;
+      const ctx = storeContext(plain, segmented);
+      return {
+        since: ctx.since,
+        until: ctx.until,
+        tables: (ctx.rollups.users ? {} : { act: STORE_ACTIVITY(ctx) }) as Record<string, StoreQuery>,
+        members: segmented ? memberQuery(ctx) : null,
+        queries: Object.fromEntries([CUBE, ACTIVE_USERS, ...reads].filter((r) => r.stored(ctx)).map((r) => [r.name, r.query(this, ctx)])),
+      };
     });
-    if (!queries) return false;
+    if (!plan) return false;
     let grouped: Awaited<ReturnType<ColumnarStore['segmentParts']>>;
     try {
-      grouped = await store.segmentParts(version!, ids, since, until, PREPARED_INTENT_ROWS, queries);
+      grouped = await store.segmentParts(version!, { ...plan, intentRows: PREPARED_INTENT_ROWS });
     } catch (err) {
       // The store is a cache: a read it cannot answer sends the dashboard to SQLite (same numbers, slower).
       console.warn(`column store: ${err instanceof Error ? err.message : String(err)}`);
       return false;
     }
     if (!grouped || !this.preparedVersion(version, dataVersion(this.snapshot))) return false;
-    this.prepared.set(key, { version: version!, ids, ...grouped });
+    this.prepared.set(key, { version: version!, ...grouped });
     // A few filter sets at a time (a founder clicks through segments; older ones are read again when asked).
     for (const old of [...this.prepared.keys()].slice(0, -PREPARED_ENTRIES)) this.prepared.delete(old);
     return true;
@@ -549,10 +586,7 @@ export class Planner {
 
   /** Users (in the segment) active inside the range. */
   activeUsers(ctx: Context): number {
-    const sql = ctx.rollups.users
-      ? `SELECT COUNT(*) FROM user_totals WHERE active_days > 0 AND ${this.lastDayInRange(ctx)} AND ${ctx.seg('user_id')}`
-      : `SELECT COUNT(DISTINCT user_id) FROM agg_user_day WHERE ${ctx.inRange('day')} AND ${ctx.seg('user_id')}`;
-    return this.value<number>(sql, ctx.params);
+    return this.rows<{ n: number }>(ctx, ACTIVE_USERS)[0].n;
   }
 
   /**

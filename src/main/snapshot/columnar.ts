@@ -39,8 +39,9 @@ function perUser(name: string, text: string[], numbers: string[]): CopiedTable {
 const TABLES: ReadonlyArray<CopiedTable> = [
   {
     name: 'agg_user_day',
-    columns: [['user_id', 'varchar'], ['day', 'varchar'], ['events', 'integer'], ['messages', 'integer'], ['credits', 'bigint']],
-    select: 'SELECT user_id, day, events, messages, credits FROM agg_user_day WHERE',
+    columns: [['user_id', 'varchar'], ['day', 'varchar'], ['events', 'integer'], ['messages', 'integer'], ['credits', 'bigint'], ['creations', 'integer'],
+      ['exhaustion_events', 'integer']],
+    select: 'SELECT user_id, day, events, messages, credits, creations, exhaustion_events FROM agg_user_day WHERE',
   },
   {
     name: 'agg_tool_day',
@@ -62,9 +63,12 @@ const TABLES: ReadonlyArray<CopiedTable> = [
     select: `SELECT user_id, day, event_type, message, tool_name, success, role, flags, CASE WHEN flags <> 0 THEN conversation_id END FROM events
       WHERE event_type = 'message' AND`,
   },
+  // Failed tool calls per user, day and kind: a range's failure points and failing users.
+  perUser('agg_failure', ['user_id', 'day', 'tool_name', 'error_type'], ['failures']),
   // The users' columns the per-user lists and states read, and the per-user rollups (rollups.ts) the runners read up
   // to the latest data.
-  perUser('users', ['user_id', 'email', 'created_at', 'signup_day', 'signup_week', 'first_conversation_at', 'last_active_at'], ['credit_exhaustion_count']),
+  perUser('users', ['user_id', 'email', 'created_at', 'signup_day', 'signup_week', 'first_conversation_at', 'first_tool_at', 'first_creation_at', 'exhausted_at',
+    'last_active_at', 'primary_use_case'], ['total_conversations', 'credit_exhaustion_count']),
   perUser('user_totals', ['user_id', 'last_day', 'last_conversation_day'],
     ['active_days', 'creations', 'credits', 'messages', 'exhaustion_events', 'max_offset', 'day1', 'day7', 'week1', 'weeks_mask', 'conversations',
       'conversation_days', 'conversation_credits', 'created_video', 'completed_any']),
@@ -106,9 +110,10 @@ export type StoreRows = Array<Record<string, unknown>>;
 
 /**
  * The store's layout: a file of another layout is rebuilt (5: the users' columns, the per-user rollups, more of the
- * conversations', the messages' signal flags).
+ * conversations', the messages' signal flags; 6: what the users' states read, so a past range's states are computed
+ * here, and the failures per user and day).
  */
-const STORE_FORMAT = 5;
+const STORE_FORMAT = 6;
 
 export function dataVersion(snapshot: Snapshot): DataVersion | null {
   const id = snapshot.getMeta('snapshot_id');
@@ -268,26 +273,26 @@ export class ColumnarStore {
   }
 
   /**
-   * A segment's parts, grouped as the planner's temp tables hold them: the segment's users (`userIds`) in a range
-   * of days. `intentRows`: the intents' first rows in each of the two orders the lists read (by frequency, by the
-   * users' own frequency), not every group. `queries`: the planner's own reads of the segment (SQLite's SQL, the
-   * segment's users as the table `seg`), answered as SQLite would. Without a segment (`userIds` null: a past range),
-   * the queries only. Null when the store no longer holds `version`.
+   * What a dashboard of a segment or a past range reads, as the planner's temp tables and reads hold it. `tables`: temp
+   * tables made first (a past range's per-user activity). `members`: the segment's users, made the table `seg` (none:
+   * a past range without a segment) and returned as `ids`; then its parts, grouped for the range: `intentRows` is the
+   * intents' first rows in each of the two orders the lists read (by frequency, by the users' own frequency), not
+   * every group. `queries`: the planner's own reads (SQLite's SQL, the segment's users as `seg`), answered as SQLite
+   * would. Null when the store no longer holds `version`.
    */
   segmentParts(
     version: DataVersion,
-    userIds: string[] | null,
-    since: string | null,
-    until: string,
-    intentRows: number,
-    queries: Record<string, StoreQuery> = {},
-  ): Promise<{ parts: Partial<Record<SegmentPart, SegmentRows>>; reads: Record<string, StoreRows> } | null> {
+    plan: { since: string | null; until: string; intentRows: number; tables: Record<string, StoreQuery>; members: StoreQuery | null; queries: Record<string, StoreQuery> },
+  ): Promise<{ ids: string[] | null; parts: Partial<Record<SegmentPart, SegmentRows>>; reads: Record<string, StoreRows> } | null> {
+    const { since, until, intentRows } = plan;
     return this.serial(async () => {
       if (this.closed || !this.holds(version)) return null;
       const conn = this.conn!;
-      if (userIds) {
-        await conn.run('CREATE OR REPLACE TEMP TABLE seg (user_id VARCHAR)');
-        await append(conn, 'seg', [['user_id', 'varchar']], userIds.map((u) => [u]));
+      for (const [name, query] of Object.entries(plan.tables)) await conn.run(`CREATE OR REPLACE TEMP TABLE ${name} AS ${duckDbSql(query.sql)}`, named(query));
+      let ids: string[] | null = null;
+      if (plan.members) {
+        await conn.run(`CREATE OR REPLACE TEMP TABLE seg AS ${duckDbSql(plan.members.sql)}`, named(plan.members));
+        ids = (await conn.runAndReadAll('SELECT user_id FROM seg')).getRowsJS().map((r) => String(r[0]));
       }
       const inRange = (col: string) => (since ? `${col} >= $since AND ${col} <= $until` : `${col} <= $until`);
       const users = 'user_id IN (SELECT user_id FROM seg)';
@@ -304,20 +309,17 @@ export class ColumnarStore {
           UNION (SELECT * FROM g WHERE user_frequency > 0 ORDER BY ${order('user_frequency')} LIMIT ${intentRows})`,
       };
       const parts: Partial<Record<SegmentPart, SegmentRows>> = {};
-      for (const [part, query] of userIds ? (Object.entries(sql) as Array<[SegmentPart, string]>) : []) {
+      for (const [part, query] of ids ? (Object.entries(sql) as Array<[SegmentPart, string]>) : []) {
         const reader = await conn.runAndReadAll(query, params);
         parts[part] = { columns: reader.columnNames(), rows: reader.getRowsJS() };
       }
       const reads: Record<string, StoreRows> = {};
-      for (const [name, query] of Object.entries(queries)) {
-        const duck = duckDbSql(query.sql);
-        // Only the parameters the statement names (DuckDB refuses others).
-        const named = Object.fromEntries(Object.entries(query.params).filter(([k]) => new RegExp(`\\$${k}\\b`).test(duck)));
-        const reader = await conn.runAndReadAll(duck, named as Record<string, never>);
+      for (const [name, query] of Object.entries(plan.queries)) {
+        const reader = await conn.runAndReadAll(duckDbSql(query.sql), named(query));
         const columns = reader.columnNames();
         reads[name] = reader.getRowsJS().map((row) => Object.fromEntries(columns.map((c, i) => [c, sqliteValue(row[i])])));
       }
-      return { parts, reads };
+      return { ids, parts, reads };
     });
   }
 
@@ -330,11 +332,13 @@ export class ColumnarStore {
 
 /**
  * A connection that reads the runners' SQL as SQLite would where they rely on it: NULLs sort first ascending and last
- * descending, and julianday() of a day (the SQL takes differences of days only).
+ * descending, an integer divided by an integer is an integer, and julianday() of a day or an ISO time (the SQL takes
+ * differences only: DuckDB's julian() counts from midnight, SQLite's from noon).
  */
 async function likeSqlite(conn: DuckDBConnection): Promise<void> {
   await conn.run(`SET default_null_order = 'nulls_first_on_asc_last_on_desc'`);
-  await conn.run('CREATE OR REPLACE TEMP MACRO julianday(d) AS julian(CAST(d AS DATE))');
+  await conn.run('SET integer_division = true');
+  await conn.run('CREATE OR REPLACE TEMP MACRO julianday(d) AS julian(CAST(d AS TIMESTAMP))');
   await conn.run(`CREATE OR REPLACE TEMP MACRO ascii_lower(s) AS translate(s, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')`);
 }
 
@@ -360,17 +364,29 @@ function appendRows(appender: DuckDBAppender, columns: ReadonlyArray<[string, Ki
 /**
  * SQLite's SQL as DuckDB reads it, for what the runners write: named parameters (@x → $x), no index or join-order
  * hints (INDEXED BY, CROSS JOIN … ON), json_each's values as text, `a IS b` (SQLite's null-safe equality) as IS NOT
- * DISTINCT FROM, and lower() as SQLite's (ASCII letters only; DuckDB's folds every letter). Anything else is already the
- * same in both; the tests compare every read through the store with SQLite's (tests/unit/columnar.test.ts).
+ * DISTINCT FROM, lower() as SQLite's (ASCII letters only; DuckDB's folds every letter), the Monday of a day's week
+ * (rollups.SIGNUP_WEEK: date(d, '-6 days', 'weekday 1')), the scalar MAX(0, x) of msFromSignup as greatest(), and a
+ * cast to INTEGER as SQLite's (64 bits: DuckDB's INTEGER has 32).
+ * Anything else is already the same in both; the tests compare every read through the store with SQLite's
+ * (tests/unit/columnar.test.ts).
  */
 export function duckDbSql(sql: string): string {
   return sql
+    .replace(/\bdate\(((?:(?!\bdate\().)*?), '-6 days', 'weekday 1'\)/gs, (_, day: string) => `strftime(date_trunc('week', CAST(${day} AS DATE)), '%Y-%m-%d')`)
+    .replace(/\bMAX\(0, /g, 'greatest(0, ')
+    .replace(/\bAS INTEGER\)/g, 'AS BIGINT)')
     .replace(/@(\w+)/g, '$$$1')
     .replace(/\bINDEXED BY \w+/gi, '')
     .replace(/\bCROSS JOIN (\w+(?: \w+)?) ON\b/g, 'JOIN $1 ON')
     .replace(/\bvalue FROM json_each\(/g, "value ->> '$$' FROM json_each(")
     .replace(/\bIS (?!NOT\b|NULL\b|DISTINCT\b)/g, 'IS NOT DISTINCT FROM ')
     .replace(/\blower\(/g, 'ascii_lower(');
+}
+
+/** A query's parameters that its DuckDB statement names (DuckDB refuses others). */
+function named(query: StoreQuery): Record<string, never> {
+  const duck = duckDbSql(query.sql);
+  return Object.fromEntries(Object.entries(query.params).filter(([k]) => new RegExp(`\\$${k}\\b`).test(duck))) as Record<string, never>;
 }
 
 /** A DuckDB value as better-sqlite3 returns SQLite's: integers (BIGINT, HUGEINT) as numbers, booleans as 0/1. */

@@ -11,7 +11,7 @@ import { FAILURE_POINTS, SEED_FUNNEL, seedFunnel, intentFrequency, failurePoints
 import { retention } from './retention.js';
 import { creditExhaustion, highUsageList, ranOutList, ranOutUsers } from './credits.js';
 import { SINGLE_SESSION, TIMES_TO, usageHealth } from './usage.js';
-import { BLOCKERS, FAILING_USERS, FAILING_USER_COUNT, FEATURE_REQUESTS, OFF_VISION_CONVERSATIONS, SHORT_CONVERSATIONS, SINGLE_SESSION_USERS, pmfSignals, featureRequests, blockers } from './pmf.js';
+import { BLOCKERS, DAY7_USERS, FAILING_USERS, FAILING_USER_COUNT, FEATURE_REQUESTS, RAN_OUT_USERS, OFF_VISION_CONVERSATIONS, SHORT_CONVERSATIONS, SIGNAL_USERS, SINGLE_SESSION_USERS, pmfSignals, featureRequests, blockers } from './pmf.js';
 import { timeseries } from './trends.js';
 
 export function dashboard(p: Planner, filters: Filters = {}): Dashboard {
@@ -72,6 +72,9 @@ export const DASHBOARD_STORE_READS: readonly StoreRead[] = [
   FEATURE_REQUESTS,
   SINGLE_SESSION,
   SINGLE_SESSION_USERS,
+  RAN_OUT_USERS,
+  DAY7_USERS,
+  ...Object.values(SIGNAL_USERS),
   FAILURE_POINTS,
   SEED_FUNNEL,
   TIMES_TO,

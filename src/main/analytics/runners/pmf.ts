@@ -47,9 +47,9 @@ export function pmfSignals(p: Planner, filters: Filters = {}): PmfSignal[] {
       };
     };
     const users = summary.totals.users;
-    const ranOut = { kind: 'users' as const, ids: p.userEvidence(ctx, 'exhausted'), total: summary.ranOut.count };
+    const ranOut = { kind: 'users' as const, ids: p.rows<{ user_id: string }>(ctx, RAN_OUT_USERS).map((r) => r.user_id), total: summary.ranOut.count };
     const ranOutRate = summary.ranOut.rate;
-    const day7 = { kind: 'users' as const, ids: p.userEvidence(ctx, `${IN_COHORT} AND day7 = 1`), total: sum(p.cohort(ctx), (r) => r.day7) };
+    const day7 = { kind: 'users' as const, ids: p.rows<{ user_id: string }>(ctx, DAY7_USERS).map((r) => r.user_id), total: sum(p.cohort(ctx), (r) => r.day7) };
     const sharing = usersWithSignal(p, ctx, 'sharing');
     const praise = usersWithSignal(p, ctx, 'praise');
     const requests = usersWithSignal(p, ctx, 'feature_request');
@@ -101,22 +101,41 @@ export function pmfSignals(p: Planner, filters: Filters = {}): PmfSignal[] {
 }
 
 /** Users (in the segment) with a user message carrying this signal inside the range: how many, and the first ids. */
-function usersWithSignal(p: Planner, ctx: Context, signal: MessageSignal): { kind: 'users'; ids: string[]; total: number } {
-  const params = { ...ctx.params, bit: MESSAGE_SIGNAL_BITS[signal] };
-  if (ctx.rollups.users) {
-    const where = `signal = @bit AND ${p.lastDayInRange(ctx)} AND ${ctx.seg('user_id')}`;
-    return {
-      kind: 'users',
-      ids: p.values<string>(`SELECT user_id FROM user_signals WHERE ${where} ORDER BY user_id LIMIT ${EVIDENCE_CAP}`, params),
-      total: p.value<number>(`SELECT COUNT(*) FROM user_signals WHERE ${where}`, params),
-    };
-  }
-  // A first sync drops the events' indexes while it loads (another connection, committed): name the index only while
-  // it exists, or SQLite refuses the query ("no such index") instead of scanning.
-  const indexed = p.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'events_user_signals'`).get() ? 'INDEXED BY events_user_signals' : '';
-  const ids = p.values<string>(`SELECT DISTINCT user_id FROM events ${indexed} WHERE flags <> 0 AND (flags & @bit) <> 0 AND ${ctx.inRange('day')} AND ${ctx.seg('user_id')} ORDER BY user_id`, params);
-  return { kind: 'users', ids: ids.slice(0, EVIDENCE_CAP), total: ids.length };
+function usersWithSignal(p: Planner, ctx: Context, signal: EvidenceSignal): { kind: 'users'; ids: string[]; total: number } {
+  const rows = p.rows<{ user_id: string; total: number }>(ctx, SIGNAL_USERS[signal]);
+  return { kind: 'users', ids: rows.map((r) => r.user_id), total: rows[0]?.total ?? 0 };
 }
+
+/** Users (in the segment) who wrote a message with a signal in the range: the first in user-id order, each with the total. */
+function signalUsers(signal: MessageSignal): StoreRead {
+  return {
+    name: `signalUsers:${signal}`,
+    stored: () => true,
+    query: (p, ctx) => {
+      const params = { ...ctx.params, bit: MESSAGE_SIGNAL_BITS[signal] };
+      if (ctx.rollups.users) {
+        const where = `signal = @bit AND ${p.lastDayInRange(ctx)} AND ${ctx.seg('user_id')}`;
+        return { sql: `SELECT user_id, (SELECT COUNT(*) FROM user_signals WHERE ${where}) AS total FROM user_signals WHERE ${where} ORDER BY user_id LIMIT ${EVIDENCE_CAP}`, params };
+      }
+      // A first sync drops the events' indexes while it loads (another connection, committed): name the index only while
+      // it exists, or SQLite refuses the query ("no such index") instead of scanning.
+      const indexed = !ctx.inStore && p.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'events_user_signals'`).get() ? 'INDEXED BY events_user_signals' : '';
+      return {
+        sql: `SELECT user_id, COUNT(*) OVER () AS total FROM (SELECT DISTINCT user_id FROM events ${indexed}
+            WHERE flags <> 0 AND (flags & @bit) <> 0 AND ${ctx.inRange('day')} AND ${ctx.seg('user_id')}) ORDER BY user_id LIMIT ${EVIDENCE_CAP}`,
+        params,
+      };
+    },
+  };
+}
+
+/** The message signals whose users are PMF evidence. */
+type EvidenceSignal = 'sharing' | 'praise' | 'feature_request';
+export const SIGNAL_USERS: Record<EvidenceSignal, StoreRead> = {
+  sharing: signalUsers('sharing'),
+  praise: signalUsers('praise'),
+  feature_request: signalUsers('feature_request'),
+};
 
 export function featureRequests(p: Planner, filters: Filters = {}): Dashboard['featureRequests'] {
   return p.scoped(() => p.rows<Dashboard['featureRequests'][number]>(p.context(filters), FEATURE_REQUESTS));
@@ -151,6 +170,16 @@ function latestConversationsRead(name: string, where: string, params: (p: Planne
   };
 }
 
+/** The first (user-id order) users whose state as of the range's end matches `where`: a signal's evidence. */
+const stateEvidence = (name: string, where: string): StoreRead => ({
+  name,
+  stored: () => true,
+  query: (p, ctx) => ({ sql: `SELECT user_id FROM ${p.states(ctx)} WHERE ${where} ORDER BY user_id LIMIT ${EVIDENCE_CAP}`, params: ctx.params }),
+});
+
+export const RAN_OUT_USERS = stateEvidence('ranOutUsers', 'exhausted');
+export const DAY7_USERS = stateEvidence('day7Users', `${IN_COHORT} AND day7 = 1`);
+
 /** The single-session users' evidence: the first (user-id order) with exactly one conversation, one of them in the range. */
 export const SINGLE_SESSION_USERS: StoreRead = {
   name: 'singleSessionUsers',
@@ -171,17 +200,17 @@ function failingUsers(p: Planner, ctx: Context): string {
     : `FROM agg_failure WHERE ${ctx.inRange('day')} AND ${ctx.seg('user_id')}`;
 }
 
-/** The failing users' evidence: the first in user-id order (the store keeps per-user failures, not agg_failure's days). */
+/** The failing users' evidence: the first in user-id order. */
 export const FAILING_USERS: StoreRead = {
   name: 'failingUsers',
-  stored: (ctx) => ctx.rollups.users,
+  stored: () => true,
   query: (p, ctx) => ({ sql: `SELECT DISTINCT user_id ${failingUsers(p, ctx)} ORDER BY user_id LIMIT ${EVIDENCE_CAP}`, params: ctx.params }),
 };
 
 /** How many users failed a tool call (the signal's total; the evidence above lists the first). */
 export const FAILING_USER_COUNT: StoreRead = {
   name: 'failingUserCount',
-  stored: (ctx) => ctx.rollups.users,
+  stored: () => true,
   query: (p, ctx) => ({ sql: `SELECT COUNT(DISTINCT user_id) AS n ${failingUsers(p, ctx)}`, params: ctx.params }),
 };
 

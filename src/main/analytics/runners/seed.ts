@@ -70,8 +70,7 @@ const FAILURE_ORDER = 'ORDER BY failures DESC, affectedUsers DESC, tool, errorTy
 /** Failure points of a segment, or of a range that per-day failure kinds cannot answer (see failurePoints). */
 export const FAILURE_POINTS: StoreRead = {
   name: 'failurePoints',
-  // The store keeps per-user failures, not agg_failure's days: a range start reads SQLite.
-  stored: (ctx) => ctx.rollups.users && !ctx.since,
+  stored: () => true,
   query: (p, ctx) => {
     const tools = ctx.filters.tools?.length ? 'AND tool_name IN (SELECT value FROM json_each(@tools))' : '';
     // Without a range start, up to the latest data: one row per user and failure kind already (users = rows).

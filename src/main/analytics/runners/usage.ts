@@ -53,7 +53,7 @@ export function usageHealth(p: Planner, filters: Filters = {}): UsageHealth {
  */
 export const TIMES_TO: StoreRead = {
   name: 'timesTo',
-  stored: (ctx) => ctx.rollups.users,
+  stored: () => true,
   query: (p, ctx) => {
     const within = (column: string) => `CASE WHEN ${column} <= @untilEnd THEN ${msFromSignup(column)} END`;
     const users = ctx.rollups.users
