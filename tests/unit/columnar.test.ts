@@ -20,6 +20,16 @@ const rows = rowsFromDemo(generateDemo({ users: 160, days: 40, seed: 23, endDay:
 // Some users without a signup time: their signup day and week come from their first conversation (rollups.SIGNUP_WEEK,
 // which the store computes with its own date functions).
 rows.users = rows.users.map((u, i) => (i % 9 === 4 ? { ...u, created_at: null } : u));
+// The same feature request asked by six users with a capital non-ASCII letter and by six with a small one: SQLite's
+// lower() folds ASCII only, so they are two requests, in the store too (DuckDB's own lower() would merge them).
+const firstMessages = [...new Map(rows.events.filter((e) => e.event_type === 'message').map((e) => [e.user_id, e])).values()].slice(0, 12);
+rows.events.push(
+  ...firstMessages.map((e, i) => ({
+    ...e,
+    id: `00000000-0000-4000-8000-0000000000${String(i).padStart(2, '0')}`,
+    content: { role: 'user', message: i < 6 ? 'Can you add ÉXPORT to Figma?' : 'can you add éxport to figma?' },
+  })),
+);
 const cut = `${addDays(END, -3)}T00:00:00.000Z`;
 const early = rows.events.filter((e) => new Date(e.timestamp).toISOString() < cut);
 const late = rows.events.filter((e) => new Date(e.timestamp).toISOString() >= cut);

@@ -339,7 +339,9 @@ async function likeSqlite(conn: DuckDBConnection): Promise<void> {
   await conn.run(`SET default_null_order = 'nulls_first_on_asc_last_on_desc'`);
   await conn.run('SET integer_division = true');
   await conn.run('CREATE OR REPLACE TEMP MACRO julianday(d) AS julian(CAST(d AS TIMESTAMP))');
-  await conn.run(`CREATE OR REPLACE TEMP MACRO ascii_lower(s) AS translate(s, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')`);
+  // DuckDB's lower() where the text is ASCII (as many bytes as characters): translate() costs ~3× more per row.
+  await conn.run(`CREATE OR REPLACE TEMP MACRO ascii_lower(s) AS
+    CASE WHEN strlen(s) = length(s) THEN lower(s) ELSE translate(s, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') END`);
 }
 
 async function append(conn: DuckDBConnection, table: string, columns: ReadonlyArray<[string, Kind]>, rows: unknown[][]): Promise<void> {
