@@ -479,8 +479,9 @@ export class Planner {
 
   /**
    * Finds a segment's users, reads its grouped parts (activity, tool calls, conversations, intents) and the runners'
-   * `reads` that the store answers for these filters (a past range's too, segment or not) from the column store, for the next
-   * synchronous dashboard of the same filters to use instead of grouping the snapshot's rows (seconds at 10M events).
+   * `reads` that the store answers for these filters (a past range's too, segment or not) from the column store, for
+   * the next synchronous dashboard of the same filters to use instead of grouping the snapshot's rows (seconds at 10M
+   * events).
    * True when they are ready; false when there is nothing to prepare (no segment, up to the latest data: the rollups
    * answer), without a store, or while the store does not hold the snapshot's current data (it is then brought up to
    * date in the background, and the dashboard reads SQLite).
