@@ -506,12 +506,17 @@ export class Planner {
       // Up to the latest data without a segment, the rollups answer: nothing to prepare.
       if (!segmented && plain.rollups.users) return null;
       const ctx = storeContext(plain, segmented);
+      const everyone = this.value<number>('SELECT COUNT(*) FROM users');
       return {
         since: ctx.since,
         until: ctx.until,
         tables: (ctx.rollups.users ? {} : { act: STORE_ACTIVITY(ctx) }) as Record<string, StoreQuery>,
         members: segmented ? memberQuery(ctx) : null,
-        queries: Object.fromEntries([CUBE, ACTIVE_USERS, ...reads].filter((r) => r.stored(ctx)).map((r) => [r.name, r.query(this, ctx)])),
+        queries: (members: number | null) => {
+          // A read may go to SQLite for a segment of some size (StoreRead.stored): the store found its members.
+          const sized = members === null ? ctx : { ...ctx, size: { members, everyone, weights: () => null } };
+          return Object.fromEntries([CUBE, ACTIVE_USERS, ...reads].filter((r) => r.stored(sized)).map((r) => [r.name, r.query(this, sized)]));
+        },
       };
     });
     if (!plan) return false;

@@ -282,7 +282,15 @@ export class ColumnarStore {
    */
   segmentParts(
     version: DataVersion,
-    plan: { since: string | null; until: string; intentRows: number; tables: Record<string, StoreQuery>; members: StoreQuery | null; queries: Record<string, StoreQuery> },
+    plan: {
+      since: string | null;
+      until: string;
+      intentRows: number;
+      tables: Record<string, StoreQuery>;
+      members: StoreQuery | null;
+      /** The reads, chosen once the segment's size is known (its members; null without a segment). */
+      queries: (members: number | null) => Record<string, StoreQuery>;
+    },
   ): Promise<{ ids: string[] | null; parts: Partial<Record<SegmentPart, SegmentRows>>; reads: Record<string, StoreRows> } | null> {
     const { since, until, intentRows } = plan;
     return this.serial(async () => {
@@ -314,7 +322,7 @@ export class ColumnarStore {
         parts[part] = { columns: reader.columnNames(), rows: reader.getRowsJS() };
       }
       const reads: Record<string, StoreRows> = {};
-      for (const [name, query] of Object.entries(plan.queries)) {
+      for (const [name, query] of Object.entries(plan.queries(ids && ids.length))) {
         const reader = await conn.runAndReadAll(duckDbSql(query.sql), named(query));
         const columns = reader.columnNames();
         reads[name] = reader.getRowsJS().map((row) => Object.fromEntries(columns.map((c, i) => [c, sqliteValue(row[i])])));

@@ -160,8 +160,9 @@ export const FEATURE_REQUESTS: StoreRead = {
 function latestConversationsRead(name: string, where: string, params: (p: Planner) => Record<string, unknown>): StoreRead {
   return {
     name,
-    // The store holds every conversation's start: any range.
-    stored: () => true,
+    // SQLite walks the conversations from the latest (conversations_started) and stops at the cap: for a quarter of
+    // the users or more up to the latest data, a few thousand rows, where the store sorts every one of theirs.
+    stored: (ctx) => !(ctx.rollups.users && ctx.size !== null && ctx.size.members * 4 >= ctx.size.everyone),
     query: (p, ctx) => ({
       // +start_day: walk conversations_started from the latest (and stop at the cap), not the range's index.
       sql: `SELECT id FROM conversations WHERE ${where} AND ${ctx.inRange('+start_day')} AND ${ctx.seg('user_id')} ORDER BY started_at DESC, id LIMIT ${EVIDENCE_CAP}`,
