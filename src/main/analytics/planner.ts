@@ -289,8 +289,9 @@ export class Planner {
 
   /** Weeks after signup the retention triangle of a context can reach (bit k of weeks_mask, k ≤ 52). */
   cubeWeeks(ctx: Context): number {
+    // Up to the latest data (segment or not) the maintained cube, which groups every user, has the first signup day.
     const first =
-      ctx.since ?? this.value<string | null>(ctx.rollups.cube ? `SELECT MIN(NULLIF(signup_day, '')) FROM agg_user_cube` : `SELECT MIN(${SD}) FROM users u`);
+      ctx.since ?? this.value<string | null>(ctx.rollups.users ? `SELECT MIN(NULLIF(signup_day, '')) FROM agg_user_cube` : `SELECT MIN(${SD}) FROM users u`);
     return first && first <= ctx.until ? Math.min(TRACKED_WEEKS, Math.floor(daysBetween(weekStart(first), ctx.until) / 7) + 1) : 0;
   }
 
