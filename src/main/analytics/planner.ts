@@ -8,7 +8,7 @@ import { DEFAULT_PMF_THRESHOLDS, Filters, HIGH_USAGE_CREDITS, PmfThresholds, day
 import type Database from 'better-sqlite3';
 import { ROLLUPS_VERSION, SIGNUP_DAY as SD, TRACKED_WEEKS, DAY_ROLLUPS, conversationGroups, intentGroups, userActivity } from '../snapshot/rollups.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
-import { dataVersion, type ColumnarStore, type DataVersion, type SegmentPart, type SegmentRows, type StoreQuery, type StoreRows } from '../snapshot/columnar.js';
+import { dataVersion, type ColumnarStore, type DataVersion, type SegmentPart, type SegmentRows, type StoreQuery, type StoreRows, type StoreTable } from '../snapshot/columnar.js';
 import { ResultCache, USER_STATE_CACHE_ENTRIES, remember } from './cache.js';
 import { SIGNED_UP_BY_UNTIL, cubeFromRollupSql, cubeSql, userCubeRows, parseCube, parseUserStates, stateParams, userStatesJsonSql, userStatesSql, type CubeRow, type UserState } from './user-states.js';
 
@@ -71,7 +71,7 @@ const PREPARED_ENTRIES = 8;
 
 /**
  * A context as the column store reads it (prepare()), from a filter set's plain context: the segment's users are the
- * store's table `seg`, the activity of a past range its table `act` (STORE_ACTIVITY), and the ranges and segment carry
+ * store's table `seg`, the activity of a past range its table `act` (storeActivity), and the ranges and segment carry
  * no `+` (SQLite's hint not to use an index).
  */
 function storeContext(plain: Context, segmented: boolean): Context {
@@ -87,8 +87,17 @@ function storeContext(plain: Context, segmented: boolean): Context {
   };
 }
 
-/** A past range's per-user activity up to its end, grouped once in the store as the table `act` (storeContext). */
-const STORE_ACTIVITY = (ctx: Context): StoreQuery => ({ sql: userActivity('a.day <= @until'), params: { until: ctx.until } });
+/**
+ * A past range's per-user activity up to its end, grouped once in the store as the table `act` (storeContext): every
+ * user's when the members are found by their states, else the members' only (made once the store has found them).
+ */
+function storeActivity(ctx: Context): Record<string, StoreTable> {
+  if (ctx.rollups.users) return {};
+  const f = ctx.filters;
+  const ofMembers = ctx.segment !== null && !f.signupCohorts?.length && !f.activation?.length;
+  const where = `a.day <= @until${ofMembers ? ` AND ${ctx.seg('a.user_id')}` : ''}`;
+  return { act: { sql: userActivity(where), params: { until: ctx.until }, ofMembers } };
+}
 
 /**
  * The segment's users: those signed up by the range's end that match every condition of the filters (tools and use
@@ -521,7 +530,7 @@ export class Planner {
       return {
         since: ctx.since,
         until: ctx.until,
-        tables: (ctx.rollups.users ? {} : { act: STORE_ACTIVITY(ctx) }) as Record<string, StoreQuery>,
+        tables: storeActivity(ctx),
         members: segmented ? memberQuery(ctx) : null,
         queries: (members: number | null) => {
           // A read may go to SQLite for a segment of some size (StoreRead.stored): the store found its members.

@@ -105,6 +105,9 @@ export interface StoreQuery {
   params: Record<string, unknown>;
 }
 
+/** A temp table the store makes from a query, before the segment's members are found or, `ofMembers`, after. */
+export type StoreTable = StoreQuery & { ofMembers: boolean };
+
 /** The rows of a StoreQuery as SQLite returns them: objects keyed by column, integers as numbers, booleans as 0/1. */
 export type StoreRows = Array<Record<string, unknown>>;
 
@@ -274,10 +277,10 @@ export class ColumnarStore {
 
   /**
    * What a dashboard of a segment or a past range reads, as the planner's temp tables and reads hold it. `tables`: temp
-   * tables made first (a past range's per-user activity). `members`: the segment's users, made the table `seg` (none:
-   * a past range without a segment) and returned as `ids`; then its parts, grouped for the range: `intentRows` is the
-   * intents' first rows in each of the two orders the lists read (by frequency, by the users' own frequency), not
-   * every group. `queries`: the planner's own reads (SQLite's SQL, the segment's users as `seg`), answered as SQLite
+   * tables made first, or right after the members (a past range's per-user activity). `members`: the segment's users,
+   * made the table `seg` (none: a past range without a segment) and returned as `ids`; then its parts, grouped for
+   * the range: `intentRows` is the intents' first rows in each of the two orders the lists read (by frequency, by the
+   * users' own frequency), not every group. `queries`: the planner's own reads (SQLite's SQL, the segment's users as `seg`), answered as SQLite
    * would. Null when the store no longer holds `version`.
    */
   segmentParts(
@@ -286,7 +289,7 @@ export class ColumnarStore {
       since: string | null;
       until: string;
       intentRows: number;
-      tables: Record<string, StoreQuery>;
+      tables: Record<string, StoreTable>;
       members: StoreQuery | null;
       /** The reads, chosen once the segment's size is known (its members; null without a segment). */
       queries: (members: number | null) => Record<string, StoreQuery>;
@@ -296,12 +299,17 @@ export class ColumnarStore {
     return this.serial(async () => {
       if (this.closed || !this.holds(version)) return null;
       const conn = this.conn!;
-      for (const [name, query] of Object.entries(plan.tables)) await conn.run(`CREATE OR REPLACE TEMP TABLE ${name} AS ${duckDbSql(query.sql)}`, named(query));
+      const make = async (ofMembers: boolean) => {
+        for (const [name, table] of Object.entries(plan.tables))
+          if (table.ofMembers === ofMembers) await conn.run(`CREATE OR REPLACE TEMP TABLE ${name} AS ${duckDbSql(table.sql)}`, named(table));
+      };
+      await make(false);
       let ids: string[] | null = null;
       if (plan.members) {
         await conn.run(`CREATE OR REPLACE TEMP TABLE seg AS ${duckDbSql(plan.members.sql)}`, named(plan.members));
         ids = (await conn.runAndReadAll('SELECT user_id FROM seg')).getRowsJS().map((r) => String(r[0]));
       }
+      await make(true);
       const inRange = (col: string) => (since ? `${col} >= $since AND ${col} <= $until` : `${col} <= $until`);
       const users = 'user_id IN (SELECT user_id FROM seg)';
       const params: Record<string, string> = since ? { since, until } : { until };
