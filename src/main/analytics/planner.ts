@@ -61,6 +61,11 @@ export interface StoreRead {
   /** Unique among the reads of a dashboard (a read with a parameter of its own names it: `ranOutList:201`). */
   name: string;
   stored: (ctx: Context) => boolean;
+  /**
+   * A first-rows read: walked in an index's order and stopped at the cap (evidence lists). SQLite answers it faster
+   * than the store for a large segment up to the latest data (walkedInSqlite), so prepare() leaves it there.
+   */
+  firstRows?: true;
   query: (p: Planner, ctx: Context) => StoreQuery;
 }
 
@@ -68,6 +73,11 @@ export interface StoreRead {
 const PREPARED_INTENT_ROWS = 1001;
 /** Filter sets whose prepared parts are kept. */
 const PREPARED_ENTRIES = 8;
+
+/** Which rollups answer for a segment: not those grouping every user (per day, the user cube). */
+function segmentedRollups(rollups: Context['rollups']): Context['rollups'] {
+  return { ...rollups, days: false, cube: false };
+}
 
 /**
  * A context as the column store reads it (prepare()), from a filter set's plain context: the segment's users are the
@@ -82,7 +92,7 @@ function storeContext(plain: Context, segmented: boolean): Context {
     seg: segmented ? (column) => `${bare(column)} IN (SELECT user_id FROM seg)` : () => '1',
     inRange: (column) => plain.inRange(bare(column)),
     activity: () => (plain.rollups.users ? 'user_totals' : 'act'),
-    rollups: segmented ? { ...plain.rollups, days: false, cube: false } : plain.rollups,
+    rollups: segmented ? segmentedRollups(plain.rollups) : plain.rollups,
     inStore: true,
   };
 }
@@ -93,10 +103,14 @@ function storeContext(plain: Context, segmented: boolean): Context {
  */
 function storeActivity(ctx: Context): Record<string, StoreTable> {
   if (ctx.rollups.users) return {};
-  const f = ctx.filters;
-  const ofMembers = ctx.segment !== null && !f.signupCohorts?.length && !f.activation?.length;
+  const ofMembers = ctx.segment !== null && !foundByStates(ctx.filters);
   const where = `a.day <= @until${ofMembers ? ` AND ${ctx.seg('a.user_id')}` : ''}`;
   return { act: { sql: userActivity(where), params: { until: ctx.until }, ofMembers } };
+}
+
+/** Whether a segment's members are found by their states as of the range's end (signup week, activation status). */
+function foundByStates(f: Filters): boolean {
+  return !!(f.signupCohorts?.length || f.activation?.length);
 }
 
 /**
@@ -121,7 +135,7 @@ function memberQuery(ctx: Context): StoreQuery {
   ].filter(Boolean);
   // Without a condition on the users' states, the users signed up by `until` (userStatesSql's own condition) need none
   // of them: 150k users' states cost ~0.2 s at 10M events.
-  const sql = byState.length
+  const sql = foundByStates(f)
     ? `SELECT user_id FROM (${userStatesSql(ctx.activity(), byUser.join(' AND ') || '1')}) WHERE ${byState.join(' AND ')}`
     : `SELECT u.user_id FROM users u WHERE ${SIGNED_UP_BY_UNTIL} AND ${byUser.join(' AND ')}`;
   const json = (v: string[] | undefined) => JSON.stringify(v ?? []);
@@ -155,12 +169,12 @@ const ACTIVE_USERS: StoreRead = {
 };
 
 /**
- * Whether SQLite answers a first-rows read (walked in an index's order, stopped at the cap) faster than the column
- * store: for a segment of a quarter of the users or more up to the latest data, the 200th match comes within a few
- * thousand rows (0.4–2 ms at 40k users), where the store reads all of the segment's (6–50 ms). The store decides once it
- * has found the members (prepare(): ctx.size).
+ * Whether SQLite answers a first-rows read (StoreRead.firstRows) faster than the column store: for a segment of a
+ * quarter of the users or more up to the latest data, the 200th match comes within a few thousand rows (0.4–2 ms at
+ * 40k users), where the store reads all of the segment's (6–50 ms). Known once the store has found the members
+ * (prepare(): ctx.size).
  */
-export function walkedInSqlite(ctx: Context): boolean {
+function walkedInSqlite(ctx: Context): boolean {
   return ctx.rollups.users && ctx.size !== null && ctx.size.members * 4 >= ctx.size.everyone;
 }
 
@@ -268,7 +282,7 @@ export class Planner {
       segment,
       seg: (col: string) => `${scan}${col} IN (SELECT user_id FROM temp.${segment})`,
       size: { members, everyone, weights: () => (weights ??= ctx.rollups.fresh ? this.weights(segment) : null) },
-      rollups: { ...ctx.rollups, days: false, cube: false },
+      rollups: segmentedRollups(ctx.rollups),
     });
   }
 
@@ -533,9 +547,10 @@ export class Planner {
         tables: storeActivity(ctx),
         members: segmented ? memberQuery(ctx) : null,
         queries: (members: number | null) => {
-          // A read may go to SQLite for a segment of some size (StoreRead.stored): the store found its members.
+          // A read may go to SQLite for a segment of some size (StoreRead.firstRows): the store found its members.
           const sized = members === null ? ctx : { ...ctx, size: { members, everyone, weights: () => null } };
-          return Object.fromEntries([CUBE, ACTIVE_USERS, ...reads].filter((r) => r.stored(sized)).map((r) => [r.name, r.query(this, sized)]));
+          const inStore = (r: StoreRead) => r.stored(sized) && !(r.firstRows && walkedInSqlite(sized));
+          return Object.fromEntries([CUBE, ACTIVE_USERS, ...reads].filter(inStore).map((r) => [r.name, r.query(this, sized)]));
         },
       };
     });

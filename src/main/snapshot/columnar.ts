@@ -280,8 +280,8 @@ export class ColumnarStore {
    * tables made first, or right after the members (a past range's per-user activity). `members`: the segment's users,
    * made the table `seg` (none: a past range without a segment) and returned as `ids`; then its parts, grouped for
    * the range: `intentRows` is the intents' first rows in each of the two orders the lists read (by frequency, by the
-   * users' own frequency), not every group. `queries`: the planner's own reads (SQLite's SQL, the segment's users as `seg`), answered as SQLite
-   * would. Null when the store no longer holds `version`.
+   * users' own frequency), not every group. `queries`: the planner's own reads (SQLite's SQL, the segment's users as
+   * `seg`), answered as SQLite would. Null when the store no longer holds `version`.
    */
   segmentParts(
     version: DataVersion,
@@ -301,12 +301,16 @@ export class ColumnarStore {
       const conn = this.conn!;
       const make = async (ofMembers: boolean) => {
         for (const [name, table] of Object.entries(plan.tables))
-          if (table.ofMembers === ofMembers) await conn.run(`CREATE OR REPLACE TEMP TABLE ${name} AS ${duckDbSql(table.sql)}`, named(table));
+          if (table.ofMembers === ofMembers) {
+            const { sql, params } = inDuckDb(table);
+            await conn.run(`CREATE OR REPLACE TEMP TABLE ${name} AS ${sql}`, params);
+          }
       };
       await make(false);
       let ids: string[] | null = null;
       if (plan.members) {
-        await conn.run(`CREATE OR REPLACE TEMP TABLE seg AS ${duckDbSql(plan.members.sql)}`, named(plan.members));
+        const { sql, params } = inDuckDb(plan.members);
+        await conn.run(`CREATE OR REPLACE TEMP TABLE seg AS ${sql}`, params);
         ids = (await conn.runAndReadAll('SELECT user_id FROM seg')).getRowsJS().map((r) => String(r[0]));
       }
       await make(true);
@@ -331,7 +335,8 @@ export class ColumnarStore {
       }
       const reads: Record<string, StoreRows> = {};
       for (const [name, query] of Object.entries(plan.queries(ids && ids.length))) {
-        const reader = await conn.runAndReadAll(duckDbSql(query.sql), named(query));
+        const { sql, params } = inDuckDb(query);
+        const reader = await conn.runAndReadAll(sql, params);
         const columns = reader.columnNames();
         reads[name] = reader.getRowsJS().map((row) => Object.fromEntries(columns.map((c, i) => [c, sqliteValue(row[i])])));
       }
@@ -401,10 +406,13 @@ export function duckDbSql(sql: string): string {
     .replace(/\blower\(/g, 'ascii_lower(');
 }
 
-/** A query's parameters that its DuckDB statement names (DuckDB refuses others). */
-function named(query: StoreQuery): Record<string, never> {
-  const duck = duckDbSql(query.sql);
-  return Object.fromEntries(Object.entries(query.params).filter(([k]) => new RegExp(`\\$${k}\\b`).test(duck))) as Record<string, never>;
+/**
+ * A query as DuckDB runs it: its SQL rewritten (duckDbSql), with only the parameters that SQL names (DuckDB refuses
+ * others).
+ */
+function inDuckDb(query: StoreQuery): { sql: string; params: Record<string, never> } {
+  const sql = duckDbSql(query.sql);
+  return { sql, params: Object.fromEntries(Object.entries(query.params).filter(([k]) => new RegExp(`\\$${k}\\b`).test(sql))) as Record<string, never> };
 }
 
 /** A DuckDB value as better-sqlite3 returns SQLite's: integers (BIGINT, HUGEINT) as numbers, booleans as 0/1. */

@@ -4,7 +4,7 @@
 import { Filters, MESSAGE_SIGNAL_BITS, PMF_SIGNAL_DEFINITIONS, type Dashboard, type MessageSignal, type PmfSignal } from '../../../shared/metrics.js';
 import { pct as formatPercent } from '../../../shared/format.js';
 import { FEATURE_REQUEST } from '../../snapshot/schema.js';
-import { EVIDENCE_CAP, IN_COHORT, walkedInSqlite, type Context, type Planner, type StoreRead } from '../planner.js';
+import { EVIDENCE_CAP, IN_COHORT, type Context, type Planner, type StoreRead } from '../planner.js';
 import { round, sum } from '../sums.js';
 import { executiveSummary } from './summary.js';
 import { retention } from './retention.js';
@@ -160,8 +160,9 @@ export const FEATURE_REQUESTS: StoreRead = {
 function latestConversationsRead(name: string, where: string, params: (p: Planner) => Record<string, unknown>): StoreRead {
   return {
     name,
+    stored: () => true,
     // SQLite walks the conversations from the latest (conversations_started); the store sorts all of the segment's.
-    stored: (ctx) => !walkedInSqlite(ctx),
+    firstRows: true,
     query: (p, ctx) => ({
       // +start_day: walk conversations_started from the latest (and stop at the cap), not the range's index.
       sql: `SELECT id FROM conversations WHERE ${where} AND ${ctx.inRange('+start_day')} AND ${ctx.seg('user_id')} ORDER BY started_at DESC, id LIMIT ${EVIDENCE_CAP}`,
@@ -173,7 +174,8 @@ function latestConversationsRead(name: string, where: string, params: (p: Planne
 /** The first (user-id order) users whose state as of the range's end matches `where`: a signal's evidence. */
 const stateEvidence = (name: string, where: string): StoreRead => ({
   name,
-  stored: (ctx) => !walkedInSqlite(ctx),
+  stored: () => true,
+  firstRows: true,
   query: (p, ctx) => ({ sql: `SELECT user_id FROM ${p.states(ctx)} WHERE ${where} ORDER BY user_id LIMIT ${EVIDENCE_CAP}`, params: ctx.params }),
 });
 
@@ -183,7 +185,8 @@ export const DAY7_USERS = stateEvidence('day7Users', `${IN_COHORT} AND day7 = 1`
 /** The single-session users' evidence: the first (user-id order) with exactly one conversation, one of them in the range. */
 export const SINGLE_SESSION_USERS: StoreRead = {
   name: 'singleSessionUsers',
-  stored: (ctx) => !walkedInSqlite(ctx),
+  stored: () => true,
+  firstRows: true,
   query: (p, ctx) => ({
     sql: `SELECT user_id FROM ${p.conversationUsers(ctx)} WHERE inRange = 1 AND n = 1 ORDER BY user_id LIMIT ${EVIDENCE_CAP}`,
     params: ctx.params,
@@ -203,7 +206,8 @@ function failingUsers(p: Planner, ctx: Context): string {
 /** The failing users' evidence: the first in user-id order. */
 export const FAILING_USERS: StoreRead = {
   name: 'failingUsers',
-  stored: (ctx) => !walkedInSqlite(ctx),
+  stored: () => true,
+  firstRows: true,
   query: (p, ctx) => ({ sql: `SELECT DISTINCT user_id ${failingUsers(p, ctx)} ORDER BY user_id LIMIT ${EVIDENCE_CAP}`, params: ctx.params }),
 };
 
