@@ -149,9 +149,21 @@ describe('column store', () => {
     expect(await store.catchUp(snapshot)).toBe(true);
     const fileBefore = fs.statSync(ColumnarStore.fileFor(snapshot.file)).ino;
 
-    // A few users' last days (past a fifth of the users, the writer rewrites everything and the store is rebuilt).
+    // A few users' last days (past a fifth of the users, the writer rewrites everything and the store is rebuilt),
+    // and a user the store has never seen, who used video_gen (segments[0]): the store numbers them at the update.
     const few = new Set(late.map((e) => e.user_id).slice(0, 12));
-    writer.apply({ events: late.filter((e) => few.has(e.user_id)) });
+    const model = late.find((e) => e.tool_name === 'video_gen')!.user_id;
+    const newcomer = `${model}-new`;
+    const renamed = (id: string) => `${id.slice(0, -4)}ffff`;
+    const theirConversations = rows.conversations.filter((c) => c.user_id === model);
+    writer.apply({
+      users: [{ ...rows.users.find((u) => u.user_id === model)!, user_id: newcomer, email: null }],
+      conversations: theirConversations.map((c) => ({ ...c, id: renamed(c.id), user_id: newcomer })),
+      events: [
+        ...late.filter((e) => few.has(e.user_id)),
+        ...rows.events.filter((e) => e.user_id === model).map((e) => ({ ...e, id: renamed(e.id), conversation_id: renamed(e.conversation_id), user_id: newcomer })),
+      ],
+    });
     const engine = new AnalyticsEngine(snapshot, { minSample: 1 }, NOW, { columnar: store });
     // Mid-write (rollups stale): nothing prepared; the dashboard reads SQLite.
     expect(await engine.prepare(segments[0])).toBe(false);
@@ -160,7 +172,23 @@ describe('column store', () => {
     expect(changed).toBeGreaterThan(0);
     expect(await store.catchUp(snapshot)).toBe(true);
     expect(fs.statSync(ColumnarStore.fileFor(snapshot.file)).ino).toBe(fileBefore);
+    expect(new AnalyticsEngine(snapshot, { minSample: 1 }, NOW).listUsers({ filters: segments[0], limit: 1000 }).rows.map((r) => r.userId)).toContain(newcomer);
     await expectSameAsSnapshot();
+    // Every user has one number of their own, and every row carries its user's (segments are matched by number).
+    await store.close();
+    const instance = await DuckDBInstance.create(ColumnarStore.fileFor(snapshot.file));
+    const conn = await instance.connect();
+    const one = async (sql: string) => Number((await conn.runAndReadAll(sql)).getRowsJS()[0][0]);
+    expect(await one('SELECT COUNT(DISTINCT uid) FROM uids')).toBe(await one('SELECT COUNT(*) FROM uids'));
+    expect(await one('SELECT COUNT(DISTINCT user_id) FROM uids')).toBe(await one('SELECT COUNT(*) FROM uids'));
+    expect(await one(`SELECT uid FROM uids WHERE user_id = '${newcomer}'`)).toBe(await one('SELECT MAX(uid) FROM uids'));
+    for (const table of ['agg_user_day', 'agg_tool_day', 'conversations', 'events', 'users', 'user_totals', 'user_cube']) {
+      expect(await one(`SELECT COUNT(*) FROM ${table} WHERE user_id = '${newcomer}'`), table).toBeGreaterThan(0);
+      expect(await one(`SELECT COUNT(*) FROM ${table} t LEFT JOIN uids n USING (user_id) WHERE n.uid IS DISTINCT FROM t.uid`), table).toBe(0);
+    }
+    conn.closeSync();
+    instance.closeSync();
+    store = await ColumnarStore.open(snapshot.file);
   });
 
   it('parts read before a write are not used after it', async () => {

@@ -8,7 +8,7 @@ import { DEFAULT_PMF_THRESHOLDS, Filters, HIGH_USAGE_CREDITS, PmfThresholds, day
 import type Database from 'better-sqlite3';
 import { ROLLUPS_VERSION, SIGNUP_DAY as SD, TRACKED_WEEKS, DAY_ROLLUPS, conversationGroups, intentGroups, userActivity } from '../snapshot/rollups.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
-import { dataVersion, type ColumnarStore, type DataVersion, type SegmentPart, type SegmentRows, type StoreQuery, type StoreRows, type StoreTable } from '../snapshot/columnar.js';
+import { dataVersion, segmentCondition, type ColumnarStore, type DataVersion, type SegmentPart, type SegmentRows, type StoreQuery, type StoreRows, type StoreTable } from '../snapshot/columnar.js';
 import { ResultCache, USER_STATE_CACHE_ENTRIES, remember } from './cache.js';
 import { SIGNED_UP_BY_UNTIL, cubeFromRollupSql, cubeSql, userCubeRows, parseCube, parseUserStates, stateParams, userStatesJsonSql, userStatesSql, type CubeRow, type UserState } from './user-states.js';
 
@@ -81,7 +81,7 @@ function segmentedRollups(rollups: Context['rollups']): Context['rollups'] {
 
 /**
  * A context as the column store reads it (prepare()), from a filter set's plain context: the segment's users are the
- * store's table `seg`, the activity of a past range its table `act` (storeActivity), and the ranges and segment carry
+ * store's table `seg` (matched by their number, columnar.ts segmentCondition), the activity of a past range its table `act` (storeActivity), and the ranges and segment carry
  * no `+` (SQLite's hint not to use an index).
  */
 function storeContext(plain: Context, segmented: boolean): Context {
@@ -89,7 +89,7 @@ function storeContext(plain: Context, segmented: boolean): Context {
   return {
     ...plain,
     segment: segmented ? 'seg' : null,
-    seg: segmented ? (column) => `${bare(column)} IN (SELECT user_id FROM seg)` : () => '1',
+    seg: segmented ? (column) => segmentCondition(bare(column)) : () => '1',
     inRange: (column) => plain.inRange(bare(column)),
     activity: () => (plain.rollups.users ? 'user_totals' : 'act'),
     rollups: segmented ? segmentedRollups(plain.rollups) : plain.rollups,
