@@ -336,7 +336,9 @@ export class ColumnarStore {
       if (plan.members) {
         const { sql, params } = inDuckDb(plan.members);
         await conn.run(`CREATE OR REPLACE TEMP TABLE seg AS SELECT m.user_id, n.uid FROM (${sql}) m JOIN uids n USING (user_id)`, params);
-        ids = (await conn.runAndReadAll('SELECT user_id FROM seg')).getRowsJS().map((r) => String(r[0]));
+        const members = (await conn.runAndReadAll('SELECT user_id, uid FROM seg')).getRowsJS();
+        ids = members.map((r) => String(r[0]));
+        await defineMembership(conn, members.map((r) => Number(r[1])));
       }
       await make(true);
       const inRange = (col: string) => (since ? `${col} >= $since AND ${col} <= $until` : `${col} <= $until`);
@@ -393,13 +395,27 @@ async function likeSqlite(conn: DuckDBConnection): Promise<void> {
 const UIDS_COLUMNS: ReadonlyArray<[string, Kind]> = [['user_id', 'varchar'], ['uid', 'integer']];
 
 /**
- * A condition, in the store, that a row's user (its column `column`, e.g. `user_id` or `u.user_id`) is in the
- * segment's table `seg`: by the rows' number, `uid` (UID_DDL).
+ * A condition, in the store, that a row's user (its column `column`, e.g. `user_id` or `u.user_id`) is one of the
+ * segment's members: by the row's number, `uid` (UID_DDL), looked up in the members' bitmap (defineMembership).
  */
 export function segmentCondition(column: string): string {
   const uid = column.replace(/^((?:\w+\.)?)user_id$/, '$1uid');
   if (uid === column) throw new Error(`column store: a segment is matched on a user_id column (got ${column})`);
-  return `${uid} IN (SELECT uid FROM seg)`;
+  return `in_seg(${uid})`;
+}
+
+/**
+ * `in_seg(uid)`: whether the user numbered `uid` is a member, as a bit of a constant bitstring (bit n: user n). A
+ * constant in the macro's body is folded into each query, so DuckDB tests it in the table scan itself, before reading
+ * the row's other columns; a semi-join with the table `seg` (a hash table built, then probed by every row) cost more
+ * than the grouping after it: 17-23 ms against 4-5 to count a 75 % segment's 1.5M messages at 40k users, and
+ * 107-188 against 69-105 for the intent lists.
+ */
+async function defineMembership(conn: DuckDBConnection, members: number[]): Promise<void> {
+  const highest = Number((await conn.runAndReadAll('SELECT COALESCE(MAX(uid), 0) FROM uids')).getRowsJS()[0][0]);
+  const bits = Buffer.alloc(highest + 1, '0');
+  for (const n of members) bits[n] = 0x31; // '1'
+  await conn.run(`CREATE OR REPLACE TEMP MACRO in_seg(u) AS get_bit(CAST('${bits.toString('latin1')}' AS BIT), u) = 1`);
 }
 
 /** The number of a user (UID_DDL) whose rows are appended. */
