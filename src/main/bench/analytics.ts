@@ -183,9 +183,13 @@ export async function runAnalyticsBench(input: AnalyticsBenchOptions = {}): Prom
       log(`VACUUM (ANALYZE) after the load: ${vacuumSeconds.toFixed(2)} s`);
 
       t = performance.now();
-      const first = await syncFromPostgres(snapshot, dbUrl, { pageSize: 10_000 });
+      // Where the first sync's time goes: when each of its phases began (SyncProgress), to print how long each took.
+      const began = new Map<string, number>();
+      const first = await syncFromPostgres(snapshot, dbUrl, { pageSize: 10_000, onProgress: (p) => void (began.has(p.phase) || began.set(p.phase, p.elapsedMs)) });
       const firstSyncSeconds = (performance.now() - t) / 1000;
-      log(`first sync: ${first.events} events in ${firstSyncSeconds.toFixed(2)} s`);
+      const starts = [...began].filter(([phase]) => phase !== 'done');
+      const phases = starts.map(([phase, at], i) => `${phase} ${(((starts[i + 1]?.[1] ?? firstSyncSeconds * 1000) - at) / 1000).toFixed(1)} s`);
+      log(`first sync: ${first.events} events in ${firstSyncSeconds.toFixed(2)} s (${phases.join(', ')})`);
       columnarBuildSeconds = await catchUp();
       log(`column store built in ${columnarBuildSeconds.toFixed(2)} s`);
 
