@@ -336,7 +336,8 @@ export class ColumnarStore {
       if (plan.members) {
         const { sql, params } = inDuckDb(plan.members);
         await conn.run(`CREATE OR REPLACE TEMP TABLE seg AS SELECT m.user_id, n.uid FROM (${sql}) m JOIN uids n USING (user_id)`, params);
-        const members = (await conn.runAndReadAll('SELECT user_id, uid FROM seg')).getRowsJS();
+        // In user-id order: SQLite fills its own members' table from these ids, 2.5-3x faster in its key's order.
+        const members = (await conn.runAndReadAll('SELECT user_id, uid FROM seg ORDER BY user_id')).getRowsJS();
         ids = members.map((r) => String(r[0]));
         await defineMembership(conn, members.map((r) => Number(r[1])));
       }
