@@ -352,18 +352,19 @@ export class ColumnarStore {
       const params: Record<string, string> = since ? { since, until } : { until };
       // The lists' orders (runners/seed.ts intentFrequency), NULLs placed as SQLite places them.
       const order = (by: string) => `${by} DESC, day DESC, user_message ASC NULLS FIRST, tool_name ASC NULLS FIRST, success ASC NULLS FIRST`;
+      // The longest first (onBoth runs them in this order).
       const sql: Record<SegmentPart, string> = {
-        activity: DAY_ROLLUPS.day.source(`${users} AND ${inRange('day')}`),
-        tools: DAY_ROLLUPS.toolCalls.source(`${users} AND ${inRange('day')}`),
-        conversations: conversationDays(`${users} AND ${inRange('start_day')}`, 'duration_ms'),
-        lengths: conversationLengths(`${users} AND ${inRange('start_day')}`),
         intentLists: `WITH g AS MATERIALIZED (${intentGroups(`${users} AND ${inRange('day')}`)})
           (SELECT * FROM g ORDER BY ${order('frequency')} LIMIT ${intentRows})
           UNION (SELECT * FROM g WHERE user_frequency > 0 ORDER BY ${order('user_frequency')} LIMIT ${intentRows})`,
+        tools: DAY_ROLLUPS.toolCalls.source(`${users} AND ${inRange('day')}`),
+        conversations: conversationDays(`${users} AND ${inRange('start_day')}`, 'duration_ms'),
+        activity: DAY_ROLLUPS.day.source(`${users} AND ${inRange('day')}`),
+        lengths: conversationLengths(`${users} AND ${inRange('start_day')}`),
       };
       const parts: Partial<Record<SegmentPart, SegmentRows>> = {};
       const reads: Record<string, StoreRows> = {};
-      // The parts first (the intent lists, the longest, at the head), then the reads.
+      // The parts first, then the reads.
       const jobs = [
         ...(ids ? (Object.entries(sql) as Array<[SegmentPart, string]>) : []).map(([part, query]) => ({
           sql: query,
