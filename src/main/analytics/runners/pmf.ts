@@ -121,12 +121,20 @@ function signalUsers(signal: MessageSignal): StoreRead {
       // it exists, or SQLite refuses the query ("no such index") instead of scanning.
       const indexed = !ctx.inStore && p.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'events_user_signals'`).get() ? 'INDEXED BY events_user_signals' : '';
       return {
-        sql: `SELECT user_id, COUNT(*) OVER () AS total FROM (SELECT DISTINCT user_id FROM events ${indexed}
+        sql: `SELECT user_id, COUNT(*) OVER () AS total FROM (SELECT DISTINCT user_id FROM ${signalMessages(ctx, indexed)}
             WHERE flags <> 0 AND (flags & @bit) <> 0 AND ${ctx.inRange('day')} AND ${ctx.seg('user_id')}) ORDER BY user_id LIMIT ${EVIDENCE_CAP}`,
         params,
       };
     },
   };
+}
+
+/**
+ * The events a read of message signals scans: SQLite's through `index` (a partial index over the messages with a
+ * signal), the column store's table of those messages alone (columnar.ts `signal_messages`).
+ */
+function signalMessages(ctx: Context, index: string): string {
+  return ctx.inStore ? 'signal_messages' : `events ${index}`;
 }
 
 /** The message signals whose users are PMF evidence. */
@@ -147,7 +155,7 @@ export const FEATURE_REQUESTS: StoreRead = {
   stored: () => true,
   query: (_p, ctx) => ({
     sql: `SELECT MIN(message) AS text, COUNT(DISTINCT user_id) AS users, COUNT(*) AS mentions, MIN(conversation_id) AS exampleConversationId
-         FROM events INDEXED BY events_requests WHERE ${FEATURE_REQUEST} AND ${ctx.inRange('day')} AND ${ctx.seg('user_id')}
+         FROM ${signalMessages(ctx, 'INDEXED BY events_requests')} WHERE ${FEATURE_REQUEST} AND ${ctx.inRange('day')} AND ${ctx.seg('user_id')}
          GROUP BY lower(trim(message)) ORDER BY users DESC, mentions DESC, text LIMIT 100`,
     params: ctx.params,
   }),
