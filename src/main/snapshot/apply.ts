@@ -2,7 +2,7 @@ import type { StoredEvent } from '../../shared/event.js';
 import { CREATION_TOOLS, classifyUseCase, isCreditExhaustionEvent, messageSignalFlags, weekStart } from '../../shared/metrics.js';
 import { forgetInIntelligence, rememberForgottenConversations, takeForgottenConversations } from './forget.js';
 import { DAY_ROLLUPS, ROLLUPS_VERSION, conversationContributions, dayRollupDeltas, rebuildDayRollups, refreshUserRollups, type ConversationContribution, type DayRollupName, type Touched } from './rollups.js';
-import { SNAPSHOT_DDL, SNAPSHOT_SCHEMA_VERSION, ensureSnapshotSchema, refreshRanOut } from './schema.js';
+import { SNAPSHOT_DDL, SNAPSHOT_SCHEMA_VERSION, ensureSnapshotSchema, everyRow, refreshRanOut } from './schema.js';
 import type { Statement } from 'better-sqlite3';
 import type { Snapshot } from './snapshot.js';
 
@@ -529,7 +529,7 @@ export class SnapshotWriter {
           UNION ALL
           SELECT user_id, NULL, MIN(CASE WHEN event_type = 'tool_call' THEN ts END),
             MIN(CASE WHEN event_type = 'tool_call' AND success = 1 AND tool_name IN (${creation}) THEN ts END), NULL
-          FROM events WHERE ${where} GROUP BY user_id)
+          FROM events ${everyRow(where)} WHERE ${where} GROUP BY user_id)
         GROUP BY user_id`);
       db.exec(`UPDATE users SET (first_conversation_at, first_tool_at, first_creation_at, exhausted_at) =
           (SELECT first_conversation_at, first_tool_at, first_creation_at, exhausted_at FROM derived_users d WHERE d.user_id = users.user_id)

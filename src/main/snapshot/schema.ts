@@ -153,6 +153,16 @@ export function ensureSnapshotSchema(db: Database.Database): void {
 }
 
 /**
+ * `NOT INDEXED` when a grouping reads every row (`where` is '1'): SQLite would walk an index in the GROUP BY's order to
+ * skip a sort and fetch each row from the table at random, where a scan in the table's order and a sort are 3-10x
+ * faster (a first sync's derive phase at 40k users: the ran-out times 10.6 s → 1.1 s, the users' first tool and
+ * creation 11.0 → 3.7 s).
+ */
+export function everyRow(where: string): string {
+  return where === '1' ? 'NOT INDEXED' : '';
+}
+
+/**
  * conversations.ran_out_at of the conversations matching `where`: the first credit-exhaustion event in it (NULL: not an
  * episode). `eventsWhere` picks their events (through events_conversation; '1' reads the table once, grouped).
  */
@@ -160,6 +170,6 @@ export function refreshRanOut(db: Database.Database, where: string, eventsWhere:
   const exhaustion = creditExhaustionEventSql({ eventType: 'event_type', errorType: 'error_type', completionStatus: 'completion_status' });
   db.exec(`UPDATE conversations SET ran_out_at = NULL WHERE ran_out_at IS NOT NULL AND ${where}`);
   db.exec(`UPDATE conversations SET ran_out_at = x.at
-    FROM (SELECT conversation_id, MIN(ts) AS at FROM events WHERE conversation_id IS NOT NULL AND ${exhaustion} AND ${eventsWhere} GROUP BY conversation_id) x
+    FROM (SELECT conversation_id, MIN(ts) AS at FROM events ${everyRow(eventsWhere)} WHERE conversation_id IS NOT NULL AND ${exhaustion} AND ${eventsWhere} GROUP BY conversation_id) x
     WHERE conversations.id = x.conversation_id`);
 }
