@@ -55,7 +55,7 @@ export interface Weights {
  * A read of a runner's over a segment that the column store can answer (it holds the tables the read names for the
  * contexts `stored` accepts): prepare() runs its SQL there, and the runner's rows() finds the answer instead of asking
  * SQLite. One SQL for both engines: `query` is written for SQLite and given, for the store, a context whose segment is
- * the store's table `seg` (storeContext).
+ * matched by the store's `in_seg` (storeContext).
  */
 export interface StoreRead {
   /** Unique among the reads of a dashboard (a read with a parameter of its own names it: `ranOutList:201`). */
@@ -80,9 +80,9 @@ function segmentedRollups(rollups: Context['rollups']): Context['rollups'] {
 }
 
 /**
- * A context as the column store reads it (prepare()), from a filter set's plain context: the segment's users are the
- * store's table `seg` (matched by their number, columnar.ts segmentCondition), the activity of a past range its table `act` (storeActivity), and the ranges and segment carry
- * no `+` (SQLite's hint not to use an index).
+ * A context as the column store reads it (prepare()), from a filter set's plain context: the segment's users are
+ * matched by their number (columnar.ts segmentCondition), the activity of a past range is the store's table `act`
+ * (storeActivity), and the ranges and segment carry no `+` (SQLite's hint not to use an index).
  */
 function storeContext(plain: Context, segmented: boolean): Context {
   const bare = (column: string) => column.replace(/^\+/, '');

@@ -89,7 +89,7 @@ const DDL_TYPE: Record<Kind, string> = { varchar: 'VARCHAR', integer: 'INTEGER',
 
 /**
  * Every copied row also carries its user's number, `uid` (INTEGER), from the store's table `uids` (user_id, uid): a
- * segment's rows are found by an integer key (seg.uid) instead of by the user's id text, which costs DuckDB more to
+ * segment's rows are found by an integer key (in_seg(uid)) instead of by the user's id text, which costs DuckDB more to
  * read, hash and compare (tool video_gen at 40k users: -14 % for the store's reads, interleaved). Numbers are given
  * in user-id order at a full build and from the highest one up to new users at an update; a rebuild (a forget
  * among them) numbers everyone again.
@@ -312,11 +312,11 @@ export class ColumnarStore {
 
   /**
    * What a dashboard of a segment or a past range reads, as the planner's temp tables and reads hold it. `tables`: temp
-   * tables made first, or right after the members (a past range's per-user activity). `members`: the segment's users,
-   * made the table `seg` (none: a past range without a segment) and returned as `ids`; then its parts, grouped for
-   * the range: `intentRows` is the intents' first rows in each of the two orders the lists read (by frequency, by the
-   * users' own frequency), not every group. `queries`: the planner's own reads (SQLite's SQL, the segment's users as
-   * `seg`), answered as SQLite would. Null when the store no longer holds `version`.
+   * tables made first, or right after the members (a past range's per-user activity). `members`: the segment's users
+   * (none: a past range without a segment), returned as `ids` and made the macro `in_seg` (segmentCondition); then its
+   * parts, grouped for the range: `intentRows` is the intents' first rows in each of the two orders the lists read (by
+   * frequency, by the users' own frequency), not every group. `queries`: the planner's own reads (SQLite's SQL, the
+   * segment matched by `in_seg`), answered as SQLite would. Null when the store no longer holds `version`.
    */
   segmentParts(
     version: DataVersion,
@@ -345,9 +345,8 @@ export class ColumnarStore {
       let ids: string[] | null = null;
       if (plan.members) {
         const { sql, params } = inDuckDb(plan.members);
-        await conn.run(`CREATE OR REPLACE TEMP TABLE seg AS SELECT m.user_id, n.uid FROM (${sql}) m JOIN uids n USING (user_id)`, params);
         // In user-id order: SQLite fills its own members' table from these ids, 2.5-3x faster in its key's order.
-        const members = (await conn.runAndReadAll('SELECT user_id, uid FROM seg ORDER BY user_id')).getRowsJS();
+        const members = (await conn.runAndReadAll(`SELECT m.user_id, n.uid FROM (${sql}) m JOIN uids n USING (user_id) ORDER BY m.user_id`, params)).getRowsJS();
         ids = members.map((r) => String(r[0]));
         await defineMembership([conn, this.spare!], members.map((r) => Number(r[1])));
       }
@@ -434,25 +433,25 @@ export function segmentCondition(column: string): string {
  */
 async function onBoth(conns: DuckDBConnection[], jobs: Array<{ sql: string; params: Record<string, unknown>; keep: (r: DuckDBResultReader) => void }>): Promise<void> {
   let next = 0;
-  let failure: { error: unknown } | null = null;
+  const errors: unknown[] = [];
   const worker = async (conn: DuckDBConnection) => {
-    while (!failure && next < jobs.length) {
+    while (errors.length === 0 && next < jobs.length) {
       const job = jobs[next++];
       try {
         job.keep(await conn.runAndReadAll(job.sql, job.params as Record<string, never>));
       } catch (error) {
-        failure ??= { error };
+        errors.push(error);
       }
     }
   };
   await Promise.all(conns.map(worker));
-  if (failure) throw (failure as { error: unknown }).error;
+  if (errors.length) throw errors[0];
 }
 
 /**
  * `in_seg(uid)`: whether the user numbered `uid` is a member, as a bit of a constant bitstring (bit n: user n). A
  * constant in the macro's body is folded into each query, so DuckDB tests it in the table scan itself, before reading
- * the row's other columns; a semi-join with the table `seg` (a hash table built, then probed by every row) cost more
+ * the row's other columns; a semi-join with a table of the members (a hash table built, then probed by every row) cost more
  * than the grouping after it: 17-23 ms against 4-5 to count a 75 % segment's 1.5M messages at 40k users, and
  * 107-188 against 69-105 for the intent lists.
  */
