@@ -19,8 +19,15 @@ type Kind = 'varchar' | 'integer' | 'bigint';
 interface CopiedTable {
   name: string;
   columns: ReadonlyArray<[string, Kind]>;
-  /** The rows to copy, up to a condition on user_id that ends the statement. */
+  /** The rows to copy, up to a condition on user_id (then `groupBy`, if any). */
   select: string;
+  /** A table of per-user groups: the GROUP BY after the condition. */
+  groupBy?: string;
+}
+
+/** A copied table's SELECT for the rows of the users matching `users` (a condition on user_id). */
+function rowsOf(t: CopiedTable, users: string): string {
+  return `${t.select} ${users}${t.groupBy ? ` GROUP BY ${t.groupBy}` : ''}`;
 }
 
 /**
@@ -68,6 +75,15 @@ const TABLES: ReadonlyArray<CopiedTable> = [
     columns: [['user_id', 'varchar'], ['day', 'varchar'], ['message', 'varchar'], ['flags', 'integer'], ['conversation_id', 'varchar']],
     select: `SELECT user_id, day, message, flags, conversation_id FROM events WHERE flags <> 0 AND`,
   },
+  // Each user's credit-exhaustion episodes (conversations that ran out), the first and the last: up to the latest data
+  // the ran-out and high-usage lists read these (61k users at 10M events), not the 449k conversations that ran out
+  // grouped by user for each list (runners/credits.ts episodesByUser).
+  {
+    name: 'ran_out_users',
+    columns: [['user_id', 'varchar'], ['episodes', 'integer'], ['first_ran_out_at', 'varchar'], ['last_ran_out_at', 'varchar']],
+    select: 'SELECT user_id, COUNT(*), MIN(ran_out_at), MAX(ran_out_at) FROM conversations WHERE ran_out_at IS NOT NULL AND start_day IS NOT NULL AND',
+    groupBy: 'user_id',
+  },
   // Failed tool calls per user, day and kind: a range's failure points and failing users.
   perUser('agg_failure', ['user_id', 'day', 'tool_name', 'error_type'], ['failures']),
   // The users' columns the per-user lists and states read, and the per-user rollups (rollups.ts) the runners read up
@@ -113,7 +129,7 @@ export interface SegmentRows {
 
 export type SegmentPart = 'activity' | 'tools' | 'conversations' | 'lengths' | 'intentLists';
 
-/** A query of the planner's to run on the store for a segment (its users are the table `seg` there): SQLite's SQL. */
+/** A query of the planner's to run on the store for a segment (its users matched by `in_seg` there): SQLite's SQL. */
 export interface StoreQuery {
   sql: string;
   params: Record<string, unknown>;
@@ -128,9 +144,9 @@ export type StoreRows = Array<Record<string, unknown>>;
 /**
  * The store's layout: a file of another layout is rebuilt (5: the users' columns, the per-user rollups, more of the
  * conversations', the messages' signal flags; 6: what the users' states read, so a past range's states are computed
- * here, and the failures per user and day; 7: the users' numbers, `uid`; 8: the messages with a signal apart).
+ * here, and the failures per user and day; 7: the users' numbers, `uid`; 8: the messages with a signal apart; 9: each user's ran-out episodes).
  */
-const STORE_FORMAT = 8;
+const STORE_FORMAT = 9;
 
 export function dataVersion(snapshot: Snapshot): DataVersion | null {
   const id = snapshot.getMeta('snapshot_id');
@@ -222,7 +238,7 @@ export class ColumnarStore {
   private async update(snapshot: Snapshot, version: DataVersion, since: number): Promise<boolean> {
     const users = snapshot.db.prepare('SELECT user_id FROM columnar_changes WHERE seq > ?').pluck().all(since) as string[];
     const ids = JSON.stringify(users);
-    const rows = TABLES.map((t) => snapshot.db.prepare(`${t.select} user_id IN (SELECT value FROM json_each(?))`).raw().all(ids) as unknown[][]);
+    const rows = TABLES.map((t) => snapshot.db.prepare(rowsOf(t, 'user_id IN (SELECT value FROM json_each(?))')).raw().all(ids) as unknown[][]);
     const conn = this.conn!;
     await conn.run('BEGIN TRANSACTION');
     try {
@@ -278,8 +294,8 @@ export class ColumnarStore {
       for (let i = BUILD_USERS_PER_STEP; i < ids.length; i += BUILD_USERS_PER_STEP) bounds.push(ids[i]);
       bounds.push(null);
       const appenders = await Promise.all(TABLES.map((t) => conn.createAppender(t.name)));
-      const range = TABLES.map((t) => snapshot.db.prepare(`${t.select} user_id >= @lo AND user_id < @hi`).raw());
-      const last = TABLES.map((t) => snapshot.db.prepare(`${t.select} user_id >= @lo`).raw());
+      const range = TABLES.map((t) => snapshot.db.prepare(rowsOf(t, 'user_id >= @lo AND user_id < @hi')).raw());
+      const last = TABLES.map((t) => snapshot.db.prepare(rowsOf(t, 'user_id >= @lo')).raw());
       for (let b = 0; b + 1 < bounds.length; b++) {
         if (this.closed) return false;
         const [lo, hi] = [bounds[b], bounds[b + 1]];
