@@ -92,6 +92,36 @@ describe('uis sync: incremental, read-only, never misses a late commit', () => {
     expect(snapshot.db.prepare("SELECT message FROM events WHERE user_id = 'late'").all()).toEqual([{ message: 'late' }]);
   });
 
+  it("a transaction open in another database of the server does not hold the sync's watermark back; one in this database does", async () => {
+    const other = await createTestDatabase({ migrate: false });
+    const elsewhere = await other.pool.connect();
+    const here = await db.pool.connect();
+    try {
+      await elsewhere.query('BEGIN');
+      await elsewhere.query('SELECT pg_current_xact_id()'); // holds a transaction id until it ends
+      const watermark = () => Number(snapshot.getMeta('safe_seq'));
+      await trackEvents(db.pool, [message(300, 'u2', 2)]);
+      const before = watermark();
+      await syncFromPostgres(snapshot, db.url, { inFlightWaitMs: 100 });
+      // The next sync starts after what this one read: the other database's transaction was not waited for.
+      expect(watermark()).toBeGreaterThan(before);
+
+      await here.query('BEGIN');
+      await here.query('SELECT pg_current_xact_id()'); // may still take change_seq values
+      await trackEvents(db.pool, [message(301, 'u2', 2)]);
+      const held = watermark();
+      const during = await syncFromPostgres(snapshot, db.url, { inFlightWaitMs: 100 });
+      expect(during.events).toBe(1);
+      expect(watermark()).toBe(held);
+    } finally {
+      await here.query('ROLLBACK').catch(() => undefined);
+      here.release();
+      await elsewhere.query('ROLLBACK').catch(() => undefined);
+      elsewhere.release();
+      await other.drop();
+    }
+  });
+
   it('content fields extracted by PostgreSQL land as the library flattens the same event', async () => {
     const stored = [
       {

@@ -47,7 +47,17 @@ const EVENT_COLUMNS = `id::text AS id, conversation_id::text AS conversation_id,
 async function stableWatermark(client: pg.PoolClient, waitMs: number, signal?: AbortSignal): Promise<number | null> {
   const l0 = await client.query<{ last: string; is_called: boolean }>('SELECT last_value AS last, is_called FROM uis_change_seq');
   const last = Number(l0.rows[0].last) - (l0.rows[0].is_called ? 0 : 1);
-  const snap = await client.query<{ xid: string }>('SELECT pg_snapshot_xip(pg_current_snapshot())::text AS xid');
+  // Only this database's transactions can take change_seq values: a transaction of a session connected to another
+  // database of the server (another product's, a bench's load) is not waited for. Every transaction holds a lock on
+  // its own id (pg_locks), and a session's database is visible to any role (pg_stat_activity.datid); an id whose holder
+  // is not found that way (a prepared transaction) is waited for.
+  const snap = await client.query<{ xid: string }>(`
+    WITH elsewhere AS MATERIALIZED (
+      SELECT l.transactionid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+      WHERE l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock' AND l.granted
+        AND a.datid <> (SELECT oid FROM pg_database WHERE datname = current_database()))
+    SELECT x::text AS xid FROM pg_snapshot_xip(pg_current_snapshot()) AS x
+    WHERE NOT EXISTS (SELECT 1 FROM elsewhere e WHERE e.transactionid = x::xid)`);
   const inFlight = snap.rows.map((r) => r.xid);
   const deadline = Date.now() + waitMs;
   while (inFlight.length > 0) {
