@@ -62,6 +62,7 @@ describe('column store', () => {
       { useCases: ['marketing_content'] },
       { activation: ['power_user'] },
       { activation: ['dormant', 'signed_up', 'first_creation'] },
+      { activation: ['dormant'] },
       { signupCohorts: [weeks[1]] },
       { tools: ['video_gen'], activation: ['power_user', 'first_creation'] },
       { useCases: ['marketing_content'], signupCohorts: weeks.slice(1) },
@@ -139,6 +140,42 @@ describe('column store', () => {
     const read = engine.dashboard(f);
     expect(read.summary.totals.conversations).toBe(expected.summary.totals.conversations - theirs);
     expect(read.summary.totals.users).toBe(expected.summary.totals.users - 1);
+  });
+
+  it("a segment of dormant users takes its latest conversations from the store; a large active segment's are walked in SQLite", async () => {
+    // Every event loaded: a quarter of the users are dormant, as many as SQLite's walk wants for a large segment.
+    const whole = openSnapshot(path.join(dir, 'whole.db'));
+    const w = new SnapshotWriter(whole);
+    w.beginBulkLoad();
+    w.apply({ users: rows.users, conversations: rows.conversations, events: rows.events });
+    w.finish();
+    let own = await ColumnarStore.open(whole.file);
+    try {
+      expect(await own.catchUp(whole)).toBe(true);
+      const dormant = { activation: ['dormant'] };
+      const active = { tools: ['video_gen'] };
+      const plain = new AnalyticsEngine(whole, { minSample: 1 }, NOW);
+      const everyone = whole.db.prepare('SELECT COUNT(*) FROM users').pluck().get() as number;
+      for (const f of [dormant, active]) expect(plain.dashboard(f).summary.totals.users * 4, JSON.stringify(f)).toBeGreaterThanOrEqual(everyone);
+      const shortOnes = (d: ReturnType<AnalyticsEngine['dashboard']>) => d.pmfSignals.find((s) => s.id === 'short_conversations')!.evidence.ids;
+      const [sleepers, busy] = [shortOnes(plain.dashboard(dormant))[0], shortOnes(plain.dashboard(active))[0]];
+      // Gone from the store's file only: a list read there lacks it, a list walked in SQLite has it.
+      await own.close();
+      const instance = await DuckDBInstance.create(ColumnarStore.fileFor(whole.file));
+      const conn = await instance.connect();
+      await conn.run('DELETE FROM conversations WHERE id IN ($a, $b)', { a: sleepers, b: busy });
+      conn.closeSync();
+      instance.closeSync();
+      own = await ColumnarStore.open(whole.file);
+      const engine = new AnalyticsEngine(whole, { minSample: 1 }, NOW, { columnar: own });
+      expect(await engine.prepare(dormant)).toBe(true);
+      expect(shortOnes(engine.dashboard(dormant))).not.toContain(sleepers);
+      expect(await engine.prepare(active)).toBe(true);
+      expect(shortOnes(engine.dashboard(active))).toContain(busy);
+    } finally {
+      await own.close();
+      whole.close();
+    }
   });
 
   it('after incremental writes, the changed users are copied again (the store is not rebuilt) and every segment agrees again', async () => {

@@ -170,7 +170,7 @@ function latestConversationsRead(name: string, where: string, params: (p: Planne
     name,
     stored: () => true,
     // SQLite walks the conversations from the latest (conversations_started); the store sorts all of the segment's.
-    firstRows: true,
+    firstRows: 'latest first',
     query: (p, ctx) => ({
       // +start_day: walk conversations_started from the latest (and stop at the cap), not the range's index.
       sql: `SELECT id FROM conversations WHERE ${where} AND ${ctx.inRange('+start_day')} AND ${ctx.seg('user_id')} ORDER BY started_at DESC, id LIMIT ${EVIDENCE_CAP}`,
@@ -183,7 +183,7 @@ function latestConversationsRead(name: string, where: string, params: (p: Planne
 const stateEvidence = (name: string, where: string): StoreRead => ({
   name,
   stored: () => true,
-  firstRows: true,
+  firstRows: 'by user',
   query: (p, ctx) => ({ sql: `SELECT user_id FROM ${p.states(ctx)} WHERE ${where} ORDER BY user_id LIMIT ${EVIDENCE_CAP}`, params: ctx.params }),
 });
 
@@ -194,7 +194,7 @@ export const DAY7_USERS = stateEvidence('day7Users', `${IN_COHORT} AND day7 = 1`
 export const SINGLE_SESSION_USERS: StoreRead = {
   name: 'singleSessionUsers',
   stored: () => true,
-  firstRows: true,
+  firstRows: 'by user',
   query: (p, ctx) => ({
     sql: `SELECT user_id FROM ${p.conversationUsers(ctx)} WHERE inRange = 1 AND n = 1 ORDER BY user_id LIMIT ${EVIDENCE_CAP}`,
     params: ctx.params,
@@ -215,7 +215,7 @@ function failingUsers(p: Planner, ctx: Context): string {
 export const FAILING_USERS: StoreRead = {
   name: 'failingUsers',
   stored: () => true,
-  firstRows: true,
+  firstRows: 'by user',
   query: (p, ctx) => ({ sql: `SELECT DISTINCT user_id ${failingUsers(p, ctx)} ORDER BY user_id LIMIT ${EVIDENCE_CAP}`, params: ctx.params }),
 };
 
