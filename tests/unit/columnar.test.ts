@@ -152,8 +152,8 @@ describe('column store', () => {
     let own = await ColumnarStore.open(whole.file);
     try {
       expect(await own.catchUp(whole)).toBe(true);
-      const dormant = { activation: ['dormant'] };
-      const active = { tools: ['video_gen'] };
+      const dormant: Filters = { activation: ['dormant'] };
+      const active: Filters = { tools: ['video_gen'] };
       const plain = new AnalyticsEngine(whole, { minSample: 1 }, NOW);
       const everyone = whole.db.prepare('SELECT COUNT(*) FROM users').pluck().get() as number;
       for (const f of [dormant, active]) expect(plain.dashboard(f).summary.totals.users * 4, JSON.stringify(f)).toBeGreaterThanOrEqual(everyone);
