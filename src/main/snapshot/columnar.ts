@@ -144,7 +144,8 @@ export type StoreRows = Array<Record<string, unknown>>;
 /**
  * The store's layout: a file of another layout is rebuilt (5: the users' columns, the per-user rollups, more of the
  * conversations', the messages' signal flags; 6: what the users' states read, so a past range's states are computed
- * here, and the failures per user and day; 7: the users' numbers, `uid`; 8: the messages with a signal apart; 9: each user's ran-out episodes).
+ * here, and the failures per user and day; 7: the users' numbers, `uid`; 8: the messages with a signal apart; 9: each
+ * user's ran-out episodes).
  */
 const STORE_FORMAT = 9;
 
