@@ -7,6 +7,7 @@ import { AnalyticsEngine } from '../../src/main/analytics/engine.js';
 import { generateDemo } from '../../src/main/demo/generate.js';
 import { writeDemoToSnapshot } from '../../src/main/demo/sinks.js';
 import { SnapshotWriter } from '../../src/main/snapshot/apply.js';
+import { SNAPSHOT_SCHEMA_VERSION } from '../../src/main/snapshot/schema.js';
 import { openSnapshot } from '../../src/main/snapshot/snapshot.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'uis-schema-'));
@@ -38,7 +39,12 @@ function openVersion1(file: string, { withEvent }: { withEvent: boolean }) {
   return snapshot;
 }
 
-const ALL = ['conversations_blocker', 'conversations_day', 'conversations_ran_out', 'conversations_started', 'conversations_user', 'events_conversation', 'events_id', 'events_requests', 'events_user', 'events_user_messages', 'events_user_signals'];
+const conversation = (id: string) => ({
+  id, user_id: 'u1', started_at: '2026-05-01T10:00:00.000Z', last_message_at: '2026-05-01T10:00:00.000Z', message_count: 1, credits_used: 0,
+  first_intent: 'hi', tools_used: null, completion_status: null,
+});
+
+const ALL = ['conversations_blocker', 'conversations_day', 'conversations_id', 'conversations_ran_out', 'conversations_started', 'conversations_user', 'events_conversation', 'events_id', 'events_requests', 'events_user', 'events_user_messages', 'events_user_signals'];
 
 describe('snapshot schema', () => {
   it('a bulk load builds every index once at the end; events stay unique by id afterwards', () => {
@@ -46,13 +52,14 @@ describe('snapshot schema', () => {
     const writer = new SnapshotWriter(snapshot);
     writer.beginBulkLoad();
     expect(indexes(snapshot.db)).toEqual([]);
-    writer.apply({ events: [event(1), event(2)] });
+    writer.apply({ conversations: [conversation('c1')], events: [event(1), event(2)] });
     writer.finish();
     expect(indexes(snapshot.db)).toEqual(ALL);
     // Applied again (an overlapping re-read): nothing doubles, in rows or in the aggregates.
-    writer.apply({ events: [event(1), event(2)] });
+    writer.apply({ conversations: [{ ...conversation('c1'), message_count: 2 }], events: [event(1), event(2)] });
     writer.finish();
     expect(snapshot.db.prepare('SELECT COUNT(*) FROM events').pluck().get()).toBe(2);
+    expect(snapshot.db.prepare('SELECT id, message_count FROM conversations').all()).toEqual([{ id: 'c1', message_count: 2 }]);
     expect(snapshot.db.prepare('SELECT events, messages FROM agg_user_day').get()).toEqual({ events: 2, messages: 2 });
     snapshot.close();
   });
@@ -75,12 +82,39 @@ describe('snapshot schema', () => {
     const snapshot = openVersion1(file, { withEvent: false });
     const writer = new SnapshotWriter(snapshot);
     writer.beginBulkLoad();
-    expect(snapshot.getMeta('schema_version')).toBe('2');
+    expect(snapshot.getMeta('schema_version')).toBe(String(SNAPSHOT_SCHEMA_VERSION));
     writer.apply({ events: [event(1)] });
     writer.finish();
     expect(snapshot.db.prepare(`SELECT pk FROM pragma_table_info('events') WHERE name = 'id'`).pluck().get()).toBe(0);
     expect(indexes(snapshot.db)).toEqual(ALL);
     snapshot.close();
+  });
+
+  it('a version 2 snapshot keeps its PRIMARY KEY on conversations.id (no second index) and still upserts; an empty one is re-created by a bulk load', () => {
+    for (const withConversation of [true, false]) {
+      const file = path.join(dir, `v2-${withConversation}.sqlite`);
+      const old = new Database(file);
+      old.exec(`CREATE TABLE conversations (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, started_at TEXT, start_day TEXT, last_message_at TEXT,
+        message_count INTEGER, credits_used INTEGER, first_intent TEXT, tools_used TEXT, completion_status TEXT, user_satisfaction_signal INTEGER,
+        extracted_use_case TEXT, blocker_reason TEXT, use_case TEXT, blocker TEXT, has_video_gen INTEGER, change_seq INTEGER, ran_out_at TEXT)`);
+      if (withConversation) old.prepare(`INSERT INTO conversations (id, user_id, started_at, start_day) VALUES ('c0', 'u1', '2026-05-01T09:00:00.000Z', '2026-05-01')`).run();
+      old.close();
+      const snapshot = openSnapshot(file);
+      const primaryKey = () => snapshot.db.prepare(`SELECT pk FROM pragma_table_info('conversations') WHERE name = 'id'`).pluck().get();
+      expect(primaryKey()).toBe(1);
+      expect(indexes(snapshot.db)).not.toContain('conversations_id');
+      const writer = new SnapshotWriter(snapshot);
+      writer.beginBulkLoad(); // no events: a bulk load, which re-creates the conversations only when there are none
+      writer.apply({ conversations: [conversation('c1')], events: [event(1)] });
+      writer.finish();
+      writer.apply({ conversations: [{ ...conversation('c1'), message_count: 2 }] });
+      writer.finish();
+      expect(primaryKey()).toBe(withConversation ? 1 : 0);
+      expect(indexes(snapshot.db).includes('conversations_id')).toBe(!withConversation);
+      expect(snapshot.db.prepare(`SELECT id, message_count FROM conversations WHERE id = 'c1'`).all()).toEqual([{ id: 'c1', message_count: 2 }]);
+      expect(snapshot.db.prepare('SELECT COUNT(*) FROM conversations').pluck().get()).toBe(withConversation ? 2 : 1);
+      snapshot.close();
+    }
   });
 
   it('a snapshot made before episodes were stored gets them on open: ran_out_at, exhausted_at, the users\' intents; the next sync rebuilds its rollups', () => {

@@ -231,6 +231,11 @@ class Deltas {
   }
 }
 
+const INSERT_CONVERSATION = `INSERT INTO conversations (id, user_id, started_at, start_day, last_message_at, message_count, credits_used,
+    first_intent, tools_used, completion_status, user_satisfaction_signal, extracted_use_case, blocker_reason, use_case, has_video_gen, change_seq)
+  VALUES (@id, @user_id, @started_at, @start_day, @last_message_at, @message_count, @credits_used, @first_intent, @tools_used,
+    @completion_status, @user_satisfaction_signal, @extracted_use_case, @blocker_reason, @use_case, @has_video_gen, @change_seq)`;
+
 // Positional parameters: binding 17 named ones costs a property lookup each, and took as long as the insert itself
 // (200k events: 1.6–2.2 s named, 1.0 s positional).
 const INSERT_EVENT = `INSERT INTO events (id, conversation_id, user_id, ts, day, event_type, role, message, tool_name, success, credits,
@@ -259,10 +264,7 @@ export class SnapshotWriter {
           completion_rate = excluded.completion_rate, retention_cohort = excluded.retention_cohort, activation_status = excluded.activation_status,
           credit_exhaustion_count = excluded.credit_exhaustion_count, preferences = excluded.preferences,
           context_summary = excluded.context_summary, frequently_used_prompts = excluded.frequently_used_prompts, change_seq = excluded.change_seq`),
-      upsertConversation: db.prepare(`INSERT INTO conversations (id, user_id, started_at, start_day, last_message_at, message_count, credits_used,
-          first_intent, tools_used, completion_status, user_satisfaction_signal, extracted_use_case, blocker_reason, use_case, has_video_gen, change_seq)
-        VALUES (@id, @user_id, @started_at, @start_day, @last_message_at, @message_count, @credits_used, @first_intent, @tools_used,
-          @completion_status, @user_satisfaction_signal, @extracted_use_case, @blocker_reason, @use_case, @has_video_gen, @change_seq)
+      upsertConversation: db.prepare(`${INSERT_CONVERSATION}
         ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, started_at = excluded.started_at, start_day = excluded.start_day,
           last_message_at = excluded.last_message_at, message_count = excluded.message_count, credits_used = excluded.credits_used,
           first_intent = excluded.first_intent, tools_used = excluded.tools_used, completion_status = excluded.completion_status,
@@ -349,7 +351,7 @@ export class SnapshotWriter {
       for (const c of batch.conversations ?? []) {
         const started = c.started_at ? new Date(c.started_at).toISOString() : null;
         if (deltas.rollups) deltas.addConversation(this.s.conversation.get(c.id) as ConversationContribution | undefined, -1);
-        this.s.upsertConversation.run({
+        (this.bulkInsertConversation ?? this.s.upsertConversation).run({
           id: c.id,
           user_id: c.user_id,
           started_at: started,
@@ -393,6 +395,8 @@ export class SnapshotWriter {
 
   /** Set during a bulk load: a plain INSERT (no unique index to check yet). */
   private bulkInsertEvent: Statement | null = null;
+  /** The same for conversations, when the load found none either (a first sync: each conversation comes once). */
+  private bulkInsertConversation: Statement | null = null;
 
   /**
    * Into an empty snapshot (first sync, demo), rows load faster without the indexes of `events` and `conversations`,
@@ -405,16 +409,20 @@ export class SnapshotWriter {
     const db = this.snapshot.db;
     const empty = !db.prepare('SELECT 1 FROM events LIMIT 1').get();
     if (!empty) return;
-    // Re-created in the current layout: a version 1 snapshot's table checked its PRIMARY KEY on every insert.
+    // Re-created in the current layout: an older snapshot's table checked its PRIMARY KEY on every insert.
     db.exec('DROP TABLE events');
+    const noConversations = !db.prepare('SELECT 1 FROM conversations LIMIT 1').get();
+    if (noConversations) db.exec('DROP TABLE conversations');
     db.exec(SNAPSHOT_DDL);
-    // Every index the schema declares on the two tables (sql is NULL only for SQLite's own automatic indexes).
+    // Every index the schema declares on the two tables (sql is NULL only for SQLite's own automatic indexes), but the
+    // conversations' unique id while conversations already there are upserted.
     const indexes = db
       .prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('events', 'conversations') AND sql IS NOT NULL`)
       .pluck()
       .all() as string[];
-    for (const name of indexes) db.exec(`DROP INDEX "${name}"`);
+    for (const name of indexes) if (noConversations || name !== 'conversations_id') db.exec(`DROP INDEX "${name}"`);
     this.bulkInsertEvent = db.prepare(INSERT_EVENT);
+    if (noConversations) this.bulkInsertConversation = db.prepare(INSERT_CONVERSATION);
     this.rebuildRollups = true; // once at the end, from the loaded tables
     this.snapshot.setMeta('schema_version', String(SNAPSHOT_SCHEMA_VERSION));
   }
@@ -424,6 +432,7 @@ export class SnapshotWriter {
     const db = this.snapshot.db;
     if (this.bulkInsertEvent) {
       this.bulkInsertEvent = null;
+      this.bulkInsertConversation = null;
       ensureSnapshotSchema(db);
     }
     const total = (db.prepare('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n;
