@@ -231,6 +231,7 @@ class Deltas {
   }
 }
 
+/** A conversation's row: a bulk load's plain insert, and the head of the writer's upsert (upsertConversation). */
 const INSERT_CONVERSATION = `INSERT INTO conversations (id, user_id, started_at, start_day, last_message_at, message_count, credits_used,
     first_intent, tools_used, completion_status, user_satisfaction_signal, extracted_use_case, blocker_reason, use_case, has_video_gen, change_seq)
   VALUES (@id, @user_id, @started_at, @start_day, @last_message_at, @message_count, @credits_used, @first_intent, @tools_used,
