@@ -182,14 +182,18 @@ export async function runAnalyticsBench(input: AnalyticsBenchOptions = {}): Prom
       const vacuumSeconds = (performance.now() - t) / 1000;
       log(`VACUUM (ANALYZE) after the load: ${vacuumSeconds.toFixed(2)} s`);
 
-      t = performance.now();
-      // Where the first sync's time goes: when each of its phases began (SyncProgress), to print how long each took.
-      const began = new Map<string, number>();
-      const first = await syncFromPostgres(snapshot, dbUrl, { pageSize: 10_000, onProgress: (p) => void (began.has(p.phase) || began.set(p.phase, p.elapsedMs)) });
-      const firstSyncSeconds = (performance.now() - t) / 1000;
-      const starts = [...began].filter(([phase]) => phase !== 'done');
-      const phases = starts.map(([phase, at], i) => `${phase} ${(((starts[i + 1]?.[1] ?? firstSyncSeconds * 1000) - at) / 1000).toFixed(1)} s`);
-      log(`first sync: ${first.events} events in ${firstSyncSeconds.toFixed(2)} s (${phases.join(', ')})`);
+      // Where a sync's time goes: when each of its phases began (SyncProgress), to print how long each took.
+      const phased = async (opts: { pageSize?: number } = {}) => {
+        const began = new Map<string, number>();
+        const start = performance.now();
+        const result = await syncFromPostgres(snapshot, dbUrl, { ...opts, onProgress: (p) => void (began.has(p.phase) || began.set(p.phase, p.elapsedMs)) });
+        const seconds = (performance.now() - start) / 1000;
+        const starts = [...began].filter(([phase]) => phase !== 'done');
+        const phases = starts.map(([phase, at], i) => `${phase} ${(((starts[i + 1]?.[1] ?? seconds * 1000) - at) / 1000).toFixed(3)} s`).join(', ');
+        return { result, seconds, phases };
+      };
+      const { result: first, seconds: firstSyncSeconds, phases } = await phased({ pageSize: 10_000 });
+      log(`first sync: ${first.events} events in ${firstSyncSeconds.toFixed(2)} s (${phases})`);
       columnarBuildSeconds = await catchUp();
       log(`column store built in ${columnarBuildSeconds.toFixed(2)} s`);
 
@@ -209,18 +213,16 @@ export async function runAnalyticsBench(input: AnalyticsBenchOptions = {}): Prom
             added += slice.events.length;
           }
         }
-        const start = performance.now();
-        const r = await syncFromPostgres(snapshot, dbUrl);
-        const seconds = (performance.now() - start) / 1000;
+        const { result: r, seconds, phases } = await phased();
         columnarUpdateSeconds.push(round(await catchUp(), 3));
         log(`column store brought up to date in ${columnarUpdateSeconds.at(-1)} s`);
-        return { events: r.events, seconds };
+        return { events: r.events, seconds, phases };
       };
       const inc = await increment('late', 900_000);
-      log(`incremental sync: ${inc.events} events in ${inc.seconds.toFixed(3)} s (right after the first sync)`);
+      log(`incremental sync: ${inc.events} events in ${inc.seconds.toFixed(3)} s (right after the first sync; ${inc.phases})`);
       await snapshot.checkpointing;
       const settled = await increment('later', 950_000);
-      log(`incremental sync: ${settled.events} events in ${settled.seconds.toFixed(3)} s (its checkpoint done)`);
+      log(`incremental sync: ${settled.events} events in ${settled.seconds.toFixed(3)} s (its checkpoint done; ${settled.phases})`);
       return {
         loadSeconds: o.resync ? null : round(loadSeconds),
         vacuumSeconds: round(vacuumSeconds),
