@@ -83,7 +83,7 @@ function segmentedRollups(rollups: Context['rollups']): Context['rollups'] {
 /**
  * A context as the column store reads it (prepare()), from a filter set's plain context: the segment's users are
  * matched by their number (columnar.ts segmentCondition), the activity of a past range is the store's table `act`
- * (storeActivity), and the ranges and segment carry no `+` (SQLite's hint not to use an index).
+ * (storeTables), and the ranges and segment carry no `+` (SQLite's hint not to use an index).
  */
 function storeContext(plain: Context, segmented: boolean): Context {
   const bare = (column: string) => column.replace(/^\+/, '');
@@ -99,15 +99,48 @@ function storeContext(plain: Context, segmented: boolean): Context {
 }
 
 /**
- * A past range's per-user activity up to its end, grouped once in the store as the table `act` (storeContext): every
- * user's when the members are found by their states, else the members' only (made once the store has found them).
+ * A past range's per-user tables, grouped once in the store (storeContext) before the reads that share them: `act`, the
+ * activity up to its end (every user's when the members are found by their states, else the members' only, made once
+ * the store has found them), and the members' conversations (PAST_CONVERSATIONS). Made side by side on the store's
+ * two connections.
  */
-function storeActivity(ctx: Context): Record<string, StoreTable> {
+function storeTables(ctx: Context): Record<string, StoreTable> {
   if (ctx.rollups.users) return {};
   const ofMembers = ctx.segment !== null && !foundByStates(ctx.filters);
   const where = `a.day <= @until${ofMembers ? ` AND ${ctx.seg('a.user_id')}` : ''}`;
-  return { act: { sql: userActivity(where), params: { until: ctx.until }, ofMembers } };
+  const members = ctx.segment !== null ? ` AND ${ctx.seg('user_id')}` : '';
+  const inRange = ctx.since ? 'start_day >= @since' : 'TRUE';
+  return {
+    act: { sql: userActivity(where, { inStore: true }), params: { until: ctx.until }, ofMembers },
+    [PAST_CONVERSATIONS.byUser]: {
+      sql: `SELECT user_id, COUNT(*) AS n, MAX(CASE WHEN ${inRange} THEN 1 ELSE 0 END) AS in_range,
+          COUNT(DISTINCT start_day) FILTER (WHERE ${inRange}) AS range_days, SUM(credits_used) FILTER (WHERE ${inRange}) AS range_credits,
+          MAX(has_video_gen) FILTER (WHERE ${inRange}) AS range_video,
+          MAX(CASE WHEN completion_status = 'completed' THEN 1 ELSE 0 END) FILTER (WHERE ${inRange}) AS range_completed
+        FROM conversations WHERE start_day <= @until${members} GROUP BY uid, user_id`,
+      params: ctx.params,
+      ofMembers: ctx.segment !== null,
+    },
+    [PAST_CONVERSATIONS.ranOut]: {
+      sql: `SELECT user_id, COUNT(*) AS episodes, MIN(ran_out_at) AS first_ran_out_at, MAX(ran_out_at) AS last_ran_out_at
+        FROM conversations WHERE ran_out_at <= @untilEnd${members} GROUP BY uid, user_id`,
+      params: ctx.params,
+      ofMembers: ctx.segment !== null,
+    },
+  };
 }
+
+/**
+ * The store's tables of a past range's conversations per user (storeTables), which the runners read instead of each
+ * grouping the conversations again (runners/credits.ts, runners/seed.ts, conversationUsers). `byUser`: those started by
+ * the end of the range (n), whether one started in it (in_range), and the seed funnel's journey of those started in it
+ * (range_days, range_credits, range_video, range_completed). `ranOut`: the users with a credit-exhaustion episode by its
+ * end (episodes, first_ran_out_at, last_ran_out_at).
+ */
+export const PAST_CONVERSATIONS = { byUser: 'conversations_by_user', ranOut: 'ran_out_by_user' } as const;
+
+/** Whether the store grouped this context's conversations per user (PAST_CONVERSATIONS). */
+export const pastConversationsGrouped = (ctx: Context): boolean => ctx.inStore === true && !ctx.rollups.users;
 
 /** Whether a segment's members are found by their states as of the range's end (signup week, activation status). */
 function foundByStates(f: Filters): boolean {
@@ -554,7 +587,7 @@ export class Planner {
       return {
         since: ctx.since,
         until: ctx.until,
-        tables: storeActivity(ctx),
+        tables: storeTables(ctx),
         members: segmented ? memberQuery(ctx) : null,
         queries: (members: number | null) => {
           // A read may go to SQLite for a segment of some size (StoreRead.firstRows): the store found its members.
@@ -648,10 +681,10 @@ export class Planner {
     if (ctx.rollups.users)
       return `(SELECT user_id, conversations AS n, ${ctx.since ? 'last_conversation_day >= @since' : '1'} AS inRange FROM user_totals
           WHERE conversations > 0 AND ${ctx.seg('user_id')})`;
-    const grouped = `SELECT user_id, COUNT(*) AS n, MAX(${ctx.since ? 'start_day >= @since' : '1'}) AS inRange
-          FROM conversations WHERE start_day <= @until AND ${ctx.seg('user_id')} GROUP BY user_id`;
+    if (pastConversationsGrouped(ctx)) return `(SELECT user_id, n, in_range AS inRange FROM ${PAST_CONVERSATIONS.byUser})`;
     // Grouped once per dashboard in SQLite (usage health counts them, the single-session signal lists them).
-    return ctx.inStore ? `(${grouped})` : this.tempTable(ctx, 'conversationUsers', () => grouped);
+    return this.tempTable(ctx, 'conversationUsers', () => `SELECT user_id, COUNT(*) AS n, MAX(${ctx.since ? 'start_day >= @since' : '1'}) AS inRange
+          FROM conversations WHERE start_day <= @until AND ${ctx.seg('user_id')} GROUP BY user_id`);
   }
 
   /**
@@ -659,9 +692,10 @@ export class Planner {
    * the latest data, else their agg_user_day rows up to `until`.
    */
   creditsByUser(ctx: Context, user: string): string {
-    return ctx.rollups.users
-      ? `(SELECT credits FROM user_totals WHERE user_id = ${user})`
-      : `(SELECT SUM(credits) FROM agg_user_day WHERE user_id = ${user} AND day <= @until)`;
+    if (ctx.rollups.users) return `(SELECT credits FROM user_totals WHERE user_id = ${user})`;
+    // The store grouped the activity up to `until` already (storeTables); a lookup there is a join, not a grouping.
+    if (ctx.inStore) return `(SELECT credits FROM act WHERE user_id = ${user})`;
+    return `(SELECT SUM(credits) FROM agg_user_day WHERE user_id = ${user} AND day <= @until)`;
   }
 
   /** Tool calls and failures per tool in the range (the segment's users; the tool filter's tools only). */

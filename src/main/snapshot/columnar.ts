@@ -356,13 +356,17 @@ export class ColumnarStore {
     return this.serial(async () => {
       if (this.closed || !this.holds(version)) return null;
       const conn = this.conn!;
-      const make = async (ofMembers: boolean) => {
-        for (const [name, table] of Object.entries(plan.tables))
-          if (table.ofMembers === ofMembers) {
-            const { sql, params } = inDuckDb(table);
-            await conn.run(`CREATE OR REPLACE TABLE scratch.${name} AS ${sql}`, params);
-          }
-      };
+      // Side by side (a past range's activity and its conversations per user: two groupings of millions of rows).
+      const make = (ofMembers: boolean) =>
+        onBoth(
+          [conn, this.spare!],
+          Object.entries(plan.tables)
+            .filter(([, table]) => table.ofMembers === ofMembers)
+            .map(([name, table]) => {
+              const { sql, params } = inDuckDb(table);
+              return { sql: `CREATE OR REPLACE TABLE scratch.${name} AS ${sql}`, params, keep: () => {} };
+            }),
+        );
       await make(false);
       let ids: string[] | null = null;
       if (plan.members) {

@@ -128,14 +128,16 @@ const OFFSET = `CAST(julianday(a.day) - julianday(${SIGNUP_DAY}) AS INTEGER)`;
  * Per-user activity from agg_user_day rows matching `where` (over alias a). Day offsets are reduced to what the
  * metrics need: the latest offset, day 1 / day 7 / days 7–13 flags, and a bitmask of active weeks since signup
  * (SUM(DISTINCT 2^week) = OR of the bits). Written for the column store too (its connection divides integers as SQLite
- * does; a 64-bit 1 to shift, no scalar MIN).
+ * does; a 64-bit 1 to shift, no scalar MIN). `inStore`: the store's form, the same columns and values: rows matched to
+ * their user and grouped by the user's number (uid) as well as the id, and the weeks OR-ed by DuckDB's bit_or (a past
+ * range's `act` at 40k users, one run each: 67 ms, 36.7 this way).
  */
-export const userActivity = (where: string) => `
+export const userActivity = (where: string, opts: { inStore?: boolean } = {}) => `
   SELECT user_id, COUNT(*) AS active_days, SUM(creations) AS creations, SUM(credits) AS credits, SUM(messages) AS messages,
     SUM(exhaustion_events) AS exhaustion_events, MAX(day) AS last_day, MAX(o) AS max_offset, MAX(o = 1) AS day1, MAX(o = 7) AS day7,
-    MAX(o BETWEEN 7 AND 13) AS week1, SUM(DISTINCT CASE WHEN o >= 0 THEN CAST(1 AS BIGINT) << CASE WHEN o < 364 THEN o / 7 ELSE 52 END END) AS weeks_mask
-  FROM (SELECT a.*, ${OFFSET} AS o FROM agg_user_day a LEFT JOIN users u ON u.user_id = a.user_id WHERE ${where})
-  GROUP BY user_id`;
+    MAX(o BETWEEN 7 AND 13) AS week1, ${opts.inStore ? 'bit_or(' : 'SUM(DISTINCT '}CASE WHEN o >= 0 THEN CAST(1 AS BIGINT) << CASE WHEN o < 364 THEN o / 7 ELSE 52 END END) AS weeks_mask
+  FROM (SELECT a.*, ${OFFSET} AS o FROM agg_user_day a LEFT JOIN users u ON ${opts.inStore ? 'u.uid = a.uid' : 'u.user_id = a.user_id'} WHERE ${where})
+  GROUP BY ${opts.inStore ? 'uid, user_id' : 'user_id'}`;
 
 /** Per-user conversations (the seed funnel's user_journey, single-session users) from rows matching `where`. */
 const userConversations = (where: string) => `

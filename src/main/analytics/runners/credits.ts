@@ -3,7 +3,7 @@
  */
 import { Filters, type CreditExhaustionRow, type RanOutRow } from '../../../shared/metrics.js';
 import { SIGNED_UP_BY_UNTIL } from '../user-states.js';
-import type { Context, Planner, StoreRead } from '../planner.js';
+import { PAST_CONVERSATIONS, pastConversationsGrouped, type Context, type Planner, type StoreRead } from '../planner.js';
 
 /**
  * The seed's query 4: users at ≥ 90 credits (used in the range), highest credit_exhaustion_count first: the HIGH
@@ -67,22 +67,25 @@ export function ranOutList(limit?: number): StoreRead {
 
 /**
  * The column store keeps each user's episodes up to the latest data (columnar.ts `ran_out_users`): a range that ends
- * on or after it (rollups.users) holds every episode, as each ran out on a day with activity.
+ * on or after it (rollups.users) holds every episode, as each ran out on a day with activity. A past range's are
+ * grouped once per dashboard there (planner.ts PAST_CONVERSATIONS).
  */
 const storedEpisodes = (ctx: Context) => ctx.inStore === true && ctx.rollups.users;
 
 /** The users (in the segment) with a credit-exhaustion episode by the end of the range: how many, the first and the last. */
 function episodesByUser(ctx: Context): string {
-  return storedEpisodes(ctx)
-    ? `(SELECT user_id, episodes, first_ran_out_at AS firstRanOutAt, last_ran_out_at AS lastRanOutAt FROM ran_out_users WHERE ${ctx.seg('user_id')})`
-    : `(SELECT user_id, COUNT(*) AS episodes, MIN(ran_out_at) AS firstRanOutAt, MAX(ran_out_at) AS lastRanOutAt
+  if (storedEpisodes(ctx))
+    return `(SELECT user_id, episodes, first_ran_out_at AS firstRanOutAt, last_ran_out_at AS lastRanOutAt FROM ran_out_users WHERE ${ctx.seg('user_id')})`;
+  if (pastConversationsGrouped(ctx))
+    return `(SELECT user_id, episodes, first_ran_out_at AS firstRanOutAt, last_ran_out_at AS lastRanOutAt FROM ${PAST_CONVERSATIONS.ranOut})`;
+  return `(SELECT user_id, COUNT(*) AS episodes, MIN(ran_out_at) AS firstRanOutAt, MAX(ran_out_at) AS lastRanOutAt
         FROM conversations INDEXED BY conversations_ran_out
         WHERE ran_out_at IS NOT NULL AND ran_out_at <= @untilEnd AND ${ctx.seg('user_id')} GROUP BY user_id)`;
 }
 
 /** The credit-exhaustion episodes of the user in `column` by the end of the range (SQLite: by key, for the listed users). */
 function episodesOf(ctx: Context, column: string): string {
-  return storedEpisodes(ctx)
-    ? `COALESCE((SELECT r.episodes FROM ran_out_users r WHERE r.user_id = ${column}), 0)`
-    : `(SELECT COUNT(*) FROM conversations c WHERE c.user_id = ${column} AND c.ran_out_at IS NOT NULL AND c.ran_out_at <= @untilEnd)`;
+  if (storedEpisodes(ctx)) return `COALESCE((SELECT r.episodes FROM ran_out_users r WHERE r.user_id = ${column}), 0)`;
+  if (pastConversationsGrouped(ctx)) return `COALESCE((SELECT c.episodes FROM ${PAST_CONVERSATIONS.ranOut} c WHERE c.user_id = ${column}), 0)`;
+  return `(SELECT COUNT(*) FROM conversations c WHERE c.user_id = ${column} AND c.ran_out_at IS NOT NULL AND c.ran_out_at <= @untilEnd)`;
 }

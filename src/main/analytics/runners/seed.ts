@@ -2,7 +2,7 @@
  * The seed's queries 1–3 on the snapshot: the activation funnel, intent frequency, failure points (query 4: credits.ts).
  */
 import { Filters, HIGH_USAGE_CREDITS, type FailurePointRow, type IntentFrequencyRow, type SeedFunnel } from '../../../shared/metrics.js';
-import type { Planner, StoreRead } from '../planner.js';
+import { PAST_CONVERSATIONS, pastConversationsGrouped, type Planner, type StoreRead } from '../planner.js';
 
 /** The seed's query 1 on the snapshot (conversations started in the range, segment applied). */
 export function seedFunnel(p: Planner, filters: Filters = {}): SeedFunnel {
@@ -13,11 +13,15 @@ export const SEED_FUNNEL: StoreRead = {
   name: 'seedFunnel',
   stored: () => true,
   query: (p, ctx) => {
-    // Without a range start, up to the latest data: user_totals holds each user's journey already.
+    // Without a range start, up to the latest data: user_totals holds each user's journey already; a past range's, the
+    // store's conversations grouped per user.
     const journey = ctx.rollups.users && !ctx.since
       ? `SELECT user_id, conversation_days AS active_days, conversation_credits AS total_credits, created_video, completed_any
          FROM user_totals WHERE conversations > 0 AND ${ctx.seg('user_id')}`
-      : `SELECT user_id, COUNT(DISTINCT start_day) AS active_days, SUM(credits_used) AS total_credits,
+      : pastConversationsGrouped(ctx)
+        ? `SELECT user_id, range_days AS active_days, range_credits AS total_credits, range_video AS created_video, range_completed AS completed_any
+         FROM ${PAST_CONVERSATIONS.byUser} WHERE range_days > 0`
+        : `SELECT user_id, COUNT(DISTINCT start_day) AS active_days, SUM(credits_used) AS total_credits,
            MAX(has_video_gen) AS created_video, MAX(CASE WHEN completion_status = 'completed' THEN 1 ELSE 0 END) AS completed_any
          FROM conversations WHERE ${ctx.inRange('start_day')} AND ${ctx.seg('user_id')} GROUP BY user_id`;
     const sql = `WITH user_journey AS (${journey})
