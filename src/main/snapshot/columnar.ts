@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBResultReader } from '@duckdb/node-api';
 import type { Snapshot } from './snapshot.js';
-import { DAY_ROLLUPS, DURATION_MS, ROLLUPS_VERSION, conversationDays, conversationLengths, intentGroups } from './rollups.js';
+import { DAY_OFFSET, DAY_ROLLUPS, DURATION_MS, ROLLUPS_VERSION, conversationDays, conversationLengths, intentGroups } from './rollups.js';
 
 type Kind = 'varchar' | 'integer' | 'bigint';
 
@@ -44,11 +44,14 @@ function perUser(name: string, text: string[], numbers: string[]): CopiedTable {
  * and its rows. Every row belongs to one user: a user's rows are replaced together when they change.
  */
 const TABLES: ReadonlyArray<CopiedTable> = [
+  // With each row's days from its user's signup (DAY_OFFSET), which a past range's `act` groups (rollups.ts
+  // userActivity): computed here once per copy, not joined with users for every row of every past range.
   {
     name: 'agg_user_day',
     columns: [['user_id', 'varchar'], ['day', 'varchar'], ['events', 'integer'], ['messages', 'integer'], ['credits', 'bigint'], ['creations', 'integer'],
-      ['exhaustion_events', 'integer']],
-    select: 'SELECT user_id, day, events, messages, credits, creations, exhaustion_events FROM agg_user_day WHERE',
+      ['exhaustion_events', 'integer'], ['day_offset', 'integer']],
+    select: `SELECT user_id, day, events, messages, credits, creations, exhaustion_events, day_offset FROM (
+      SELECT a.*, ${DAY_OFFSET} AS day_offset FROM agg_user_day a LEFT JOIN users u ON u.user_id = a.user_id) WHERE`,
   },
   {
     name: 'agg_tool_day',
@@ -145,9 +148,9 @@ export type StoreRows = Array<Record<string, unknown>>;
  * The store's layout: a file of another layout is rebuilt (5: the users' columns, the per-user rollups, more of the
  * conversations', the messages' signal flags; 6: what the users' states read, so a past range's states are computed
  * here, and the failures per user and day; 7: the users' numbers, `uid`; 8: the messages with a signal apart; 9: each
- * user's ran-out episodes).
+ * user's ran-out episodes; 10: each user-day's days from signup).
  */
-const STORE_FORMAT = 9;
+const STORE_FORMAT = 10;
 
 export function dataVersion(snapshot: Snapshot): DataVersion | null {
   const id = snapshot.getMeta('snapshot_id');

@@ -121,22 +121,27 @@ export const USER_FACTS = `
 /** Milliseconds from a user's signup (users.created_at) to a time column of theirs (exact: timestamps are whole ms). */
 export const msFromSignup = (column: string) => `MAX(0, CAST(ROUND((julianday(${column}) - julianday(created_at)) * 86400000.0) AS INTEGER))`;
 
-/** Days from the signup day to an agg_user_day row's day. */
-const OFFSET = `CAST(julianday(a.day) - julianday(${SIGNUP_DAY}) AS INTEGER)`;
+/** Days from the signup day to an agg_user_day row's day (a: the row, u: its user). */
+export const DAY_OFFSET = `CAST(julianday(a.day) - julianday(${SIGNUP_DAY}) AS INTEGER)`;
 
 /**
  * Per-user activity from agg_user_day rows matching `where` (over alias a). Day offsets are reduced to what the
  * metrics need: the latest offset, day 1 / day 7 / days 7–13 flags, and a bitmask of active weeks since signup
  * (SUM(DISTINCT 2^week) = OR of the bits). Written for the column store too (its connection divides integers as SQLite
- * does; a 64-bit 1 to shift, no scalar MIN). `inStore`: the store's form, the same columns and values: rows matched to
- * their user and grouped by the user's number (uid) as well as the id, and the weeks OR-ed by DuckDB's bit_or (a past
- * range's `act` at 40k users, one run each: 67 ms, 36.7 this way).
+ * does; a 64-bit 1 to shift, no scalar MIN). `inStore`: the column store's form, the same columns and values: its
+ * agg_user_day rows carry their DAY_OFFSET already (columnar.ts), so no join with users per row, and are grouped by
+ * the user's number (uid) as well as the id, the weeks OR-ed by DuckDB's bit_or (a past month's `act` of 55k members
+ * at 10M events: 110 ms with the join, ~40 without; see docs/benchmarks.md, ninth pass).
  */
 export const userActivity = (where: string, opts: { inStore?: boolean } = {}) => `
   SELECT user_id, COUNT(*) AS active_days, SUM(creations) AS creations, SUM(credits) AS credits, SUM(messages) AS messages,
     SUM(exhaustion_events) AS exhaustion_events, MAX(day) AS last_day, MAX(o) AS max_offset, MAX(o = 1) AS day1, MAX(o = 7) AS day7,
     MAX(o BETWEEN 7 AND 13) AS week1, ${opts.inStore ? 'bit_or(' : 'SUM(DISTINCT '}CASE WHEN o >= 0 THEN CAST(1 AS BIGINT) << CASE WHEN o < 364 THEN o / 7 ELSE 52 END END) AS weeks_mask
-  FROM (SELECT a.*, ${OFFSET} AS o FROM agg_user_day a LEFT JOIN users u ON ${opts.inStore ? 'u.uid = a.uid' : 'u.user_id = a.user_id'} WHERE ${where})
+  FROM (${
+    opts.inStore
+      ? `SELECT a.*, a.day_offset AS o FROM agg_user_day a WHERE ${where}`
+      : `SELECT a.*, ${DAY_OFFSET} AS o FROM agg_user_day a LEFT JOIN users u ON u.user_id = a.user_id WHERE ${where}`
+  })
   GROUP BY ${opts.inStore ? 'uid, user_id' : 'user_id'}`;
 
 /** Per-user conversations (the seed funnel's user_journey, single-session users) from rows matching `where`. */
