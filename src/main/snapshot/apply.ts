@@ -231,6 +231,33 @@ class Deltas {
   }
 }
 
+/**
+ * During a bulk load every event of the table passes through the writer once, so what refreshDerived would otherwise
+ * group from the whole table at the end is kept as the events go by: each user's first tool call and first creation,
+ * and each conversation's first credit-exhaustion event (its ran_out_at). The same conditions as refreshDerived's and
+ * refreshRanOut's SQL; ISO times compare as text in both.
+ */
+class LoadedFirsts {
+  /** user_id → [first tool call, first creation]. */
+  readonly users = new Map<string, [string | null, string | null]>();
+  /** conversation_id → its first credit-exhaustion event's time. */
+  readonly ranOut = new Map<string, string>();
+
+  add(e: FlatEvent): void {
+    if (e.event_type === 'tool_call') {
+      let firsts = this.users.get(e.user_id);
+      if (!firsts) this.users.set(e.user_id, (firsts = [null, null]));
+      if (firsts[0] === null || e.ts < firsts[0]) firsts[0] = e.ts;
+      const creation = e.success === 1 && e.tool_name !== null && creationTools.has(e.tool_name);
+      if (creation && (firsts[1] === null || e.ts < firsts[1])) firsts[1] = e.ts;
+    }
+    if (e.conversation_id !== null && isCreditExhaustionEvent(e.event_type, e.error_type, e.completion_status)) {
+      const at = this.ranOut.get(e.conversation_id);
+      if (at === undefined || e.ts < at) this.ranOut.set(e.conversation_id, e.ts);
+    }
+  }
+}
+
 /** A conversation's row: a bulk load's plain insert, and the head of the writer's upsert (upsertConversation). */
 const INSERT_CONVERSATION = `INSERT INTO conversations (id, user_id, started_at, start_day, last_message_at, message_count, credits_used,
     first_intent, tools_used, completion_status, user_satisfaction_signal, extracted_use_case, blocker_reason, use_case, has_video_gen, change_seq)
@@ -377,6 +404,7 @@ export class SnapshotWriter {
       const insert = this.bulkInsertEvent ?? this.s.insertEvent;
       const flat = (batch.events ?? []).map(flattenEvent).concat((batch.pulledEvents ?? []).map(flattenPulledEvent));
       for (const e of flat) {
+        this.loaded?.add(e);
         if (insertEvent(insert, e).changes === 0) {
           // Seen before (overlap re-read, or an UPDATE in PostgreSQL): replace it only if it changed.
           const old = this.s.getEvent.get(e.id) as FlatEvent;
@@ -396,6 +424,8 @@ export class SnapshotWriter {
 
   /** Set during a bulk load: a plain INSERT (no unique index to check yet). */
   private bulkInsertEvent: Statement | null = null;
+  /** Set during a bulk load: the loaded events' firsts, which finish() then does not group from the table. */
+  private loaded: LoadedFirsts | null = null;
   /** The same for conversations, when the load found none either (a first sync: each conversation comes once). */
   private bulkInsertConversation: Statement | null = null;
 
@@ -423,6 +453,7 @@ export class SnapshotWriter {
       .all() as string[];
     for (const name of indexes) if (noConversations || name !== 'conversations_id') db.exec(`DROP INDEX "${name}"`);
     this.bulkInsertEvent = db.prepare(INSERT_EVENT);
+    this.loaded = new LoadedFirsts();
     if (noConversations) this.bulkInsertConversation = db.prepare(INSERT_CONVERSATION);
     this.rebuildRollups = true; // once at the end, from the loaded tables
     this.snapshot.setMeta('schema_version', String(SNAPSHOT_SCHEMA_VERSION));
@@ -431,9 +462,12 @@ export class SnapshotWriter {
   /** Refreshes the derived columns of everything applied since the last call. */
   finish(): void {
     const db = this.snapshot.db;
+    // A forget during the load deleted rows the firsts counted: the table is grouped instead.
+    const loaded = this.forgot ? null : this.loaded;
     if (this.bulkInsertEvent) {
       this.bulkInsertEvent = null;
       this.bulkInsertConversation = null;
+      this.loaded = null;
       ensureSnapshotSchema(db);
     }
     const total = (db.prepare('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n;
@@ -442,7 +476,7 @@ export class SnapshotWriter {
     const convTotal = (db.prepare('SELECT COUNT(*) AS n FROM conversations').get() as { n: number }).n;
     const conversations = this.touchedConversations.size > convTotal / 5 ? 'all' : this.touchedConversations;
     db.transaction(() => {
-      this.refreshDerived(users, conversations);
+      this.refreshDerived(users, conversations, loaded);
       if (this.rebuildRollups) rebuildDayRollups(db);
       refreshUserRollups(db, this.rebuildRollups ? 'all' : users);
       this.recordChanges(this.rebuildRollups ? 'all' : users);
@@ -504,8 +538,15 @@ export class SnapshotWriter {
   }
 
   /** Derived per-conversation and per-user columns (blocker, first_* times, exhausted_at) for the rows a batch touched. */
-  refreshDerived(users: Set<string> | 'all', conversations: Set<string> | 'all'): void {
+  refreshDerived(users: Set<string> | 'all', conversations: Set<string> | 'all', loaded: LoadedFirsts | null = null): void {
     const db = this.snapshot.db;
+    // Every event's firsts, kept by a bulk load (LoadedFirsts), as a temp table in place of a grouping of the events.
+    const loadedTable = (name: string, columns: string[], rows: Iterable<unknown[]>) => {
+      db.exec(`DROP TABLE IF EXISTS temp.${name}; CREATE TEMP TABLE ${name} (${columns[0]} TEXT PRIMARY KEY, ${columns.slice(1).join(', ')}) WITHOUT ROWID`);
+      const ins = db.prepare(`INSERT INTO temp.${name} VALUES (${columns.map(() => '?').join(', ')})`);
+      for (const row of rows) ins.run(...row);
+      return `temp.${name}`;
+    };
     const scope = (name: string, ids: Set<string> | 'all', column: string) => {
       if (ids === 'all') return '1';
       db.exec(`CREATE TEMP TABLE IF NOT EXISTS ${name} (id TEXT PRIMARY KEY); DELETE FROM ${name};`);
@@ -521,7 +562,8 @@ export class SnapshotWriter {
                WHEN completion_status = 'abandoned' THEN (SELECT e.error_type FROM events e WHERE e.conversation_id = conversations.id
                  AND e.error_type IS NOT NULL ORDER BY e.ts DESC, e.id DESC LIMIT 1) END)
         WHERE ${where}`);
-      refreshRanOut(db, where, conversations === 'all' ? '1' : 'conversation_id IN (SELECT id FROM touched_conversations)');
+      if (conversations === 'all' && loaded) refreshRanOut(db, where, '1', loadedTable('loaded_ran_out', ['conversation_id', 'at'], loaded.ranOut));
+      else refreshRanOut(db, where, conversations === 'all' ? '1' : 'conversation_id IN (SELECT id FROM touched_conversations)');
     }
     if (users === 'all' || users.size > 0) {
       const where = scope('touched_users', users, 'user_id');
@@ -537,9 +579,14 @@ export class SnapshotWriter {
           SELECT user_id, MIN(started_at) AS first_conversation_at, NULL AS first_tool_at, NULL AS first_creation_at, MIN(ran_out_at) AS exhausted_at
           FROM conversations WHERE ${where} GROUP BY user_id
           UNION ALL
-          SELECT user_id, NULL, MIN(CASE WHEN event_type = 'tool_call' THEN ts END),
-            MIN(CASE WHEN event_type = 'tool_call' AND success = 1 AND tool_name IN (${creation}) THEN ts END), NULL
-          FROM events ${everyRow(where)} WHERE ${where} GROUP BY user_id)
+          ${
+            users === 'all' && loaded
+              ? `SELECT user_id, NULL, first_tool_at, first_creation_at, NULL
+                 FROM ${loadedTable('loaded_firsts', ['user_id', 'first_tool_at', 'first_creation_at'], [...loaded.users].map(([u, f]) => [u, ...f]))}`
+              : `SELECT user_id, NULL, MIN(CASE WHEN event_type = 'tool_call' THEN ts END),
+                   MIN(CASE WHEN event_type = 'tool_call' AND success = 1 AND tool_name IN (${creation}) THEN ts END), NULL
+                 FROM events ${everyRow(where)} WHERE ${where} GROUP BY user_id`
+          })
         GROUP BY user_id`);
       db.exec(`UPDATE users SET (first_conversation_at, first_tool_at, first_creation_at, exhausted_at) =
           (SELECT first_conversation_at, first_tool_at, first_creation_at, exhausted_at FROM derived_users d WHERE d.user_id = users.user_id)

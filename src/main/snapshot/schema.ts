@@ -169,12 +169,13 @@ export function everyRow(where: string): string {
 
 /**
  * conversations.ran_out_at of the conversations matching `where`: the first credit-exhaustion event in it (NULL: not an
- * episode). `eventsWhere` picks their events (through events_conversation; '1' reads the table once, grouped).
+ * episode). `eventsWhere` picks their events (through events_conversation; '1' reads the table once, grouped); `firsts`,
+ * a table of (conversation_id, at) already grouped from every event (a bulk load's), is read instead.
  */
-export function refreshRanOut(db: Database.Database, where: string, eventsWhere: string): void {
+export function refreshRanOut(db: Database.Database, where: string, eventsWhere: string, firsts?: string): void {
   const exhaustion = creditExhaustionEventSql({ eventType: 'event_type', errorType: 'error_type', completionStatus: 'completion_status' });
   db.exec(`UPDATE conversations SET ran_out_at = NULL WHERE ran_out_at IS NOT NULL AND ${where}`);
   db.exec(`UPDATE conversations SET ran_out_at = x.at
-    FROM (SELECT conversation_id, MIN(ts) AS at FROM events ${everyRow(eventsWhere)} WHERE conversation_id IS NOT NULL AND ${exhaustion} AND ${eventsWhere} GROUP BY conversation_id) x
+    FROM ${firsts ?? `(SELECT conversation_id, MIN(ts) AS at FROM events ${everyRow(eventsWhere)} WHERE conversation_id IS NOT NULL AND ${exhaustion} AND ${eventsWhere} GROUP BY conversation_id)`} x
     WHERE conversations.id = x.conversation_id`);
 }
