@@ -258,6 +258,16 @@ class LoadedFirsts {
   }
 }
 
+/**
+ * Whether `touched` holds more than a fifth of the table's rows, counting at most five times as many rows as it holds:
+ * a COUNT(*) of the 1.43M conversations took 70-104 ms of every 10k-event sync at 10M events.
+ */
+function overAFifth(db: Snapshot['db'], table: 'users' | 'conversations', touched: Set<string>): boolean {
+  if (touched.size === 0) return false;
+  const bound = touched.size * 5;
+  return (db.prepare(`SELECT COUNT(*) FROM (SELECT 1 FROM ${table} LIMIT ?)`).pluck().get(bound) as number) < bound;
+}
+
 /** A conversation's row: a bulk load's plain insert, and the head of the writer's upsert (upsertConversation). */
 const INSERT_CONVERSATION = `INSERT INTO conversations (id, user_id, started_at, start_day, last_message_at, message_count, credits_used,
     first_intent, tools_used, completion_status, user_satisfaction_signal, extracted_use_case, blocker_reason, use_case, has_video_gen, change_seq)
@@ -470,11 +480,9 @@ export class SnapshotWriter {
       this.loaded = null;
       ensureSnapshotSchema(db);
     }
-    const total = (db.prepare('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n;
-    // Past a fifth of all users, one pass over everything beats thousands of per-user lookups.
-    const users = this.touchedUsers.size > total / 5 ? 'all' : this.touchedUsers;
-    const convTotal = (db.prepare('SELECT COUNT(*) AS n FROM conversations').get() as { n: number }).n;
-    const conversations = this.touchedConversations.size > convTotal / 5 ? 'all' : this.touchedConversations;
+    // Past a fifth of all users (conversations), one pass over everything beats thousands of per-user lookups.
+    const users = overAFifth(db, 'users', this.touchedUsers) ? 'all' : this.touchedUsers;
+    const conversations = overAFifth(db, 'conversations', this.touchedConversations) ? 'all' : this.touchedConversations;
     db.transaction(() => {
       this.refreshDerived(users, conversations, loaded);
       if (this.rebuildRollups) rebuildDayRollups(db);
