@@ -64,6 +64,8 @@ function text(v: unknown): string | null {
 }
 const day = (iso: string): string => iso.slice(0, 10);
 const creationTools = new Set<string>(CREATION_TOOLS);
+/** A successful call of a creation tool (the SQL's `event_type = 'tool_call' AND success = 1 AND tool_name IN CREATION_TOOLS`). */
+const isCreation = (e: FlatEvent): boolean => e.event_type === 'tool_call' && e.success === 1 && e.tool_name !== null && creationTools.has(e.tool_name);
 
 interface FlatEvent {
   id: string;
@@ -187,7 +189,7 @@ class Deltas {
     const isMessage = e.event_type === 'message' ? 1 : 0;
     const isTool = e.event_type === 'tool_call' ? 1 : 0;
     const failed = e.success === 0 ? 1 : 0;
-    const creation = isTool && e.success === 1 && e.tool_name && creationTools.has(e.tool_name) ? 1 : 0;
+    const creation = isCreation(e) ? 1 : 0;
     // Counted per conversation (an episode) by refreshDerived; here only whether the user's day had one.
     const exhaustion = e.conversation_id !== null && isCreditExhaustionEvent(e.event_type, e.error_type, e.completion_status) ? 1 : 0;
     const u = counts(this.userDay, `${e.user_id}\u0000${e.day}`, () => [e.user_id, e.day], 7);
@@ -248,8 +250,7 @@ class LoadedFirsts {
       let firsts = this.users.get(e.user_id);
       if (!firsts) this.users.set(e.user_id, (firsts = [null, null]));
       if (firsts[0] === null || e.ts < firsts[0]) firsts[0] = e.ts;
-      const creation = e.success === 1 && e.tool_name !== null && creationTools.has(e.tool_name);
-      if (creation && (firsts[1] === null || e.ts < firsts[1])) firsts[1] = e.ts;
+      if (isCreation(e) && (firsts[1] === null || e.ts < firsts[1])) firsts[1] = e.ts;
     }
     if (e.conversation_id !== null && isCreditExhaustionEvent(e.event_type, e.error_type, e.completion_status)) {
       const at = this.ranOut.get(e.conversation_id);
