@@ -108,8 +108,8 @@ function storeTables(ctx: Context): Record<string, StoreTable> {
   if (ctx.rollups.users) return {};
   const ofMembers = ctx.segment !== null && !foundByStates(ctx.filters);
   const where = `a.day <= @until${ofMembers ? ` AND ${ctx.seg('a.user_id')}` : ''}`;
-  const members = ctx.segment !== null ? ` AND ${ctx.seg('user_id')}` : '';
-  const inRange = ctx.since ? 'start_day >= @since' : 'TRUE';
+  const inSegment = ctx.segment !== null ? ` AND ${ctx.seg('user_id')}` : '';
+  const inRange = ctx.inRange('start_day');
   return {
     act: { sql: userActivity(where, { inStore: true }), params: { until: ctx.until }, ofMembers },
     [PAST_CONVERSATIONS.byUser]: {
@@ -117,13 +117,13 @@ function storeTables(ctx: Context): Record<string, StoreTable> {
           COUNT(DISTINCT start_day) FILTER (WHERE ${inRange}) AS range_days, SUM(credits_used) FILTER (WHERE ${inRange}) AS range_credits,
           MAX(has_video_gen) FILTER (WHERE ${inRange}) AS range_video,
           MAX(CASE WHEN completion_status = 'completed' THEN 1 ELSE 0 END) FILTER (WHERE ${inRange}) AS range_completed
-        FROM conversations WHERE start_day <= @until${members} GROUP BY uid, user_id`,
+        FROM conversations WHERE start_day <= @until${inSegment} GROUP BY uid, user_id`,
       params: ctx.params,
       ofMembers: ctx.segment !== null,
     },
     [PAST_CONVERSATIONS.ranOut]: {
       sql: `SELECT user_id, COUNT(*) AS episodes, MIN(ran_out_at) AS first_ran_out_at, MAX(ran_out_at) AS last_ran_out_at
-        FROM conversations WHERE ran_out_at <= @untilEnd${members} GROUP BY uid, user_id`,
+        FROM conversations WHERE ran_out_at <= @untilEnd${inSegment} GROUP BY uid, user_id`,
       params: ctx.params,
       ofMembers: ctx.segment !== null,
     },
@@ -692,9 +692,9 @@ export class Planner {
    * the latest data, else their agg_user_day rows up to `until`.
    */
   creditsByUser(ctx: Context, user: string): string {
-    if (ctx.rollups.users) return `(SELECT credits FROM user_totals WHERE user_id = ${user})`;
-    // The store grouped the activity up to `until` already (storeTables); a lookup there is a join, not a grouping.
-    if (ctx.inStore) return `(SELECT credits FROM act WHERE user_id = ${user})`;
+    // user_totals, or the store's `act` (storeTables): the activity up to `until` is grouped already, a lookup is a join.
+    // SQLite's own past range would group every user's first (activityUntil): a lookup by key instead.
+    if (ctx.rollups.users || ctx.inStore) return `(SELECT credits FROM ${ctx.activity()} WHERE user_id = ${user})`;
     return `(SELECT SUM(credits) FROM agg_user_day WHERE user_id = ${user} AND day <= @until)`;
   }
 

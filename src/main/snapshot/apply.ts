@@ -571,12 +571,20 @@ export class SnapshotWriter {
                WHEN completion_status = 'abandoned' THEN (SELECT e.error_type FROM events e WHERE e.conversation_id = conversations.id
                  AND e.error_type IS NOT NULL ORDER BY e.ts DESC, e.id DESC LIMIT 1) END)
         WHERE ${where}`);
-      if (conversations === 'all' && loaded) refreshRanOut(db, where, '1', loadedTable('loaded_ran_out', ['conversation_id', 'at'], loaded.ranOut));
-      else refreshRanOut(db, where, conversations === 'all' ? '1' : 'conversation_id IN (SELECT id FROM touched_conversations)');
+      const eventsWhere = conversations === 'all' ? '1' : 'conversation_id IN (SELECT id FROM touched_conversations)';
+      const firsts = conversations === 'all' && loaded ? loadedTable('loaded_ran_out', ['conversation_id', 'at'], loaded.ranOut) : undefined;
+      refreshRanOut(db, where, eventsWhere, firsts);
     }
     if (users === 'all' || users.size > 0) {
       const where = scope('touched_users', users, 'user_id');
       const creation = CREATION_TOOLS.map((t) => `'${t}'`).join(', ');
+      const eventFirsts =
+        users === 'all' && loaded
+          ? `SELECT user_id, NULL, first_tool_at, first_creation_at, NULL
+             FROM ${loadedTable('loaded_firsts', ['user_id', 'first_tool_at', 'first_creation_at'], [...loaded.users].map(([u, f]) => [u, ...f]))}`
+          : `SELECT user_id, NULL, MIN(CASE WHEN event_type = 'tool_call' THEN ts END),
+               MIN(CASE WHEN event_type = 'tool_call' AND success = 1 AND tool_name IN (${creation}) THEN ts END), NULL
+             FROM events ${everyRow(where)} WHERE ${where} GROUP BY user_id`;
       // Grouped passes over the touched users' rows (one per table), not correlated lookups per user: the users'
       // events would be read several times through events_user and the table (481k events: 1.6 s → 0.5 s).
       // exhausted_at: when the user first ran out (their first episode's first exhaustion event).
@@ -588,14 +596,7 @@ export class SnapshotWriter {
           SELECT user_id, MIN(started_at) AS first_conversation_at, NULL AS first_tool_at, NULL AS first_creation_at, MIN(ran_out_at) AS exhausted_at
           FROM conversations WHERE ${where} GROUP BY user_id
           UNION ALL
-          ${
-            users === 'all' && loaded
-              ? `SELECT user_id, NULL, first_tool_at, first_creation_at, NULL
-                 FROM ${loadedTable('loaded_firsts', ['user_id', 'first_tool_at', 'first_creation_at'], [...loaded.users].map(([u, f]) => [u, ...f]))}`
-              : `SELECT user_id, NULL, MIN(CASE WHEN event_type = 'tool_call' THEN ts END),
-                   MIN(CASE WHEN event_type = 'tool_call' AND success = 1 AND tool_name IN (${creation}) THEN ts END), NULL
-                 FROM events ${everyRow(where)} WHERE ${where} GROUP BY user_id`
-          })
+          ${eventFirsts})
         GROUP BY user_id`);
       db.exec(`UPDATE users SET (first_conversation_at, first_tool_at, first_creation_at, exhausted_at) =
           (SELECT first_conversation_at, first_tool_at, first_creation_at, exhausted_at FROM derived_users d WHERE d.user_id = users.user_id)

@@ -131,7 +131,7 @@ export const DAY_OFFSET = `CAST(julianday(a.day) - julianday(${SIGNUP_DAY}) AS I
  * does; a 64-bit 1 to shift, no scalar MIN). `inStore`: the column store's form, the same columns and values: its
  * agg_user_day rows carry their DAY_OFFSET already (columnar.ts), so no join with users per row, and are grouped by
  * the user's number (uid) as well as the id, the weeks OR-ed by DuckDB's bit_or (a past month's `act` of 55k members
- * at 10M events: 110 ms with the join, ~40 without; see docs/benchmarks.md, ninth pass).
+ * at 10M events: 110 ms with the join, ~56 without; see docs/benchmarks.md, ninth pass).
  */
 export const userActivity = (where: string, opts: { inStore?: boolean } = {}) => `
   SELECT user_id, COUNT(*) AS active_days, SUM(creations) AS creations, SUM(credits) AS credits, SUM(messages) AS messages,
