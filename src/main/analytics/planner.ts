@@ -114,7 +114,7 @@ function storeTables(ctx: Context): Record<string, StoreTable> {
     act: { sql: userActivity(where, { inStore: true }), params: { until: ctx.until }, ofMembers },
     [PAST_CONVERSATIONS.byUser]: {
       sql: `SELECT user_id, COUNT(*) AS n, MAX(CASE WHEN ${inRange} THEN 1 ELSE 0 END) AS in_range,
-          COUNT(DISTINCT start_day) FILTER (WHERE ${inRange}) AS range_days, SUM(credits_used) FILTER (WHERE ${inRange}) AS range_credits,
+          SUM(credits_used) FILTER (WHERE ${inRange}) AS range_credits,
           MAX(has_video_gen) FILTER (WHERE ${inRange}) AS range_video,
           MAX(CASE WHEN completion_status = 'completed' THEN 1 ELSE 0 END) FILTER (WHERE ${inRange}) AS range_completed
         FROM conversations WHERE start_day <= @until${inSegment} GROUP BY uid, user_id`,
@@ -134,7 +134,7 @@ function storeTables(ctx: Context): Record<string, StoreTable> {
  * The store's tables of a past range's conversations per user (storeTables), which the runners read instead of each
  * grouping the conversations again (runners/credits.ts, runners/seed.ts, conversationUsers). `byUser`: those started by
  * the end of the range (n), whether one started in it (in_range), and the seed funnel's journey of those started in it
- * (range_days, range_credits, range_video, range_completed). `ranOut`: the users with a credit-exhaustion episode by its
+ * (range_credits, range_video, range_completed; its active days are only asked to be >= 1, which in_range is). `ranOut`: the users with a credit-exhaustion episode by its
  * end (episodes, first_ran_out_at, last_ran_out_at).
  */
 export const PAST_CONVERSATIONS = { byUser: 'conversations_by_user', ranOut: 'ran_out_by_user' } as const;
