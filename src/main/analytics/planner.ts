@@ -122,7 +122,7 @@ function storeTables(ctx: Context): Record<string, StoreTable> {
       ofMembers: ctx.segment !== null,
     },
     [PAST_CONVERSATIONS.ranOut]: {
-      sql: `SELECT user_id, COUNT(*) AS episodes, MIN(ran_out_at) AS first_ran_out_at, MAX(ran_out_at) AS last_ran_out_at
+      sql: `SELECT uid, user_id, COUNT(*) AS episodes, MIN(ran_out_at) AS first_ran_out_at, MAX(ran_out_at) AS last_ran_out_at
         FROM conversations WHERE ran_out_at <= @untilEnd${inSegment} GROUP BY uid, user_id`,
       params: ctx.params,
       ofMembers: ctx.segment !== null,
@@ -135,7 +135,7 @@ function storeTables(ctx: Context): Record<string, StoreTable> {
  * grouping the conversations again (runners/credits.ts, runners/seed.ts, conversationUsers). `byUser`: those started by
  * the end of the range (n), whether one started in it (in_range), and the seed funnel's journey of those started in it
  * (range_credits, range_video, range_completed; its active days are only asked to be >= 1, which in_range is). `ranOut`: the users with a credit-exhaustion episode by its
- * end (episodes, first_ran_out_at, last_ran_out_at).
+ * end (episodes, first_ran_out_at, last_ran_out_at; with `uid`, as the store's `ran_out_users`).
  */
 export const PAST_CONVERSATIONS = { byUser: 'conversations_by_user', ranOut: 'ran_out_by_user' } as const;
 

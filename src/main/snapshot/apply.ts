@@ -602,6 +602,8 @@ export class SnapshotWriter {
           (SELECT first_conversation_at, first_tool_at, first_creation_at, exhausted_at FROM derived_users d WHERE d.user_id = users.user_id)
         WHERE ${where}`);
     }
+    // Read once: not kept in the connection's memory for the rest of its life (~600k rows after a first sync at 10M).
+    if (loaded) db.exec('DROP TABLE IF EXISTS temp.loaded_ran_out; DROP TABLE IF EXISTS temp.loaded_firsts');
   }
 
   /**

@@ -3,7 +3,7 @@
  */
 import { Filters, type CreditExhaustionRow, type RanOutRow } from '../../../shared/metrics.js';
 import { SIGNED_UP_BY_UNTIL } from '../user-states.js';
-import { PAST_CONVERSATIONS, pastConversationsGrouped, type Context, type Planner, type StoreRead } from '../planner.js';
+import { PAST_CONVERSATIONS, type Context, type Planner, type StoreRead } from '../planner.js';
 
 /**
  * The seed's query 4: users at ≥ 90 credits (used in the range), highest credit_exhaustion_count first: the HIGH
@@ -66,18 +66,20 @@ export function ranOutList(limit?: number): StoreRead {
 }
 
 /**
- * The column store keeps each user's episodes up to the latest data (columnar.ts `ran_out_users`): a range that ends
- * on or after it (rollups.users) holds every episode, as each ran out on a day with activity. A past range's are
- * grouped once per dashboard there (planner.ts PAST_CONVERSATIONS).
+ * The column store's table of each user's episodes for this context (null in SQLite): up to the latest data
+ * `ran_out_users` (columnar.ts), which holds every episode of a range that ends on or after it (rollups.users), as
+ * each ran out on a day with activity; a past range's, grouped once per dashboard (planner.ts PAST_CONVERSATIONS). Both
+ * have the same columns.
  */
-const storedEpisodes = (ctx: Context) => ctx.inStore === true && ctx.rollups.users;
+function storedEpisodes(ctx: Context): string | null {
+  if (ctx.inStore !== true) return null;
+  return ctx.rollups.users ? 'ran_out_users' : PAST_CONVERSATIONS.ranOut;
+}
 
 /** The users (in the segment) with a credit-exhaustion episode by the end of the range: how many, the first and the last. */
 function episodesByUser(ctx: Context): string {
-  if (storedEpisodes(ctx))
-    return `(SELECT user_id, episodes, first_ran_out_at AS firstRanOutAt, last_ran_out_at AS lastRanOutAt FROM ran_out_users WHERE ${ctx.seg('user_id')})`;
-  if (pastConversationsGrouped(ctx))
-    return `(SELECT user_id, episodes, first_ran_out_at AS firstRanOutAt, last_ran_out_at AS lastRanOutAt FROM ${PAST_CONVERSATIONS.ranOut})`;
+  const stored = storedEpisodes(ctx);
+  if (stored) return `(SELECT user_id, episodes, first_ran_out_at AS firstRanOutAt, last_ran_out_at AS lastRanOutAt FROM ${stored} WHERE ${ctx.seg('user_id')})`;
   return `(SELECT user_id, COUNT(*) AS episodes, MIN(ran_out_at) AS firstRanOutAt, MAX(ran_out_at) AS lastRanOutAt
         FROM conversations INDEXED BY conversations_ran_out
         WHERE ran_out_at IS NOT NULL AND ran_out_at <= @untilEnd AND ${ctx.seg('user_id')} GROUP BY user_id)`;
@@ -85,7 +87,7 @@ function episodesByUser(ctx: Context): string {
 
 /** The credit-exhaustion episodes of the user in `column` by the end of the range (SQLite: by key, for the listed users). */
 function episodesOf(ctx: Context, column: string): string {
-  if (storedEpisodes(ctx)) return `COALESCE((SELECT r.episodes FROM ran_out_users r WHERE r.user_id = ${column}), 0)`;
-  if (pastConversationsGrouped(ctx)) return `COALESCE((SELECT c.episodes FROM ${PAST_CONVERSATIONS.ranOut} c WHERE c.user_id = ${column}), 0)`;
+  const stored = storedEpisodes(ctx);
+  if (stored) return `COALESCE((SELECT r.episodes FROM ${stored} r WHERE r.user_id = ${column}), 0)`;
   return `(SELECT COUNT(*) FROM conversations c WHERE c.user_id = ${column} AND c.ran_out_at IS NOT NULL AND c.ran_out_at <= @untilEnd)`;
 }
